@@ -1,0 +1,5 @@
+#!/usr/bin/env -S node --import tsx
+// Runs berth from src/ without a build (oclif finds the TypeScript commands through tsx).
+import { execute } from '@oclif/core';
+
+await execute({ development: true, dir: import.meta.url });

@@ -1,0 +1,18 @@
+import { BaseCommand } from '../base-command.js';
+
+export default class Gc extends BaseCommand {
+  static override summary = "Remove containers left behind by berth processes that are gone.";
+  static override examples = ['<%= config.bin %> gc'];
+
+  async run(): Promise<void> {
+    await this.parse(Gc);
+    const { engine, engineFailure } = await import('../engine/connection.js');
+    const { removeOrphans } = await import('../engine/orphans.js');
+    const docker = await engine();
+    const removed = await removeOrphans(docker).catch((error: unknown) => {
+      throw engineFailure(error, 'listing containers');
+    });
+    for (const o of removed) this.out(`removed ${o.id.slice(0, 12)} (${o.tool}, berth pid ${o.pid} is gone)`);
+    this.out(removed.length === 0 ? 'nothing to remove' : `removed ${removed.length} container${removed.length === 1 ? '' : 's'}`);
+  }
+}

@@ -1,0 +1,70 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import path from 'node:path';
+import type Dockerode from 'dockerode';
+import { EngineError } from '../errors.js';
+
+export type Docker = Dockerode;
+
+/**
+ * Where the engine is: DOCKER_HOST when set, else the docker context in use (colima, Rancher
+ * Desktop and Podman set one up instead of DOCKER_HOST), else the default local socket.
+ */
+export function engineEndpoint(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  if (env.DOCKER_HOST) return env.DOCKER_HOST;
+  const configDir = env.DOCKER_CONFIG || path.join(homedir(), '.docker');
+  let context = env.DOCKER_CONTEXT;
+  if (!context) {
+    try {
+      context = (JSON.parse(readFileSync(path.join(configDir, 'config.json'), 'utf8')) as { currentContext?: string }).currentContext;
+    } catch {
+      // no config: the default context
+    }
+  }
+  if (!context || context === 'default') return undefined;
+  const id = createHash('sha256').update(context).digest('hex');
+  try {
+    const meta = JSON.parse(readFileSync(path.join(configDir, 'contexts', 'meta', id, 'meta.json'), 'utf8')) as {
+      Endpoints?: { docker?: { Host?: string } };
+    };
+    return meta.Endpoints?.docker?.Host;
+  } catch {
+    throw new EngineError(`berth: docker context "${context}" is selected but has no endpoint in ${configDir}/contexts`);
+  }
+}
+
+let connection: Docker | undefined;
+
+/** One dockerode client per process, imported only when a command needs the engine. */
+export async function engine(): Promise<Docker> {
+  if (connection) return connection;
+  const { default: Docker } = await import('dockerode');
+  const endpoint = engineEndpoint();
+  const options: Dockerode.DockerOptions = {};
+  if (endpoint?.startsWith('unix://')) options.socketPath = endpoint.slice('unix://'.length);
+  else if (endpoint) {
+    const url = new URL(endpoint.replace(/^tcp:/, process.env.DOCKER_TLS_VERIFY ? 'https:' : 'http:'));
+    options.host = url.hostname;
+    options.port = url.port || (url.protocol === 'https:' ? 2376 : 2375);
+    options.protocol = url.protocol === 'https:' ? 'https' : 'http';
+    if (process.env.DOCKER_CERT_PATH) {
+      const read = (f: string) => readFileSync(path.join(process.env.DOCKER_CERT_PATH!, f));
+      Object.assign(options, { ca: read('ca.pem'), cert: read('cert.pem'), key: read('key.pem') });
+    }
+  }
+  connection = new Docker(options);
+  return connection;
+}
+
+/** Turns a failed engine call into one line: unreachable engine, or what the engine said. */
+export function engineFailure(error: unknown, doing: string): EngineError {
+  const e = error as { code?: string; statusCode?: number; json?: { message?: string }; message?: string };
+  if (e.code === 'ENOENT' || e.code === 'ECONNREFUSED' || e.code === 'EACCES' || e.code === 'EHOSTUNREACH' || e.code === 'ETIMEDOUT') {
+    const where = engineEndpoint() ?? 'unix:///var/run/docker.sock';
+    const hint = e.code === 'EACCES' ? ' (permission denied: is your user in the docker group?)' : ' (is the Docker engine running?)';
+    return new EngineError(`berth: cannot reach the Docker engine at ${where}${hint}`);
+  }
+  const message = e.json?.message ?? e.message ?? String(error);
+  return new EngineError(`berth: ${doing}: ${message.trim()}`);
+}

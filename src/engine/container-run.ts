@@ -1,0 +1,196 @@
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import type { Duplex } from 'node:stream';
+import type Dockerode from 'dockerode';
+import { EngineError, InvokeError, NotFoundError, type BerthError } from '../errors.js';
+import type { RunPlan } from '../run/plan.js';
+import { engineFailure, type Docker } from './connection.js';
+import { copyRaw, demultiplex } from './streams.js';
+
+export interface RunIO {
+  stdin: NodeJS.ReadStream;
+  stdout: NodeJS.WriteStream;
+  stderr: NodeJS.WriteStream;
+}
+
+/** The engine's create body for a plan. */
+export function containerSpec(plan: RunPlan): Dockerode.ContainerCreateOptions {
+  return {
+    Image: plan.image,
+    Entrypoint: plan.entrypoint.length > 0 ? plan.entrypoint : undefined,
+    Cmd: plan.cmd,
+    Env: plan.env,
+    WorkingDir: plan.workdir,
+    User: plan.user,
+    Labels: plan.labels,
+    Tty: plan.tty,
+    // OpenStdin with StdinOnce: a half-closed attach stream becomes EOF for the tool.
+    OpenStdin: true,
+    StdinOnce: true,
+    AttachStdin: true,
+    AttachStdout: true,
+    AttachStderr: true,
+    HostConfig: {
+      AutoRemove: true,
+      Init: true,
+      NetworkMode: plan.network,
+      LogConfig: { Type: 'none', Config: {} },
+      SecurityOpt: ['no-new-privileges'],
+      Mounts: plan.mounts.map((m) => ({ Type: 'bind', Source: m.source, Target: m.target, ReadOnly: m.readOnly })),
+    },
+  };
+}
+
+/** docker's mapping of a failed start: 127 nothing to execute, 126 cannot execute, else 125. */
+export function startFailure(error: unknown, plan: RunPlan): BerthError {
+  const message = ((error as { json?: { message?: string } }).json?.message ?? (error as Error).message ?? '').trim();
+  const what = plan.entrypoint[0] ?? plan.cmd[0] ?? 'the command';
+  if (/executable file not found|no such file or directory/i.test(message)) {
+    return new NotFoundError(`berth: ${plan.tool}: ${what} not found in image ${plan.image}`);
+  }
+  if (/permission denied|is a directory|not a directory|exec format error/i.test(message)) {
+    return new InvokeError(`berth: ${plan.tool}: cannot execute ${what} in image ${plan.image}: ${message}`);
+  }
+  return new EngineError(`berth: ${plan.tool}: the container did not start: ${message}`);
+}
+
+/**
+ * Attaches with a hijacked connection before start, over a request of our own: docker-modem
+ * would send its options as a JSON body (or a chunked terminator), and those bytes reach the
+ * tool's stdin. An empty body keeps the stream byte-exact.
+ */
+async function attach(docker: Docker, id: string): Promise<Duplex> {
+  const modem = docker.modem as unknown as {
+    socketPath?: unknown;
+    getSocketPath(): Promise<string | undefined> | undefined;
+    host?: string;
+    port?: number;
+    protocol?: string;
+    ca?: Buffer;
+    cert?: Buffer;
+    key?: Buffer;
+    version?: string;
+  };
+  const socketPath = modem.socketPath ? await modem.getSocketPath() : undefined;
+  return new Promise((resolve, reject) => {
+    const request = (modem.protocol === 'https' ? httpsRequest : httpRequest)({
+      socketPath,
+      host: socketPath ? undefined : modem.host,
+      port: socketPath ? undefined : modem.port,
+      ca: modem.ca,
+      cert: modem.cert,
+      key: modem.key,
+      method: 'POST',
+      path: `${modem.version ? `/${modem.version}` : ''}/containers/${id}/attach?stream=1&stdin=1&stdout=1&stderr=1`,
+      headers: { Connection: 'Upgrade', Upgrade: 'tcp', 'Content-Length': 0 },
+    });
+    request.on('upgrade', (_response, socket, head) => {
+      if (head.length > 0) socket.unshift(head);
+      resolve(socket);
+    });
+    request.on('response', (response) => {
+      let body = '';
+      response.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      response.on('end', () => reject(Object.assign(new Error(body || `HTTP ${response.statusCode}`), { statusCode: response.statusCode })));
+    });
+    request.on('error', reject);
+    request.end();
+  });
+}
+
+const FORWARDED = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'] as const;
+
+/**
+ * Runs a plan the way docker/cli runs `docker run`: create, attach, wait, start, stream,
+ * and returns the tool's exit code. The container removes itself; every path out of here
+ * (exit, failed start, signals) leaves none behind.
+ */
+export async function runContainer(docker: Docker, plan: RunPlan, io: RunIO): Promise<number> {
+  let container: Dockerode.Container;
+  try {
+    container = await docker.createContainer(containerSpec(plan));
+  } catch (error) {
+    throw engineFailure(error, `creating the container for ${plan.tool}`);
+  }
+  const remove = () => container.remove({ force: true }).catch(() => undefined);
+
+  let socket: Duplex;
+  let exited: Promise<number>;
+  try {
+    socket = await attach(docker, container.id);
+    exited = container.wait({ condition: 'removed' }).then(
+      (r: { StatusCode: number }) => r.StatusCode,
+      (error: unknown) => {
+        throw engineFailure(error, `waiting for ${plan.tool}`);
+      },
+    );
+    exited.catch(() => undefined);
+  } catch (error) {
+    await remove();
+    throw engineFailure(error, `attaching to ${plan.tool}`);
+  }
+
+  const outputDone = new Promise<void>((resolve) => {
+    socket.once('end', resolve);
+    socket.once('close', resolve);
+    socket.once('error', () => resolve());
+  });
+  if (plan.tty) copyRaw(socket, io.stdout);
+  else demultiplex(socket, io.stdout, io.stderr);
+
+  try {
+    await container.start();
+  } catch (error) {
+    socket.destroy();
+    await remove();
+    throw startFailure(error, plan);
+  }
+
+  const cleanups: Array<() => void> = [];
+  // Signals reaching berth go to the tool; a second Ctrl-C within 3 s kills it.
+  let lastInterrupt = 0;
+  for (const signal of FORWARDED) {
+    const onSignal = () => {
+      const now = Date.now();
+      const kill = signal === 'SIGINT' && now - lastInterrupt < 3000 ? 'SIGKILL' : signal;
+      if (signal === 'SIGINT') lastInterrupt = now;
+      container.kill({ signal: kill }).catch(() => undefined);
+    };
+    process.on(signal, onSignal);
+    cleanups.push(() => process.off(signal, onSignal));
+  }
+
+  if (plan.tty && io.stdout.isTTY) {
+    const resize = () => {
+      const { rows, columns } = io.stdout;
+      if (rows && columns) return container.resize({ h: rows, w: columns }).catch(() => undefined);
+    };
+    await resize();
+    process.on('SIGWINCH', resize);
+    cleanups.push(() => process.off('SIGWINCH', resize));
+  }
+  if (plan.tty && io.stdin.isTTY) {
+    io.stdin.setRawMode(true);
+    cleanups.push(() => io.stdin.setRawMode(false));
+  }
+
+  // stdin: streamed with backpressure; its end half-closes the socket, which the tool sees as EOF.
+  const onStdinEnd = () => socket.end();
+  io.stdin.on('end', onStdinEnd);
+  io.stdin.pipe(socket, { end: false });
+  socket.on('error', () => undefined);
+  cleanups.push(() => {
+    io.stdin.off('end', onStdinEnd);
+    io.stdin.unpipe(socket);
+    io.stdin.pause();
+  });
+
+  try {
+    const code = await exited;
+    await outputDone;
+    return code;
+  } finally {
+    for (const cleanup of cleanups.reverse()) cleanup();
+    socket.destroy();
+  }
+}

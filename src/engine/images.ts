@@ -1,0 +1,164 @@
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import path from 'node:path';
+import { EngineError } from '../errors.js';
+import { formatImageReference, parseImageReference } from '../image-reference.js';
+import { cacheDirectory } from '../run/identity.js';
+import { engineFailure, type Docker } from './connection.js';
+import { registryAuth } from './credentials.js';
+
+export type PullPolicy = 'missing' | 'always' | 'never';
+
+export interface ImageFacts {
+  id: string;
+  size: number;
+  repoDigests: string[];
+}
+
+/** The image as the engine has it, or undefined when it is not cached. */
+export async function inspectImage(docker: Docker, ref: string): Promise<ImageFacts | undefined> {
+  try {
+    const info = await docker.getImage(ref).inspect();
+    return { id: info.Id, size: info.Size, repoDigests: info.RepoDigests ?? [] };
+  } catch (error) {
+    if ((error as { statusCode?: number }).statusCode === 404) return undefined;
+    throw engineFailure(error, `inspecting ${ref}`);
+  }
+}
+
+/**
+ * A registry mirror rewrites docker.io references to another host and keeps the repository,
+ * tag and digest, as pull-through caches expect.
+ */
+export function applyMirror(ref: string, mirror: string | undefined): string {
+  if (!mirror) return ref;
+  const parsed = parseImageReference(ref);
+  if (parsed.registry !== 'docker.io') return ref;
+  return formatImageReference({ ...parsed, registry: mirror.replace(/^https?:\/\//, '').replace(/\/+$/, '') });
+}
+
+export interface PullProgress {
+  /** Called with bytes done and total (total 0 while unknown). */
+  update(done: number, total: number): void;
+}
+
+/** Pulls `ref` and fails on any error the engine reports inside the progress stream. */
+export async function pullImage(docker: Docker, ref: string, progress?: PullProgress): Promise<void> {
+  const parsed = parseImageReference(ref);
+  const fromImage = `${parsed.registry}/${parsed.repository}`;
+  const tag = parsed.digest ?? parsed.tag ?? 'latest';
+  let stream: NodeJS.ReadableStream;
+  try {
+    stream = (await docker.createImage({ fromImage, tag, authconfig: await registryAuth(parsed.registry) })) as NodeJS.ReadableStream;
+  } catch (error) {
+    throw engineFailure(error, `pulling ${ref}`);
+  }
+  const layers = new Map<string, { done: number; total: number }>();
+  await new Promise<void>((resolve, reject) => {
+    let buffered = '';
+    let failed: Error | undefined;
+    stream.on('data', (chunk: Buffer) => {
+      buffered += chunk.toString('utf8');
+      let nl: number;
+      while ((nl = buffered.indexOf('\n')) !== -1) {
+        const line = buffered.slice(0, nl).trim();
+        buffered = buffered.slice(nl + 1);
+        if (!line) continue;
+        let event: { error?: string; id?: string; status?: string; progressDetail?: { current?: number; total?: number } };
+        try {
+          event = JSON.parse(line);
+        } catch {
+          continue;
+        }
+        if (event.error) failed ??= new EngineError(`berth: pulling ${ref} failed: ${event.error.trim()}`);
+        else if (event.id && event.progressDetail?.total) {
+          const layer = { done: event.progressDetail.current ?? 0, total: event.progressDetail.total };
+          if (event.status === 'Extracting') layer.done = layer.total;
+          layers.set(event.id, layer);
+          if (progress) {
+            let done = 0;
+            let total = 0;
+            for (const l of layers.values()) {
+              done += l.done;
+              total += l.total;
+            }
+            progress.update(done, total);
+          }
+        }
+      }
+    });
+    stream.on('error', (error) => reject(engineFailure(error, `pulling ${ref}`)));
+    stream.on('end', () => (failed ? reject(failed) : resolve()));
+  });
+}
+
+/**
+ * Makes sure the image is cached, pulling per the policy. A cached image costs one inspect
+ * and no registry request. Processes pulling the same reference at once take turns through
+ * a lock file, so the image is pulled once and the others find it cached.
+ */
+export async function ensureImage(
+  docker: Docker,
+  ref: string,
+  policy: PullPolicy,
+  onPull: (ref: string) => Promise<PullProgress & { stop(): void }>,
+): Promise<ImageFacts> {
+  if (policy !== 'always') {
+    const cached = await inspectImage(docker, ref);
+    if (cached) return cached;
+    if (policy === 'never') {
+      throw new EngineError(`berth: image ${ref} is not cached and --pull never forbids pulling it; pull it with: docker pull ${ref}`);
+    }
+  }
+  const release = await acquirePullLock(ref);
+  try {
+    if (policy !== 'always') {
+      const cached = await inspectImage(docker, ref);
+      if (cached) return cached;
+    }
+    const progress = await onPull(ref);
+    try {
+      await pullImage(docker, ref, progress);
+    } finally {
+      progress.stop();
+    }
+  } finally {
+    release();
+  }
+  const pulled = await inspectImage(docker, ref);
+  if (!pulled) throw new EngineError(`berth: pulled ${ref} but the engine does not have it`);
+  return pulled;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+async function acquirePullLock(ref: string): Promise<() => void> {
+  const dir = path.join(cacheDirectory(), 'locks');
+  mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, `pull-${createHash('sha256').update(ref).digest('hex').slice(0, 32)}.lock`);
+  for (;;) {
+    try {
+      const fd = openSync(file, 'wx');
+      writeFileSync(fd, String(process.pid));
+      closeSync(fd);
+      return () => rmSync(file, { force: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+    let holder = NaN;
+    try {
+      holder = Number(readFileSync(file, 'utf8'));
+    } catch {
+      continue; // released between our tries
+    }
+    if (Number.isInteger(holder) && holder > 0 && !alive(holder)) rmSync(file, { force: true });
+    else await new Promise((r) => setTimeout(r, 200));
+  }
+}

@@ -1,0 +1,34 @@
+import { hostname } from 'node:os';
+import type { Docker } from './connection.js';
+
+export interface Orphan {
+  id: string;
+  tool: string;
+  pid: number;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes berth's containers whose berth process is gone (berth was SIGKILLed, the machine
+ * slept…). Only containers started from this host are judged: a pid means nothing elsewhere.
+ */
+export async function removeOrphans(docker: Docker): Promise<Orphan[]> {
+  const host = hostname();
+  const list = await docker.listContainers({ all: true, filters: { label: ['berth.managed=true', `berth.host=${host}`] } });
+  const orphans: Orphan[] = [];
+  for (const c of list) {
+    const pid = Number(c.Labels['berth.pid']);
+    if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid || alive(pid)) continue;
+    orphans.push({ id: c.Id, tool: c.Labels['berth.tool'] ?? '?', pid });
+  }
+  await Promise.all(orphans.map((o) => docker.getContainer(o.id).remove({ force: true }).catch(() => undefined)));
+  return orphans;
+}

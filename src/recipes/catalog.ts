@@ -1,0 +1,136 @@
+import { existsSync, readdirSync } from 'node:fs';
+import { homedir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { InputError, NotFoundError } from '../errors.js';
+import { parseImageReference } from '../image-reference.js';
+import { fieldError, parseWith, readYamlFile } from '../yaml-file.js';
+import { findProjectRoot } from '../project/root.js';
+import { recipeSchema, type Recipe, type RecipeSource } from './schema.js';
+
+/** A directory searched for recipes, with what kind of place it is. */
+export interface RecipeDirectory {
+  dir: string;
+  source: RecipeSource;
+}
+
+export const BUILTIN_RECIPES = fileURLToPath(new URL('../../recipes/', import.meta.url));
+
+export function userRecipeDirectory(env: NodeJS.ProcessEnv = process.env): string {
+  const config = env.XDG_CONFIG_HOME || path.join(homedir(), '.config');
+  return path.join(config, 'berth', 'recipes');
+}
+
+/** The directories searched, highest precedence first. */
+export function recipeDirectories(cwd = process.cwd(), env: NodeJS.ProcessEnv = process.env): RecipeDirectory[] {
+  const dirs: RecipeDirectory[] = [];
+  const project = findProjectRoot(cwd);
+  if (project) dirs.push({ dir: path.join(project, '.berth', 'recipes'), source: 'project' });
+  for (const dir of (env.BERTH_RECIPES_PATH ?? '').split(':')) {
+    if (dir) dirs.push({ dir: path.resolve(cwd, dir), source: 'path' });
+  }
+  dirs.push({ dir: userRecipeDirectory(env), source: 'user' });
+  dirs.push({ dir: BUILTIN_RECIPES, source: 'builtin' });
+  return dirs;
+}
+
+/** Reads and checks one recipe file. Throws InputError naming the file, field and line. */
+export function readRecipe(file: string, source: RecipeSource): Recipe {
+  const yaml = readYamlFile(file);
+  const fields = parseWith(yaml, recipeSchema, 'a recipe');
+  const stem = path.basename(file).replace(/\.ya?ml$/, '');
+  if (fields.name !== stem) throw fieldError(yaml, ['name'], `"${fields.name}" must match the file name "${stem}"`);
+  const probe = fields.image.replaceAll('{version}', fields.version);
+  try {
+    const ref = parseImageReference(probe);
+    if (ref.digest) throw new Error('put the digest in the digest field, not in image');
+    if (source === 'builtin' && !ref.tag) throw new Error('has no tag: pin an exact version tag');
+    if (source === 'builtin' && ref.tag === 'latest') throw new Error('"latest" is not a version: pin an exact version tag');
+  } catch (error) {
+    if (error instanceof InputError) throw error;
+    throw fieldError(yaml, ['image'], (error as Error).message);
+  }
+  return { ...fields, file, source };
+}
+
+export interface RecipeProblem {
+  file: string;
+  message: string;
+}
+
+export interface Catalog {
+  /** One recipe per name: the one with the highest precedence. */
+  recipes: Recipe[];
+  problems: RecipeProblem[];
+  /** How many files were read, shadowed ones included. */
+  files: number;
+}
+
+function recipeFiles(dir: string): string[] {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  return names.filter((n) => /\.ya?ml$/.test(n)).sort().map((n) => path.join(dir, n));
+}
+
+/** Every recipe in every directory; a broken file is a problem in the list, never a crash. */
+export function loadCatalog(dirs: RecipeDirectory[] = recipeDirectories()): Catalog {
+  const byName = new Map<string, Recipe>();
+  const problems: RecipeProblem[] = [];
+  let files = 0;
+  for (const { dir, source } of dirs) {
+    for (const file of recipeFiles(dir)) {
+      files++;
+      try {
+        const recipe = readRecipe(file, source);
+        if (!byName.has(recipe.name)) byName.set(recipe.name, recipe);
+      } catch (error) {
+        if (!(error instanceof InputError)) throw error;
+        problems.push({ file, message: error.message });
+      }
+    }
+  }
+  const recipes = [...byName.values()].sort((a, b) => a.name.localeCompare(b.name));
+  return { recipes, problems, files };
+}
+
+/**
+ * Finds one recipe by name, reading only the files named after it (the fast path of a run).
+ * A broken file for that name is an error; recipes of other names are never read.
+ */
+export function findRecipe(name: string, dirs: RecipeDirectory[] = recipeDirectories()): Recipe {
+  for (const { dir, source } of dirs) {
+    for (const ext of ['.yaml', '.yml']) {
+      const file = path.join(dir, name + ext);
+      if (existsSync(file)) return readRecipe(file, source);
+    }
+  }
+  const known = loadCatalog(dirs).recipes.map((r) => r.name);
+  const near = nearestNames(name, known);
+  throw new NotFoundError(`berth: no recipe for "${name}"${near.length ? `; did you mean ${near.join(', ')}?` : ''} (see berth list)`);
+}
+
+/** Names within a small edit distance, closest first. */
+export function nearestNames(name: string, names: string[], max = 3): string[] {
+  return names
+    .map((n) => ({ n, d: n.startsWith(name) || name.startsWith(n) ? 1 : editDistance(name, n) }))
+    .filter(({ d }) => d <= Math.max(2, Math.floor(name.length / 3)))
+    .sort((a, b) => a.d - b.d || a.n.localeCompare(b.n))
+    .slice(0, max)
+    .map(({ n }) => n);
+}
+
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) {
+      row[j] = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    prev = row;
+  }
+  return prev[b.length]!;
+}

@@ -1,0 +1,45 @@
+import { z } from 'zod';
+
+/** One recipe file, as written. Every field is checked; unknown fields are refused. */
+export const NAME_PATTERN = /^[a-z0-9][a-z0-9._-]*$/;
+const VERSION_PATTERN = /^[\w][\w.+-]*$/;
+
+const stringList = z.array(z.string().min(1, 'an empty string'));
+
+export const recipeSchema = z
+  .strictObject({
+    name: z.string().regex(NAME_PATTERN, 'a name of lowercase letters, digits, ".", "_" and "-", starting with a letter or digit'),
+    description: z.string().min(1, 'a one-line description'),
+    homepage: z.url({ error: 'an http(s) URL' }).optional(),
+    tags: stringList.default([]),
+    image: z.string().min(1, 'an image reference such as docker.io/koalaman/shellcheck:v{version}'),
+    version: z.string().regex(VERSION_PATTERN, 'a version such as 1.2.3'),
+    versions: z.array(z.string().regex(VERSION_PATTERN, 'a version such as 1.2.3')).optional(),
+    digest: z.string().regex(/^sha256:[a-f0-9]{64}$/, 'sha256: followed by 64 lowercase hex digits').optional(),
+    entrypoint: stringList.min(1, 'at least one element').optional(),
+    args: stringList.default([]),
+    script: z.string().min(1, 'a /bin/sh script').optional(),
+    network: z.enum(['none', 'bridge', 'host']).default('none'),
+    env: z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name')).default([]),
+    user: z.enum(['host', 'image']).default('host'),
+    tty: z.enum(['auto', 'always', 'never']).default('auto'),
+    warm: z.boolean().default(false),
+    examples: stringList.default([]),
+    notes: z.string().optional(),
+  })
+  .superRefine((recipe, ctx) => {
+    if (recipe.script !== undefined && (recipe.entrypoint !== undefined || recipe.args.length > 0)) {
+      ctx.addIssue({ code: 'custom', path: ['script'], message: 'either script, or entrypoint and args, not both' });
+    }
+  });
+
+export type RecipeFields = z.output<typeof recipeSchema>;
+
+/** Where a recipe was found, highest precedence first. */
+export type RecipeSource = 'project' | 'path' | 'user' | 'builtin';
+
+export interface Recipe extends RecipeFields {
+  /** The file it was read from. */
+  file: string;
+  source: RecipeSource;
+}

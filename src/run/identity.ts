@@ -1,0 +1,75 @@
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { homedir, userInfo } from 'node:os';
+import path from 'node:path';
+
+/**
+ * Who the tool runs as. With `user: host` it is the invoking uid:gid, given a passwd and
+ * group entry and a writable HOME, so tools that look themselves up find a real user.
+ */
+export interface Identity {
+  uid: number;
+  gid: number;
+  name: string;
+  /** HOME inside the container. */
+  home: string;
+}
+
+export function hostIdentity(): Identity {
+  const uid = process.getuid?.() ?? 0;
+  const gid = process.getgid?.() ?? 0;
+  let username = process.env.USER ?? '';
+  try {
+    username = userInfo().username;
+  } catch {
+    // a uid with no passwd entry on the host (containers, CI): fall back to $USER
+  }
+  const name = uid === 0 ? 'root' : /^[a-z_][a-z0-9_-]{0,31}$/i.test(username) ? username : 'user';
+  return { uid, gid, name, home: uid === 0 ? '/root' : `/home/${name}` };
+}
+
+export function cacheDirectory(env: NodeJS.ProcessEnv = process.env): string {
+  return path.join(env.XDG_CACHE_HOME || path.join(homedir(), '.cache'), 'berth');
+}
+
+/** Writes `content` to `file` atomically (temp file + rename), creating the directory. */
+export function writeFileAtomic(file: string, content: string, mode?: number): void {
+  mkdirSync(path.dirname(file), { recursive: true });
+  const temp = `${file}.${process.pid}.${Date.now()}.tmp`;
+  writeFileSync(temp, content, mode === undefined ? undefined : { mode });
+  renameSync(temp, file);
+}
+
+function writeIfChanged(file: string, content: string): void {
+  try {
+    if (readFileSync(file, 'utf8') === content) return;
+  } catch {
+    // missing: write it
+  }
+  writeFileAtomic(file, content);
+}
+
+/**
+ * passwd and group files naming only root, the user and nobody, kept in berth's cache and
+ * bind-mounted read-only over the image's. They do not depend on the image, so the same
+ * files serve every tool and `--dry-run` prints exactly what berth runs.
+ */
+export function identityFiles(id: Identity, env: NodeJS.ProcessEnv = process.env): { passwd: string; group: string } {
+  const dir = path.join(cacheDirectory(env), 'identity', `${id.uid}-${id.gid}`);
+  const passwd = ['root:x:0:0:root:/root:/bin/sh'];
+  const group = ['root:x:0:'];
+  if (id.uid !== 0) passwd.push(`${id.name}:x:${id.uid}:${id.gid}:${id.name}:${id.home}:/bin/sh`);
+  if (id.gid !== 0) group.push(`${id.name}:x:${id.gid}:`);
+  passwd.push('nobody:x:65534:65534:nobody:/nonexistent:/sbin/nologin');
+  group.push('nogroup:x:65534:');
+  const files = { passwd: path.join(dir, 'passwd'), group: path.join(dir, 'group') };
+  writeIfChanged(files.passwd, passwd.join('\n') + '\n');
+  writeIfChanged(files.group, group.join('\n') + '\n');
+  return files;
+}
+
+/** The host directory kept as the tool's HOME between runs, owned by the user. */
+export function toolHome(tool: string, env: NodeJS.ProcessEnv = process.env): string {
+  const dir = path.join(cacheDirectory(env), 'home', tool);
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}

@@ -1,0 +1,34 @@
+import type { PullProgress } from '../engine/images.js';
+
+function megabytes(bytes: number): string {
+  return `${(bytes / 1e6).toFixed(1)} MB`;
+}
+
+/**
+ * How a pull shows itself on stderr: a spinner with bytes done/total on a terminal, one plain
+ * line otherwise, nothing with --quiet. stdout is never touched.
+ */
+export type PullReporter = (ref: string) => Promise<PullProgress & { stop(): void }>;
+
+export function pullReporter(stderr: NodeJS.WriteStream, quiet: boolean): PullReporter {
+  if (quiet) return async () => ({ update() {}, stop() {} });
+  if (!stderr.isTTY) {
+    return async (ref) => {
+      stderr.write(`berth: pulling ${ref}\n`);
+      return { update() {}, stop() {} };
+    };
+  }
+  return async (ref) => {
+    const { default: ora } = await import('ora');
+    // discardStdin false: ora would otherwise put stdin in raw mode and eat the tool's input.
+    const spinner = ora({ text: `Pulling ${ref}`, stream: stderr, discardStdin: false }).start();
+    return {
+      update(done, total) {
+        spinner.text = `Pulling ${ref}: ${megabytes(done)}${total ? ` / ${megabytes(total)}` : ''}`;
+      },
+      stop() {
+        spinner.stop();
+      },
+    };
+  };
+}

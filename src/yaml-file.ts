@@ -1,0 +1,86 @@
+import { readFileSync } from 'node:fs';
+import { Document, isMap, isScalar, LineCounter, parseDocument, type Node } from 'yaml';
+import type { z } from 'zod';
+import { InputError } from './errors.js';
+
+/**
+ * YAML files that users write (recipes, berth.yaml, berth.lock): parsed keeping positions so
+ * every complaint names the file, the field and the line.
+ */
+export interface YamlFile {
+  file: string;
+  doc: Document.Parsed;
+  lines: LineCounter;
+}
+
+export function readYamlFile(file: string, text = readFileSync(file, 'utf8')): YamlFile {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  const error = doc.errors[0];
+  if (error) {
+    const line = lines.linePos(error.pos[0]).line;
+    const what = error.message.split('\n')[0]?.replace(/ at line \d+, column \d+:?$/, '') ?? 'invalid YAML';
+    throw new InputError(`${file}:${line}: not valid YAML: ${what}`, file, line);
+  }
+  return { file, doc, lines };
+}
+
+/** The 1-based line of the node at `path`, or of the key itself when `key` is true. */
+export function lineOf(yaml: YamlFile, path: readonly PropertyKey[], key = false): number | undefined {
+  let node: unknown = yaml.doc.contents;
+  let found: Node | undefined = yaml.doc.contents ?? undefined;
+  for (const [i, part] of path.entries()) {
+    if (isMap(node)) {
+      const pair = node.items.find((p) => isScalar(p.key) && String(p.key.value) === String(part));
+      if (!pair) break;
+      found = (key && i === path.length - 1 ? pair.key : (pair.value ?? pair.key)) as Node;
+      node = pair.value;
+    } else if (node && typeof node === 'object' && 'items' in node && Array.isArray((node as { items: unknown[] }).items)) {
+      const item = (node as { items: Node[] }).items[Number(part)];
+      if (!item) break;
+      found = item;
+      node = item;
+    } else break;
+  }
+  const offset = found?.range?.[0];
+  return offset === undefined ? undefined : yaml.lines.linePos(offset).line;
+}
+
+/** Validates the document against a schema; the first problem becomes one InputError line. */
+export function parseWith<S extends z.ZodType>(yaml: YamlFile, schema: S, what: string): z.output<S> {
+  const data: unknown = yaml.doc.toJS();
+  if (data === null || data === undefined) throw new InputError(`${yaml.file}:1: the file is empty; expected ${what}`, yaml.file, 1);
+  const result = schema.safeParse(data);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0]!;
+  throw issueError(yaml, issue.path, describeIssue(issue), issue.code === 'unrecognized_keys' ? issue.keys : undefined);
+}
+
+/** An InputError for a field: `file:line: field: message`. */
+export function fieldError(yaml: YamlFile, path: readonly PropertyKey[], message: string): InputError {
+  return issueError(yaml, path, message);
+}
+
+function issueError(yaml: YamlFile, path: readonly PropertyKey[], message: string, unknownKeys?: string[]): InputError {
+  const fieldPath = unknownKeys ? [...path, unknownKeys[0]!] : path;
+  const line = lineOf(yaml, fieldPath, unknownKeys !== undefined) ?? 1;
+  const field = fieldPath.length > 0 ? `${fieldPath.map(String).join('.')}: ` : '';
+  return new InputError(`${yaml.file}:${line}: ${field}${message}`, yaml.file, line);
+}
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+  switch (issue.code) {
+    case 'unrecognized_keys':
+      return `unknown field`;
+    case 'invalid_type':
+      return issue.input === undefined ? `missing; expected ${issue.expected === 'array' ? 'a list' : `a ${issue.expected}`}` : `expected ${issue.expected === 'array' ? 'a list' : `a ${issue.expected}`}`;
+    case 'invalid_value':
+      return `expected one of ${issue.values.map((v) => String(v)).join(', ')}`;
+    case 'invalid_format':
+    case 'too_small':
+    case 'custom':
+      return issue.message.startsWith('expected') || issue.code === 'custom' ? issue.message : `expected ${issue.message}`;
+    default:
+      return issue.message;
+  }
+}

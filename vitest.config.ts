@@ -1,0 +1,29 @@
+import { defineConfig } from 'vitest/config';
+
+// Three suites: unit (pure logic), integration (real engine + local registry + fixture images),
+// e2e (built-in recipes against stand-ins of the real tools built from Debian packages).
+export default defineConfig({
+  test: {
+    projects: [
+      { test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
+      {
+        test: {
+          name: 'integration',
+          include: ['test/integration/**/*.test.ts'],
+          globalSetup: ['test/harness/global-setup.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 600_000,
+        },
+      },
+      {
+        test: {
+          name: 'e2e',
+          include: ['test/e2e/**/*.test.ts'],
+          globalSetup: ['test/harness/global-setup.ts', 'test/harness/standins-setup.ts'],
+          testTimeout: 300_000,
+          hookTimeout: 1_800_000,
+        },
+      },
+    ],
+  },
+});
