@@ -6,6 +6,7 @@ import { formatImageReference, parseImageReference } from '../image-reference.js
 import { cacheDirectory } from '../run/identity.js';
 import { engineFailure, type Docker } from './connection.js';
 import { registryAuth } from './credentials.js';
+import { isProcessAlive } from './orphans.js';
 
 export type PullPolicy = 'missing' | 'always' | 'never';
 
@@ -130,15 +131,6 @@ export async function ensureImage(
   return pulled;
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 async function acquirePullLock(ref: string): Promise<() => void> {
   const dir = path.join(cacheDirectory(), 'locks');
   mkdirSync(dir, { recursive: true });
@@ -152,13 +144,13 @@ async function acquirePullLock(ref: string): Promise<() => void> {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     }
-    let holder = NaN;
+    let holder: number;
     try {
       holder = Number(readFileSync(file, 'utf8'));
     } catch {
       continue; // released between our tries
     }
-    if (Number.isInteger(holder) && holder > 0 && !alive(holder)) rmSync(file, { force: true });
+    if (Number.isInteger(holder) && holder > 0 && !isProcessAlive(holder)) rmSync(file, { force: true });
     else await new Promise((r) => setTimeout(r, 200));
   }
 }

@@ -7,7 +7,8 @@ export interface Orphan {
   pid: number;
 }
 
-function alive(pid: number): boolean {
+/** Whether a process with this pid exists (EPERM: it exists but is someone else's). */
+export function isProcessAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -26,7 +27,7 @@ export async function removeOrphans(docker: Docker): Promise<Orphan[]> {
   const orphans: Orphan[] = [];
   for (const c of list) {
     const pid = Number(c.Labels['berth.pid']);
-    if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid || alive(pid)) continue;
+    if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid || isProcessAlive(pid)) continue;
     orphans.push({ id: c.Id, tool: c.Labels['berth.tool'] ?? '?', pid });
   }
   await Promise.all(orphans.map((o) => docker.getContainer(o.id).remove({ force: true }).catch(() => undefined)));

@@ -10,12 +10,14 @@ export function demultiplex(source: Duplex, stdout: Writable, stderr: Writable):
   let header = Buffer.alloc(0);
   let remaining = 0;
   let target: Writable = stdout;
-  let waiting = 0;
+  const full = new Set<Writable>();
   const resumeWhenDrained = (stream: Writable) => {
-    waiting++;
     source.pause();
+    if (full.has(stream)) return;
+    full.add(stream);
     stream.once('drain', () => {
-      if (--waiting === 0) source.resume();
+      full.delete(stream);
+      if (full.size === 0) source.resume();
     });
   };
   source.on('data', (chunk: Buffer) => {

@@ -6,7 +6,7 @@ import { InputError, NotFoundError } from '../errors.js';
 import { parseImageReference } from '../image-reference.js';
 import { fieldError, parseWith, readYamlFile } from '../yaml-file.js';
 import { findProjectRoot } from '../project/root.js';
-import { recipeSchema, type Recipe, type RecipeSource } from './schema.js';
+import { NAME_PATTERN, recipeSchema, type Recipe, type RecipeSource } from './schema.js';
 
 /** A directory searched for recipes, with what kind of place it is. */
 export interface RecipeDirectory {
@@ -102,6 +102,8 @@ export function loadCatalog(dirs: RecipeDirectory[] = recipeDirectories()): Cata
  * A broken file for that name is an error; recipes of other names are never read.
  */
 export function findRecipe(name: string, dirs: RecipeDirectory[] = recipeDirectories()): Recipe {
+  // Only a valid name is looked up: "../x" must not read a file outside the recipe directories.
+  if (!NAME_PATTERN.test(name)) throw new NotFoundError(`berth: "${name}" is not a recipe name (see berth list)`);
   for (const { dir, source } of dirs) {
     for (const ext of ['.yaml', '.yml']) {
       const file = path.join(dir, name + ext);

@@ -1,0 +1,455 @@
+import { execFileSync, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { Readable, Writable } from 'node:stream';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { berth, berthInTerminal, makeSandbox, OTHER_UID, writeRecipe, type Sandbox } from '../support/berth.js';
+
+/**
+ * The semantics of `berth run` (issue 3), each checked against the real engine by running the
+ * built bin/run.js as a child process. `MODES` lists the ways a tool can be run; every test runs
+ * in each of them.
+ */
+const MODES: Array<{ name: string; flags: string[] }> = [{ name: 'fresh container', flags: [] }];
+
+function docker(...args: string[]): string {
+  return execFileSync('docker', args, { encoding: 'utf8' }).trim();
+}
+
+function managedContainers(): string[] {
+  return docker('ps', '-aq', '--filter', 'label=berth.managed=true', '--filter', 'label=berth.tool=fx').split('\n').filter(Boolean);
+}
+
+
+describe.each(MODES)('berth run ($name)', ({ flags }) => {
+  let sb: Sandbox;
+  let other: Sandbox;
+  const run = (args: string[], options?: Parameters<typeof berth>[2]) => berth(sb, ['run', ...flags, ...args], options);
+
+  beforeAll(() => {
+    const image = inject('fixtureImage');
+    sb = makeSandbox();
+    other = makeSandbox({ uid: OTHER_UID });
+    for (const s of [sb, other]) {
+      writeRecipe(s, { name: 'fx', image });
+      writeRecipe(s, { name: 'fx-script', image, script: 'echo "script got $# args: $*"; exit 3' });
+      writeRecipe(s, { name: 'fx-env', image, env: ['RECIPE_VAR'], entrypoint: ['env-dump'] });
+      writeRecipe(s, { name: 'fx-missing', image, entrypoint: ['/no/such/binary'] });
+      writeRecipe(s, { name: 'fx-noexec', image, entrypoint: ['/usr/local'] });
+      writeRecipe(s, { name: 'fx-net', image, network: 'bridge', notes: 'test' });
+    }
+  });
+
+  describe('files', () => {
+    it('mounts the current directory at the same path and works in it', async () => {
+      writeFileSync(path.join(sb.work, 'in.txt'), 'inside\n');
+      const r = await run(['fx', 'sh', '-c', 'pwd; cat in.txt; cat "$PWD/in.txt"']);
+      expect(r.stderr).toBe('');
+      expect(r.stdout.toString()).toBe(`${sb.work}\ninside\ninside\n`);
+    });
+
+    it('mounts absolute and .. paths outside the current directory at the same path', async () => {
+      const outside = path.join(sb.root, 'elsewhere');
+      mkdirSync(outside, { recursive: true });
+      writeFileSync(path.join(outside, 'input.txt'), 'from outside\n');
+      const sub = path.join(sb.work, 'sub');
+      mkdirSync(sub, { recursive: true });
+      const r = await run(['fx', 'sh', '-c', 'cat "$1" && cat "$2" > "$3"', 'sh', path.join(outside, 'input.txt'), '../elsewhere/input.txt', path.join(outside, 'output.txt')], {
+        cwd: sb.work,
+      });
+      expect(r.stderr).toBe('');
+      expect(r.stdout.toString()).toBe('from outside\n');
+      expect(readFileSync(path.join(outside, 'output.txt'), 'utf8')).toBe('from outside\n');
+    });
+
+    it('mounts a path given as --flag=/abs/path', async () => {
+      const outside = path.join(sb.root, 'flagged');
+      mkdirSync(outside, { recursive: true });
+      writeFileSync(path.join(outside, 'f.txt'), 'flag value\n');
+      const r = await run(['fx', 'sh', '-c', 'cat "${1#--in=}"', 'sh', `--in=${path.join(outside, 'f.txt')}`]);
+      expect(r.stdout.toString()).toBe('flag value\n');
+    });
+
+    it('--no-path-mounts leaves outside paths invisible', async () => {
+      const outside = path.join(sb.root, 'hidden');
+      mkdirSync(outside, { recursive: true });
+      writeFileSync(path.join(outside, 'secret.txt'), 'secret');
+      const r = await berth(sb, ['run', ...flags, '--no-path-mounts', 'fx', 'cat', path.join(outside, 'secret.txt')]);
+      expect(r.code).toBe(1);
+      expect(r.stdout.toString()).toBe('');
+    });
+
+    it('-v mounts extra directories, read-only with :ro, and refuses a missing source without creating it', async () => {
+      const extra = path.join(sb.root, 'extra');
+      mkdirSync(extra, { recursive: true });
+      writeFileSync(path.join(extra, 'x'), 'x\n');
+      const ok = await berth(sb, ['run', ...flags, '-v', `${extra}:/data:ro`, 'fx', 'sh', '-c', 'cat /data/x; touch /data/y']);
+      expect(ok.stdout.toString()).toBe('x\n');
+      expect(ok.code).not.toBe(0);
+      expect(existsSync(path.join(extra, 'y'))).toBe(false);
+      const missing = path.join(sb.root, 'not-there');
+      const bad = await berth(sb, ['run', ...flags, '-v', `${missing}:/data`, 'fx', 'true']);
+      expect(bad.code).toBe(125);
+      expect(bad.stderr).toContain('does not exist');
+      expect(bad.stderr.trim().split('\n')).toHaveLength(1);
+      expect(existsSync(missing)).toBe(false);
+    });
+  });
+
+  describe('ownership', () => {
+    it('runs as the invoking uid:gid, so written files belong to the user', async () => {
+      const r = await berth(other, ['run', ...flags, 'fx', 'write-file', 'made.txt', 'hello']);
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      const st = statSync(path.join(other.work, 'made.txt'));
+      expect([st.uid, st.gid]).toEqual([OTHER_UID, other.gid]);
+    });
+
+    it('gives the user a name, a HOME that is writable, and keeps HOME between runs', async () => {
+      const r = await berth(other, ['run', ...flags, 'fx', 'ids']);
+      expect(r.stdout.toString()).toBe(`uid=${OTHER_UID} gid=${other.gid} user=tester home=/home/tester home-writable=yes\n`);
+      await berth(other, ['run', ...flags, 'fx', 'sh', '-c', 'echo kept > "$HOME/cache-file"']);
+      const again = await berth(other, ['run', ...flags, 'fx', 'sh', '-c', 'cat "$HOME/cache-file"']);
+      expect(again.stdout.toString()).toBe('kept\n');
+    });
+
+    it('user: image runs as the image user', async () => {
+      writeRecipe(other, { name: 'fx-imageuser', image: inject('fixtureImage'), user: 'image' });
+      const r = await berth(other, ['run', ...flags, 'fx-imageuser', 'id', '-u']);
+      expect(r.stdout.toString()).toBe('0\n');
+    });
+  });
+
+  describe('streams', () => {
+    it('allocates no TTY when stdin or stdout is not a terminal, /dev/null included', async () => {
+      const piped = await run(['fx', 'tty-info']);
+      expect(piped.stdout.toString()).toBe('stdin=notty stdout=notty\n');
+      const devnull = await run(['fx', 'tty-info'], { stdin: 'null' });
+      expect(devnull.stdout.toString()).toBe('stdin=notty stdout=notty\n');
+    });
+
+    it('keeps stdout and stderr apart', async () => {
+      const r = await run(['fx', 'sh', '-c', 'echo out1; echo err1 >&2; echo out2; echo err2 >&2']);
+      expect(r.stdout.toString()).toBe('out1\nout2\n');
+      expect(r.stderr).toBe('err1\nerr2\n');
+    });
+
+    it('round-trips all 256 byte values with nothing added before or after', async () => {
+      const bytes = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
+      const input = Buffer.concat([bytes, bytes.reverse(), bytes]);
+      const r = await run(['fx', 'cat'], { input });
+      expect(r.stdout.equals(input)).toBe(true);
+      expect(r.code).toBe(0);
+    });
+
+    it('passes stdin EOF through (a tool reading to the end finishes)', async () => {
+      const r = await run(['fx', 'wc', '-l'], { input: 'a\nb\nc\n' });
+      expect(r.stdout.toString().trim()).toBe('3');
+      const empty = await run(['fx', 'wc', '-c'], { input: '' });
+      expect(empty.stdout.toString().trim()).toBe('0');
+    });
+
+    it('streams 512 MB through cat unchanged, with berth using far less memory than that', async () => {
+      const size = 512 * 1024 * 1024;
+      const chunk = Buffer.alloc(1024 * 1024);
+      for (let i = 0; i < chunk.length; i++) chunk[i] = (i * 7 + (i >> 8)) & 0xff;
+      const inHash = createHash('sha256');
+      let sent = 0;
+      const source = new Readable({
+        read() {
+          if (sent >= size) return this.push(null);
+          const piece = Buffer.from(chunk);
+          piece.writeUInt32BE(sent, 0);
+          inHash.update(piece);
+          sent += piece.length;
+          this.push(piece);
+        },
+      });
+      const outHash = createHash('sha256');
+      let received = 0;
+      const sink = new Writable({
+        write(data: Buffer, _enc, done) {
+          outHash.update(data);
+          received += data.length;
+          done();
+        },
+      });
+      const r = await run(['fx', 'cat'], { input: source, stdout: sink, measureMemory: true, timeoutMs: 120_000 });
+      expect(r.code).toBe(0);
+      expect(received).toBe(size);
+      expect(outHash.digest('hex')).toBe(inHash.digest('hex'));
+      expect(r.maxRssKb).toBeDefined();
+      // Node, oclif and dockerode alone take ~90 MB: the bound says the data is never held whole.
+      expect(r.maxRssKb! * 1024).toBeLessThan(size / 3);
+    });
+
+    it('gives a TTY, in raw mode, when stdin and stdout are a terminal, and restores the terminal', async () => {
+      const r = await berthInTerminal(sb, ['run', ...flags, 'fx', 'tty-info'], { rows: 33, cols: 101 });
+      expect(r.code).toBe(0);
+      expect(r.output).toContain('stdin=tty stdout=tty');
+      expect(r.output).toContain('size=33 101');
+      expect(r.restored).toBe(true);
+      // Raw mode: the host terminal does not echo what is typed; only the container's TTY does.
+      const typed = await berthInTerminal(sb, ['run', ...flags, 'fx', 'sh', '-c', 'echo go; read line; echo "read:$line"'], {
+        steps: [{ wait: 'go', send: 'marker-xyz\r' }],
+      });
+      expect(typed.output.split('marker-xyz').length - 1).toBe(2);
+      expect(typed.output).toContain('read:marker-xyz');
+      expect(typed.restored).toBe(true);
+    });
+
+    it("follows the terminal's window size", async () => {
+      const r = await berthInTerminal(sb, ['run', ...flags, 'fx', 'tty-info', '--watch'], {
+        rows: 24,
+        cols: 80,
+        steps: [{ wait: 'size=24 80', resize: [40, 132] }],
+      });
+      expect(r.output).toContain('size=40 132');
+      expect(r.code).toBe(0);
+    });
+  });
+
+  describe('exit status', () => {
+    it('passes every exit code 0-255 through exactly', async () => {
+      const codes = Array.from({ length: 256 }, (_, i) => i);
+      const seen: number[] = [];
+      for (let i = 0; i < codes.length; i += 8) {
+        const batch = codes.slice(i, i + 8);
+        const results = await Promise.all(batch.map((c) => run(['fx', 'exit-with', String(c)])));
+        seen.push(...results.map((r) => r.code ?? -1));
+      }
+      expect(seen).toEqual(codes);
+    }, 600_000);
+
+    it('gives 128+N when the tool is killed by signal N', async () => {
+      const r = await run(['fx', 'sh', '-c', 'kill -USR1 $$']);
+      expect(r.code).toBe(138);
+    });
+
+    it('uses 127 for an unknown tool (with suggestions) and a missing entrypoint, 126 for one that cannot run', async () => {
+      const unknown = await run(['fz', 'x']);
+      expect(unknown.code).toBe(127);
+      expect(unknown.stderr).toMatch(/no recipe for "fz".*did you mean.*fx/);
+      const missing = await run(['fx-missing']);
+      expect(missing.code).toBe(127);
+      const noexec = await run(['fx-noexec']);
+      expect(noexec.code).toBe(126);
+      expect(managedContainers()).toEqual([]);
+    });
+
+    it('uses 125, one line and no stack trace, when the engine cannot be reached', async () => {
+      const r = await run(['fx', 'true'], { env: { DOCKER_HOST: `unix://${sb.root}/no.sock` } });
+      expect(r.code).toBe(125);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stderr).toContain('cannot reach the Docker engine');
+      const debug = await run(['fx', 'true'], { env: { DOCKER_HOST: `unix://${sb.root}/no.sock`, BERTH_DEBUG: '1' } });
+      expect(debug.stderr).toMatch(/\n\s+at /);
+    });
+  });
+
+  describe('signals', () => {
+    function runUntilReady(args: string[]) {
+      let child: ReturnType<typeof spawn> | undefined;
+      let out = '';
+      const result = run(args, {
+        onSpawn: (c) => {
+          child = c;
+          c.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+        },
+        stdout: new Writable({ write: (_d, _e, cb) => cb() }),
+      });
+      const ready = new Promise<void>((resolve) => {
+        const timer = setInterval(() => {
+          if (out.includes('ready')) {
+            clearInterval(timer);
+            resolve();
+          }
+        }, 20);
+      });
+      return { result, ready, kill: (s: NodeJS.Signals) => child!.kill(s), output: () => out };
+    }
+
+    for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'] as const) {
+      it(`forwards ${signal} to the tool`, async () => {
+        const t = runUntilReady(['fx', 'trap-signals']);
+        await t.ready;
+        t.kill(signal);
+        const r = await t.result;
+        expect(t.output()).toContain(`got ${signal.slice(3)}`);
+        expect(r.code).toBe(0);
+        expect(managedContainers()).toEqual([]);
+      });
+    }
+
+    it('stops a tool that installs no handlers on Ctrl-C (it runs under an init)', async () => {
+      const t = runUntilReady(['fx', 'no-trap']);
+      await t.ready;
+      t.kill('SIGINT');
+      const r = await t.result;
+      expect(r.code).toBe(130);
+      expect(managedContainers()).toEqual([]);
+    });
+
+    it('kills the tool on a second Ctrl-C', async () => {
+      const t = runUntilReady(['fx', 'sh', '-c', 'trap "echo ignoring" INT; echo ready; while :; do sleep 1; done']);
+      await t.ready;
+      t.kill('SIGINT');
+      await new Promise((r) => setTimeout(r, 300));
+      t.kill('SIGINT');
+      const r = await t.result;
+      expect(r.code).toBe(137);
+      expect(managedContainers()).toEqual([]);
+    });
+
+    it('leaves an orphan when berth is SIGKILLed, which gc and the next run remove', async () => {
+      for (const next of [['gc'], ['run', 'fx', 'true']]) {
+        const t = runUntilReady(['fx', 'no-trap']);
+        await t.ready;
+        t.kill('SIGKILL');
+        await t.result;
+        expect(managedContainers()).toHaveLength(1);
+        const r = await berth(sb, next);
+        expect(r.code).toBe(0);
+        if (next[0] === 'gc') expect(r.stdout.toString()).toMatch(/removed [0-9a-f]{12} \(fx, berth pid \d+ is gone\)/);
+        expect(managedContainers()).toEqual([]);
+      }
+    });
+  });
+
+  describe('environment', () => {
+    it('passes TERM, LANG, LC_*, TZ, the recipe env and -e; nothing else', async () => {
+      const r = await run(['-e', 'EXTRA=1', '-e', 'FROM_HOST', 'fx-env'], {
+        env: { TERM: 'xterm-test', LC_ALL: 'C', TZ: 'Europe/Paris', RECIPE_VAR: 'r', FROM_HOST: 'h', SECRET_TOKEN: 'nope' },
+      });
+      const lines = r.stdout.toString().split('\n');
+      expect(lines).toEqual(expect.arrayContaining(['TERM=xterm-test', 'LC_ALL=C', 'TZ=Europe/Paris', 'RECIPE_VAR=r', 'FROM_HOST=h', 'EXTRA=1', 'LANG=C.UTF-8']));
+      expect(r.stdout.toString()).not.toContain('SECRET_TOKEN');
+      expect(r.stdout.toString()).not.toContain(sb.config);
+    });
+  });
+
+  describe('least privilege', () => {
+    it('has no network unless the recipe asks, no new privileges, no extra capabilities', async () => {
+      const none = await run(['fx', 'sh', '-c', 'cat /proc/net/dev | tail -n +3 | cut -d: -f1 | tr -d " "; grep -E "^(NoNewPrivs|CapEff)" /proc/self/status']);
+      expect(none.stdout.toString()).toMatch(/^lo\nNoNewPrivs:\s+1\nCapEff:\s+0000000000000000\n$/);
+      const bridge = await run(['fx-net', 'sh', '-c', 'cat /proc/net/dev | tail -n +3 | cut -d: -f1 | tr -d " " | sort']);
+      expect(bridge.stdout.toString()).toBe('eth0\nlo\n');
+    });
+  });
+
+  it('runs a recipe script with the args as "$@"', async () => {
+    const r = await run(['fx-script', 'a', 'b c']);
+    expect(r.stdout.toString()).toBe('script got 2 args: a b c\n');
+    expect(r.code).toBe(3);
+  });
+
+  it('passes flags after the tool name to the tool, --help included', async () => {
+    const r = await run(['fx', 'echo-args', '--help', '-q', '--pull', 'never', '--', 'x']);
+    expect(r.stdout.toString()).toBe('<--help>\n<-q>\n<--pull>\n<never>\n<-->\n<x>\n');
+  });
+
+  it('--dry-run prints a docker run command that a shell runs the same way', async () => {
+    for (const args of [['fx', 'echo-args', 'a b', "it's", '$HOME'], ['fx', 'ids'], ['fx', 'exit-with', '7', 'bye']]) {
+      const dry = await berth(other, ['run', '--dry-run', ...args]);
+      expect(dry.code).toBe(0);
+      const viaShell = await new Promise<{ out: string; code: number | null }>((resolve) => {
+        const child = spawn('sh', ['-c', dry.stdout.toString()], { cwd: other.work, env: other.env, uid: OTHER_UID, gid: other.gid, stdio: ['ignore', 'pipe', 'pipe'] });
+        let out = '';
+        child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+        child.on('close', (code) => resolve({ out, code }));
+      });
+      const real = await berth(other, ['run', ...args]);
+      expect(viaShell.out).toBe(real.stdout.toString());
+      expect(viaShell.code).toBe(real.code);
+    }
+  });
+
+  it('leaves no container behind', () => {
+    expect(managedContainers()).toEqual([]);
+  });
+});
+
+describe('images', () => {
+  let sb: Sandbox;
+  beforeAll(() => {
+    sb = makeSandbox();
+  });
+
+  function uniqueRef(name: string): string {
+    return `${inject('registry')}/berth-test/${name}-${process.pid}-${Date.now()}:1`;
+  }
+
+  function pushFixture(ref: string): string {
+    docker('tag', inject('fixtureImage'), ref);
+    docker('push', ref);
+    const digest = docker('inspect', '--format', '{{index .RepoDigests 0}}', ref).split('@')[1]!;
+    docker('rmi', ref);
+    return digest;
+  }
+
+  it('pulls on first use with one plain progress line on stderr, nothing on stdout, then runs from cache with no registry', async () => {
+    const ref = uniqueRef('pull');
+    pushFixture(ref);
+    writeRecipe(sb, { name: 'pulled', image: ref });
+    const first = await berth(sb, ['run', 'pulled', 'echo', 'ok']);
+    expect(first.stdout.toString()).toBe('ok\n');
+    expect(first.stderr).toBe(`berth: pulling ${ref.replace(/^/, '')}\n`);
+    // Cached: a registry that does not exist is never contacted.
+    const dead = `127.0.0.1:9/berth-test/offline:1`;
+    docker('tag', ref, dead);
+    const cached = await berth(sb, ['run', '--image', dead, 'pulled', 'echo', 'ok']);
+    expect(cached.stdout.toString()).toBe('ok\n');
+    expect(cached.stderr).toBe('');
+    docker('rmi', dead, ref);
+  });
+
+  it('runs a pinned digest by digest', async () => {
+    const ref = uniqueRef('digest');
+    const digest = pushFixture(ref);
+    writeRecipe(sb, { name: 'pinned', image: ref, digest });
+    const r = await berth(sb, ['run', 'pinned', 'echo', 'ok']);
+    expect(r.stdout.toString()).toBe('ok\n');
+    expect(r.stderr).toContain(`@${digest}`);
+    expect(docker('images', '--digests', '--format', '{{.Digest}}', ref.split(':').slice(0, -1).join(':'))).toContain(digest);
+  });
+
+  it('shows a spinner with bytes on a terminal', async () => {
+    const ref = uniqueRef('spinner');
+    pushFixture(ref);
+    writeRecipe(sb, { name: 'spun', image: ref });
+    const r = await berthInTerminal(sb, ['run', 'spun', 'echo', 'ok']);
+    expect(r.output).toMatch(/Pulling .*MB/);
+    expect(r.output).toContain('ok');
+  });
+
+  it('pulls once when two processes need the same image at once, and both run', async () => {
+    const ref = uniqueRef('concurrent');
+    pushFixture(ref);
+    writeRecipe(sb, { name: 'twice', image: ref });
+    const [a, b] = await Promise.all([berth(sb, ['run', 'twice', 'echo', 'a']), berth(sb, ['run', 'twice', 'echo', 'b'])]);
+    expect(a.stdout.toString()).toBe('a\n');
+    expect(b.stdout.toString()).toBe('b\n');
+    expect((a.stderr + b.stderr).match(/pulling/g)).toHaveLength(1);
+  });
+
+  it('--pull never fails with 125 and says how to pull; a failed pull gives 125', async () => {
+    const ref = uniqueRef('never');
+    writeRecipe(sb, { name: 'never', image: ref });
+    const never = await berth(sb, ['run', '--pull', 'never', 'never', 'true']);
+    expect(never.code).toBe(125);
+    expect(never.stderr).toContain(`docker pull ${ref}`);
+    const failed = await berth(sb, ['run', 'never', 'true']);
+    expect(failed.code).toBe(125);
+    expect(failed.stderr.trim().split('\n').at(-1)).toMatch(/pulling .* failed|manifest unknown|not found/i);
+  });
+
+  it('rewrites docker.io references to a registry mirror, keeping the digest', async () => {
+    const name = `berth-test/mirrored-${process.pid}-${Date.now()}`;
+    const digest = pushFixture(`${inject('registry')}/${name}:1`);
+    writeRecipe(sb, { name: 'mirrored', image: `docker.io/${name}:1`, digest });
+    const r = await berth(sb, ['run', 'mirrored', 'echo', 'via mirror'], { env: { BERTH_REGISTRY_MIRROR: inject('registry') } });
+    expect(r.stdout.toString()).toBe('via mirror\n');
+    expect(r.stderr).toBe(`berth: pulling ${inject('registry')}/${name}:1@${digest}\n`);
+  });
+});

@@ -1,0 +1,165 @@
+// The logic behind `berth list`, `search`, `info` and `recipes new`, without the CLI around it.
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { InputError } from '../../src/errors.js';
+import { BUILTIN_RECIPES, findRecipe, loadCatalog, readRecipe } from '../../src/recipes/catalog.js';
+import { formatInfo, formatSize, knownVersions, recipeInfo, resolvedReference } from '../../src/recipes/info.js';
+import { formatTable, listEntry, searchRecipes } from '../../src/recipes/listing.js';
+import { recipeSkeleton, skeletonImage, writeNewRecipe } from '../../src/recipes/skeleton.js';
+
+const builtins = [{ dir: BUILTIN_RECIPES, source: 'builtin' as const }];
+const catalog = loadCatalog(builtins);
+
+let root: string;
+beforeEach(() => {
+  root = realpathSync(mkdtempSync(path.join(tmpdir(), 'berth-views-')));
+});
+afterEach(() => {
+  rmSync(root, { recursive: true, force: true });
+});
+
+describe('list entries', () => {
+  it('have a fixed key order', () => {
+    const entry = listEntry(findRecipe('jq', builtins));
+    expect(Object.keys(entry)).toEqual(['name', 'version', 'description', 'source', 'tags', 'file']);
+    expect(entry).toMatchObject({ name: 'jq', version: '1.8.1', source: 'builtin' });
+  });
+});
+
+describe('search', () => {
+  it('matches name, description and tags, ignoring case, best matches first', () => {
+    const names = searchRecipes(catalog.recipes, 'LINT').map((r) => r.name);
+    expect(names).toEqual(expect.arrayContaining(['shellcheck', 'hadolint', 'actionlint', 'yamllint', 'markdownlint-cli2', 'tflint', 'ruff']));
+    expect(names).not.toContain('jq');
+    // Names containing the term come before tag and description matches.
+    expect(names.indexOf('actionlint')).toBeLessThan(names.indexOf('shellcheck'));
+    expect(searchRecipes(catalog.recipes, 'jq').map((r) => r.name)[0]).toBe('jq');
+    expect(searchRecipes(catalog.recipes, 'json processor').map((r) => r.name)).toEqual(['jq']);
+    expect(searchRecipes(catalog.recipes, 'no-such-thing-at-all')).toEqual([]);
+    expect(searchRecipes(catalog.recipes, '  ')).toEqual([]);
+  });
+});
+
+describe('tables', () => {
+  it('align columns and do not pad the last one', () => {
+    expect(formatTable(['A', 'BB', 'C'], [['xxx', 'y', 'last'], ['z', 'yyy', '']])).toEqual(['A    BB   C', 'xxx  y    last', 'z    yyy']);
+  });
+});
+
+describe('info', () => {
+  it('lists the known versions, default first, without repeats', () => {
+    const recipe = findRecipe('shellcheck', builtins);
+    expect(knownVersions(recipe)).toEqual(['0.11.0', '0.10.0']);
+    expect(knownVersions({ ...recipe, versions: undefined })).toEqual(['0.11.0']);
+    expect(knownVersions({ ...recipe, versions: ['0.10.0', '0.11.0'] })).toEqual(['0.11.0', '0.10.0']);
+  });
+
+  it('resolves the reference with the digest for the default version and the mirror for docker.io', () => {
+    const recipe = findRecipe('shellcheck', builtins);
+    const digest = recipe.digest!;
+    expect(resolvedReference(recipe)).toBe(`docker.io/koalaman/shellcheck:v0.11.0@${digest}`);
+    expect(resolvedReference(recipe, '0.10.0')).toBe('docker.io/koalaman/shellcheck:v0.10.0');
+    expect(resolvedReference(recipe, undefined, 'https://mirror.example:5000/')).toBe(`mirror.example:5000/koalaman/shellcheck:v0.11.0@${digest}`);
+    const jq = findRecipe('jq', builtins);
+    expect(resolvedReference(jq, undefined, 'mirror.example:5000')).toBe(`ghcr.io/jqlang/jq:1.8.1@${jq.digest}`);
+  });
+
+  it('has every field in a fixed order, with null for what is absent', () => {
+    const recipe = findRecipe('shellcheck', builtins);
+    const info = recipeInfo(recipe, resolvedReference(recipe), { cached: true, size: 1234 });
+    expect(Object.keys(info)).toEqual([
+      'name', 'description', 'homepage', 'tags', 'source', 'file', 'version', 'versions', 'image', 'digest',
+      'referenceVersion', 'reference', 'cached', 'size', 'entrypoint', 'args', 'script', 'network', 'env', 'user',
+      'tty', 'warm', 'notes', 'examples',
+    ]);
+    expect(info).toMatchObject({ version: '0.11.0', referenceVersion: '0.11.0', cached: true, size: 1234, script: null, notes: null, entrypoint: ['/bin/shellcheck'] });
+    const unknown = recipeInfo(recipe, 'x', { cached: null, size: null, reason: 'engine not reachable' });
+    expect([unknown.cached, unknown.size]).toEqual([null, null]);
+    expect(formatInfo(unknown, { cached: null, size: null, reason: 'engine not reachable' })).toContain('  cached     unknown (engine not reachable)');
+  });
+
+  it('shows a script recipe and its examples in the human form', () => {
+    const gif = findRecipe('gif', builtins);
+    const lines = formatInfo(recipeInfo(gif, resolvedReference(gif), { cached: false, size: null }), { cached: false, size: null });
+    expect(lines[0]).toBe(`gif 7.1: ${gif.description}`);
+    expect(lines.some((l) => l.startsWith('  script     fps=${GIF_FPS:-12}'))).toBe(true);
+    expect(lines).toContain('  cached     no (pulled on first run)');
+    expect(lines.slice(lines.indexOf('examples:') + 1)).toEqual(gif.examples.map((e) => `  ${e}`));
+  });
+
+  it('prints sizes as docker does', () => {
+    expect(formatSize(512)).toBe('512 B');
+    expect(formatSize(8_500_000)).toBe('8.5 MB');
+    expect(formatSize(123_456_789)).toBe('123 MB');
+  });
+});
+
+describe('recipes new', () => {
+  it('takes the version out of the tag', () => {
+    expect(skeletonImage('koalaman/shellcheck:v0.11.0')).toEqual({ image: 'docker.io/koalaman/shellcheck:v{version}', version: '0.11.0', digest: undefined, warning: undefined });
+    expect(skeletonImage('jrottenberg/ffmpeg:7.1-alpine').image).toBe('docker.io/jrottenberg/ffmpeg:{version}-alpine');
+    expect(skeletonImage('dpokidov/imagemagick:7.1.2-12')).toMatchObject({ image: 'docker.io/dpokidov/imagemagick:{version}', version: '7.1.2-12' });
+    expect(skeletonImage('node:22.22.0-alpine3.23')).toMatchObject({ image: 'docker.io/library/node:{version}-alpine3.23', version: '22.22.0' });
+    expect(skeletonImage('localhost:5000/me/tool:stable')).toMatchObject({ image: 'localhost:5000/me/tool:{version}', version: 'stable' });
+    expect(skeletonImage(`ghcr.io/me/tool:1.0@sha256:${'e'.repeat(64)}`)).toMatchObject({ version: '1.0', digest: `sha256:${'e'.repeat(64)}` });
+    expect(skeletonImage('me/tool').warning).toMatch(/no tag/);
+    expect(skeletonImage('me/tool:latest').warning).toMatch(/latest/);
+  });
+
+  it.each([
+    ['docker.io/me/tool:1.2.3'],
+    ['ghcr.io/me/tool:v1.10'],
+    ['me/tool:1.0-slim'],
+    [`registry.example:5000/team/tool:2024.01.02@sha256:${'0'.repeat(64)}`],
+    ['me/tool'],
+  ])('writes a skeleton for %s that passes lint', (ref) => {
+    const file = path.join(root, 'my-tool.yaml');
+    writeFileSync(file, recipeSkeleton('my-tool', ref));
+    const recipe = readRecipe(file, 'user');
+    expect(recipe.name).toBe('my-tool');
+    expect(recipe.examples).toEqual(['berth run my-tool --help']);
+    expect(recipe.network).toBe('none');
+    expect(recipe.image).toContain('{version}');
+  });
+
+  it('explains every field of the schema in a comment', () => {
+    const text = recipeSkeleton('my-tool', 'me/tool:1.0');
+    for (const field of ['name', 'description', 'homepage', 'tags', 'image', 'version', 'versions', 'digest', 'entrypoint', 'args', 'script', 'network', 'env', 'user', 'tty', 'warm', 'notes', 'examples']) {
+      expect(text, field).toMatch(new RegExp(`^(# )?${field}:`, 'm'));
+    }
+  });
+
+  it('writes into the user directory, or the project with --project, and refuses to overwrite', () => {
+    const env = { XDG_CONFIG_HOME: path.join(root, 'config') };
+    const project = path.join(root, 'project');
+    mkdirSync(path.join(project, 'src'), { recursive: true });
+    writeFileSync(path.join(project, 'berth.yaml'), 'tools: {}\n');
+
+    const user = writeNewRecipe({ name: 'mytool', image: 'me/tool:1.0', env, cwd: path.join(project, 'src') });
+    expect(user.file).toBe(path.join(root, 'config', 'berth', 'recipes', 'mytool.yaml'));
+    const inProject = writeNewRecipe({ name: 'mytool', image: 'me/tool:1.0', env, cwd: path.join(project, 'src'), project: true });
+    expect(inProject.file).toBe(path.join(project, '.berth', 'recipes', 'mytool.yaml'));
+    const noProject = path.join(root, 'loose');
+    mkdirSync(noProject);
+    expect(writeNewRecipe({ name: 'mytool', image: 'me/tool:1.0', env, cwd: noProject, project: true }).file).toBe(path.join(noProject, '.berth', 'recipes', 'mytool.yaml'));
+
+    writeFileSync(user.file, 'mine\n');
+    expect(() => writeNewRecipe({ name: 'mytool', image: 'me/tool:2.0', env })).toThrow(/already exists; use --force/);
+    expect(readFileSync(user.file, 'utf8')).toBe('mine\n');
+    writeNewRecipe({ name: 'mytool', image: 'me/tool:2.0', env, force: true });
+    expect(readRecipe(user.file, 'user').version).toBe('2.0');
+    expect(existsSync(path.join(path.dirname(user.file), 'mytool.yaml.tmp'))).toBe(false);
+  });
+
+  it('refuses a bad name or image with one line', () => {
+    const env = { XDG_CONFIG_HOME: path.join(root, 'config') };
+    expect(() => writeNewRecipe({ name: 'My Tool', image: 'me/tool:1', env })).toThrow(InputError);
+    expect(() => writeNewRecipe({ name: 'My Tool', image: 'me/tool:1', env })).toThrow(/"My Tool" is not a recipe name/);
+    expect(() => writeNewRecipe({ name: '../escape', image: 'me/tool:1', env })).toThrow(/is not a recipe name/);
+    expect(() => writeNewRecipe({ name: 'tool', image: 'Me/Tool:1', env })).toThrow(/^berth: --image Me\/Tool:1: "Me\/Tool" is not a valid repository name$/);
+    expect(() => writeNewRecipe({ name: 'tool', image: 'me/tool@sha256:12', env })).toThrow(/not a sha256 digest/);
+    expect(existsSync(path.join(root, 'config'))).toBe(false);
+  });
+});
