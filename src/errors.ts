@@ -45,3 +45,26 @@ export class InputError extends BerthError {
     super(message, exitCode);
   }
 }
+
+/**
+ * The one place failures become output and exit codes, for every command and for shims: a
+ * BerthError is its one-line message and its exit code (the stack too under BERTH_DEBUG=1); any
+ * other error is `berth: message` and 125. Returns false, having written nothing, for an error
+ * left to the caller: oclif's own (usage errors, --help) and, under BERTH_DEBUG=1, unexpected
+ * errors, which the caller reports with their stack. Sets process.exitCode, never exits.
+ */
+export function reportError(error: unknown, stderr: NodeJS.WritableStream = process.stderr): boolean {
+  if (error instanceof BerthError) {
+    stderr.write(`${error.message}\n`);
+    if (process.env.BERTH_DEBUG === '1' && error.stack) stderr.write(`${error.stack}\n`);
+    process.exitCode = error.exitCode;
+    return true;
+  }
+  const isOclif = typeof error === 'object' && error !== null && 'oclif' in error;
+  if (process.env.BERTH_DEBUG !== '1' && !isOclif) {
+    stderr.write(`berth: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = 125;
+    return true;
+  }
+  return false;
+}

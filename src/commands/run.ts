@@ -34,7 +34,7 @@ The current directory is mounted at the same path, the tool runs as you, streams
     // Only the part before the tool name is berth's: the rest is the tool's, untouched.
     const { split } = await import('../run/argv.js');
     const { own, tool, rest } = split(this.argv, Run.flags);
-    const { flags } = await this.parse(Run, tool === undefined ? own : [...own, tool]);
+    const { flags } = await this.parse(Run, tool === undefined ? own : [...own, '--', tool]);
     if (tool === undefined) this.error('berth run needs a tool name, e.g. berth run jq --version', { exit: 125 });
     const request = {
       tool,

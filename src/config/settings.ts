@@ -12,17 +12,74 @@ export interface Settings {
 export const SETTING_KEYS = ['shimDir', 'pullPolicy', 'registryMirror'] as const;
 export type SettingKey = (typeof SETTING_KEYS)[number];
 
+export const PULL_POLICIES = ['missing', 'always', 'never'] as const;
+
+/** What each setting accepts, as said in messages and `berth config --help`. */
+export const SETTING_VALUES: Record<SettingKey, string> = {
+  shimDir: 'an absolute directory path (~/ is expanded), e.g. ~/.local/bin',
+  pullPolicy: PULL_POLICIES.join(', '),
+  registryMirror: 'host[:port] of a registry mirror for docker.io images, e.g. mirror.example.com:5000',
+};
+
+const HOST_PORT = /^(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)(?:\.(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?))*(?::\d{1,5})?$/i;
+
+export function isSettingKey(key: string): key is SettingKey {
+  return (SETTING_KEYS as readonly string[]).includes(key);
+}
+
+/**
+ * The stored form of a setting's value, or an Error saying what is wrong with it. `home` expands
+ * a leading `~/` of shimDir.
+ */
+export function normalizeSetting(key: SettingKey, value: string, home = homedir()): string | Error {
+  switch (key) {
+    case 'shimDir': {
+      const expanded = value === '~' ? home : value.startsWith('~/') ? path.join(home, value.slice(2)) : value;
+      if (!path.isAbsolute(expanded)) return new Error(`"${value}" is not an absolute path`);
+      return path.normalize(expanded).replace(/(.)\/+$/, '$1');
+    }
+    case 'pullPolicy':
+      return (PULL_POLICIES as readonly string[]).includes(value) ? value : new Error(`"${value}" is not a pull policy`);
+    case 'registryMirror': {
+      const port = /:(\d+)$/.exec(value)?.[1];
+      if (!HOST_PORT.test(value) || (port !== undefined && (Number(port) < 1 || Number(port) > 65535))) {
+        return new Error(`"${value}" is not host[:port]`);
+      }
+      return value;
+    }
+  }
+}
+
 export function configDirectory(env: NodeJS.ProcessEnv = process.env): string {
   return path.join(env.XDG_CONFIG_HOME || path.join(homedir(), '.config'), 'berth');
 }
 
 export const SETTINGS_FILE = 'config.json';
 
-/** A plain read of the settings file: no conf import on the hot path of a run. */
+/**
+ * A plain read of the settings file: no conf import on the hot path of a run. A value that is not
+ * valid (a hand-edited file) is ignored, as if unset; `berth doctor` and `berth config list` say so.
+ */
 export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
+  let raw: unknown;
   try {
-    return JSON.parse(readFileSync(path.join(configDirectory(env), SETTINGS_FILE), 'utf8')) as Settings;
+    raw = JSON.parse(readFileSync(path.join(configDirectory(env), SETTINGS_FILE), 'utf8'));
   } catch {
     return {};
   }
+  if (!raw || typeof raw !== 'object') return {};
+  const settings: Record<string, string> = {};
+  for (const key of SETTING_KEYS) {
+    const value = (raw as Record<string, unknown>)[key];
+    if (typeof value !== 'string') continue;
+    const normal = normalizeSetting(key, value);
+    if (typeof normal === 'string' && normal === value) settings[key] = value;
+  }
+  return settings as Settings;
+}
+
+/** Where shims go: BERTH_SHIM_DIR, else the shimDir setting, else ~/.local/bin. */
+export function shimDirectory(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.BERTH_SHIM_DIR) return path.resolve(env.BERTH_SHIM_DIR);
+  return readSettings(env).shimDir ?? path.join(env.HOME || homedir(), '.local', 'bin');
 }

@@ -36,6 +36,7 @@ export function containerSpec(plan: RunPlan): Dockerode.ContainerCreateOptions {
       NetworkMode: plan.network,
       LogConfig: { Type: 'none', Config: {} },
       SecurityOpt: ['no-new-privileges'],
+      ConsoleSize: plan.consoleSize,
       Mounts: plan.mounts.map((m) => ({ Type: 'bind', Source: m.source, Target: m.target, ReadOnly: m.readOnly })),
     },
   };
@@ -138,29 +139,46 @@ export async function runContainer(docker: Docker, plan: RunPlan, io: RunIO): Pr
   if (plan.tty) copyRaw(socket, io.stdout);
   else demultiplex(socket, io.stdout, io.stderr);
 
-  try {
-    await container.start();
-  } catch (error) {
-    socket.destroy();
-    await remove();
-    throw startFailure(error, plan);
-  }
-
   const cleanups: Array<() => void> = [];
-  // Signals reaching berth go to the tool; a second Ctrl-C within 3 s kills it.
+  // Signals reaching berth go to the tool; a second Ctrl-C within 3 s kills it. Handlers are in
+  // place before the start, and a signal that arrives before the container runs is sent after.
+  let started = false;
+  const pending: string[] = [];
   let lastInterrupt = 0;
   for (const signal of FORWARDED) {
     const onSignal = () => {
       const now = Date.now();
       const kill = signal === 'SIGINT' && now - lastInterrupt < 3000 ? 'SIGKILL' : signal;
       if (signal === 'SIGINT') lastInterrupt = now;
-      container.kill({ signal: kill }).catch(() => undefined);
+      if (started) container.kill({ signal: kill }).catch(() => undefined);
+      else pending.push(kill);
     };
     process.on(signal, onSignal);
     cleanups.push(() => process.off(signal, onSignal));
   }
+  // Raw mode before the start, as docker does: the first keys typed already go to the tool.
+  if (plan.tty && io.stdin.isTTY) {
+    io.stdin.setRawMode(true);
+    cleanups.push(() => io.stdin.setRawMode(false));
+  }
+  const restore = () => {
+    for (const cleanup of cleanups.reverse()) cleanup();
+    cleanups.length = 0;
+  };
+
+  try {
+    await container.start();
+  } catch (error) {
+    restore();
+    socket.destroy();
+    await remove();
+    throw startFailure(error, plan);
+  }
+  started = true;
+  for (const signal of pending) container.kill({ signal }).catch(() => undefined);
 
   if (plan.tty && io.stdout.isTTY) {
+    // Engines before API 1.42 take no console size at create: size the TTY right after start.
     const resize = () => {
       const { rows, columns } = io.stdout;
       if (rows && columns) return container.resize({ h: rows, w: columns }).catch(() => undefined);
@@ -168,10 +186,6 @@ export async function runContainer(docker: Docker, plan: RunPlan, io: RunIO): Pr
     await resize();
     process.on('SIGWINCH', resize);
     cleanups.push(() => process.off('SIGWINCH', resize));
-  }
-  if (plan.tty && io.stdin.isTTY) {
-    io.stdin.setRawMode(true);
-    cleanups.push(() => io.stdin.setRawMode(false));
   }
 
   // stdin: streamed with backpressure; its end half-closes the socket, which the tool sees as EOF.
@@ -190,7 +204,7 @@ export async function runContainer(docker: Docker, plan: RunPlan, io: RunIO): Pr
     await outputDone;
     return code;
   } finally {
-    for (const cleanup of cleanups.reverse()) cleanup();
+    restore();
     socket.destroy();
   }
 }

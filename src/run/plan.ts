@@ -22,6 +22,8 @@ export interface Host {
   env: NodeJS.ProcessEnv;
   stdinIsTTY: boolean;
   stdoutIsTTY: boolean;
+  /** The terminal's size, when stdout is one. */
+  terminalSize?: [rows: number, columns: number];
   /** undefined for `user: image`; rootless engines also run without remapping. */
   identity?: Identity;
 }
@@ -45,6 +47,8 @@ export interface RunPlan {
   user?: string;
   network: 'none' | 'bridge' | 'host';
   tty: boolean;
+  /** The TTY's initial size (engines from API 1.42 take it at create). */
+  consoleSize?: [number, number];
   labels: Record<string, string>;
 }
 
@@ -100,6 +104,7 @@ export function planRun(recipe: Recipe, image: string, args: string[], options: 
     user: identity ? `${identity.uid}:${identity.gid}` : undefined,
     network: options.network ?? recipe.network,
     tty,
+    consoleSize: tty ? host.terminalSize : undefined,
     labels: {
       'berth.managed': 'true',
       'berth.tool': recipe.name,

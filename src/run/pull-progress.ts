@@ -22,9 +22,16 @@ export function pullReporter(stderr: NodeJS.WriteStream, quiet: boolean): PullRe
     const { default: ora } = await import('ora');
     // discardStdin false: ora would otherwise put stdin in raw mode and eat the tool's input.
     const spinner = ora({ text: `Pulling ${ref}`, stream: stderr, discardStdin: false }).start();
+    let drawn = 0;
     return {
       update(done, total) {
         spinner.text = `Pulling ${ref}: ${megabytes(done)}${total ? ` / ${megabytes(total)}` : ''}`;
+        // ora redraws on its own timer only; a fast pull would never show its bytes.
+        const now = Date.now();
+        if (now - drawn > 100) {
+          drawn = now;
+          spinner.render();
+        }
       },
       stop() {
         spinner.stop();

@@ -26,6 +26,7 @@ export async function planTool(request: RunRequest, io: RunIO): Promise<RunPlan>
     env: process.env,
     stdinIsTTY: Boolean(io.stdin.isTTY),
     stdoutIsTTY: Boolean(io.stdout.isTTY),
+    terminalSize: io.stdout.isTTY && io.stdout.rows ? [io.stdout.rows, io.stdout.columns] : undefined,
     identity: isRootlessEngine() ? undefined : hostIdentity(),
   });
 }

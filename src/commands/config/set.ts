@@ -1,0 +1,25 @@
+import { Args } from '@oclif/core';
+import { BaseCommand } from '../../base-command.js';
+
+export default class ConfigSet extends BaseCommand {
+  static override summary = 'Set a user setting.';
+  static override description = `shimDir: where berth install writes shims (an absolute path; BERTH_SHIM_DIR overrides it).
+pullPolicy: when runs pull images: missing (default), always, never.
+registryMirror: host[:port] of a mirror that docker.io images are pulled through (BERTH_REGISTRY_MIRROR overrides it).
+An unknown key or a bad value is refused with the valid ones (exit 1).`;
+
+  static override examples = ['<%= config.bin %> config set pullPolicy always', '<%= config.bin %> config set shimDir ~/bin', '<%= config.bin %> config set registryMirror mirror.example.com:5000'];
+  static override args = {
+    key: Args.string({ description: 'shimDir, pullPolicy or registryMirror', required: true }),
+    value: Args.string({ description: 'the value', required: true }),
+  };
+
+  async run(): Promise<void> {
+    const { args } = await this.parse(ConfigSet);
+    const { openSettings, settingKey, settingValue } = await import('../../config/store.js');
+    const key = settingKey(args.key);
+    settingValue(key, args.value);
+    const stored = (await openSettings()).set(key, args.value);
+    this.out(`${key}=${stored}`);
+  }
+}

@@ -1,0 +1,16 @@
+import { Args } from '@oclif/core';
+import { BaseCommand } from '../../base-command.js';
+
+export default class ConfigUnset extends BaseCommand {
+  static override summary = 'Remove a user setting, so its default applies.';
+  static override examples = ['<%= config.bin %> config unset registryMirror'];
+  static override args = { key: Args.string({ description: 'shimDir, pullPolicy or registryMirror', required: true }) };
+
+  async run(): Promise<void> {
+    const { args } = await this.parse(ConfigUnset);
+    const { openSettings, settingKey } = await import('../../config/store.js');
+    const key = settingKey(args.key);
+    const had = (await openSettings()).unset(key);
+    this.out(had ? `unset ${key}` : `${key} was not set`);
+  }
+}

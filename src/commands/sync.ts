@@ -1,0 +1,37 @@
+import { Flags } from '@oclif/core';
+import { BaseCommand } from '../base-command.js';
+
+export default class Sync extends BaseCommand {
+  static override summary = 'Pull every tool berth.yaml pins and write berth.lock with the digests the registry served.';
+  static override description = `berth.lock records, for each pinned tool, the exact image reference and its sha256 digest; runs inside the project then use that digest on every machine, even if the tag moves. A tool already locked for the same version keeps its digest; --update resolves every tag again.
+--check only compares berth.lock with berth.yaml, without the engine: it exits 1, with one line per problem, when berth.lock is missing, malformed or stale (for CI).`;
+
+  static override examples = ['<%= config.bin %> sync', '<%= config.bin %> sync --check', '<%= config.bin %> sync --update'];
+  static override flags = {
+    check: Flags.boolean({ description: 'exit 1 if berth.lock is missing, malformed or out of date; change nothing' }),
+    update: Flags.boolean({ description: 'resolve every tag again, even for tools already locked', exclusive: ['check'] }),
+    quiet: Flags.boolean({ char: 'q', description: 'no pull progress' }),
+  };
+
+  async run(): Promise<void> {
+    const { flags } = await this.parse(Sync);
+    if (flags.check) {
+      const { checkLock } = await import('../project/project.js');
+      const { recipeDirectories } = await import('../recipes/catalog.js');
+      const { InputError } = await import('../errors.js');
+      const cwd = process.cwd();
+      const check = checkLock(cwd, recipeDirectories(cwd));
+      if (!check) throw new InputError(`berth: no berth.yaml in ${cwd} or above it`);
+      for (const p of check.problems) process.stderr.write(`${p.message}; ${p.fix}\n`);
+      if (check.problems.length > 0) process.exitCode = 1;
+      else this.out(`${check.files.lockFile} is in sync with berth.yaml (${check.tools} tool${check.tools === 1 ? '' : 's'})`);
+      return;
+    }
+    const { dockerSyncEngine, syncProject } = await import('../project/sync.js');
+    const { pullReporter } = await import('../run/pull-progress.js');
+    const result = await syncProject(process.cwd(), () => dockerSyncEngine(pullReporter(process.stderr, flags.quiet)), { update: flags.update });
+    if (result.replacedBrokenLock) process.stderr.write(`berth: replaced a malformed berth.lock (${result.replacedBrokenLock})\n`);
+    for (const t of result.tools) this.out(`${t.state === 'kept' ? 'kept  ' : 'locked'} ${t.entry.name} ${t.entry.version} ${t.entry.image}@${t.entry.digest}`);
+    this.out(result.written ? `wrote ${result.files.lockFile}` : `${result.files.lockFile} unchanged`);
+  }
+}

@@ -1,0 +1,70 @@
+import { loadCatalog, recipeDirectories } from '../recipes/catalog.js';
+import { checkLock } from '../project/project.js';
+import { isOnPath, listShims, pathExportLine, shimTargetProblem } from '../shims/shims.js';
+import { shimDirectory } from './settings.js';
+
+/** One line of `berth doctor`: `ok WHAT` or `problem WHAT; fix: HOW`. */
+export interface Finding {
+  ok: boolean;
+  text: string;
+  fix?: string;
+}
+
+export function formatFinding(f: Finding): string {
+  return f.ok ? `ok ${f.text}` : `problem ${f.text}; fix: ${f.fix}`;
+}
+
+/** Asks the engine its version; a bounded wait so an unreachable TCP engine does not hang doctor. */
+async function engineFinding(timeoutMs: number): Promise<Finding> {
+  const { engine, engineEndpoint, engineFailure } = await import('../engine/connection.js');
+  let where = 'unix:///var/run/docker.sock';
+  try {
+    where = engineEndpoint() ?? where;
+    const docker = await engine();
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(Object.assign(new Error(`no answer within ${timeoutMs / 1000} s`), { code: 'ETIMEDOUT' })), timeoutMs);
+    });
+    try {
+      const v = await Promise.race([docker.version(), timeout]);
+      return { ok: true, text: `engine reachable at ${where}: Docker ${v.Version} (API ${v.ApiVersion}, ${v.Os}/${v.Arch})` };
+    } finally {
+      clearTimeout(timer);
+    }
+  } catch (error) {
+    const message = engineFailure(error, 'asking the engine its version').message.replace(/^berth: /, '');
+    return { ok: false, text: `engine not reachable: ${message}`, fix: `start the Docker engine, or point DOCKER_HOST (or the docker context) at a running one` };
+  }
+}
+
+/**
+ * `berth doctor`: the engine (and its version), the shim directory on PATH, every shim's Node and
+ * berth entry, the recipe directories, and berth.lock when inside a project.
+ */
+export async function diagnose(cwd: string, env: NodeJS.ProcessEnv = process.env, engineTimeoutMs = 5000): Promise<Finding[]> {
+  const findings: Finding[] = [await engineFinding(engineTimeoutMs)];
+
+  const shimDir = shimDirectory(env);
+  const shims = listShims(shimDir);
+  if (shims.length === 0) findings.push({ ok: true, text: `no shims installed in ${shimDir}` });
+  else if (isOnPath(shimDir, env.PATH)) findings.push({ ok: true, text: `shim directory ${shimDir} is on PATH` });
+  else findings.push({ ok: false, text: `shim directory ${shimDir} is not on PATH, so its shims are not found by name`, fix: `add this line to your shell profile: ${pathExportLine(shimDir)}` });
+  for (const shim of shims) {
+    const problem = shimTargetProblem(shim);
+    const spec = shim.version ? `${shim.name}@${shim.version}` : shim.name;
+    if (problem) findings.push({ ok: false, text: `shim ${shim.name}: ${problem}`, fix: `berth install ${spec} (rewrites it for this berth)` });
+    else findings.push({ ok: true, text: `shim ${shim.name} runs ${shim.entry}` });
+  }
+
+  const catalog = loadCatalog(recipeDirectories(cwd, env));
+  for (const problem of catalog.problems) {
+    findings.push({ ok: false, text: `recipe ${problem.message}`, fix: `correct or remove ${problem.file} (berth recipes lint checks it)` });
+  }
+  if (catalog.problems.length === 0) findings.push({ ok: true, text: `recipes: ${catalog.recipes.length} recipes, every file valid` });
+
+  const lock = checkLock(cwd, recipeDirectories(cwd, env));
+  if (!lock) findings.push({ ok: true, text: 'not inside a project (no berth.yaml here or above)' });
+  else if (lock.problems.length === 0) findings.push({ ok: true, text: `${lock.files.lockFile} is in sync with berth.yaml (${lock.tools} tools)` });
+  else for (const p of lock.problems) findings.push({ ok: false, text: p.message, fix: `${p.fix} (in ${lock.files.root})` });
+  return findings;
+}

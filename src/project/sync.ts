@@ -1,0 +1,111 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { readSettings } from '../config/settings.js';
+import { EngineError, InputError } from '../errors.js';
+import { parseImageReference } from '../image-reference.js';
+import { recipeDirectories } from '../recipes/catalog.js';
+import type { PullReporter } from '../run/pull-progress.js';
+import { formatLock, readLock, writeLock, type Lock, type LockEntry } from './lock.js';
+import { readManifest } from './manifest.js';
+import { entryMatches, projectFiles, resolvePin, splitDigest, withoutTag, type ProjectFiles } from './project.js';
+
+export interface SyncedTool {
+  entry: LockEntry;
+  /** locked: newly resolved; kept: berth.lock already had it (the image was made sure of by digest). */
+  state: 'locked' | 'kept';
+}
+
+export interface SyncResult {
+  files: ProjectFiles;
+  tools: SyncedTool[];
+  /** Whether berth.lock was written (false when it already said exactly this). */
+  written: boolean;
+  /** A malformed berth.lock that was replaced. */
+  replacedBrokenLock?: string;
+}
+
+/** The digest the engine recorded for `ref`'s repository, from the image's RepoDigests. */
+export function digestFor(ref: string, repoDigests: string[]): string | undefined {
+  const wanted = parseImageReference(ref);
+  for (const repoDigest of repoDigests) {
+    try {
+      const got = parseImageReference(repoDigest);
+      if (got.registry === wanted.registry && got.repository === wanted.repository && got.digest) return got.digest;
+    } catch {
+      // not a reference we understand: not ours
+    }
+  }
+  return undefined;
+}
+
+/** The pieces of the engine sync uses, so it can be driven by a fake in tests. */
+export interface SyncEngine {
+  /** Makes sure `ref` is cached (pulling per `policy`) and returns its RepoDigests. */
+  ensure(ref: string, policy: 'missing' | 'always'): Promise<string[]>;
+}
+
+/** The engine through dockerode, loaded on first use. */
+export async function dockerSyncEngine(onPull: PullReporter): Promise<SyncEngine> {
+  const { engine } = await import('../engine/connection.js');
+  const { ensureImage } = await import('../engine/images.js');
+  const docker = await engine();
+  return { ensure: async (ref, policy) => (await ensureImage(docker, ref, policy, onPull)).repoDigests };
+}
+
+/**
+ * `berth sync`: for every pin, the image and the digest the registry serves for it, written to
+ * berth.lock. A pin that berth.lock already has for exactly that version and image keeps its
+ * digest (its image is pulled by digest if missing); `update` resolves every tag again.
+ */
+export async function syncProject(
+  cwd: string,
+  connect: () => Promise<SyncEngine>,
+  options: { update?: boolean; mirror?: string } = {},
+): Promise<SyncResult> {
+  const files = projectFiles(cwd);
+  if (!files || !existsSync(files.manifestFile)) {
+    throw new InputError(`berth: no berth.yaml in ${cwd} or above it; pin a tool first with berth use TOOL[@VERSION]`);
+  }
+  const manifest = readManifest(files.manifestFile);
+  const dirs = recipeDirectories(cwd);
+  const pins = manifest.pins.map((pin) => resolvePin(manifest, pin, dirs));
+  let old: Lock | undefined;
+  let replacedBrokenLock: string | undefined;
+  if (existsSync(files.lockFile)) {
+    try {
+      old = readLock(files.lockFile);
+    } catch (error) {
+      if (!(error instanceof InputError)) throw error;
+      replacedBrokenLock = error.message;
+    }
+  }
+  const mirror = options.mirror ?? (process.env.BERTH_REGISTRY_MIRROR || readSettings().registryMirror);
+  const { applyMirror } = await import('../engine/images.js');
+  let docker: SyncEngine | undefined;
+  const tools: SyncedTool[] = [];
+  for (const pin of pins) {
+    docker ??= await connect();
+    const kept = old?.entries.get(pin.name);
+    if (kept && !options.update && entryMatches(kept, pin.version, pin.image)) {
+      await docker.ensure(applyMirror(`${withoutTag(kept.image)}@${kept.digest}`, mirror), 'missing');
+      tools.push({ entry: { ...kept }, state: 'kept' });
+      continue;
+    }
+    const ref = applyMirror(pin.image, mirror);
+    const repoDigests = await docker.ensure(ref, 'always');
+    const digest = splitDigest(pin.image).digest ?? digestFor(ref, repoDigests);
+    if (!digest) {
+      throw new EngineError(`berth: pulled ${ref} but the engine recorded no digest for it (RepoDigests: ${repoDigests.join(', ') || 'none'})`);
+    }
+    tools.push({ entry: { name: pin.name, version: pin.version, image: splitDigest(pin.image).reference, digest, line: 0 }, state: 'locked' });
+  }
+  let current: string | undefined;
+  try {
+    current = readFileSync(files.lockFile, 'utf8');
+  } catch {
+    current = undefined;
+  }
+  const entries = tools.map((t) => t.entry);
+  const written = current !== formatLock(entries);
+  if (written) writeLock(files.lockFile, entries);
+  return { files, tools, written, replacedBrokenLock };
+}
