@@ -1,0 +1,71 @@
+import { spawnSync } from 'node:child_process';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { berth, makeSandbox, OTHER_UID, type Sandbox } from '../support/berth.js';
+
+/**
+ * The BUILT-IN recipes against the real programs. The upstream images cannot be pulled here, so
+ * `--image` swaps in a stand-in built from Debian's packages, with each tool where the upstream
+ * image has it; everything else (entrypoint, script, user, network, env) is the recipe's own.
+ */
+describe('built-in recipes with the real tools', () => {
+  let sb: Sandbox;
+  let standin: string;
+
+  beforeAll(() => {
+    standin = inject('standinImage');
+    sb = makeSandbox({ uid: OTHER_UID });
+  });
+
+  it('gif turns a video into an optimised, animated GIF owned by the user', async () => {
+    const made = await berth(sb, ['run', '--image', standin, 'ffmpeg', '-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', 'testsrc=duration=2:size=320x240:rate=15', '-pix_fmt', 'yuv420p', 'sample.mp4'], {
+      timeoutMs: 120_000,
+    });
+    expect(made.stderr).toBe('');
+    expect(made.code).toBe(0);
+
+    const r = await berth(sb, ['run', '--image', standin, 'gif', '--fps', '8', '--width', '160', 'sample.mp4', 'sample.gif'], { timeoutMs: 120_000 });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const file = path.join(sb.work, 'sample.gif');
+    const gif = readFileSync(file);
+    expect(gif.subarray(0, 6).toString('latin1')).toBe('GIF89a');
+    expect(gif.readUInt16LE(6)).toBe(160);
+    // One graphic control extension (21 F9 04) per frame.
+    let frames = 0;
+    for (let i = gif.indexOf(Buffer.from([0x21, 0xf9, 0x04])); i !== -1; i = gif.indexOf(Buffer.from([0x21, 0xf9, 0x04]), i + 1)) frames++;
+    expect(frames).toBeGreaterThan(1);
+    expect(statSync(file).uid).toBe(OTHER_UID);
+  });
+
+  it('gif explains its usage when given the wrong arguments', async () => {
+    const r = await berth(sb, ['run', '--image', standin, 'gif', 'only-one-arg.mp4']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('usage: gif');
+  });
+
+  it('shellcheck flags a bad script with exit 1 and passes a good one', async () => {
+    writeFileSync(path.join(sb.work, 'bad.sh'), '#!/bin/sh\necho $1\nrm -rf $dir/*\n');
+    writeFileSync(path.join(sb.work, 'good.sh'), '#!/bin/sh\necho "$1"\n');
+    const bad = await berth(sb, ['run', '--image', standin, 'shellcheck', 'bad.sh']);
+    expect(bad.code).toBe(1);
+    expect(bad.stdout.toString()).toContain('SC2086');
+    const good = await berth(sb, ['run', '--image', standin, 'shellcheck', 'good.sh']);
+    expect(good.code).toBe(0);
+    expect(good.stdout.toString()).toBe('');
+  });
+
+  it('jq filters piped JSON', async () => {
+    const r = await berth(sb, ['run', '--image', standin, 'jq', '-c', '.items | map(.n * 2)'], { input: '{"items":[{"n":1},{"n":20}]}' });
+    expect(r.stdout.toString()).toBe('[2,40]\n');
+    expect(r.code).toBe(0);
+    const invalid = await berth(sb, ['run', '--image', standin, 'jq', '.'], { input: '{not json' });
+    // The same exit code as the program run directly (jq's code for bad input varies by version).
+    const direct = spawnSync('docker', ['run', '--rm', '-i', standin, '/jq', '.'], { input: '{not json' });
+    expect(direct.status).toBeGreaterThan(0);
+    expect(invalid.code).toBe(direct.status);
+    expect(invalid.stdout.toString()).toBe('');
+    expect(invalid.stderr).toMatch(/parse error/);
+  });
+});

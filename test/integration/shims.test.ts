@@ -1,0 +1,162 @@
+// Shims (`berth install`/`uninstall`/`list --installed`), run as a script would run them: by name,
+// with a PATH holding only the shim directory and the system's basic directories. The BUILT CLI
+// and dist/shim-entry.js run as child processes against the real engine.
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { asUser, berth, makeSandbox, OTHER_UID, writeRecipe, type Sandbox } from '../support/berth.js';
+
+interface ShimResult {
+  stdout: string;
+  stderr: string;
+  code: number | null;
+}
+
+/** Runs `name ARGS` from /bin/sh, found on PATH=SHIMDIR:/usr/bin:/bin, as the sandbox's user. */
+function shim(sb: Sandbox, shimDir: string, name: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string } = {}): Promise<ShimResult> {
+  return new Promise((resolve, reject) => {
+    const [command, ...argv] = asUser(sb, ['/bin/sh', '-c', 'exec "$0" "$@"', name, ...args]);
+    const env: NodeJS.ProcessEnv = {
+      PATH: `${shimDir}:/usr/bin:/bin`,
+      HOME: sb.env.HOME,
+      LANG: 'C.UTF-8',
+      XDG_CONFIG_HOME: sb.config,
+      XDG_CACHE_HOME: sb.cache,
+      BERTH_RECIPES_PATH: sb.recipes,
+      ...(process.env.DOCKER_HOST ? { DOCKER_HOST: process.env.DOCKER_HOST } : {}),
+      ...options.env,
+    };
+    const child = spawn(command!, argv, { cwd: options.cwd ?? sb.work, env, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.stdin.end(options.input ?? '');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ stdout, stderr, code });
+    });
+  });
+}
+
+describe('shims', () => {
+  let sb: Sandbox;
+  let shimDir: string;
+  const env = () => ({ BERTH_SHIM_DIR: shimDir });
+
+  beforeAll(() => {
+    sb = makeSandbox();
+    shimDir = path.join(sb.root, 'shims');
+    writeRecipe(sb, { name: 'fxs', image: inject('fixtureImage') });
+    writeRecipe(sb, { name: 'fxs-two', image: inject('fixtureImage') });
+  });
+
+  it('install writes an executable shim, creating the directory, and says the exact line to put it on PATH', async () => {
+    const r = await berth(sb, ['install', 'fxs'], { env: env() });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const file = path.join(shimDir, 'fxs');
+    expect(r.stdout.toString()).toBe(
+      `installed fxs -> ${file}\n${shimDir} is not on your PATH; add this line to your shell profile (~/.profile, ~/.bashrc or ~/.zshrc):\nexport PATH="${shimDir}:$PATH"\n`,
+    );
+    expect(statSync(file).mode & 0o755).toBe(0o755);
+    const text = readFileSync(file, 'utf8');
+    expect(text.split('\n').slice(0, 2)).toEqual(['#!/bin/sh', '# berth-shim v1']);
+    expect(text).toContain(`exec '${process.execPath}' '${path.resolve('dist/shim-entry.js')}' 'fxs' "$@"`);
+    const onPath = await berth(sb, ['install', 'fxs-two'], { env: { ...env(), PATH: `${shimDir}:${process.env.PATH}` } });
+    expect(onPath.stdout.toString()).toBe(`installed fxs-two -> ${path.join(shimDir, 'fxs-two')}\n`);
+  });
+
+  it('runs the tool by name with a minimal PATH: exit code, stdout and stderr apart, stdin and arguments passed', async () => {
+    const r = await shim(sb, shimDir, 'fxs', ['sh', '-c', 'echo out; echo err >&2; cat; echo "<$1>"; exit 42', 'sh', 'a b'], { input: 'from stdin\n' });
+    expect(r.stdout).toBe('out\nfrom stdin\n<a b>\n');
+    expect(r.stderr).toBe('err\n');
+    expect(r.code).toBe(42);
+    const exit = await shim(sb, shimDir, 'fxs', ['exit-with', '42', 'bye']);
+    expect([exit.code, exit.stdout, exit.stderr]).toEqual([42, '', 'bye\n']);
+  });
+
+  it('mounts the current directory like berth run and runs as the calling user', async () => {
+    const other = makeSandbox({ uid: OTHER_UID });
+    writeRecipe(other, { name: 'fxs', image: inject('fixtureImage') });
+    const r = await shim(other, shimDir, 'fxs', ['write-file', 'made.txt', 'by shim']);
+    expect(r.stderr).toBe('');
+    const made = path.join(other.work, 'made.txt');
+    expect(readFileSync(made, 'utf8')).toBe('by shim');
+    expect(statSync(made).uid).toBe(OTHER_UID);
+  });
+
+  it('reports berth errors as berth run does: one line, its exit code', async () => {
+    const r = await shim(sb, shimDir, 'fxs', ['true'], { env: { DOCKER_HOST: 'unix:///nonexistent' } });
+    expect(r.code).toBe(125);
+    expect(r.stderr).toBe('berth: cannot reach the Docker engine at unix:///nonexistent (is the Docker engine running?)\n');
+  });
+
+  it('loads no oclif: only what a run needs', async () => {
+    const log = path.join(sb.root, 'loaded.txt');
+    const hook = path.join(sb.root, 'record-loads.mjs');
+    writeFileSync(
+      hook,
+      `import { registerHooks } from 'node:module';\nimport { appendFileSync } from 'node:fs';\nregisterHooks({ load(url, context, next) { appendFileSync(${JSON.stringify(log)}, url + '\\n'); return next(url, context); } });\n`,
+    );
+    const r = await shim(sb, shimDir, 'fxs', ['echo', 'hi'], { env: { NODE_OPTIONS: `--import=${hook}` } });
+    expect(r.stdout).toBe('hi\n');
+    const loaded = readFileSync(log, 'utf8');
+    expect(loaded).toContain('/dist/shim-entry.js');
+    expect(loaded).toContain('/dist/run/run-tool.js');
+    expect(loaded).not.toMatch(/@oclif|\/dist\/commands\/|\/dist\/base-command\.js|\/conf\//);
+  });
+
+  it('bakes TOOL@VERSION into the shim, and list --installed shows name, version and path', async () => {
+    writeRecipe(sb, { name: 'fxv', image: `${inject('fixtureImage').split(':')[0]}:{version}`, version: inject('fixtureImage').split(':')[1]! });
+    const version = inject('fixtureImage').split(':')[1]!;
+    const r = await berth(sb, ['install', `fxv@${version}`], { env: env() });
+    expect(r.code, r.stderr).toBe(0);
+    expect(readFileSync(path.join(shimDir, 'fxv'), 'utf8')).toContain(`'fxv@${version}' "$@"`);
+    const list = await berth(sb, ['list', '--installed'], { env: env() });
+    expect(list.stdout.toString().split('\n').map((l) => l.split(/\s+/))).toEqual([
+      ['NAME', 'VERSION', 'PATH'],
+      ['fxs', '-', path.join(shimDir, 'fxs')],
+      ['fxs-two', '-', path.join(shimDir, 'fxs-two')],
+      ['fxv', version, path.join(shimDir, 'fxv')],
+      [''],
+    ]);
+    const json = await berth(sb, ['list', '--installed', '--json'], { env: env() });
+    expect(JSON.parse(json.stdout.toString())).toContainEqual({ name: 'fxv', version, path: path.join(shimDir, 'fxv') });
+  });
+
+  it('never overwrites or removes a file it did not write (exit 1), and removes its own', async () => {
+    const foreign = path.join(shimDir, 'fxs-foreign');
+    writeFileSync(foreign, '#!/bin/sh\necho not berth\n', { mode: 0o755 });
+    writeRecipe(sb, { name: 'fxs-foreign', image: inject('fixtureImage') });
+    const install = await berth(sb, ['install', 'fxs-foreign'], { env: env() });
+    expect(install.code).toBe(1);
+    expect(install.stderr).toBe(
+      `berth: ${foreign} was not written by berth; not overwriting it (move it away, or use another shim directory: BERTH_SHIM_DIR or berth config set shimDir)\n`,
+    );
+    const uninstall = await berth(sb, ['uninstall', 'fxs-foreign'], { env: env() });
+    expect(uninstall.code).toBe(1);
+    expect(uninstall.stderr).toContain('was not written by berth; not removing it');
+    expect(readFileSync(foreign, 'utf8')).toBe('#!/bin/sh\necho not berth\n');
+    const own = await berth(sb, ['uninstall', 'fxs-two'], { env: env() });
+    expect(own.code).toBe(0);
+    expect(own.stdout.toString()).toBe(`removed ${path.join(shimDir, 'fxs-two')}\n`);
+    expect(existsSync(path.join(shimDir, 'fxs-two'))).toBe(false);
+    const again = await berth(sb, ['uninstall', 'fxs-two'], { env: env() });
+    expect(again.code).toBe(1);
+    expect(again.stderr).toBe(`berth: no shim for fxs-two in ${shimDir}\n`);
+  });
+
+  it('install refuses an unknown tool or an inexpressible version before writing anything', async () => {
+    const unknown = await berth(sb, ['install', 'fxs', 'no-such-tool'], { env: env() });
+    expect(unknown.code).toBe(127);
+    expect(unknown.stderr).toMatch(/no recipe for "no-such-tool"/);
+    const fixed = await berth(sb, ['install', 'fxs-two@9.9'], { env: env() });
+    expect(fixed.code).toBe(1);
+    expect(fixed.stderr).toMatch(/has no \{version\}/);
+    expect(existsSync(path.join(shimDir, 'fxs-two'))).toBe(false);
+  });
+});
