@@ -1,0 +1,127 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { PassThrough } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { demultiplex } from '../../src/engine/streams.js';
+import { applyMirror } from '../../src/engine/images.js';
+import { parseImageReference } from '../../src/image-reference.js';
+import { split } from '../../src/run/argv.js';
+import { dockerRunArgs, shellQuote } from '../../src/run/docker-command.js';
+import { pathMounts, planRun, type Host } from '../../src/run/plan.js';
+import type { Recipe } from '../../src/recipes/schema.js';
+
+const flags = { env: { type: 'option', char: 'e' }, pull: { type: 'option' }, tty: { type: 'boolean' } };
+
+describe('argv split', () => {
+  it('takes berth flags before the tool and leaves everything after it to the tool', () => {
+    expect(split(['-e', 'A=1', '--tty', 'jq', '-r', '--help', '.a'], flags)).toEqual({ own: ['-e', 'A=1', '--tty'], tool: 'jq', rest: ['-r', '--help', '.a'] });
+    expect(split(['--pull', 'never', '--', 'jq', '--', 'x'], flags)).toEqual({ own: ['--pull', 'never'], tool: 'jq', rest: ['--', 'x'] });
+    expect(split(['--tty'], flags)).toEqual({ own: ['--tty'], rest: [] });
+  });
+});
+
+describe('image references', () => {
+  it('parses registry, repository, tag and digest as docker does', () => {
+    expect(parseImageReference('jq:1.7')).toEqual({ registry: 'docker.io', repository: 'library/jq', tag: '1.7', digest: undefined });
+    expect(parseImageReference('127.0.0.1:5001/a/b:2@sha256:' + 'a'.repeat(64))).toEqual({ registry: '127.0.0.1:5001', repository: 'a/b', tag: '2', digest: 'sha256:' + 'a'.repeat(64) });
+    expect(() => parseImageReference('UPPER/case:1')).toThrow(/not a valid repository/);
+    expect(() => parseImageReference('a/b@sha256:short')).toThrow(/sha256/);
+  });
+
+  it('rewrites only docker.io references to a mirror, keeping tag and digest', () => {
+    const digest = 'sha256:' + 'b'.repeat(64);
+    expect(applyMirror(`docker.io/koalaman/shellcheck:v0.11.0@${digest}`, 'mirror.local:5000')).toBe(`mirror.local:5000/koalaman/shellcheck:v0.11.0@${digest}`);
+    expect(applyMirror('alpine:3', 'http://mirror.local/')).toBe('mirror.local/library/alpine:3');
+    expect(applyMirror('ghcr.io/jqlang/jq:1.8.1', 'mirror.local')).toBe('ghcr.io/jqlang/jq:1.8.1');
+    expect(applyMirror('ghcr.io/jqlang/jq:1.8.1', undefined)).toBe('ghcr.io/jqlang/jq:1.8.1');
+  });
+});
+
+function recipe(fields: Partial<Recipe> = {}): Recipe {
+  return {
+    name: 'tool', description: 'd', tags: [], image: 'example.org/tool:{version}', version: '1', args: [], network: 'none', env: [],
+    user: 'host', tty: 'auto', warm: false, examples: [], file: '/r/tool.yaml', source: 'user', ...fields,
+  };
+}
+
+describe('run plan', () => {
+  const base = mkdtempSync(path.join(tmpdir(), 'berth-plan-'));
+  const work = path.join(base, 'work');
+  mkdirSync(work);
+  const host = (over: Partial<Host> = {}): Host => ({
+    cwd: work, env: { XDG_CACHE_HOME: path.join(base, 'cache'), TERM: 'xterm', LC_ALL: 'C', SECRET: 's', KEEP: 'k' },
+    stdinIsTTY: false, stdoutIsTTY: false, identity: { uid: 1000, gid: 1000, name: 'ann', home: '/home/ann' }, ...over,
+  });
+
+  it('chooses a TTY only when stdin and stdout are both terminals, unless told', () => {
+    expect(planRun(recipe(), 'i', [], {}, host({ stdinIsTTY: true, stdoutIsTTY: false })).tty).toBe(false);
+    expect(planRun(recipe(), 'i', [], {}, host({ stdinIsTTY: true, stdoutIsTTY: true })).tty).toBe(true);
+    expect(planRun(recipe({ tty: 'never' }), 'i', [], {}, host({ stdinIsTTY: true, stdoutIsTTY: true })).tty).toBe(false);
+    expect(planRun(recipe(), 'i', [], { tty: true }, host()).tty).toBe(true);
+  });
+
+  it('passes only terminal and locale variables, the recipe env and -e', () => {
+    const plan = planRun(recipe({ env: ['KEEP'] }), 'i', [], { env: ['X=1', 'SECRET'] }, host());
+    expect(plan.env).toEqual(['X=1', 'SECRET=s', 'KEEP=k', 'LC_ALL=C', 'TERM=xterm', 'HOME=/home/ann', 'USER=ann']);
+  });
+
+  it('runs a script under /bin/sh with the arguments as "$@", and prepends recipe args otherwise', () => {
+    const script = planRun(recipe({ script: 'echo "$@"' }), 'i', ['a'], {}, host());
+    expect([script.entrypoint, script.cmd]).toEqual([['/bin/sh', '-c', 'echo "$@"', 'tool'], ['a']]);
+    const args = planRun(recipe({ entrypoint: ['/bin/t'], args: ['--flag'] }), 'i', ['a'], {}, host());
+    expect([args.entrypoint, args.cmd]).toEqual([['/bin/t'], ['--flag', 'a']]);
+  });
+
+  it('runs as the host user with passwd, group and HOME, or as the image user', () => {
+    const plan = planRun(recipe(), 'i', [], {}, host());
+    expect(plan.user).toBe('1000:1000');
+    expect(plan.mounts.map((m) => m.target)).toEqual([work, '/etc/passwd', '/etc/group', '/home/ann']);
+    const image = planRun(recipe({ user: 'image' }), 'i', [], {}, host());
+    expect(image.user).toBeUndefined();
+    expect(image.mounts.map((m) => m.target)).toEqual([work]);
+  });
+
+  it('mounts outside paths: existing ones, and the directory of a file to be written', () => {
+    const other = path.join(base, 'other');
+    mkdirSync(other, { recursive: true });
+    writeFileSync(path.join(other, 'in.mp4'), '');
+    const mounts = pathMounts([path.join(other, 'in.mp4'), path.join(other, 'new', 'x'), path.join(base, 'out.gif'), '../other/in.mp4', 'rel.txt', '/proc/self', `--out=${path.join(other, 'in.mp4')}`], work, [
+      { source: work, target: work, readOnly: false },
+    ]);
+    expect(mounts.map((m) => m.target)).toEqual([path.join(other, 'in.mp4'), base]);
+  });
+
+  it('prints a docker run command that quotes every word for a shell', () => {
+    const plan = planRun(recipe({ entrypoint: ['/bin/t', '-x'] }), 'img:1', ["it's", 'a b'], {}, host({ identity: undefined }));
+    const argv = dockerRunArgs(plan);
+    expect(argv.slice(0, 4)).toEqual(['docker', 'run', '--rm', '-i']);
+    expect(argv.slice(-5)).toEqual(['--entrypoint', '/bin/t', 'img:1', '-x', "it's", 'a b'].slice(-5));
+    expect(argv.map(shellQuote).join(' ')).toContain(`'it'\\''s' 'a b'`);
+  });
+});
+
+describe('demultiplexing', () => {
+  it('splits frames into stdout and stderr, across chunk boundaries, byte-exact', async () => {
+    const source = new PassThrough();
+    const out = new PassThrough();
+    const err = new PassThrough();
+    const outData: Buffer[] = [];
+    const errData: Buffer[] = [];
+    out.on('data', (d: Buffer) => outData.push(d));
+    err.on('data', (d: Buffer) => errData.push(d));
+    demultiplex(source, out, err);
+    const frame = (type: number, payload: Buffer) => {
+      const header = Buffer.alloc(8);
+      header[0] = type;
+      header.writeUInt32BE(payload.length, 4);
+      return Buffer.concat([header, payload]);
+    };
+    const all = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
+    const stream = Buffer.concat([frame(1, all), frame(2, Buffer.from('err')), frame(1, Buffer.from('tail'))]);
+    for (let i = 0; i < stream.length; i += 5) source.write(stream.subarray(i, i + 5));
+    await new Promise((r) => setImmediate(r));
+    expect(Buffer.concat(outData)).toEqual(Buffer.concat([all, Buffer.from('tail')]));
+    expect(Buffer.concat(errData).toString()).toBe('err');
+  });
+});
