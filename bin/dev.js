@@ -1,6 +1,5 @@
 #!/usr/bin/env -S node --import tsx
 // Runs berth from src/ without a build (oclif finds the TypeScript commands through tsx).
-import { execute } from '@oclif/core';
-import { protectToolArguments } from '../src/run/argv.ts';
+import { main } from '../src/cli.ts';
 
-await execute({ development: true, dir: import.meta.url, args: await protectToolArguments(process.argv.slice(2)) });
+await main(process.argv.slice(2), { dir: import.meta.url, development: true });

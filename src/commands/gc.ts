@@ -6,10 +6,9 @@ export default class Gc extends BaseCommand {
 
   async run(): Promise<void> {
     await this.parse(Gc);
-    const { engine, engineFailure } = await import('../engine/connection.js');
+    const { engineFailure } = await import('../engine/connection.js');
     const { removeOrphans } = await import('../engine/orphans.js');
-    const docker = await engine();
-    const removed = await removeOrphans(docker).catch((error: unknown) => {
+    const removed = await removeOrphans().catch((error: unknown) => {
       throw engineFailure(error, 'listing containers');
     });
     for (const o of removed) this.out(`removed ${o.id.slice(0, 12)} (${o.tool}, berth pid ${o.pid} is gone)`);

@@ -25,7 +25,6 @@ The shim directory is BERTH_SHIM_DIR, else the shimDir setting (berth config set
   async run(): Promise<void> {
     const { argv, flags } = await this.parse(Install);
     const { installTools } = await import('../shims/install.js');
-    const result = await installTools(argv as string[], process.cwd(), { pull: flags.pull, quiet: flags.quiet });
-    for (const line of result.lines) this.out(line);
+    await installTools(argv as string[], process.cwd(), (line) => this.out(line), { pull: flags.pull, quiet: flags.quiet });
   }
 }

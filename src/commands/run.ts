@@ -1,6 +1,26 @@
-import { Args, Flags } from '@oclif/core';
+import { Args, Flags, type Interfaces } from '@oclif/core';
 import { BaseCommand } from '../base-command.js';
+import { RUN_FLAGS, type FlagSpec } from '../run/run-flags.js';
 
+/** oclif flags from berth's one table of run flags (see src/run/run-flags.ts). */
+function oclifFlags(): Interfaces.FlagInput {
+  const flags: Interfaces.FlagInput = {};
+  for (const [name, spec] of Object.entries(RUN_FLAGS) as Array<[string, FlagSpec]>) {
+    const common = { char: spec.char as 'e' | undefined, description: spec.description };
+    flags[name] =
+      spec.kind === 'boolean'
+        ? Flags.boolean({ ...common, allowNo: spec.allowNo ?? false, default: spec.default })
+        : spec.multiple
+          ? Flags.string({ ...common, multiple: true })
+          : Flags.string({ ...common, options: spec.options as string[] | undefined });
+  }
+  return flags;
+}
+
+/**
+ * Help and usage for `berth run`. A command line that names a tool never reaches oclif: it is
+ * run by src/run/command-line.ts (shared with shims), and so is this command's run().
+ */
 export default class Run extends BaseCommand {
   static override summary = 'Run a tool from its pinned image as if it were installed.';
   static override description = `Everything after the tool name goes to the tool unchanged, flags included; berth's own flags come before it.
@@ -18,44 +38,13 @@ The current directory is mounted at the same path, the tool runs as you, streams
     tool: Args.string({ description: 'tool name, optionally with @version', required: true }),
   };
 
-  static override flags = {
-    pull: Flags.option({ options: ['missing', 'always', 'never'] as const, description: 'when to pull the image (default: missing)' })(),
-    env: Flags.string({ char: 'e', multiple: true, description: 'set KEY=VALUE, or pass KEY from your environment' }),
-    volume: Flags.string({ char: 'v', multiple: true, description: 'also mount HOST:CONTAINER[:ro]' }),
-    network: Flags.option({ options: ['none', 'bridge', 'host'] as const, description: "override the recipe's network" })(),
-    tty: Flags.boolean({ allowNo: true, description: 'force a TTY on or off (default: when stdin and stdout are terminals)' }),
-    image: Flags.string({ description: "use this image instead of the recipe's (keeps the rest of the recipe)" }),
-    'dry-run': Flags.boolean({ description: 'print the equivalent docker run command and exit' }),
-    'path-mounts': Flags.boolean({ allowNo: true, default: true, description: 'mount absolute and .. paths named in the arguments' }),
-    quiet: Flags.boolean({ char: 'q', description: 'no pull progress' }),
-  };
+  static override flags = oclifFlags();
 
   async run(): Promise<void> {
-    // Only the part before the tool name is berth's: the rest is the tool's, untouched.
-    const { split } = await import('../run/argv.js');
-    const { own, tool, rest } = split(this.argv, Run.flags);
-    const { flags } = await this.parse(Run, tool === undefined ? own : [...own, '--', tool]);
-    if (tool === undefined) this.error('berth run needs a tool name, e.g. berth run jq --version', { exit: 125 });
-    const request = {
-      tool,
-      args: rest,
-      pull: flags.pull,
-      env: flags.env,
-      volumes: flags.volume,
-      network: flags.network,
-      tty: flags.tty,
-      image: flags.image,
-      pathMounts: flags['path-mounts'],
-      quiet: flags.quiet,
-    };
-    const io = { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr };
-    if (flags['dry-run']) {
-      const { planTool } = await import('../run/run-tool.js');
-      const { dockerRunArgs, shellQuote } = await import('../run/docker-command.js');
-      this.out(dockerRunArgs(await planTool(request, io)).map(shellQuote).join(' '));
-      return;
+    const { runCommandLine } = await import('../run/command-line.js');
+    if (!(await runCommandLine(this.argv))) {
+      await this.parse(Run);
+      this.error('berth run needs a tool name, e.g. berth run jq --version', { exit: 125 });
     }
-    const { runTool } = await import('../run/run-tool.js');
-    process.exitCode = await runTool(request, io);
   }
 }

@@ -64,7 +64,7 @@ export async function diagnose(cwd: string, env: NodeJS.ProcessEnv = process.env
 
   const lock = checkLock(cwd, recipeDirectories(cwd, env));
   if (!lock) findings.push({ ok: true, text: 'not inside a project (no berth.yaml here or above)' });
-  else if (lock.problems.length === 0) findings.push({ ok: true, text: `${lock.files.lockFile} is in sync with berth.yaml (${lock.tools} tools)` });
+  else if (lock.problems.length === 0) findings.push({ ok: true, text: `${lock.files.lockFile} is in sync with berth.yaml (${lock.tools} tool${lock.tools === 1 ? '' : 's'})` });
   else for (const p of lock.problems) findings.push({ ok: false, text: p.message, fix: `${p.fix} (in ${lock.files.root})` });
   return findings;
 }

@@ -1,10 +1,9 @@
-import { request as httpRequest } from 'node:http';
-import { request as httpsRequest } from 'node:https';
 import type { Duplex } from 'node:stream';
 import type Dockerode from 'dockerode';
 import { EngineError, InvokeError, NotFoundError, type BerthError } from '../errors.js';
 import type { RunPlan } from '../run/plan.js';
-import { engineFailure, type Docker } from './connection.js';
+import type { EngineApi } from './api.js';
+import { engineFailure } from './connection.js';
 import { copyRaw, demultiplex } from './streams.js';
 
 export interface RunIO {
@@ -55,50 +54,6 @@ export function startFailure(error: unknown, plan: RunPlan): BerthError {
   return new EngineError(`berth: ${plan.tool}: the container did not start: ${message}`);
 }
 
-/**
- * Attaches with a hijacked connection before start, over a request of our own: docker-modem
- * would send its options as a JSON body (or a chunked terminator), and those bytes reach the
- * tool's stdin. An empty body keeps the stream byte-exact.
- */
-async function attach(docker: Docker, id: string): Promise<Duplex> {
-  const modem = docker.modem as unknown as {
-    socketPath?: unknown;
-    getSocketPath(): Promise<string | undefined> | undefined;
-    host?: string;
-    port?: number;
-    protocol?: string;
-    ca?: Buffer;
-    cert?: Buffer;
-    key?: Buffer;
-    version?: string;
-  };
-  const socketPath = modem.socketPath ? await modem.getSocketPath() : undefined;
-  return new Promise((resolve, reject) => {
-    const request = (modem.protocol === 'https' ? httpsRequest : httpRequest)({
-      socketPath,
-      host: socketPath ? undefined : modem.host,
-      port: socketPath ? undefined : modem.port,
-      ca: modem.ca,
-      cert: modem.cert,
-      key: modem.key,
-      method: 'POST',
-      path: `${modem.version ? `/${modem.version}` : ''}/containers/${id}/attach?stream=1&stdin=1&stdout=1&stderr=1`,
-      headers: { Connection: 'Upgrade', Upgrade: 'tcp', 'Content-Length': 0 },
-    });
-    request.on('upgrade', (_response, socket, head) => {
-      if (head.length > 0) socket.unshift(head);
-      resolve(socket);
-    });
-    request.on('response', (response) => {
-      let body = '';
-      response.on('data', (chunk: Buffer) => (body += chunk.toString()));
-      response.on('end', () => reject(Object.assign(new Error(body || `HTTP ${response.statusCode}`), { statusCode: response.statusCode })));
-    });
-    request.on('error', reject);
-    request.end();
-  });
-}
-
 const FORWARDED = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'] as const;
 
 /**
@@ -106,21 +61,28 @@ const FORWARDED = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'] as const;
  * and returns the tool's exit code. The container removes itself; every path out of here
  * (exit, failed start, signals) leaves none behind.
  */
-export async function runContainer(docker: Docker, plan: RunPlan, io: RunIO): Promise<number> {
-  let container: Dockerode.Container;
+export async function runContainer(api: EngineApi, plan: RunPlan, io: RunIO): Promise<number> {
+  let id: string;
   try {
-    container = await docker.createContainer(containerSpec(plan));
+    id = (await api.call<{ Id: string }>('POST', '/containers/create', containerSpec(plan))).Id;
   } catch (error) {
     throw engineFailure(error, `creating the container for ${plan.tool}`);
   }
-  const remove = () => container.remove({ force: true }).catch(() => undefined);
+  const container = {
+    remove: () => api.call('DELETE', `/containers/${id}?force=1`).catch(() => undefined),
+    kill: (signal: string) => api.call('POST', `/containers/${id}/kill?signal=${signal}`).catch(() => undefined),
+    resize: (h: number, w: number) => api.call('POST', `/containers/${id}/resize?h=${h}&w=${w}`).catch(() => undefined),
+  };
+  const remove = container.remove;
 
   let socket: Duplex;
   let exited: Promise<number>;
   try {
-    socket = await attach(docker, container.id);
-    exited = container.wait({ condition: 'removed' }).then(
-      (r: { StatusCode: number }) => r.StatusCode,
+    // Attach and ask for the wait before the start, as docker does: nothing is missed, and the
+    // wait cannot race the container's removal.
+    socket = await api.upgrade(`/containers/${id}/attach?stream=1&stdin=1&stdout=1&stderr=1`);
+    exited = api.call<{ StatusCode: number }>('POST', `/containers/${id}/wait?condition=removed`).then(
+      (r) => r.StatusCode,
       (error: unknown) => {
         throw engineFailure(error, `waiting for ${plan.tool}`);
       },
@@ -150,7 +112,7 @@ export async function runContainer(docker: Docker, plan: RunPlan, io: RunIO): Pr
       const now = Date.now();
       const kill = signal === 'SIGINT' && now - lastInterrupt < 3000 ? 'SIGKILL' : signal;
       if (signal === 'SIGINT') lastInterrupt = now;
-      if (started) container.kill({ signal: kill }).catch(() => undefined);
+      if (started) void container.kill(kill);
       else pending.push(kill);
     };
     process.on(signal, onSignal);
@@ -167,7 +129,7 @@ export async function runContainer(docker: Docker, plan: RunPlan, io: RunIO): Pr
   };
 
   try {
-    await container.start();
+    await api.call('POST', `/containers/${id}/start`);
   } catch (error) {
     restore();
     socket.destroy();
@@ -175,13 +137,13 @@ export async function runContainer(docker: Docker, plan: RunPlan, io: RunIO): Pr
     throw startFailure(error, plan);
   }
   started = true;
-  for (const signal of pending) container.kill({ signal }).catch(() => undefined);
+  for (const signal of pending) void container.kill(signal);
 
   if (plan.tty && io.stdout.isTTY) {
     // Engines before API 1.42 take no console size at create: size the TTY right after start.
     const resize = () => {
       const { rows, columns } = io.stdout;
-      if (rows && columns) return container.resize({ h: rows, w: columns }).catch(() => undefined);
+      if (rows && columns) return container.resize(rows, columns);
     };
     await resize();
     process.on('SIGWINCH', resize);

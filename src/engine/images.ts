@@ -4,7 +4,8 @@ import path from 'node:path';
 import { EngineError } from '../errors.js';
 import { formatImageReference, parseImageReference } from '../image-reference.js';
 import { cacheDirectory } from '../run/identity.js';
-import { engineFailure, type Docker } from './connection.js';
+import { engineApi } from './api.js';
+import { engine, engineFailure } from './connection.js';
 import { registryAuth } from './credentials.js';
 import { isProcessAlive } from './orphans.js';
 
@@ -17,9 +18,9 @@ export interface ImageFacts {
 }
 
 /** The image as the engine has it, or undefined when it is not cached. */
-export async function inspectImage(docker: Docker, ref: string): Promise<ImageFacts | undefined> {
+export async function inspectImage(_docker: unknown, ref: string): Promise<ImageFacts | undefined> {
   try {
-    const info = await docker.getImage(ref).inspect();
+    const info = await engineApi().call<{ Id: string; Size: number; RepoDigests?: string[] }>('GET', `/images/${ref}/json`);
     return { id: info.Id, size: info.Size, repoDigests: info.RepoDigests ?? [] };
   } catch (error) {
     if ((error as { statusCode?: number }).statusCode === 404) return undefined;
@@ -44,7 +45,9 @@ export interface PullProgress {
 }
 
 /** Pulls `ref` and fails on any error the engine reports inside the progress stream. */
-export async function pullImage(docker: Docker, ref: string, progress?: PullProgress): Promise<void> {
+export async function pullImage(ref: string, progress?: PullProgress): Promise<void> {
+  // dockerode only here: a pull is rare and long, the hot path never loads it.
+  const docker = await engine();
   const parsed = parseImageReference(ref);
   const fromImage = `${parsed.registry}/${parsed.repository}`;
   const tag = parsed.digest ?? parsed.tag ?? 'latest';
@@ -99,7 +102,7 @@ export async function pullImage(docker: Docker, ref: string, progress?: PullProg
  * a lock file, so the image is pulled once and the others find it cached.
  */
 export async function ensureImage(
-  docker: Docker,
+  docker: unknown,
   ref: string,
   policy: PullPolicy,
   onPull: (ref: string) => Promise<PullProgress & { stop(): void }>,
@@ -119,7 +122,7 @@ export async function ensureImage(
     }
     const progress = await onPull(ref);
     try {
-      await pullImage(docker, ref, progress);
+      await pullImage(ref, progress);
     } finally {
       progress.stop();
     }

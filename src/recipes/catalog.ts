@@ -2,11 +2,14 @@ import { existsSync, readdirSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
 import { InputError, NotFoundError } from '../errors.js';
-import { parseImageReference } from '../image-reference.js';
-import { fieldError, parseWith, readYamlFile } from '../yaml-file.js';
+import { cachedParse } from '../parse-cache.js';
 import { findProjectRoot } from '../project/root.js';
-import { NAME_PATTERN, recipeSchema, type Recipe, type RecipeSource } from './schema.js';
+import { NAME_PATTERN } from './names.js';
+import type { Recipe, RecipeSource } from './schema.js';
+
+const require = createRequire(import.meta.url);
 
 /** A directory searched for recipes, with what kind of place it is. */
 export interface RecipeDirectory {
@@ -34,23 +37,13 @@ export function recipeDirectories(cwd = process.cwd(), env: NodeJS.ProcessEnv = 
   return dirs;
 }
 
-/** Reads and checks one recipe file. Throws InputError naming the file, field and line. */
+/**
+ * Reads and checks one recipe file. Throws InputError naming the file, field and line. A file
+ * read before and unchanged since comes from berth's cache: the YAML parser and the schema are
+ * loaded only when a file is new or changed, which keeps them off the start-up of a run.
+ */
 export function readRecipe(file: string, source: RecipeSource): Recipe {
-  const yaml = readYamlFile(file);
-  const fields = parseWith(yaml, recipeSchema, 'a recipe');
-  const stem = path.basename(file).replace(/\.ya?ml$/, '');
-  if (fields.name !== stem) throw fieldError(yaml, ['name'], `"${fields.name}" must match the file name "${stem}"`);
-  const probe = fields.image.replaceAll('{version}', fields.version);
-  try {
-    const ref = parseImageReference(probe);
-    if (ref.digest) throw new Error('put the digest in the digest field, not in image');
-    if (source === 'builtin' && !ref.tag) throw new Error('has no tag: pin an exact version tag');
-    if (source === 'builtin' && ref.tag === 'latest') throw new Error('"latest" is not a version: pin an exact version tag');
-  } catch (error) {
-    if (error instanceof InputError) throw error;
-    throw fieldError(yaml, ['image'], (error as Error).message);
-  }
-  return { ...fields, file, source };
+  return cachedParse(`recipe:${source}`, file, () => (require('./recipe-file.js') as typeof import('./recipe-file.js')).parseRecipeFile(file, source));
 }
 
 export interface RecipeProblem {

@@ -1,7 +1,10 @@
 import { z } from 'zod';
 
+import { NAME_PATTERN } from './names.js';
+
+export { NAME_PATTERN };
+
 /** One recipe file, as written. Every field is checked; unknown fields are refused. */
-export const NAME_PATTERN = /^[a-z0-9][a-z0-9._-]*$/;
 const VERSION_PATTERN = /^[\w][\w.+-]*$/;
 
 const stringList = z.array(z.string().min(1, 'an empty string'));

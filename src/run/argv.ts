@@ -24,13 +24,3 @@ export function split(
   return { own, rest: [] };
 }
 
-/**
- * `berth run [FLAGS] TOOL ARGS…` becomes `berth run [FLAGS] -- TOOL ARGS…`, so that nothing of
- * the tool's (its `--help` included) is taken for berth's. Other commands pass unchanged.
- */
-export async function protectToolArguments(argv: string[]): Promise<string[]> {
-  if (argv[0] !== 'run') return argv;
-  const { default: Run } = await import('../commands/run.js');
-  const { own, tool, rest } = split(argv.slice(1), Run.flags);
-  return tool === undefined ? argv : ['run', ...own, '--', tool, ...rest];
-}

@@ -11,6 +11,7 @@ export interface RunRequest extends RunOptions {
   args: string[];
   pull?: PullPolicy;
   quiet?: boolean;
+  warm?: boolean;
 }
 
 /** Resolves the tool and plans its container, without touching the engine. */
@@ -34,14 +35,18 @@ export async function planTool(request: RunRequest, io: RunIO): Promise<RunPlan>
 /** `berth run`: plan, make sure the image is cached, run, and return the tool's exit code. */
 export async function runTool(request: RunRequest, io: RunIO): Promise<number> {
   const plan = await planTool(request, io);
-  const { engine } = await import('../engine/connection.js');
+  const { engineApi } = await import('../engine/api.js');
   const { ensureImage } = await import('../engine/images.js');
   const { removeOrphans } = await import('../engine/orphans.js');
   const { runContainer } = await import('../engine/container-run.js');
-  const docker = await engine();
+  const api = engineApi();
   const policy = request.pull ?? readSettings().pullPolicy ?? 'missing';
-  const sweep = removeOrphans(docker).catch(() => []);
-  await ensureImage(docker, plan.image, policy, pullReporter(io.stderr, request.quiet ?? false));
-  await sweep;
-  return runContainer(docker, plan, io);
+  const sweep = removeOrphans().catch(() => []);
+  try {
+    await ensureImage(undefined, plan.image, policy, pullReporter(io.stderr, request.quiet ?? false));
+    await sweep;
+    return await runContainer(api, plan, io);
+  } finally {
+    api.close();
+  }
 }

@@ -10,13 +10,15 @@ import { assertInstallable, installShim, isOnPath, pathExportLine } from './shim
 /**
  * `berth install`: every tool is checked first (a recipe, a version its image can express, no
  * foreign file in the way), then the shims are written, then the images pulled as a run in `cwd`
- * would resolve them (project pins and berth.lock included).
+ * would resolve them (project pins and berth.lock included). Each written shim is reported through
+ * `out` as it is written, so a failed pull does not hide what was installed.
  */
 export async function installTools(
   specs: string[],
   cwd: string,
+  out: (line: string) => void,
   options: { pull?: boolean; quiet?: boolean; env?: NodeJS.ProcessEnv } = {},
-): Promise<{ dir: string; lines: string[] }> {
+): Promise<{ dir: string }> {
   const env = options.env ?? process.env;
   const dir = shimDirectory(env);
   const dirs = recipeDirectories(cwd, env);
@@ -33,26 +35,25 @@ export async function installTools(
     if (seen.has(t.name)) throw new InputError(`berth: ${t.name} is named twice; a shim runs one version`);
     seen.add(t.name);
   }
-  const lines: string[] = [];
+  // Resolved before anything is written: a broken project file stops the install, not half of it.
+  const policy = readSettings(env).pullPolicy ?? 'missing';
+  const pull = options.pull !== false && policy !== 'never';
+  const images = pull ? tools.map((t) => resolveTool(t.spec, cwd).image) : [];
   for (const t of tools) {
     const { path, replaced } = installShim(dir, t.name, t.version);
-    lines.push(`${replaced ? 'updated' : 'installed'} ${t.spec} -> ${path}`);
+    out(`${replaced ? 'updated' : 'installed'} ${t.spec} -> ${path}`);
   }
-  const policy = readSettings(env).pullPolicy ?? 'missing';
-  if (options.pull !== false && policy !== 'never') {
+  if (pull) {
     const { engine } = await import('../engine/connection.js');
     const { applyMirror, ensureImage } = await import('../engine/images.js');
     const docker = await engine();
     const mirror = env.BERTH_REGISTRY_MIRROR || readSettings(env).registryMirror;
     const report = pullReporter(process.stderr, options.quiet ?? false);
-    for (const t of tools) {
-      const resolved = resolveTool(t.spec, cwd);
-      await ensureImage(docker, applyMirror(resolved.image, mirror), policy, report);
-    }
+    for (const image of images) await ensureImage(docker, applyMirror(image, mirror), policy, report);
   }
   if (!isOnPath(dir, env.PATH)) {
-    lines.push(`${dir} is not on your PATH; add this line to your shell profile (~/.profile, ~/.bashrc or ~/.zshrc):`);
-    lines.push(pathExportLine(dir));
+    out(`${dir} is not on your PATH; add this line to your shell profile (~/.profile, ~/.bashrc or ~/.zshrc):`);
+    out(pathExportLine(dir));
   }
-  return { dir, lines };
+  return { dir };
 }

@@ -1,11 +1,25 @@
 // Shims (`berth install`/`uninstall`/`list --installed`), run as a script would run them: by name,
 // with a PATH holding only the shim directory and the system's basic directories. The BUILT CLI
 // and dist/shim-entry.js run as child processes against the real engine.
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
-import { asUser, berth, makeSandbox, OTHER_UID, writeRecipe, type Sandbox } from '../support/berth.js';
+import { asUser, berth, makeSandbox, OTHER_UID, REPO, writeRecipe, type Sandbox } from '../support/berth.js';
+
+/** The environment of a script: PATH holds only the shim directory and the basic system directories. */
+function minimalEnv(sb: Sandbox, shimDir: string, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  return {
+    PATH: `${shimDir}:/usr/bin:/bin`,
+    HOME: sb.env.HOME,
+    LANG: 'C.UTF-8',
+    XDG_CONFIG_HOME: sb.config,
+    XDG_CACHE_HOME: sb.cache,
+    BERTH_RECIPES_PATH: sb.recipes,
+    ...(process.env.DOCKER_HOST ? { DOCKER_HOST: process.env.DOCKER_HOST } : {}),
+    ...extra,
+  };
+}
 
 interface ShimResult {
   stdout: string;
@@ -14,23 +28,20 @@ interface ShimResult {
 }
 
 /** Runs `name ARGS` from /bin/sh, found on PATH=SHIMDIR:/usr/bin:/bin, as the sandbox's user. */
-function shim(sb: Sandbox, shimDir: string, name: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string } = {}): Promise<ShimResult> {
+function shim(
+  sb: Sandbox,
+  shimDir: string,
+  name: string,
+  args: string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string; onSpawn?: (child: ChildProcess, output: () => string) => void } = {},
+): Promise<ShimResult> {
   return new Promise((resolve, reject) => {
     const [command, ...argv] = asUser(sb, ['/bin/sh', '-c', 'exec "$0" "$@"', name, ...args]);
-    const env: NodeJS.ProcessEnv = {
-      PATH: `${shimDir}:/usr/bin:/bin`,
-      HOME: sb.env.HOME,
-      LANG: 'C.UTF-8',
-      XDG_CONFIG_HOME: sb.config,
-      XDG_CACHE_HOME: sb.cache,
-      BERTH_RECIPES_PATH: sb.recipes,
-      ...(process.env.DOCKER_HOST ? { DOCKER_HOST: process.env.DOCKER_HOST } : {}),
-      ...options.env,
-    };
-    const child = spawn(command!, argv, { cwd: options.cwd ?? sb.work, env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(command!, argv, { cwd: options.cwd ?? sb.work, env: minimalEnv(sb, shimDir, options.env), stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    options.onSpawn?.(child, () => stdout);
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
     child.stdin.end(options.input ?? '');
     const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
@@ -77,6 +88,44 @@ describe('shims', () => {
     expect(r.code).toBe(42);
     const exit = await shim(sb, shimDir, 'fxs', ['exit-with', '42', 'bye']);
     expect([exit.code, exit.stdout, exit.stderr]).toEqual([42, '', 'bye\n']);
+  });
+
+  it('forwards signals to the tool, as berth run does', async () => {
+    const r = await shim(sb, shimDir, 'fxs', ['trap-signals'], {
+      onSpawn: (child, output) => {
+        const timer = setInterval(() => {
+          if (output().includes('ready')) {
+            clearInterval(timer);
+            child.kill('SIGTERM');
+          }
+        }, 20);
+      },
+    });
+    expect(r.stdout).toBe('ready\ngot TERM\n');
+    expect(r.code).toBe(0);
+  });
+
+  it('gives the tool a TTY under a terminal and restores the terminal', async () => {
+    const spec = {
+      cmd: ['/bin/sh', '-c', 'exec "$0" "$@"', 'fxs', 'tty-info'],
+      cwd: sb.work,
+      env: { ...minimalEnv(sb, shimDir), TERM: 'xterm' },
+      rows: 30,
+      cols: 90,
+      steps: [],
+      timeout: 40,
+    };
+    const result = await new Promise<{ output: string; code: number; restored: boolean }>((resolve, reject) => {
+      const child = spawn('python3', [path.join(REPO, 'test/support/terminal.py'), JSON.stringify(spec)], { stdio: ['ignore', 'pipe', 'inherit'] });
+      let out = '';
+      child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+      child.on('error', reject);
+      child.on('close', () => resolve(JSON.parse(out)));
+    });
+    expect(result.output).toContain('stdin=tty stdout=tty');
+    expect(result.output).toContain('size=30 90');
+    expect(result.code).toBe(0);
+    expect(result.restored).toBe(true);
   });
 
   it('mounts the current directory like berth run and runs as the calling user', async () => {

@@ -1,0 +1,22 @@
+import { readFileSync } from 'node:fs';
+
+/**
+ * berth's entry. `berth run` (and `--version`) take a path that loads no oclif, because a
+ * tool's start-up is the product; everything else, and `berth run --help`, goes to oclif.
+ */
+export async function main(argv: string[], options: { dir: string; development?: boolean }): Promise<void> {
+  if (argv[0] === '--version' && argv.length === 1) {
+    const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+    process.stdout.write(`berth/${version} ${process.platform}-${process.arch} node-${process.version}\n`);
+    return;
+  }
+  if (argv[0] === 'run') {
+    const { runCommandLine } = await import('./run/command-line.js');
+    if (await runCommandLine(argv.slice(1))) return;
+  }
+  // oclif reads the login shell from the passwd entry when SHELL is unset, and throws for a uid
+  // that has none (CI containers, `docker run --user`): berth must work there.
+  process.env.SHELL ??= 'sh';
+  const { execute } = await import('@oclif/core');
+  await execute({ dir: options.dir, development: options.development, args: argv });
+}

@@ -1,0 +1,131 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { Agent as HttpAgent, request as httpRequest, type IncomingMessage, type RequestOptions } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { homedir } from 'node:os';
+import path from 'node:path';
+import type { Duplex } from 'node:stream';
+import { engineEndpoint } from './connection.js';
+
+/**
+ * The Engine API over plain node:http, for the calls of a run (inspect, create, attach, wait,
+ * start, kill, resize, exec). A run is start-up bound: this costs nothing to load, where
+ * dockerode loads gRPC, protobuf and ssh2 eagerly. dockerode remains the client for everything
+ * else (pulls, listings, doctor).
+ */
+export class EngineApiError extends Error {
+  constructor(
+    readonly statusCode: number,
+    readonly json: { message?: string },
+  ) {
+    super(json.message ?? `HTTP ${statusCode}`);
+  }
+}
+
+interface Target {
+  base: RequestOptions;
+  secure: boolean;
+}
+
+function target(env: NodeJS.ProcessEnv = process.env): Target {
+  const endpoint = engineEndpoint(env);
+  if (!endpoint || endpoint.startsWith('unix://')) {
+    let socketPath = endpoint?.slice('unix://'.length);
+    if (!socketPath) {
+      // Docker Desktop's per-user socket, as docker-modem looks for it, else the system one.
+      const user = path.join(homedir(), '.docker', 'run', 'docker.sock');
+      socketPath = existsSync(user) ? user : '/var/run/docker.sock';
+    }
+    return { base: { socketPath, agent: new HttpAgent({ keepAlive: true }) }, secure: false };
+  }
+  const secure = Boolean(env.DOCKER_TLS_VERIFY) || endpoint.startsWith('https:');
+  const url = new URL(endpoint.replace(/^tcp:/, secure ? 'https:' : 'http:'));
+  const base: RequestOptions = { host: url.hostname, port: url.port || (secure ? 2376 : 2375) };
+  if (secure) {
+    const certs = env.DOCKER_CERT_PATH || path.join(homedir(), '.docker');
+    const read = (f: string) => (existsSync(path.join(certs, f)) ? readFileSync(path.join(certs, f)) : undefined);
+    Object.assign(base, { ca: read('ca.pem'), cert: read('cert.pem'), key: read('key.pem'), agent: new HttpsAgent({ keepAlive: true }) });
+  } else base.agent = new HttpAgent({ keepAlive: true });
+  return { base, secure };
+}
+
+export class EngineApi {
+  private readonly target = target();
+
+  private send(method: string, apiPath: string, body?: unknown, headers: Record<string, string | number> = {}) {
+    const data = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
+    const options: RequestOptions = {
+      ...this.target.base,
+      method,
+      path: apiPath,
+      headers: { ...headers, ...(data ? { 'Content-Type': 'application/json' } : {}), 'Content-Length': data?.length ?? 0 },
+    };
+    const request = (this.target.secure ? httpsRequest : httpRequest)(options);
+    request.end(data);
+    return request;
+  }
+
+  /** Lets the process exit: idle keep-alive connections are closed. */
+  close(): void {
+    (this.target.base.agent as HttpAgent | undefined)?.destroy();
+  }
+
+  /** A JSON call: resolves with the parsed body, rejects with EngineApiError on an error status. */
+  call<T = unknown>(method: string, apiPath: string, body?: unknown): Promise<T> {
+    return new Promise((resolve, reject) => {
+      const request = this.send(method, apiPath, body);
+      request.on('error', reject);
+      request.on('response', (response: IncomingMessage) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (c: Buffer) => chunks.push(c));
+        response.on('error', reject);
+        response.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          let json: unknown = undefined;
+          try {
+            json = text ? JSON.parse(text) : undefined;
+          } catch {
+            json = { message: text.trim() };
+          }
+          const status = response.statusCode ?? 0;
+          if (status >= 400) reject(new EngineApiError(status, (json as { message?: string }) ?? {}));
+          else resolve(json as T);
+        });
+      });
+    });
+  }
+
+  /**
+   * A hijacked connection (attach, exec start): the raw socket after the engine's 101. The
+   * request carries an empty body, so nothing but the tool's stdin ever reaches the stream.
+   */
+  upgrade(apiPath: string, body?: unknown): Promise<Duplex> {
+    return new Promise((resolve, reject) => {
+      const request = this.send('POST', apiPath, body, { Connection: 'Upgrade', Upgrade: 'tcp' });
+      request.on('upgrade', (_response, socket: Duplex, head: Buffer) => {
+        if (head.length > 0) socket.unshift(head);
+        resolve(socket);
+      });
+      request.on('response', (response: IncomingMessage) => {
+        let text = '';
+        response.on('data', (c: Buffer) => (text += c.toString()));
+        response.on('end', () => {
+          let message = text.trim();
+          try {
+            message = (JSON.parse(text) as { message?: string }).message ?? message;
+          } catch {
+            // plain text
+          }
+          reject(new EngineApiError(response.statusCode ?? 0, { message: message || `HTTP ${response.statusCode}` }));
+        });
+      });
+      request.on('error', reject);
+    });
+  }
+}
+
+let api: EngineApi | undefined;
+
+/** One client per process. */
+export function engineApi(): EngineApi {
+  return (api ??= new EngineApi());
+}

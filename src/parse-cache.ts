@@ -1,0 +1,33 @@
+import { createHash } from 'node:crypto';
+import { readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { cacheDirectory, writeFileAtomic } from './run/identity.js';
+
+/**
+ * Parsed files kept as JSON in berth's cache, keyed by path and checked against the file's
+ * size, mtime and inode, so an unchanged file is never parsed twice. A failed parse is not
+ * cached: the error is raised again, the same way, next time.
+ */
+export function cachedParse<T>(kind: string, file: string, parse: () => T): T {
+  let stamp: string;
+  try {
+    const st = statSync(file);
+    stamp = `${st.size}:${st.mtimeMs}:${st.ino}`;
+  } catch {
+    return parse(); // missing or unreadable: let the parser say so
+  }
+  const entry = path.join(cacheDirectory(), 'parsed', `${createHash('sha256').update(`${kind}\0${path.resolve(file)}`).digest('hex').slice(0, 40)}.json`);
+  try {
+    const cached = JSON.parse(readFileSync(entry, 'utf8')) as { stamp: string; value: T };
+    if (cached.stamp === stamp) return cached.value;
+  } catch {
+    // no entry yet, or a damaged one: parse again
+  }
+  const value = parse();
+  try {
+    writeFileAtomic(entry, JSON.stringify({ stamp, value }));
+  } catch {
+    // a read-only cache only costs speed
+  }
+  return value;
+}

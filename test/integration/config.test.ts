@@ -1,0 +1,124 @@
+// `berth config get|set|unset|list`: stored where every run reads it, refusing unknown keys and bad
+// values with the valid ones, and taking effect in runs and installs.
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { removeLocalImage } from '../harness/registry.js';
+import { berth, makeSandbox, writeRecipe, type Sandbox } from '../support/berth.js';
+
+function docker(...args: string[]): string {
+  return execFileSync('docker', args, { encoding: 'utf8' }).trim();
+}
+
+describe('berth config', () => {
+  let sb: Sandbox;
+  const config = (...args: string[]) => berth(sb, ['config', ...args]);
+  const file = () => path.join(sb.config, 'berth', 'config.json');
+
+  beforeAll(() => {
+    sb = makeSandbox();
+  });
+
+  it('sets, gets, lists and unsets, in $XDG_CONFIG_HOME/berth/config.json', async () => {
+    expect((await config('list')).stdout.toString()).toBe('');
+    const set = await config('set', 'pullPolicy', 'always');
+    expect([set.code, set.stdout.toString()]).toEqual([0, 'pullPolicy=always\n']);
+    expect((await config('set', 'shimDir', '~/my-bin')).stdout.toString()).toBe(`shimDir=${sb.root}/my-bin\n`);
+    await config('set', 'registryMirror', 'mirror.example.com:5000');
+    expect(JSON.parse(readFileSync(file(), 'utf8'))).toEqual({ pullPolicy: 'always', shimDir: `${sb.root}/my-bin`, registryMirror: 'mirror.example.com:5000' });
+    const get = await config('get', 'pullPolicy');
+    expect([get.code, get.stdout.toString()]).toEqual([0, 'always\n']);
+    expect((await config('list')).stdout.toString()).toBe(`shimDir=${sb.root}/my-bin\npullPolicy=always\nregistryMirror=mirror.example.com:5000\n`);
+    expect(JSON.parse((await config('list', '--json')).stdout.toString())).toEqual({ shimDir: `${sb.root}/my-bin`, pullPolicy: 'always', registryMirror: 'mirror.example.com:5000' });
+    for (const key of ['pullPolicy', 'shimDir', 'registryMirror']) expect((await config('unset', key)).stdout.toString()).toBe(`unset ${key}\n`);
+    expect((await config('unset', 'pullPolicy')).stdout.toString()).toBe('pullPolicy was not set\n');
+    const unsetGet = await config('get', 'pullPolicy');
+    expect([unsetGet.code, unsetGet.stdout.toString(), unsetGet.stderr]).toEqual([1, '', 'berth: pullPolicy is not set\n']);
+    expect(JSON.parse(readFileSync(file(), 'utf8'))).toEqual({});
+  });
+
+  it('refuses an unknown key with the list of valid keys, exit 1', async () => {
+    for (const args of [['set', 'pullpolicy', 'always'], ['get', 'nope'], ['unset', 'nope']]) {
+      const r = await config(...args);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toBe(`berth: unknown setting "${args[1]}"; valid settings: shimDir, pullPolicy, registryMirror\n`);
+    }
+  });
+
+  it('refuses a bad value with the valid values, exit 1, and leaves the file alone', async () => {
+    await config('set', 'pullPolicy', 'never');
+    const cases: Array<[string, string, string]> = [
+      ['pullPolicy', 'sometimes', 'berth: bad value for pullPolicy: "sometimes" is not a pull policy; valid values: missing, always, never\n'],
+      ['registryMirror', 'https://mirror/x', 'berth: bad value for registryMirror: "https://mirror/x" is not host[:port]; valid values: host[:port] of a registry mirror for docker.io images, e.g. mirror.example.com:5000\n'],
+      ['registryMirror', 'host:99999', 'berth: bad value for registryMirror: "host:99999" is not host[:port]; valid values: host[:port] of a registry mirror for docker.io images, e.g. mirror.example.com:5000\n'],
+      ['shimDir', 'relative/bin', 'berth: bad value for shimDir: "relative/bin" is not an absolute path; valid values: an absolute directory path (~/ is expanded), e.g. ~/.local/bin\n'],
+    ];
+    for (const [key, value, message] of cases) {
+      const r = await config('set', key, value);
+      expect([r.code, r.stderr]).toEqual([1, message]);
+    }
+    expect(JSON.parse(readFileSync(file(), 'utf8'))).toEqual({ pullPolicy: 'never' });
+    await config('unset', 'pullPolicy');
+  });
+
+  it('reports entries of a hand-edited file that are not valid settings, which runs ignore', async () => {
+    writeFileSync(file(), JSON.stringify({ pullPolicy: 'sometimes', colour: 'blue', registryMirror: 'ok.example:1' }));
+    const r = await config('list');
+    expect(r.stdout.toString()).toBe('registryMirror=ok.example:1\n');
+    expect(r.stderr).toBe(
+      `berth: ${file()}: pullPolicy: "sometimes" is not valid (valid values: missing, always, never); it is ignored\nberth: ${file()}: colour: not a setting (valid: shimDir, pullPolicy, registryMirror)\n`,
+    );
+    writeFileSync(file(), '{}');
+  });
+
+  it('shimDir set via config is where install writes shims (BERTH_SHIM_DIR still wins)', async () => {
+    writeRecipe(sb, { name: 'cfg-fx', image: inject('fixtureImage') });
+    const dir = path.join(sb.root, 'configured-bin');
+    await config('set', 'shimDir', dir);
+    const r = await berth(sb, ['install', '--no-pull', 'cfg-fx']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(existsSync(path.join(dir, 'cfg-fx'))).toBe(true);
+    const override = path.join(sb.root, 'env-bin');
+    await berth(sb, ['install', '--no-pull', 'cfg-fx'], { env: { BERTH_SHIM_DIR: override } });
+    expect(existsSync(path.join(override, 'cfg-fx'))).toBe(true);
+    await config('unset', 'shimDir');
+  });
+
+  it('pullPolicy set via config takes effect in a run: never refuses to pull, always pulls a cached image', async () => {
+    const ref = `${inject('registry')}/berth-test/cfg-pull-${process.pid}-${Date.now()}:1`;
+    docker('tag', inject('fixtureImage'), ref);
+    docker('push', ref);
+    await removeLocalImage(ref);
+    writeRecipe(sb, { name: 'cfg-pull', image: ref });
+    await config('set', 'pullPolicy', 'never');
+    const never = await berth(sb, ['run', 'cfg-pull', 'echo', 'ok']);
+    expect(never.code).toBe(125);
+    expect(never.stderr).toContain(`docker pull ${ref}`);
+    await config('set', 'pullPolicy', 'missing');
+    const first = await berth(sb, ['run', 'cfg-pull', 'echo', 'ok']);
+    expect([first.stdout.toString(), first.stderr]).toEqual(['ok\n', `berth: pulling ${ref}\n`]);
+    const cached = await berth(sb, ['run', 'cfg-pull', 'echo', 'ok']);
+    expect(cached.stderr).toBe('');
+    await config('set', 'pullPolicy', 'always');
+    const always = await berth(sb, ['run', 'cfg-pull', 'echo', 'ok']);
+    expect([always.stdout.toString(), always.stderr]).toEqual(['ok\n', `berth: pulling ${ref}\n`]);
+    await config('unset', 'pullPolicy');
+    await removeLocalImage(ref);
+  });
+
+  it('registryMirror set via config takes effect in a run: docker.io images come from the mirror', async () => {
+    const name = `berth-test/cfg-mirror-${process.pid}-${Date.now()}`;
+    const mirrored = `${inject('registry')}/${name}:1`;
+    docker('tag', inject('fixtureImage'), mirrored);
+    docker('push', mirrored);
+    await removeLocalImage(mirrored);
+    writeRecipe(sb, { name: 'cfg-mirror', image: `docker.io/${name}:1` });
+    await config('set', 'registryMirror', inject('registry'));
+    const r = await berth(sb, ['run', 'cfg-mirror', 'echo', 'via mirror']);
+    expect(r.stdout.toString()).toBe('via mirror\n');
+    expect(r.stderr).toBe(`berth: pulling ${mirrored}\n`);
+    await config('unset', 'registryMirror');
+    await removeLocalImage(mirrored);
+  });
+});
