@@ -93,6 +93,17 @@ export async function runContainer(api: EngineApi, plan: RunPlan, io: RunIO): Pr
     throw engineFailure(error, `attaching to ${plan.tool}`);
   }
 
+  // The reader of our stdout went away (`berth run yes | head`): the tool gets SIGPIPE, as it
+  // would writing to a closed pipe natively, and its output is dropped from then on.
+  const onOutputError = (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') return;
+    socket.unpipe();
+    socket.removeAllListeners('data');
+    socket.resume();
+    void container.kill('SIGPIPE');
+  };
+  io.stdout.on('error', onOutputError);
+  io.stderr.on('error', onOutputError);
   const outputDone = new Promise<void>((resolve) => {
     socket.once('end', resolve);
     socket.once('close', resolve);
@@ -167,6 +178,8 @@ export async function runContainer(api: EngineApi, plan: RunPlan, io: RunIO): Pr
     return code;
   } finally {
     restore();
+    io.stdout.off('error', onOutputError);
+    io.stderr.off('error', onOutputError);
     socket.destroy();
   }
 }

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { buildImage } from '../harness/images.js';
-import { berth, berthInTerminal, makeSandbox, OTHER_UID, writeRecipe, type Sandbox } from '../support/berth.js';
+import { BERTH, berth, berthInTerminal, makeSandbox, OTHER_UID, writeRecipe, type Sandbox } from '../support/berth.js';
 
 /**
  * The semantics of `berth run` (issue 3), each checked against the real engine by running the
@@ -18,9 +18,11 @@ function docker(...args: string[]): string {
   return execFileSync('docker', args, { encoding: 'utf8' }).trim();
 }
 
-function managedContainers(): string[] {
-  return docker('ps', '-aq', '--filter', 'label=berth.managed=true', '--filter', 'label=berth.tool=fx').split('\n').filter(Boolean);
+/** berth's containers that mount a sandbox's work directory: those of this file's runs only. */
+function managedContainers(work = sandboxWork): string[] {
+  return docker('ps', '-aq', '--filter', 'label=berth.managed=true', '--filter', `volume=${work}`).split('\n').filter(Boolean);
 }
+let sandboxWork = '';
 
 
 describe.each(MODES)('berth run ($name)', ({ flags }) => {
@@ -31,6 +33,7 @@ describe.each(MODES)('berth run ($name)', ({ flags }) => {
   beforeAll(() => {
     const image = inject('fixtureImage');
     sb = makeSandbox();
+    sandboxWork = sb.work;
     other = makeSandbox({ uid: OTHER_UID });
     for (const s of [sb, other]) {
       writeRecipe(s, { name: 'fx', image });
@@ -183,6 +186,13 @@ describe.each(MODES)('berth run ($name)', ({ flags }) => {
       expect(r.maxRssKb).toBeDefined();
       // Node, oclif and dockerode alone take ~90 MB: the bound says the data is never held whole.
       expect(r.maxRssKb! * 1024).toBeLessThan(size / 3);
+    });
+
+    it('gives the tool SIGPIPE when the reader of its output goes away, like a native pipeline', async () => {
+      const pipeline = `"${process.execPath}" "${BERTH}" run ${flags.join(' ')} fx yes | head -n 2; echo "status=\${PIPESTATUS[0]}"`;
+      const out = execFileSync('bash', ['-c', pipeline], { cwd: sb.work, env: sb.env, encoding: 'utf8' });
+      expect(out).toBe('y\ny\nstatus=141\n');
+      expect(managedContainers()).toEqual([]);
     });
 
     it('gives a TTY, in raw mode, when stdin and stdout are a terminal, and restores the terminal', async () => {
