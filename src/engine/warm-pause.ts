@@ -9,14 +9,15 @@ import path from 'node:path';
  *
  * What it does, as `pause SECONDS` (600 when no argument):
  *
- *     block SIGUSR1
- *     while rt_sigtimedwait({SIGUSR1}, NULL, {SECONDS, 0}) != -EAGAIN: ;   // each SIGUSR1 restarts the wait
+ *     block SIGWINCH
+ *     while rt_sigtimedwait({SIGWINCH}, NULL, {SECONDS, 0}) != -EAGAIN: ;   // each SIGWINCH restarts the wait
  *     exit_group(0)
  *
- * So it exits after SECONDS without a SIGUSR1: berth sends one (`POST /containers/ID/kill?signal=
- * SIGUSR1`, which the init forwards) when a call starts, every third of the idle time while it
+ * So it exits after SECONDS without a SIGWINCH: berth sends one (`POST /containers/ID/kill?signal=
+ * SIGWINCH`, which the init forwards) when a call starts, every third of the idle time while it
  * runs, and when it ends. The init then exits, the container stops and AutoRemove removes it: the
- * idle stop needs no berth daemon. SIGTERM (docker stop) ends it at once.
+ * idle stop needs no berth daemon. SIGWINCH, because its default action is to be ignored: one
+ * that arrives before the program has blocked it does no harm. SIGTERM (docker stop) ends it.
  *
  * The machine code was assembled from the sources below (GNU as / llvm-mc) and is checked by the
  * tests running it; the ELF around it is one PT_LOAD segment mapping the whole file.
@@ -27,7 +28,7 @@ import path from 'node:path';
  *   _start: mov rcx,[rsp]; mov ebx,600; cmp rcx,2; jb parsed; mov rsi,[rsp+16]; xor ebx,ebx
  *   next:   movzx eax,byte [rsi]; sub eax,'0'; cmp eax,9; ja parsed; imul rbx,rbx,10; add rbx,rax; inc rsi; jmp next
  *   parsed: push 0; push rbx; mov r13,rsp            ; timespec {rbx, 0}
- *           push 0x200; mov r12,rsp                   ; sigset {SIGUSR1}
+ *           push 0x8000000; mov r12,rsp               ; sigset {SIGWINCH}
  *           xor edi,edi; mov rsi,r12; xor edx,edx; mov r10d,8; mov eax,14; syscall   ; rt_sigprocmask(SIG_BLOCK)
  *   wait:   mov rdi,r12; xor esi,esi; mov rdx,r13; mov r10d,8; mov eax,128; syscall  ; rt_sigtimedwait
  *           cmp rax,-11; jne wait                     ; -EAGAIN: timed out
@@ -35,14 +36,14 @@ import path from 'node:path';
  */
 const X86_64 =
   '488b0c24bb580200004883f902721e488b74241031db0fb60683e83083f809770c486bdb0a4801c348ffc6ebe9' +
-  '6a00534989e568000200004989e431ff4c89e631d241ba08000000b80e0000000f05' +
+  '6a00534989e568000000084989e431ff4c89e631d241ba08000000b80e0000000f05' +
   '4c89e731f64c89ea41ba08000000b8800000000f054883f8f575e531ffb8e70000000f05';
 
 /*
  * aarch64:
  *   _start: ldr x1,[sp]; mov x19,#600; cmp x1,#2; b.lo parsed; ldr x2,[sp,#16]; mov x19,#0; mov x4,#10
  *   next:   ldrb w3,[x2],#1; sub w3,w3,#'0'; cmp w3,#9; b.hi parsed; madd x19,x19,x4,x3; b next
- *   parsed: sub sp,sp,#32; str x19,[sp]; str xzr,[sp,#8]; mov x5,#0x200; str x5,[sp,#16]
+ *   parsed: sub sp,sp,#32; str x19,[sp]; str xzr,[sp,#8]; mov x5,#0x8000000; str x5,[sp,#16]
  *           mov x0,#0; add x1,sp,#16; mov x2,#0; mov x3,#8; mov x8,#135; svc #0        ; rt_sigprocmask
  *   wait:   add x0,sp,#16; mov x1,#0; mov x2,sp; mov x3,#8; mov x8,#137; svc #0         ; rt_sigtimedwait
  *           cmn x0,#11; b.ne wait; mov x0,#0; mov x8,#94; svc #0                       ; exit_group(0)
@@ -50,7 +51,7 @@ const X86_64 =
 const AARCH64 =
   'e10340f9134b80d23f0800f143010054e20b40f9130080d2440180d2' +
   '4314403863c000517f24007168000054730e049bfbffff17' +
-  'ff8300d1f30300f9ff0700f9054080d2e50b00f9000080d2e1430091020080d2030180d2e81080d2010000d4' +
+  'ff8300d1f30300f9ff0700f90500a1d2e50b00f9000080d2e1430091020080d2030180d2e81080d2010000d4' +
   'e0430091010080d2e2030091030180d2281180d2010000d41f2c00b121ffff54000080d2c80b80d2010000d4';
 
 const MACHINES: Record<string, { machine: number; code: string }> = {
