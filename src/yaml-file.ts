@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { Document, isMap, isScalar, LineCounter, parseDocument, type Node } from 'yaml';
+import { createRequire } from 'node:module';
+import type { Document, LineCounter, Node } from 'yaml';
 import type { z } from 'zod';
 import { InputError } from './errors.js';
 
@@ -7,6 +8,10 @@ import { InputError } from './errors.js';
  * YAML files that users write (recipes, berth.yaml, berth.lock): parsed keeping positions so
  * every complaint names the file, the field and the line.
  */
+const require = createRequire(import.meta.url);
+/** The parser, loaded on first use: runs read parsed files from berth's cache instead. */
+const yaml_ = () => require('yaml') as typeof import('yaml');
+
 export interface YamlFile {
   file: string;
   doc: Document.Parsed;
@@ -14,6 +19,7 @@ export interface YamlFile {
 }
 
 export function readYamlFile(file: string, text = readFileSync(file, 'utf8')): YamlFile {
+  const { LineCounter, parseDocument } = yaml_();
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   const error = doc.errors[0];
@@ -27,6 +33,7 @@ export function readYamlFile(file: string, text = readFileSync(file, 'utf8')): Y
 
 /** The 1-based line of the node at `path`, or of the key itself when `key` is true. */
 export function lineOf(yaml: YamlFile, path: readonly PropertyKey[], key = false): number | undefined {
+  const { isMap, isScalar } = yaml_();
   let node: unknown = yaml.doc.contents;
   let found: Node | undefined = yaml.doc.contents ?? undefined;
   for (const [i, part] of path.entries()) {

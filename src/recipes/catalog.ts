@@ -2,14 +2,13 @@ import { existsSync, readdirSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createRequire } from 'node:module';
 import { InputError, NotFoundError } from '../errors.js';
 import { cachedParse } from '../parse-cache.js';
 import { findProjectRoot } from '../project/root.js';
 import { NAME_PATTERN } from './names.js';
+import { parseRecipeFile } from './recipe-file.js';
 import type { Recipe, RecipeSource } from './schema.js';
 
-const require = createRequire(import.meta.url);
 
 /** A directory searched for recipes, with what kind of place it is. */
 export interface RecipeDirectory {
@@ -43,7 +42,7 @@ export function recipeDirectories(cwd = process.cwd(), env: NodeJS.ProcessEnv = 
  * loaded only when a file is new or changed, which keeps them off the start-up of a run.
  */
 export function readRecipe(file: string, source: RecipeSource): Recipe {
-  return cachedParse(`recipe:${source}`, file, () => (require('./recipe-file.js') as typeof import('./recipe-file.js')).parseRecipeFile(file, source));
+  return cachedParse(`recipe:${source}`, file, () => parseRecipeFile(file, source));
 }
 
 export interface RecipeProblem {

@@ -7,7 +7,7 @@ import { recipeSchema, type Recipe, type RecipeSource } from './schema.js';
 /** Reads and checks one recipe file. Throws InputError naming the file, field and line. */
 export function parseRecipeFile(file: string, source: RecipeSource): Recipe {
   const yaml = readYamlFile(file);
-  const fields = parseWith(yaml, recipeSchema, 'a recipe');
+  const fields = parseWith(yaml, recipeSchema(), 'a recipe');
   const stem = path.basename(file).replace(/\.ya?ml$/, '');
   if (fields.name !== stem) throw fieldError(yaml, ['name'], `"${fields.name}" must match the file name "${stem}"`);
   const probe = fields.image.replaceAll('{version}', fields.version);

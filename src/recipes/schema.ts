@@ -1,15 +1,22 @@
-import { z } from 'zod';
+import { createRequire } from 'node:module';
+import type { z as Zod } from 'zod';
 
 import { NAME_PATTERN } from './names.js';
 
 export { NAME_PATTERN };
 
-/** One recipe file, as written. Every field is checked; unknown fields are refused. */
+const require = createRequire(import.meta.url);
+
+/**
+ * One recipe file, as written. Every field is checked; unknown fields are refused. Built on
+ * first use, so that zod loads only when a recipe file is actually parsed (a run reads recipes
+ * from berth's cache).
+ */
 const VERSION_PATTERN = /^[\w][\w.+-]*$/;
 
-const stringList = z.array(z.string().min(1, 'an empty string'));
-
-export const recipeSchema = z
+function build(z: typeof Zod) {
+  const stringList = z.array(z.string().min(1, 'an empty string'));
+  return z
   .strictObject({
     name: z.string().regex(NAME_PATTERN, 'a name of lowercase letters, digits, ".", "_" and "-", starting with a letter or digit'),
     description: z.string().min(1, 'a one-line description'),
@@ -35,8 +42,15 @@ export const recipeSchema = z
       ctx.addIssue({ code: 'custom', path: ['script'], message: 'either script, or entrypoint and args, not both' });
     }
   });
+}
 
-export type RecipeFields = z.output<typeof recipeSchema>;
+let schema: ReturnType<typeof build> | undefined;
+
+export function recipeSchema(): ReturnType<typeof build> {
+  return (schema ??= build((require('zod') as typeof import('zod')).z));
+}
+
+export type RecipeFields = Zod.output<ReturnType<typeof build>>;
 
 /** Where a recipe was found, highest precedence first. */
 export type RecipeSource = 'project' | 'path' | 'user' | 'builtin';
