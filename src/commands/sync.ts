@@ -16,7 +16,7 @@ export default class Sync extends BaseCommand {
   async run(): Promise<void> {
     const { flags } = await this.parse(Sync);
     if (flags.check) {
-      const { checkLock } = await import('../project/project.js');
+      const { checkLock } = await import('../project/check.js');
       const { recipeDirectories } = await import('../recipes/catalog.js');
       const { InputError } = await import('../errors.js');
       const cwd = process.cwd();
@@ -29,7 +29,9 @@ export default class Sync extends BaseCommand {
     }
     const { dockerSyncEngine, syncProject } = await import('../project/sync.js');
     const { pullReporter } = await import('../run/pull-progress.js');
-    const result = await syncProject(process.cwd(), () => dockerSyncEngine(pullReporter(process.stderr, flags.quiet)), { update: flags.update });
+    let engine: Awaited<ReturnType<typeof dockerSyncEngine>> | undefined;
+    const connect = async () => (engine = await dockerSyncEngine(pullReporter(process.stderr, flags.quiet)));
+    const result = await syncProject(process.cwd(), connect, { update: flags.update }).finally(() => engine?.close());
     if (result.replacedBrokenLock) process.stderr.write(`berth: replaced a malformed berth.lock (${result.replacedBrokenLock})\n`);
     for (const t of result.tools) this.out(`${t.state === 'kept' ? 'kept  ' : 'locked'} ${t.entry.name} ${t.entry.version} ${t.entry.image}@${t.entry.digest}`);
     this.out(result.written ? `wrote ${result.files.lockFile}` : `${result.files.lockFile} unchanged`);

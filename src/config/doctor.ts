@@ -1,5 +1,5 @@
 import { loadCatalog, recipeDirectories } from '../recipes/catalog.js';
-import { checkLock } from '../project/project.js';
+import { checkLock } from '../project/check.js';
 import { isOnPath, listShims, pathExportLine, shimTargetProblem } from '../shims/shims.js';
 import { shimDirectory } from './settings.js';
 

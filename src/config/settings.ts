@@ -7,10 +7,16 @@ export interface Settings {
   shimDir?: string;
   pullPolicy?: 'missing' | 'always' | 'never';
   registryMirror?: string;
+  /** Run every tool warm (a running container that calls exec into), unless --no-warm. */
+  warm?: boolean;
+  /** Minutes a warm container waits for a call before it stops itself (default 10). */
+  warmIdleMinutes?: number;
 }
 
-export const SETTING_KEYS = ['shimDir', 'pullPolicy', 'registryMirror'] as const;
+export const SETTING_KEYS = ['shimDir', 'pullPolicy', 'registryMirror', 'warm', 'warmIdleMinutes'] as const;
 export type SettingKey = (typeof SETTING_KEYS)[number];
+/** A setting's value as stored in config.json. */
+export type SettingValue = string | boolean | number;
 
 export const PULL_POLICIES = ['missing', 'always', 'never'] as const;
 
@@ -19,6 +25,8 @@ export const SETTING_VALUES: Record<SettingKey, string> = {
   shimDir: 'an absolute directory path (~/ is expanded), e.g. ~/.local/bin',
   pullPolicy: PULL_POLICIES.join(', '),
   registryMirror: 'host[:port] of a registry mirror for docker.io images, e.g. mirror.example.com:5000',
+  warm: 'true, false',
+  warmIdleMinutes: 'a number of minutes greater than 0, e.g. 10',
 };
 
 const HOST_PORT = /^(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)(?:\.(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?))*(?::\d{1,5})?$/i;
@@ -28,10 +36,10 @@ export function isSettingKey(key: string): key is SettingKey {
 }
 
 /**
- * The stored form of a setting's value, or an Error saying what is wrong with it. `home` expands
- * a leading `~/` of shimDir.
+ * The stored form of a setting's value (typed: warm is a boolean, warmIdleMinutes a number), or
+ * an Error saying what is wrong with it. `home` expands a leading `~/` of shimDir.
  */
-export function normalizeSetting(key: SettingKey, value: string, home = homedir()): string | Error {
+export function normalizeSetting(key: SettingKey, value: string, home = homedir()): SettingValue | Error {
   switch (key) {
     case 'shimDir': {
       const expanded = value === '~' ? home : value.startsWith('~/') ? path.join(home, value.slice(2)) : value;
@@ -47,7 +55,20 @@ export function normalizeSetting(key: SettingKey, value: string, home = homedir(
       }
       return value;
     }
+    case 'warm':
+      return value === 'true' ? true : value === 'false' ? false : new Error(`"${value}" is not true or false`);
+    case 'warmIdleMinutes': {
+      const minutes = Number(value);
+      return value.trim() !== '' && Number.isFinite(minutes) && minutes > 0 ? minutes : new Error(`"${value}" is not a number of minutes greater than 0`);
+    }
   }
+}
+
+/** A value read from config.json, checked: its typed form, or undefined when it is not valid. */
+export function storedSetting(key: SettingKey, raw: unknown): SettingValue | undefined {
+  if (typeof raw !== 'string' && typeof raw !== 'boolean' && typeof raw !== 'number') return undefined;
+  const value = normalizeSetting(key, String(raw));
+  return value instanceof Error ? undefined : value;
 }
 
 export function configDirectory(env: NodeJS.ProcessEnv = process.env): string {
@@ -58,7 +79,7 @@ export const SETTINGS_FILE = 'config.json';
 
 /**
  * A plain read of the settings file: no conf import on the hot path of a run. A value that is not
- * valid (a hand-edited file) is ignored, as if unset; `berth doctor` and `berth config list` say so.
+ * valid (a hand-edited file) is ignored, as if unset; `berth config list` says so.
  */
 export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
   let raw: unknown;
@@ -68,12 +89,10 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     return {};
   }
   if (!raw || typeof raw !== 'object') return {};
-  const settings: Record<string, string> = {};
+  const settings: Record<string, SettingValue> = {};
   for (const key of SETTING_KEYS) {
-    const value = (raw as Record<string, unknown>)[key];
-    if (typeof value !== 'string') continue;
-    const normal = normalizeSetting(key, value);
-    if (typeof normal === 'string' && normal === value) settings[key] = value;
+    const value = storedSetting(key, (raw as Record<string, unknown>)[key]);
+    if (value !== undefined) settings[key] = value;
   }
   return settings as Settings;
 }

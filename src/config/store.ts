@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { InputError } from '../errors.js';
-import { configDirectory, isSettingKey, normalizeSetting, SETTING_KEYS, SETTING_VALUES, SETTINGS_FILE, type SettingKey } from './settings.js';
+import { configDirectory, isSettingKey, normalizeSetting, SETTING_KEYS, SETTING_VALUES, SETTINGS_FILE, storedSetting, type SettingKey, type SettingValue } from './settings.js';
 
 /**
  * `berth config`: the user settings through conf, in the file every run reads with a plain
@@ -8,11 +8,11 @@ import { configDirectory, isSettingKey, normalizeSetting, SETTING_KEYS, SETTING_
  */
 export interface SettingsStore {
   file: string;
-  get(key: SettingKey): string | undefined;
-  set(key: SettingKey, value: string): string;
+  get(key: SettingKey): SettingValue | undefined;
+  set(key: SettingKey, value: string): SettingValue;
   unset(key: SettingKey): boolean;
   /** The valid settings that are set, in SETTING_KEYS order. */
-  list(): Array<[SettingKey, string]>;
+  list(): Array<[SettingKey, SettingValue]>;
   /** Entries of the file that are not valid settings (hand-edited), as `key: why`. */
   invalid(): string[];
 }
@@ -24,7 +24,7 @@ export function settingKey(key: string): SettingKey {
 }
 
 /** The value as stored, or an InputError saying what the setting accepts. */
-export function settingValue(key: SettingKey, value: string): string {
+export function settingValue(key: SettingKey, value: string): SettingValue {
   const normal = normalizeSetting(key, value);
   if (normal instanceof Error) throw new InputError(`berth: bad value for ${key}: ${normal.message}; valid values: ${SETTING_VALUES[key]}`);
   return normal;
@@ -40,10 +40,7 @@ export async function openSettings(env: NodeJS.ProcessEnv = process.env): Promis
   } catch (error) {
     throw new InputError(`${file}: cannot be read: ${(error as Error).message.split('\n')[0]} (fix it, or remove it to start over)`, file);
   }
-  const read = (key: SettingKey): string | undefined => {
-    const value = conf.get(key);
-    return typeof value === 'string' && normalizeSetting(key, value) === value ? value : undefined;
-  };
+  const read = (key: SettingKey): SettingValue | undefined => storedSetting(key, conf.get(key));
   return {
     file,
     get: read,
@@ -58,7 +55,7 @@ export async function openSettings(env: NodeJS.ProcessEnv = process.env): Promis
       return had;
     },
     list() {
-      const out: Array<[SettingKey, string]> = [];
+      const out: Array<[SettingKey, SettingValue]> = [];
       for (const key of SETTING_KEYS) {
         const value = read(key);
         if (value !== undefined) out.push([key, value]);
@@ -69,7 +66,7 @@ export async function openSettings(env: NodeJS.ProcessEnv = process.env): Promis
       const problems: string[] = [];
       for (const [key, value] of Object.entries(conf.store)) {
         if (!isSettingKey(key)) problems.push(`${key}: not a setting (valid: ${SETTING_KEYS.join(', ')})`);
-        else if (typeof value !== 'string' || normalizeSetting(key, value) !== value) {
+        else if (storedSetting(key, value) === undefined) {
           problems.push(`${key}: ${JSON.stringify(value)} is not valid (valid values: ${SETTING_VALUES[key]}); it is ignored`);
         }
       }

@@ -2,7 +2,7 @@ import { Document, isScalar, type Node } from 'yaml';
 import { isDigest, parseImageReference } from '../image-reference.js';
 import { writeFileAtomic } from '../run/identity.js';
 import { readYamlFile } from '../yaml-file.js';
-import { VERSION_PATTERN } from './manifest.js';
+import { VERSION_PATTERN, type Lock, type LockEntry } from './model.js';
 import { errorAt, expectMap, keyText, lineAt, scalarText } from './yaml-nodes.js';
 
 /**
@@ -16,20 +16,7 @@ import { errorAt, expectMap, keyText, lineAt, scalarText } from './yaml-nodes.js
  *         image: ghcr.io/jqlang/jq:1.7.1
  *         digest: sha256:…
  */
-export interface LockEntry {
-  name: string;
-  version: string;
-  /** The reference berth.yaml's pin resolves to, with its tag and without a digest. */
-  image: string;
-  digest: string;
-  /** The line of the entry in berth.lock (0 for entries not read from a file). */
-  line: number;
-}
-
-export interface Lock {
-  file: string;
-  entries: Map<string, LockEntry>;
-}
+export type { Lock, LockEntry } from './model.js';
 
 export const LOCK_VERSION = 1;
 const ENTRY_FIELDS = ['version', 'image', 'digest'] as const;

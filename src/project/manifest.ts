@@ -1,9 +1,9 @@
 import { existsSync, realpathSync, statSync } from 'node:fs';
 import { isMap, isScalar, parseDocument, type Node } from 'yaml';
-import { InputError } from '../errors.js';
 import { writeFileAtomic } from '../run/identity.js';
-import { NAME_PATTERN } from '../recipes/schema.js';
+import { NAME_PATTERN } from '../recipes/names.js';
 import { readYamlFile, type YamlFile } from '../yaml-file.js';
+import { VERSION_PATTERN, type Manifest, type Pin } from './model.js';
 import { errorAt, expectMap, keyText, lineAt, scalarText } from './yaml-nodes.js';
 
 /**
@@ -13,20 +13,9 @@ import { errorAt, expectMap, keyText, lineAt, scalarText } from './yaml-nodes.js
  *       shellcheck: 0.10.0
  *       jq: 1.7.1
  */
-export interface Pin {
-  name: string;
-  version: string;
-  /** The line of the pin in berth.yaml. */
-  line: number;
-}
+export type { Manifest, Pin } from './model.js';
+export { VERSION_PATTERN } from './model.js';
 
-export interface Manifest {
-  file: string;
-  /** In file order. */
-  pins: Pin[];
-}
-
-export const VERSION_PATTERN = /^[\w][\w.+-]*$/;
 const TOP_LEVEL = ['tools'];
 
 /** Reads and checks berth.yaml. Throws InputError `file:line: field: message`. */
@@ -88,9 +77,4 @@ export function setPin(file: string, name: string, version: string): { previous?
   const mode = exists ? statSync(target).mode & 0o777 : undefined;
   writeFileAtomic(target, doc.toString({ lineWidth: 0 }), mode);
   return { previous, changed: true };
-}
-
-/** An InputError naming a pin's line. */
-export function pinError(manifest: Manifest, pin: Pin, message: string): InputError {
-  return new InputError(`${manifest.file}:${pin.line}: tools.${pin.name}: ${message}`, manifest.file, pin.line);
 }

@@ -5,8 +5,8 @@ import { parseImageReference } from '../image-reference.js';
 import { findRecipe, type RecipeDirectory } from '../recipes/catalog.js';
 import { imageForVersion } from '../recipes/image.js';
 import type { Recipe } from '../recipes/schema.js';
-import { readLock, type Lock, type LockEntry } from './lock.js';
-import { pinError, readManifest, type Manifest, type Pin } from './manifest.js';
+import { cachedParse } from '../parse-cache.js';
+import { pinError, type Lock, type LockEntry, type Manifest, type Pin } from './model.js';
 import { findProjectRoot, LOCK_FILE, PROJECT_FILE } from './root.js';
 
 /** Where a project's files are: the nearest directory at or above cwd with berth.yaml (or .berth). */
@@ -76,14 +76,39 @@ export interface ProjectPins {
  * unknown tool or an inexpressible version is an InputError (file:line). undefined outside any
  * project, or in a project with no berth.yaml: then nothing is read and nothing can fail.
  */
-export function loadProjectPins(cwd: string, dirs: RecipeDirectory[]): ProjectPins | undefined {
+export async function loadProjectPins(cwd: string, dirs: RecipeDirectory[]): Promise<ProjectPins | undefined> {
   const files = projectFiles(cwd);
   if (!files || !existsSync(files.manifestFile)) return undefined;
-  const manifest = readManifest(files.manifestFile);
+  const manifest = await cached('berth.yaml', files.manifestFile, async () => (await import('./manifest.js')).readManifest);
   const pins = new Map<string, ResolvedPin>();
   for (const pin of manifest.pins) pins.set(pin.name, resolvePin(manifest, pin, dirs));
-  const lock = existsSync(files.lockFile) ? readLock(files.lockFile) : undefined;
+  let lock: Lock | undefined;
+  if (existsSync(files.lockFile)) {
+    const entries = await cached('berth.lock', files.lockFile, async () => {
+      const { readLock } = await import('./lock.js');
+      return (file: string) => [...readLock(file).entries.values()];
+    });
+    lock = { file: files.lockFile, entries: new Map(entries.map((e) => [e.name, e])) };
+  }
   return { files, manifest, pins, lock };
+}
+
+const NEEDS_PARSER = Symbol('needs the parser');
+
+/**
+ * A project file through berth's parse cache: an unchanged file costs a stat and a small JSON
+ * read; the YAML parser is loaded (by `loadParser`) only when the file is new or changed.
+ */
+async function cached<T>(kind: string, file: string, loadParser: () => Promise<(file: string) => T>): Promise<T> {
+  try {
+    return cachedParse<T>(kind, file, () => {
+      throw NEEDS_PARSER;
+    });
+  } catch (error) {
+    if (error !== NEEDS_PARSER) throw error;
+  }
+  const parse = await loadParser();
+  return cachedParse<T>(kind, file, () => parse(file));
 }
 
 /** `image` split into the reference without its digest and the digest (the recipe's), if any. */
@@ -112,76 +137,4 @@ export function lockedImage(lock: Lock | undefined, name: string, version: strin
   const entry = lock?.entries.get(name);
   if (!entry || !entryMatches(entry, version, image)) return undefined;
   return `${withoutTag(entry.image)}@${entry.digest}`;
-}
-
-/** One thing wrong with the project's files: a line naming the file (and line), and its fix. */
-export interface LockProblem {
-  message: string;
-  fix: string;
-}
-
-export interface LockCheck {
-  files: ProjectFiles;
-  /** How many tools berth.yaml pins (0 when it could not be read). */
-  tools: number;
-  problems: LockProblem[];
-}
-
-/**
- * Whether berth.lock matches berth.yaml, without the engine: missing, malformed, or stale (a pin
- * added, changed or removed, or a recipe whose image changed). undefined outside a project with a
- * berth.yaml.
- */
-export function checkLock(cwd: string, dirs: RecipeDirectory[]): LockCheck | undefined {
-  const files = projectFiles(cwd);
-  if (!files || !existsSync(files.manifestFile)) return undefined;
-  const problems: LockProblem[] = [];
-  const sync = 'run berth sync';
-  const edit = `correct ${files.manifestFile}`;
-  let manifest: Manifest;
-  try {
-    manifest = readManifest(files.manifestFile);
-  } catch (error) {
-    if (!(error instanceof InputError)) throw error;
-    return { files, tools: 0, problems: [{ message: error.message, fix: edit }] };
-  }
-  const pins: ResolvedPin[] = [];
-  for (const pin of manifest.pins) {
-    try {
-      pins.push(resolvePin(manifest, pin, dirs));
-    } catch (error) {
-      if (!(error instanceof InputError)) throw error;
-      problems.push({ message: error.message, fix: edit });
-    }
-  }
-  if (!existsSync(files.lockFile)) {
-    problems.push({ message: `${files.lockFile}: missing`, fix: `${sync} to write it` });
-    return { files, tools: manifest.pins.length, problems };
-  }
-  let lock: Lock;
-  try {
-    lock = readLock(files.lockFile);
-  } catch (error) {
-    if (!(error instanceof InputError)) throw error;
-    problems.push({ message: error.message, fix: `${sync} to rewrite it` });
-    return { files, tools: manifest.pins.length, problems };
-  }
-  const pinned = new Set(manifest.pins.map((p) => p.name));
-  for (const pin of pins) {
-    const entry = lock.entries.get(pin.name);
-    const at = `${files.manifestFile}:${pin.line}`;
-    if (!entry) {
-      problems.push({ message: `${lock.file}: tools.${pin.name}: not locked (${at} pins ${pin.name} ${pin.version})`, fix: sync });
-      continue;
-    }
-    const where = `${lock.file}:${entry.line}: tools.${pin.name}`;
-    const { reference, digest } = splitDigest(pin.image);
-    if (entry.version !== pin.version) problems.push({ message: `${where}.version: ${entry.version}, but ${at} pins ${pin.version}`, fix: sync });
-    else if (entry.image !== reference) problems.push({ message: `${where}.image: ${entry.image}, but ${pin.name} ${pin.version} is now ${reference}`, fix: sync });
-    else if (digest !== undefined && entry.digest !== digest) problems.push({ message: `${where}.digest: ${entry.digest}, but the recipe pins ${digest}`, fix: sync });
-  }
-  for (const entry of lock.entries.values()) {
-    if (!pinned.has(entry.name)) problems.push({ message: `${lock.file}:${entry.line}: tools.${entry.name}: locked but not pinned in ${files.manifestFile}`, fix: sync });
-  }
-  return { files, tools: manifest.pins.length, problems };
 }

@@ -43,12 +43,14 @@ export interface SyncEngine {
   ensure(ref: string, policy: 'missing' | 'always'): Promise<string[]>;
 }
 
-/** The engine through dockerode, loaded on first use. */
-export async function dockerSyncEngine(onPull: PullReporter): Promise<SyncEngine> {
-  const { engine } = await import('../engine/connection.js');
+/** The engine, loaded on first use. `close` lets the process exit (idle keep-alive connections). */
+export async function dockerSyncEngine(onPull: PullReporter): Promise<SyncEngine & { close(): void }> {
   const { ensureImage } = await import('../engine/images.js');
-  const docker = await engine();
-  return { ensure: async (ref, policy) => (await ensureImage(docker, ref, policy, onPull)).repoDigests };
+  const { engineApi } = await import('../engine/api.js');
+  return {
+    ensure: async (ref, policy) => (await ensureImage(undefined, ref, policy, onPull)).repoDigests,
+    close: () => engineApi().close(),
+  };
 }
 
 /**

@@ -21,10 +21,10 @@ export interface ResolvedTool {
  * the pin (the lock still applies when it matches). A broken berth.yaml or berth.lock stops runs
  * inside that project only. `--image` replaces the image and keeps the rest of the recipe.
  */
-export function resolveTool(spec: string, cwd: string, imageOverride?: string): ResolvedTool {
+export async function resolveTool(spec: string, cwd: string, imageOverride?: string): Promise<ResolvedTool> {
   const { name, version: asked } = parseToolSpec(spec);
   const dirs = recipeDirectories(cwd);
-  const project = loadProjectPins(cwd, dirs);
+  const project = await loadProjectPins(cwd, dirs);
   const pin = project?.pins.get(name);
   const recipe = pin?.recipe ?? findRecipe(name, dirs);
   const version = asked ?? pin?.version ?? recipe.version;

@@ -16,13 +16,23 @@ export interface RunRequest extends RunOptions {
 
 /** Resolves the tool and plans its container, without touching the engine. */
 export async function planTool(request: RunRequest, io: RunIO): Promise<RunPlan> {
+  return (await planToolRun(request, io)).plan;
+}
+
+/** A setting written as true/false (or "true"/"false"). */
+function settingBoolean(value: unknown): boolean | undefined {
+  return value === true || value === 'true' ? true : value === false || value === 'false' ? false : undefined;
+}
+
+/** The plan, and whether it runs warm: --warm / --no-warm, else the user setting when set, else the recipe. */
+async function planToolRun(request: RunRequest, io: RunIO): Promise<{ plan: RunPlan; warm: boolean }> {
   const { isRootlessEngine } = await import('../engine/rootless.js');
-  const resolved = resolveTool(request.tool, process.cwd(), request.image);
+  const resolved = await resolveTool(request.tool, process.cwd(), request.image);
   const settings = readSettings();
   const { applyMirror } = await import('../engine/images.js');
   const mirror = process.env.BERTH_REGISTRY_MIRROR || settings.registryMirror;
   const image = request.image ? resolved.image : applyMirror(resolved.image, mirror);
-  return planRun(resolved.recipe, image, request.args, { ...request, version: resolved.version }, {
+  const plan = planRun(resolved.recipe, image, request.args, { ...request, version: resolved.version }, {
     cwd: process.cwd(),
     env: process.env,
     stdinIsTTY: Boolean(io.stdin.isTTY),
@@ -30,11 +40,12 @@ export async function planTool(request: RunRequest, io: RunIO): Promise<RunPlan>
     terminalSize: io.stdout.isTTY && io.stdout.rows ? [io.stdout.rows, io.stdout.columns] : undefined,
     identity: isRootlessEngine() ? undefined : hostIdentity(),
   });
+  return { plan, warm: request.warm ?? settingBoolean(settings.warm) ?? resolved.recipe.warm };
 }
 
 /** `berth run`: plan, make sure the image is cached, run, and return the tool's exit code. */
 export async function runTool(request: RunRequest, io: RunIO): Promise<number> {
-  const plan = await planTool(request, io);
+  const { plan, warm } = await planToolRun(request, io);
   const { engineApi } = await import('../engine/api.js');
   const { ensureImage } = await import('../engine/images.js');
   const { removeOrphans } = await import('../engine/orphans.js');
@@ -43,8 +54,14 @@ export async function runTool(request: RunRequest, io: RunIO): Promise<number> {
   const policy = request.pull ?? readSettings().pullPolicy ?? 'missing';
   const sweep = removeOrphans().catch(() => []);
   try {
-    await ensureImage(undefined, plan.image, policy, pullReporter(io.stderr, request.quiet ?? false));
+    const image = await ensureImage(undefined, plan.image, policy, pullReporter(io.stderr, request.quiet ?? false));
     await sweep;
+    if (warm) {
+      // A warm container's exec, or undefined: this call runs fresh (see src/engine/warm.ts).
+      const { runWarm, warmIdleSeconds } = await import('../engine/warm.js');
+      const code = await runWarm(api, plan, image, io, { idleSeconds: warmIdleSeconds(readSettings()) });
+      if (code !== undefined) return code;
+    }
     return await runContainer(api, plan, io);
   } finally {
     api.close();

@@ -1,5 +1,5 @@
 import { readSettings, shimDirectory } from '../config/settings.js';
-import { NAME_PATTERN } from '../recipes/schema.js';
+import { NAME_PATTERN } from '../recipes/names.js';
 import { findRecipe, recipeDirectories } from '../recipes/catalog.js';
 import { imageForVersion, parseToolSpec } from '../recipes/image.js';
 import { resolveTool } from '../run/resolve.js';
@@ -38,18 +38,22 @@ export async function installTools(
   // Resolved before anything is written: a broken project file stops the install, not half of it.
   const policy = readSettings(env).pullPolicy ?? 'missing';
   const pull = options.pull !== false && policy !== 'never';
-  const images = pull ? tools.map((t) => resolveTool(t.spec, cwd).image) : [];
+  const images: string[] = [];
+  if (pull) for (const t of tools) images.push((await resolveTool(t.spec, cwd)).image);
   for (const t of tools) {
     const { path, replaced } = installShim(dir, t.name, t.version);
     out(`${replaced ? 'updated' : 'installed'} ${t.spec} -> ${path}`);
   }
   if (pull) {
-    const { engine } = await import('../engine/connection.js');
     const { applyMirror, ensureImage } = await import('../engine/images.js');
-    const docker = await engine();
+    const { engineApi } = await import('../engine/api.js');
     const mirror = env.BERTH_REGISTRY_MIRROR || readSettings(env).registryMirror;
     const report = pullReporter(process.stderr, options.quiet ?? false);
-    for (const image of images) await ensureImage(docker, applyMirror(image, mirror), policy, report);
+    try {
+      for (const image of images) await ensureImage(undefined, applyMirror(image, mirror), policy, report);
+    } finally {
+      engineApi().close();
+    }
   }
   if (!isOnPath(dir, env.PATH)) {
     out(`${dir} is not on your PATH; add this line to your shell profile (~/.profile, ~/.bashrc or ~/.zshrc):`);

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InputError } from '../errors.js';
 import { writeFileAtomic } from '../run/identity.js';
-import { NAME_PATTERN } from '../recipes/schema.js';
+import { NAME_PATTERN } from '../recipes/names.js';
 
 /**
  * Shims: one small `#!/bin/sh` script per tool in the shim directory, so `jq` on PATH runs

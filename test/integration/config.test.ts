@@ -31,7 +31,11 @@ describe('berth config', () => {
     expect([get.code, get.stdout.toString()]).toEqual([0, 'always\n']);
     expect((await config('list')).stdout.toString()).toBe(`shimDir=${sb.root}/my-bin\npullPolicy=always\nregistryMirror=mirror.example.com:5000\n`);
     expect(JSON.parse((await config('list', '--json')).stdout.toString())).toEqual({ shimDir: `${sb.root}/my-bin`, pullPolicy: 'always', registryMirror: 'mirror.example.com:5000' });
-    for (const key of ['pullPolicy', 'shimDir', 'registryMirror']) expect((await config('unset', key)).stdout.toString()).toBe(`unset ${key}\n`);
+    expect((await config('set', 'warm', 'true')).stdout.toString()).toBe('warm=true\n');
+    expect((await config('set', 'warmIdleMinutes', '2.5')).stdout.toString()).toBe('warmIdleMinutes=2.5\n');
+    expect(JSON.parse(readFileSync(file(), 'utf8'))).toMatchObject({ warm: true, warmIdleMinutes: 2.5 });
+    expect((await config('get', 'warm')).stdout.toString()).toBe('true\n');
+    for (const key of ['pullPolicy', 'shimDir', 'registryMirror', 'warm', 'warmIdleMinutes']) expect((await config('unset', key)).stdout.toString()).toBe(`unset ${key}\n`);
     expect((await config('unset', 'pullPolicy')).stdout.toString()).toBe('pullPolicy was not set\n');
     const unsetGet = await config('get', 'pullPolicy');
     expect([unsetGet.code, unsetGet.stdout.toString(), unsetGet.stderr]).toEqual([1, '', 'berth: pullPolicy is not set\n']);
@@ -42,7 +46,7 @@ describe('berth config', () => {
     for (const args of [['set', 'pullpolicy', 'always'], ['get', 'nope'], ['unset', 'nope']]) {
       const r = await config(...args);
       expect(r.code).toBe(1);
-      expect(r.stderr).toBe(`berth: unknown setting "${args[1]}"; valid settings: shimDir, pullPolicy, registryMirror\n`);
+      expect(r.stderr).toBe(`berth: unknown setting "${args[1]}"; valid settings: shimDir, pullPolicy, registryMirror, warm, warmIdleMinutes\n`);
     }
   });
 
@@ -52,6 +56,8 @@ describe('berth config', () => {
       ['pullPolicy', 'sometimes', 'berth: bad value for pullPolicy: "sometimes" is not a pull policy; valid values: missing, always, never\n'],
       ['registryMirror', 'https://mirror/x', 'berth: bad value for registryMirror: "https://mirror/x" is not host[:port]; valid values: host[:port] of a registry mirror for docker.io images, e.g. mirror.example.com:5000\n'],
       ['registryMirror', 'host:99999', 'berth: bad value for registryMirror: "host:99999" is not host[:port]; valid values: host[:port] of a registry mirror for docker.io images, e.g. mirror.example.com:5000\n'],
+      ['warm', 'yes', 'berth: bad value for warm: "yes" is not true or false; valid values: true, false\n'],
+      ['warmIdleMinutes', '0', 'berth: bad value for warmIdleMinutes: "0" is not a number of minutes greater than 0; valid values: a number of minutes greater than 0, e.g. 10\n'],
       ['shimDir', 'relative/bin', 'berth: bad value for shimDir: "relative/bin" is not an absolute path; valid values: an absolute directory path (~/ is expanded), e.g. ~/.local/bin\n'],
     ];
     for (const [key, value, message] of cases) {
@@ -67,7 +73,7 @@ describe('berth config', () => {
     const r = await config('list');
     expect(r.stdout.toString()).toBe('registryMirror=ok.example:1\n');
     expect(r.stderr).toBe(
-      `berth: ${file()}: pullPolicy: "sometimes" is not valid (valid values: missing, always, never); it is ignored\nberth: ${file()}: colour: not a setting (valid: shimDir, pullPolicy, registryMirror)\n`,
+      `berth: ${file()}: pullPolicy: "sometimes" is not valid (valid values: missing, always, never); it is ignored\nberth: ${file()}: colour: not a setting (valid: shimDir, pullPolicy, registryMirror, warm, warmIdleMinutes)\n`,
     );
     writeFileSync(file(), '{}');
   });

@@ -12,7 +12,10 @@ import { BERTH, berth, berthInTerminal, makeSandbox, OTHER_UID, writeRecipe, typ
  * built bin/run.js as a child process. `MODES` lists the ways a tool can be run; every test runs
  * in each of them.
  */
-const MODES: Array<{ name: string; flags: string[] }> = [{ name: 'fresh container', flags: [] }];
+const MODES: Array<{ name: string; flags: string[] }> = [
+  { name: 'fresh container', flags: [] },
+  { name: 'warm container', flags: ['--warm'] },
+];
 
 function docker(...args: string[]): string {
   return execFileSync('docker', args, { encoding: 'utf8' }).trim();

@@ -2,7 +2,7 @@
 // with a PATH holding only the shim directory and the system's basic directories. The BUILT CLI
 // and dist/shim-entry.js run as child processes against the real engine.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { asUser, berth, makeSandbox, OTHER_UID, REPO, writeRecipe, type Sandbox } from '../support/berth.js';
@@ -157,6 +157,30 @@ describe('shims', () => {
     expect(loaded).toContain('/dist/shim-entry.js');
     expect(loaded).toContain('/dist/run/run-tool.js');
     expect(loaded).not.toMatch(/@oclif|\/dist\/commands\/|\/dist\/base-command\.js|\/conf\//);
+  });
+
+  it('inside a project, loads the YAML parser only when berth.yaml or berth.lock changed', async () => {
+    const project = path.join(sb.root, 'yaml-project');
+    mkdirSync(project, { recursive: true });
+    writeFileSync(path.join(project, 'berth.yaml'), 'tools:\n  fxs: "1"\n');
+    const log = path.join(sb.root, 'loaded-in-project.txt');
+    const hook = path.join(sb.root, 'record-project-loads.mjs');
+    writeFileSync(
+      hook,
+      `import { registerHooks } from 'node:module';\nimport { appendFileSync } from 'node:fs';\nregisterHooks({ load(url, context, next) { appendFileSync(${JSON.stringify(log)}, url + '\\n'); return next(url, context); } });\n`,
+    );
+    const loads = async () => {
+      writeFileSync(log, '');
+      const r = await shim(sb, shimDir, 'fxs', ['echo', 'hi'], { cwd: project, env: { NODE_OPTIONS: `--import=${hook}` } });
+      expect([r.code, r.stdout, r.stderr]).toEqual([0, 'hi\n', '']);
+      return readFileSync(log, 'utf8');
+    };
+    expect(await loads()).toMatch(/\/node_modules\/yaml\//);
+    const unchanged = await loads();
+    expect(unchanged).toContain('/dist/project/project.js');
+    expect(unchanged).not.toMatch(/\/node_modules\/yaml\/|\/dist\/project\/manifest\.js/);
+    writeFileSync(path.join(project, 'berth.yaml'), 'tools:\n  fxs: "1" # changed\n');
+    expect(await loads()).toMatch(/\/dist\/project\/manifest\.js/);
   });
 
   it('bakes TOOL@VERSION into the shim, and list --installed shows name, version and path', async () => {

@@ -7,7 +7,8 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { formatLock, readLock, writeLock, type LockEntry } from '../../src/project/lock.js';
 import { readManifest, setPin } from '../../src/project/manifest.js';
-import { checkLock, loadProjectPins, lockedImage } from '../../src/project/project.js';
+import { checkLock } from '../../src/project/check.js';
+import { loadProjectPins, lockedImage } from '../../src/project/project.js';
 import { usePin } from '../../src/project/use.js';
 import { digestFor } from '../../src/project/sync.js';
 import type { RecipeDirectory } from '../../src/recipes/catalog.js';
@@ -30,6 +31,16 @@ function recipe(fields: Record<string, unknown> & { name: string }): void {
   write(path.join(recipes, `${fields.name}.yaml`), stringify({ description: 'test', version: '1.0', ...fields }));
 }
 
+/** The message of the error the promise rejects with. */
+async function rejection(promise: Promise<unknown>): Promise<string> {
+  try {
+    await promise;
+  } catch (error) {
+    return (error as Error).message;
+  }
+  throw new Error('expected an error');
+}
+
 /** The message of the error `fn` throws. */
 function failure(fn: () => unknown): string {
   try {
@@ -42,11 +53,18 @@ function failure(fn: () => unknown): string {
 
 beforeEach(() => {
   root = realpathSync(mkdtempSync(path.join(tmpdir(), 'berth-project-')));
+  // berth's parse cache goes to the test's own directory.
+  const savedCache = process.env.XDG_CACHE_HOME;
+  process.env.XDG_CACHE_HOME = path.join(root, 'cache');
   recipes = path.join(root, 'recipes');
   dirs = [{ dir: recipes, source: 'path' }];
   recipe({ name: 'fx', image: 'registry.test/fx:{version}' });
   recipe({ name: 'fixed', image: 'registry.test/fixed:1', version: '1' });
   recipe({ name: 'vtag', image: 'registry.test/vtag:v{version}', version: '2.0', digest: D2 });
+  return () => {
+    if (savedCache === undefined) delete process.env.XDG_CACHE_HOME;
+    else process.env.XDG_CACHE_HOME = savedCache;
+  };
 });
 
 describe('berth.yaml', () => {
@@ -82,14 +100,14 @@ describe('berth.yaml', () => {
     expect(error.split('\n')).toHaveLength(1);
   });
 
-  it('names the pin line for an unknown tool and a version the image cannot express', () => {
+  it('names the pin line for an unknown tool and a version the image cannot express', async () => {
     write(path.join(root, 'berth.yaml'), 'tools:\n  fx: 2.0\n  nosuch: 1.0\n');
-    expect(failure(() => loadProjectPins(root, dirs))).toBe(`${root}/berth.yaml:3: tools.nosuch: no recipe for "nosuch" (see berth list)`);
+    expect(await rejection(loadProjectPins(root, dirs))).toBe(`${root}/berth.yaml:3: tools.nosuch: no recipe for "nosuch" (see berth list)`);
     write(path.join(root, 'berth.yaml'), 'tools:\n  fx: 2.0\n  fixed: 3.0\n');
-    expect(failure(() => loadProjectPins(root, dirs))).toMatch(new RegExp(`^${root}/berth.yaml:3: tools\\.fixed: 3\\.0: the recipe's image registry\\.test/fixed:1 has no \\{version\\}; only 1 is available`));
+    expect(await rejection(loadProjectPins(root, dirs))).toMatch(new RegExp(`^${root}/berth.yaml:3: tools\\.fixed: 3\\.0: the recipe's image registry\\.test/fixed:1 has no \\{version\\}; only 1 is available`));
     recipe({ name: 'badtag', image: 'registry.test/badtag:{version}' });
     write(path.join(root, 'berth.yaml'), 'tools:\n  badtag: 1+build\n');
-    expect(failure(() => loadProjectPins(root, dirs))).toMatch(/berth\.yaml:2: tools\.badtag: 1\+build: does not fit the recipe's image .*not a valid tag/);
+    expect(await rejection(loadProjectPins(root, dirs))).toMatch(/berth\.yaml:2: tools\.badtag: 1\+build: does not fit the recipe's image .*not a valid tag/);
   });
 });
 
@@ -259,25 +277,25 @@ describe('resolution of a run', () => {
     };
   });
 
-  it('uses the pin, then the locked digest; an explicit version beats the pin; outside: the recipe default', () => {
+  it('uses the pin, then the locked digest; an explicit version beats the pin; outside: the recipe default', async () => {
     const project = path.join(root, 'p');
     const sub = path.join(project, 'src');
     mkdirSync(sub, { recursive: true });
     write(path.join(project, 'berth.yaml'), 'tools:\n  fx: 1.5\n');
-    expect(resolveTool('fx', sub)).toMatchObject({ version: '1.5', image: 'registry.test/fx:1.5', versionFrom: 'project', locked: false });
+    expect(await resolveTool('fx', sub)).toMatchObject({ version: '1.5', image: 'registry.test/fx:1.5', versionFrom: 'project', locked: false });
     write(path.join(project, 'berth.lock'), formatLock([{ name: 'fx', version: '1.5', image: 'registry.test/fx:1.5', digest: D1, line: 0 }]));
-    expect(resolveTool('fx', sub)).toMatchObject({ version: '1.5', image: `registry.test/fx@${D1}`, locked: true });
-    expect(resolveTool('fx@1.6', sub)).toMatchObject({ version: '1.6', image: 'registry.test/fx:1.6', versionFrom: 'command line', locked: false });
-    expect(resolveTool('fx@1.5', sub)).toMatchObject({ image: `registry.test/fx@${D1}`, locked: true });
-    expect(resolveTool('fx', root)).toMatchObject({ version: '1.0', image: 'registry.test/fx:1.0', versionFrom: 'recipe' });
+    expect(await resolveTool('fx', sub)).toMatchObject({ version: '1.5', image: `registry.test/fx@${D1}`, locked: true });
+    expect(await resolveTool('fx@1.6', sub)).toMatchObject({ version: '1.6', image: 'registry.test/fx:1.6', versionFrom: 'command line', locked: false });
+    expect(await resolveTool('fx@1.5', sub)).toMatchObject({ image: `registry.test/fx@${D1}`, locked: true });
+    expect(await resolveTool('fx', root)).toMatchObject({ version: '1.0', image: 'registry.test/fx:1.0', versionFrom: 'recipe' });
   });
 
-  it('fails with file:line inside a broken project only', () => {
+  it('fails with file:line inside a broken project only', async () => {
     const project = path.join(root, 'broken');
     mkdirSync(project);
     write(path.join(project, 'berth.yaml'), 'tools:\n  fx: 1.0\n');
     write(path.join(project, 'berth.lock'), 'lockVersion: 1\ntools:\n  fx:\n    version: 1.0\n');
-    expect(failure(() => resolveTool('fx', project))).toBe(`${project}/berth.lock:3: tools.fx.image: missing`);
-    expect(resolveTool('fx', root).image).toBe('registry.test/fx:1.0');
+    expect(await rejection(resolveTool('fx', project))).toBe(`${project}/berth.lock:3: tools.fx.image: missing`);
+    expect((await resolveTool('fx', root)).image).toBe('registry.test/fx:1.0');
   });
 });

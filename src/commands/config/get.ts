@@ -3,9 +3,9 @@ import { BaseCommand } from '../../base-command.js';
 
 export default class ConfigGet extends BaseCommand {
   static override summary = 'Print the value of a setting (exit 1 when it is not set).';
-  static override description = 'Settings: shimDir, pullPolicy (missing|always|never), registryMirror (host[:port]).';
+  static override description = 'Settings: shimDir, pullPolicy (missing|always|never), registryMirror (host[:port]), warm (true|false), warmIdleMinutes.';
   static override examples = ['<%= config.bin %> config get pullPolicy'];
-  static override args = { key: Args.string({ description: 'shimDir, pullPolicy or registryMirror', required: true }) };
+  static override args = { key: Args.string({ description: 'shimDir, pullPolicy, registryMirror, warm or warmIdleMinutes', required: true }) };
 
   async run(): Promise<void> {
     const { args } = await this.parse(ConfigGet);
@@ -15,6 +15,6 @@ export default class ConfigGet extends BaseCommand {
     if (value === undefined) {
       process.stderr.write(`berth: ${key} is not set\n`);
       process.exitCode = 1;
-    } else this.out(value);
+    } else this.out(String(value));
   }
 }

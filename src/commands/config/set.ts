@@ -6,11 +6,13 @@ export default class ConfigSet extends BaseCommand {
   static override description = `shimDir: where berth install writes shims (an absolute path; BERTH_SHIM_DIR overrides it).
 pullPolicy: when runs pull images: missing (default), always, never.
 registryMirror: host[:port] of a mirror that docker.io images are pulled through (BERTH_REGISTRY_MIRROR overrides it).
+warm: true runs every tool warm (a kept container that calls exec into) unless --no-warm; false never (unless --warm).
+warmIdleMinutes: minutes a warm container waits for a call before it stops itself (default 10).
 An unknown key or a bad value is refused with the valid ones (exit 1).`;
 
   static override examples = ['<%= config.bin %> config set pullPolicy always', '<%= config.bin %> config set shimDir ~/bin', '<%= config.bin %> config set registryMirror mirror.example.com:5000'];
   static override args = {
-    key: Args.string({ description: 'shimDir, pullPolicy or registryMirror', required: true }),
+    key: Args.string({ description: 'shimDir, pullPolicy, registryMirror, warm or warmIdleMinutes', required: true }),
     value: Args.string({ description: 'the value', required: true }),
   };
 

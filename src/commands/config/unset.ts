@@ -4,7 +4,7 @@ import { BaseCommand } from '../../base-command.js';
 export default class ConfigUnset extends BaseCommand {
   static override summary = 'Remove a user setting, so its default applies.';
   static override examples = ['<%= config.bin %> config unset registryMirror'];
-  static override args = { key: Args.string({ description: 'shimDir, pullPolicy or registryMirror', required: true }) };
+  static override args = { key: Args.string({ description: 'shimDir, pullPolicy, registryMirror, warm or warmIdleMinutes', required: true }) };
 
   async run(): Promise<void> {
     const { args } = await this.parse(ConfigUnset);

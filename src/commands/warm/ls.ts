@@ -1,0 +1,38 @@
+import { Flags } from '@oclif/core';
+import { BaseCommand } from '../../base-command.js';
+
+export default class WarmLs extends BaseCommand {
+  static override summary = 'List the warm containers: tool, image, key, idle time left, id.';
+  static override description = `A warm container (recipe "warm: true", berth run --warm, or the setting "warm") keeps running after a call, and later calls of the same tool, image, directory and mounts exec into it. It stops by itself after its idle time (setting "warmIdleMinutes", default 10); IDLE LEFT counts from the last call your berth knows of.`;
+
+  static override examples = ['<%= config.bin %> warm ls', '<%= config.bin %> warm ls --json'];
+  static override flags = {
+    json: Flags.boolean({ description: 'print JSON (the shape is documented in docs/json-output.md)' }),
+  };
+
+  async run(): Promise<void> {
+    const { flags } = await this.parse(WarmLs);
+    const { engineApi } = await import('../../engine/api.js');
+    const { engineFailure } = await import('../../engine/connection.js');
+    const { formatDuration, listWarm } = await import('../../engine/warm-list.js');
+    const api = engineApi();
+    try {
+      const list = await listWarm(api).catch((error: unknown) => {
+        throw engineFailure(error, 'listing warm containers');
+      });
+      if (flags.json) {
+        this.out(JSON.stringify(list, null, 2));
+        return;
+      }
+      if (list.length === 0) {
+        process.stderr.write('berth: no warm containers\n');
+        return;
+      }
+      const { formatTable } = await import('../../recipes/listing.js');
+      const rows = list.map((c) => [c.tool, c.image, c.key.slice(0, 12), formatDuration(c.idleLeftSeconds), c.id.slice(0, 12)]);
+      for (const line of formatTable(['TOOL', 'IMAGE', 'KEY', 'IDLE LEFT', 'ID'], rows)) this.out(line);
+    } finally {
+      api.close();
+    }
+  }
+}

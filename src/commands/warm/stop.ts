@@ -1,0 +1,29 @@
+import { Args } from '@oclif/core';
+import { BaseCommand } from '../../base-command.js';
+
+export default class WarmStop extends BaseCommand {
+  static override summary = "Stop the warm containers, all of them or one tool's.";
+  static override description = 'A stopped warm container is removed; the next warm call of its tool starts a new one. Calls running in it end as if killed (exit code 137).';
+
+  static override examples = ['<%= config.bin %> warm stop', '<%= config.bin %> warm stop shellcheck'];
+  static override args = {
+    tool: Args.string({ description: 'only the warm containers of this tool', required: false }),
+  };
+
+  async run(): Promise<void> {
+    const { args } = await this.parse(WarmStop);
+    const { engineApi } = await import('../../engine/api.js');
+    const { engineFailure } = await import('../../engine/connection.js');
+    const { stopWarm } = await import('../../engine/warm-list.js');
+    const api = engineApi();
+    try {
+      const stopped = await stopWarm(api, args.tool).catch((error: unknown) => {
+        throw engineFailure(error, 'stopping warm containers');
+      });
+      for (const c of stopped) this.out(`stopped ${c.id.slice(0, 12)} (${c.tool})`);
+      if (stopped.length === 0) this.out(args.tool ? `no warm containers of ${args.tool}` : 'no warm containers');
+    } finally {
+      api.close();
+    }
+  }
+}

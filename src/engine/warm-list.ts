@@ -1,0 +1,85 @@
+import { hostname } from 'node:os';
+import type { EngineApi } from './api.js';
+import { IDLE_LABEL, IMAGE_LABEL, KEY_LABEL, lastUsed, WARM_LABEL } from './warm-state.js';
+
+/** A warm container as `berth warm ls` shows it. */
+export interface WarmContainer {
+  tool: string;
+  version: string;
+  image: string;
+  imageId: string;
+  key: string;
+  /** The idle time after which it stops itself. */
+  idleMinutes: number;
+  /** Seconds left before it stops itself, counted from its last use that this user's berth knows of. */
+  idleLeftSeconds: number;
+  id: string;
+  name: string;
+  created: string;
+}
+
+interface Listed {
+  Id: string;
+  Names?: string[];
+  Image: string;
+  ImageID: string;
+  Created: number;
+  State: string;
+  Labels: Record<string, string>;
+}
+
+/** The running warm containers that berth made from this host, by tool. */
+export async function listWarm(api: EngineApi, tool?: string): Promise<WarmContainer[]> {
+  const labels = [`${WARM_LABEL}=true`, 'berth.managed=true', `berth.host=${hostname()}`];
+  if (tool) labels.push(`berth.tool=${tool}`);
+  const filters = encodeURIComponent(JSON.stringify({ label: labels }));
+  const list = await api.call<Listed[]>('GET', `/containers/json?filters=${filters}`);
+  const now = Date.now();
+  return list
+    .map((c) => {
+      const name = (c.Names?.[0] ?? '').replace(/^\//, '');
+      const idleMinutes = Number(c.Labels[IDLE_LABEL]) || 0;
+      const since = Math.max(lastUsed(name) ?? 0, c.Created * 1000);
+      return {
+        tool: c.Labels['berth.tool'] ?? '?',
+        version: c.Labels['berth.version'] ?? '',
+        image: c.Labels[IMAGE_LABEL] ?? c.Image,
+        imageId: c.ImageID,
+        key: c.Labels[KEY_LABEL] ?? '',
+        idleMinutes,
+        idleLeftSeconds: Math.max(0, Math.round(idleMinutes * 60 - (now - since) / 1000)),
+        id: c.Id,
+        name,
+        created: new Date(c.Created * 1000).toISOString(),
+      };
+    })
+    .sort((a, b) => a.tool.localeCompare(b.tool) || a.created.localeCompare(b.created));
+}
+
+/** Stops (and so removes: AutoRemove) the warm containers, all or one tool's; returns those stopped. */
+export async function stopWarm(api: EngineApi, tool?: string): Promise<WarmContainer[]> {
+  const list = await listWarm(api, tool);
+  const stopped: WarmContainer[] = [];
+  await Promise.all(
+    list.map(async (c) => {
+      try {
+        await api.call('DELETE', `/containers/${c.id}?force=1`);
+        stopped.push(c);
+      } catch (error) {
+        // removed by itself in between
+        if ((error as { statusCode?: number }).statusCode !== 404 && (error as { statusCode?: number }).statusCode !== 409) throw error;
+      }
+    }),
+  );
+  return stopped.sort((a, b) => a.tool.localeCompare(b.tool) || a.created.localeCompare(b.created));
+}
+
+/** 9m05s, 42s. */
+export function formatDuration(seconds: number): string {
+  const s = Math.max(0, Math.round(seconds));
+  if (s < 60) return `${s}s`;
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const rest = String(s % 60).padStart(2, '0');
+  return h > 0 ? `${h}h${String(m).padStart(2, '0')}m` : `${m}m${rest}s`;
+}

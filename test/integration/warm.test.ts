@@ -1,0 +1,278 @@
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { buildImage } from '../harness/images.js';
+import { berth, makeSandbox, OTHER_UID, writeRecipe, type Sandbox } from '../support/berth.js';
+
+/**
+ * Warm containers (issue 6): kept running after a call, exec'd into by later ones. The semantics
+ * of a warm call are those of `berth run` and are checked by test/integration/run.test.ts in its
+ * warm mode; this file checks what is particular to warm containers. Tool names carry this
+ * process's pid, so runs sharing an engine never meet, and every warm container made here is
+ * stopped at the end.
+ */
+
+const SUFFIX = String(process.pid);
+
+function docker(...args: string[]): string {
+  return execFileSync('docker', args, { encoding: 'utf8' }).trim();
+}
+
+/** Ids of the warm containers of `tool`, running or not. */
+function warmContainers(tool: string): string[] {
+  return docker('ps', '-aq', '--no-trunc', '--filter', 'label=berth.warm=true', '--filter', `label=berth.tool=${tool}`).split('\n').filter(Boolean);
+}
+
+async function until(what: string, check: () => boolean, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
+    await sleep(250);
+  }
+}
+
+describe('warm containers', () => {
+  let sb: Sandbox;
+  let other: Sandbox;
+  const tools = new Set<string>();
+  const images: string[] = [];
+  /** A recipe of its own for a test, so that its warm containers are its own. */
+  const recipe = (s: Sandbox, name: string, fields: Record<string, unknown> = {}) => {
+    const tool = `${name}-${SUFFIX}`;
+    tools.add(tool);
+    writeRecipe(s, { name: tool, image: inject('fixtureImage'), ...fields });
+    return tool;
+  };
+  const run = (args: string[], options?: Parameters<typeof berth>[2]) => berth(sb, ['run', '--warm', ...args], options);
+
+  beforeAll(() => {
+    sb = makeSandbox();
+    other = makeSandbox({ uid: OTHER_UID });
+  });
+
+  afterAll(async () => {
+    for (const tool of tools) await berth(sb, ['warm', 'stop', tool]);
+    for (const tool of tools) expect(warmContainers(tool)).toEqual([]);
+    for (const image of images) docker('rmi', '-f', image);
+  });
+
+  it('keeps one container after the first call and execs later calls into it', async () => {
+    const tool = recipe(sb, 'reuse');
+    const first = await run([tool, 'sh', '-c', 'echo first; exit 3']);
+    expect(first.stdout.toString()).toBe('first\n');
+    expect(first.stderr).toBe('');
+    expect(first.code).toBe(3);
+    const ids = warmContainers(tool);
+    expect(ids).toHaveLength(1);
+    const second = await run([tool, 'sh', '-c', 'echo second'], { input: 'x' });
+    expect(second.stdout.toString()).toBe('second\n');
+    expect(second.code).toBe(0);
+    expect(warmContainers(tool)).toEqual(ids);
+
+    const labels = JSON.parse(docker('inspect', '--format', '{{json .Config.Labels}}', ids[0]!)) as Record<string, string>;
+    expect(labels).toMatchObject({ 'berth.managed': 'true', 'berth.warm': 'true', 'berth.tool': tool, 'berth.idle-minutes': '10' });
+    expect(labels['berth.key']).toMatch(/^[0-9a-f]{64}$/);
+    // Its main process is berth's pause program under the engine's init, not the image's.
+    expect(docker('inspect', '--format', '{{json .Path}} {{json .Args}} {{.HostConfig.Init}} {{.HostConfig.AutoRemove}}', ids[0]!)).toBe(
+      '"/dev/.berth-pause" ["600"] true true',
+    );
+  });
+
+  it('--no-warm runs fresh; a recipe with warm: true runs warm without the flag', async () => {
+    const tool = recipe(sb, 'byrecipe', { warm: true });
+    const fresh = await berth(sb, ['run', '--no-warm', tool, 'echo', 'fresh']);
+    expect(fresh.stdout.toString()).toBe('fresh\n');
+    expect(warmContainers(tool)).toEqual([]);
+    const warm = await berth(sb, ['run', tool, 'echo', 'warm']);
+    expect(warm.stdout.toString()).toBe('warm\n');
+    expect(warmContainers(tool)).toHaveLength(1);
+  });
+
+  it('berth warm ls lists them and berth warm stop removes them', async () => {
+    const a = recipe(sb, 'ls-a');
+    const b = recipe(sb, 'ls-b');
+    await run([a, 'true']);
+    await run([b, 'true']);
+    const [idA] = warmContainers(a);
+    const [idB] = warmContainers(b);
+
+    const table = await berth(sb, ['warm', 'ls']);
+    expect(table.code).toBe(0);
+    const lines = table.stdout.toString().split('\n');
+    expect(lines[0]).toMatch(/^TOOL\s+IMAGE\s+KEY\s+IDLE LEFT\s+ID$/);
+    const rowA = lines.find((l) => l.startsWith(`${a} `));
+    expect(rowA).toMatch(new RegExp(`^${a}\\s+${inject('fixtureImage')}\\s+[0-9a-f]{12}\\s+\\d+m\\d\\ds\\s+${idA!.slice(0, 12)}$`));
+
+    const json = JSON.parse((await berth(sb, ['warm', 'ls', '--json'])).stdout.toString()) as Array<Record<string, unknown>>;
+    const entry = json.find((c) => c.tool === a)!;
+    expect(entry).toMatchObject({ tool: a, image: inject('fixtureImage'), id: idA, idleMinutes: 10 });
+    expect(entry.idleLeftSeconds).toBeGreaterThan(0);
+    expect(entry.idleLeftSeconds).toBeLessThanOrEqual(600);
+
+    const stopA = await berth(sb, ['warm', 'stop', a]);
+    expect(stopA.stdout.toString()).toBe(`stopped ${idA!.slice(0, 12)} (${a})\n`);
+    await until(`${a}'s warm container is gone`, () => warmContainers(a).length === 0);
+    expect(warmContainers(b)).toEqual([idB]);
+    const none = await berth(sb, ['warm', 'stop', a]);
+    expect(none.stdout.toString()).toBe(`no warm containers of ${a}\n`);
+
+    // A call after a stop starts a new one.
+    const again = await run([a, 'echo', 'again']);
+    expect(again.stdout.toString()).toBe('again\n');
+    expect(warmContainers(a)).toHaveLength(1);
+  });
+
+  it('stops by itself after its idle time, and is removed', async () => {
+    const tool = recipe(sb, 'idle');
+    const r = await run([tool, 'echo', 'idle'], { env: { BERTH_WARM_IDLE: '3' } });
+    expect(r.stdout.toString()).toBe('idle\n');
+    const [id] = warmContainers(tool);
+    expect(docker('inspect', '--format', '{{index .Config.Labels "berth.idle-minutes"}}', id!)).toBe('0.05');
+    // Each call resets the idle time.
+    for (let i = 0; i < 3; i++) {
+      await sleep(1500);
+      expect((await run([tool, 'true'], { env: { BERTH_WARM_IDLE: '3' } })).code).toBe(0);
+      expect(warmContainers(tool)).toEqual([id]);
+    }
+    await until('the idle container removed itself', () => warmContainers(tool).length === 0, 30_000);
+  });
+
+  it('keeps a long call alive past the idle time', async () => {
+    const tool = recipe(sb, 'long');
+    const r = await run([tool, 'sh', '-c', 'sleep 5; echo done'], { env: { BERTH_WARM_IDLE: '2' } });
+    expect(r.stdout.toString()).toBe('done\n');
+    expect(r.code).toBe(0);
+  });
+
+  it('never runs a changed image in the old container: a retagged reference or --image gets a new one', async () => {
+    const ref = `berth-test/warm-swap-${SUFFIX}:1`;
+    images.push(ref);
+    await buildImage(ref, { marker: 'one\n' }, `FROM ${inject('fixtureImage')}\nCOPY marker /marker\n`);
+    const tool = recipe(sb, 'swap', { image: ref });
+    expect((await run([tool, 'cat', '/marker'])).stdout.toString()).toBe('one\n');
+    const [old] = warmContainers(tool);
+
+    await buildImage(ref, { marker: 'two\n' }, `FROM ${inject('fixtureImage')}\nCOPY marker /marker\n`);
+    const after = await run([tool, 'cat', '/marker']);
+    expect(after.stdout.toString()).toBe('two\n');
+    const now = warmContainers(tool);
+    expect(now).toHaveLength(2);
+    expect(now).toContain(old);
+    const keys = now.map((id) => docker('inspect', '--format', '{{index .Config.Labels "berth.key"}}', id));
+    expect(new Set(keys).size).toBe(2);
+    // The old container still holds the old image: nothing more runs in it.
+    const fresh = now.find((id) => id !== old)!;
+    expect(docker('inspect', '--format', '{{.Image}}', fresh)).toBe(docker('image', 'inspect', '--format', '{{.Id}}', ref));
+    expect(docker('inspect', '--format', '{{.Image}}', old!)).not.toBe(docker('image', 'inspect', '--format', '{{.Id}}', ref));
+
+    const viaFlag = await run(['--image', inject('fixtureImage'), tool, 'sh', '-c', 'test -e /marker || echo no marker']);
+    expect(viaFlag.stdout.toString()).toBe('no marker\n');
+    expect(warmContainers(tool)).toHaveLength(3);
+  });
+
+  it('works with an image that has no shell', async () => {
+    const tool = recipe(sb, 'noshell', { image: inject('noshellImage') });
+    writeFileSync(path.join(sb.work, 'ns.txt'), 'no shell here\n');
+    const piped = await run([tool], { input: 'through stdin\n' });
+    expect(piped.stdout.toString()).toBe('through stdin\n');
+    expect(piped.stderr).toBe('');
+    const [id] = warmContainers(tool);
+    expect(id).toBeDefined();
+    const file = await run([tool, 'ns.txt']);
+    expect(file.stdout.toString()).toBe('no shell here\n');
+    const missing = await run([tool, 'nope.txt']);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('nope.txt');
+    expect(warmContainers(tool)).toEqual([id]);
+  });
+
+  it('makes one container when two first calls race', async () => {
+    const tool = recipe(sb, 'race');
+    const results = await Promise.all([1, 2, 3, 4].map((i) => run([tool, 'echo', `call ${i}`])));
+    expect(results.map((r) => r.stdout.toString())).toEqual(['call 1\n', 'call 2\n', 'call 3\n', 'call 4\n']);
+    expect(results.map((r) => r.code)).toEqual([0, 0, 0, 0]);
+    expect(warmContainers(tool)).toHaveLength(1);
+  });
+
+  it('uses a container with the right mounts when a call names a path outside the directory', async () => {
+    const tool = recipe(sb, 'mounts');
+    await run([tool, 'true']);
+    const [inCwd] = warmContainers(tool);
+    const outside = path.join(sb.root, 'outside-warm');
+    mkdirSync(outside, { recursive: true });
+    writeFileSync(path.join(outside, 'f.txt'), 'outside\n');
+    const r = await run([tool, 'cat', path.join(outside, 'f.txt')]);
+    expect(r.stdout.toString()).toBe('outside\n');
+    const ids = warmContainers(tool);
+    expect(ids).toHaveLength(2);
+    expect(ids).toContain(inCwd);
+    // The directory's container did not get the outside path.
+    const mounted = docker('inspect', '--format', '{{range .Mounts}}{{.Destination}} {{end}}', inCwd!);
+    expect(mounted).not.toContain(outside);
+  });
+
+  it('serves a directory replaced since (same path, new inode) from a new container', async () => {
+    const tool = recipe(sb, 'inode');
+    const dir = path.join(sb.root, 'replaced');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(path.join(dir, 'v.txt'), 'old\n');
+    expect((await run([tool, 'cat', 'v.txt'], { cwd: dir })).stdout.toString()).toBe('old\n');
+    rmSync(dir, { recursive: true });
+    mkdirSync(dir);
+    writeFileSync(path.join(dir, 'v.txt'), 'new\n');
+    expect((await run([tool, 'cat', 'v.txt'], { cwd: dir })).stdout.toString()).toBe('new\n');
+    expect(warmContainers(tool)).toHaveLength(2);
+  });
+
+  it('runs fresh, saying why once, when berth may not signal the tool', async () => {
+    // berth runs as OTHER_UID, the tool as the image's user (root): no signal could reach it.
+    const tool = recipe(other, 'nosignal', { user: 'image' });
+    const first = await berth(other, ['run', '--warm', tool, 'id', '-u']);
+    expect(first.stdout.toString()).toBe('0\n');
+    expect(first.code).toBe(0);
+    expect(first.stderr).toMatch(new RegExp(`^berth: ${tool}: not kept warm: .*may not signal.*; it runs in a fresh container\\n$`));
+    const second = await berth(other, ['run', '--warm', tool, 'id', '-u']);
+    expect(second.stdout.toString()).toBe('0\n');
+    expect(second.stderr).toBe('');
+    expect(warmContainers(tool)).toEqual([]);
+  });
+
+  it('kills what a SIGKILLed berth left running in a warm container (gc)', async () => {
+    const tool = recipe(sb, 'orphan');
+    let child: ReturnType<typeof spawn> | undefined;
+    let out = '';
+    const result = run([tool, 'no-trap'], {
+      onSpawn: (c) => {
+        child = c;
+        c.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+      },
+      stdout: new Writable({ write: (_d, _e, cb) => cb() }),
+    });
+    await until('the tool is ready', () => out.includes('ready'), 30_000);
+    child!.kill('SIGKILL');
+    await result;
+    const [id] = warmContainers(tool);
+    const processes = () => docker('top', id!, '-o', 'pid,args');
+    expect(processes()).toContain('sleep 600');
+    const gc = await berth(sb, ['gc']);
+    expect(gc.stdout.toString()).toMatch(new RegExp(`removed [0-9a-f]{12} \\(${tool}, berth pid \\d+ is gone\\)`));
+    await until('the leftover tool is gone', () => !processes().includes('sleep 600'), 10_000);
+    expect(warmContainers(tool)).toEqual([id]);
+  });
+
+  it('writes its pause program for x86_64 and aarch64', async () => {
+    const { pauseProgram } = await import('../../src/engine/warm-pause.js');
+    for (const [arch, machine] of [['amd64', 62], ['arm64', 183]] as const) {
+      const elf = pauseProgram(arch)!;
+      expect(elf.readUInt32BE(0)).toBe(0x7f454c46);
+      expect(elf.readUInt16LE(18)).toBe(machine);
+      expect(elf.length).toBeLessThan(400);
+    }
+    expect(pauseProgram('s390x')).toBeUndefined();
+    const cached = readFileSync(path.join(sb.cache, 'berth', 'warm', `pause-v1-${process.arch === 'arm64' ? 'arm64' : 'amd64'}`));
+    expect(cached.readUInt32BE(0)).toBe(0x7f454c46);
+  });
+});
