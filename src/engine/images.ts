@@ -18,7 +18,7 @@ export interface ImageFacts {
 }
 
 /** The image as the engine has it, or undefined when it is not cached. */
-export async function inspectImage(_docker: unknown, ref: string): Promise<ImageFacts | undefined> {
+export async function inspectImage(ref: string): Promise<ImageFacts | undefined> {
   try {
     const info = await engineApi().call<{ Id: string; Size: number; RepoDigests?: string[] }>('GET', `/images/${ref}/json`);
     return { id: info.Id, size: info.Size, repoDigests: info.RepoDigests ?? [] };
@@ -102,22 +102,21 @@ export async function pullImage(ref: string, progress?: PullProgress): Promise<v
  * a lock file, so the image is pulled once and the others find it cached.
  */
 export async function ensureImage(
-  docker: unknown,
   ref: string,
   policy: PullPolicy,
   onPull: (ref: string) => Promise<PullProgress & { stop(): void }>,
 ): Promise<ImageFacts> {
   if (policy !== 'always') {
-    const cached = await inspectImage(docker, ref);
+    const cached = await inspectImage(ref);
     if (cached) return cached;
     if (policy === 'never') {
-      throw new EngineError(`berth: image ${ref} is not cached and --pull never forbids pulling it; pull it with: docker pull ${ref}`);
+      throw new EngineError(`berth: image ${ref} is not cached and the pull policy is "never"; pull it with: docker pull ${ref} (or run with --pull missing)`);
     }
   }
   const release = await acquirePullLock(ref);
   try {
     if (policy !== 'always') {
-      const cached = await inspectImage(docker, ref);
+      const cached = await inspectImage(ref);
       if (cached) return cached;
     }
     const progress = await onPull(ref);
@@ -129,7 +128,7 @@ export async function ensureImage(
   } finally {
     release();
   }
-  const pulled = await inspectImage(docker, ref);
+  const pulled = await inspectImage(ref);
   if (!pulled) throw new EngineError(`berth: pulled ${ref} but the engine does not have it`);
   return pulled;
 }

@@ -48,7 +48,7 @@ export async function dockerSyncEngine(onPull: PullReporter): Promise<SyncEngine
   const { ensureImage } = await import('../engine/images.js');
   const { engineApi } = await import('../engine/api.js');
   return {
-    ensure: async (ref, policy) => (await ensureImage(undefined, ref, policy, onPull)).repoDigests,
+    ensure: async (ref, policy) => (await ensureImage(ref, policy, onPull)).repoDigests,
     close: () => engineApi().close(),
   };
 }

@@ -89,15 +89,13 @@ export function recipeInfo(recipe: Recipe, reference: string, state: ImageState,
 export async function imageState(ref: string, timeoutMs = 5000): Promise<ImageState> {
   const unknown = (reason: string): ImageState => ({ cached: null, size: null, reason });
   try {
-    const { engine } = await import('../engine/connection.js');
     const { inspectImage } = await import('../engine/images.js');
-    const docker = await engine();
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<'timeout'>((resolve) => {
       timer = setTimeout(() => resolve('timeout'), timeoutMs);
       timer.unref();
     });
-    const facts = await Promise.race([inspectImage(docker, ref), timeout]).finally(() => clearTimeout(timer));
+    const facts = await Promise.race([inspectImage(ref), timeout]).finally(() => clearTimeout(timer));
     if (facts === 'timeout') return unknown('engine not reachable');
     return facts ? { cached: true, size: facts.size } : { cached: false, size: null };
   } catch (error) {

@@ -54,7 +54,7 @@ export async function runTool(request: RunRequest, io: RunIO): Promise<number> {
   const policy = request.pull ?? readSettings().pullPolicy ?? 'missing';
   const sweep = removeOrphans().catch(() => []);
   try {
-    const image = await ensureImage(undefined, plan.image, policy, pullReporter(io.stderr, request.quiet ?? false));
+    const image = await ensureImage(plan.image, policy, pullReporter(io.stderr, request.quiet ?? false));
     await sweep;
     if (warm) {
       // A warm container's exec, or undefined: this call runs fresh (see src/engine/warm.ts).

@@ -50,7 +50,7 @@ export async function installTools(
     const mirror = env.BERTH_REGISTRY_MIRROR || readSettings(env).registryMirror;
     const report = pullReporter(process.stderr, options.quiet ?? false);
     try {
-      for (const image of images) await ensureImage(undefined, applyMirror(image, mirror), policy, report);
+      for (const image of images) await ensureImage(applyMirror(image, mirror), policy, report);
     } finally {
       engineApi().close();
     }
