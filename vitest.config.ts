@@ -11,6 +11,9 @@ export default defineConfig({
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
           globalSetup: ['test/harness/global-setup.ts'],
+          // One file at a time: the files share one engine, and a berth run anywhere sweeps the
+          // orphans of killed berths (which the signal tests make on purpose).
+          fileParallelism: false,
           testTimeout: 120_000,
           hookTimeout: 600_000,
         },

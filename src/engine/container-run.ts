@@ -1,6 +1,6 @@
 import type { Duplex } from 'node:stream';
 import type Dockerode from 'dockerode';
-import { EngineError, InvokeError, NotFoundError, type BerthError } from '../errors.js';
+import { BerthError, EngineError, InvokeError, NotFoundError } from '../errors.js';
 import type { RunPlan } from '../run/plan.js';
 import type { EngineApi } from './api.js';
 import { engineFailure } from './connection.js';
@@ -61,11 +61,21 @@ const FORWARDED = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'] as const;
  * and returns the tool's exit code. The container removes itself; every path out of here
  * (exit, failed start, signals) leaves none behind.
  */
-export async function runContainer(api: EngineApi, plan: RunPlan, io: RunIO): Promise<number> {
+export async function runContainer(api: EngineApi, plan: RunPlan, io: RunIO, onMissingImage?: () => Promise<unknown>): Promise<number> {
+  const create = async () => (await api.call<{ Id: string }>('POST', '/containers/create', containerSpec(plan))).Id;
   let id: string;
   try {
-    id = (await api.call<{ Id: string }>('POST', '/containers/create', containerSpec(plan))).Id;
+    try {
+      id = await create();
+    } catch (error) {
+      // Create first, pull only when the engine lacks the image, as docker does: a cached
+      // image then costs no request at all before the create.
+      if (!onMissingImage || (error as { statusCode?: number }).statusCode !== 404) throw error;
+      await onMissingImage();
+      id = await create();
+    }
   } catch (error) {
+    if (error instanceof BerthError) throw error;
     throw engineFailure(error, `creating the container for ${plan.tool}`);
   }
   const container = {

@@ -52,18 +52,20 @@ export async function runTool(request: RunRequest, io: RunIO): Promise<number> {
   const { runContainer } = await import('../engine/container-run.js');
   const api = engineApi();
   const policy = request.pull ?? readSettings().pullPolicy ?? 'missing';
+  // Orphans of killed berths are swept alongside the run, never in its way.
   const sweep = removeOrphans().catch(() => []);
+  const ensure = () => ensureImage(plan.image, policy, pullReporter(io.stderr, request.quiet ?? false));
   try {
-    const image = await ensureImage(plan.image, policy, pullReporter(io.stderr, request.quiet ?? false));
-    await sweep;
     if (warm) {
       // A warm container's exec, or undefined: this call runs fresh (see src/engine/warm.ts).
+      const image = await ensure();
       const { runWarm, warmIdleSeconds } = await import('../engine/warm.js');
       const code = await runWarm(api, plan, image, io, { idleSeconds: warmIdleSeconds(readSettings()) });
       if (code !== undefined) return code;
-    }
-    return await runContainer(api, plan, io);
+    } else if (policy === 'always') await ensure();
+    return await runContainer(api, plan, io, ensure);
   } finally {
+    await sweep;
     api.close();
   }
 }
