@@ -1,13 +1,22 @@
 import { readFileSync } from 'node:fs';
 
 /**
- * berth's entry. `berth run` (and `--version`) take a path that loads no oclif, because a
- * tool's start-up is the product; everything else, and `berth run --help`, goes to oclif.
+ * berth's entry. `berth run`, a plain `berth list` and `--version` take a path that loads no
+ * oclif, because a tool's start-up is the product (and `berth list` sits in shell loops and
+ * completions); everything else, help included, goes to oclif.
  */
 export async function main(argv: string[], options: { dir: string; development?: boolean }): Promise<void> {
   if (argv[0] === '--version' && argv.length === 1) {
     const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
     process.stdout.write(`berth/${version} ${process.platform}-${process.arch} node-${process.version}\n`);
+    return;
+  }
+  const listFlags = argv[0] === 'list' ? (await import('./recipes/list-command.js')).plainListFlags(argv.slice(1)) : undefined;
+  if (listFlags) {
+    const { reportError } = await import('./errors.js');
+    await (await import('./recipes/list-command.js')).printList(listFlags).catch((error: unknown) => {
+      if (!reportError(error)) throw error;
+    });
     return;
   }
   if (argv[0] === 'run') {

@@ -1,0 +1,44 @@
+import { formatTable, listEntry } from './listing.js';
+
+/**
+ * What `berth list` prints, for the oclif command and for the start-up path that serves a plain
+ * `berth list` without loading oclif. Writes to stdout, problems to stderr.
+ */
+export async function printList(flags: { json?: boolean; installed?: boolean }): Promise<void> {
+  const out = (line: string) => process.stdout.write(`${line}\n`);
+  if (flags.installed) {
+    const { shimDirectory } = await import('../config/settings.js');
+    const { listShims } = await import('../shims/shims.js');
+    const dir = shimDirectory();
+    const shims = listShims(dir).map((s) => ({ name: s.name, version: s.version ?? null, path: s.path }));
+    if (flags.json) out(JSON.stringify(shims, null, 2));
+    else if (shims.length === 0) process.stderr.write(`berth: no shims installed in ${dir}\n`);
+    else for (const line of formatTable(['NAME', 'VERSION', 'PATH'], shims.map((s) => [s.name, s.version ?? '-', s.path]))) out(line);
+    return;
+  }
+  const { loadCatalog, recipeDirectories } = await import('./catalog.js');
+  const catalog = loadCatalog(recipeDirectories());
+  for (const problem of catalog.problems) process.stderr.write(`${problem.message}\n`);
+  const entries = catalog.recipes.map(listEntry);
+  if (flags.json) {
+    out(JSON.stringify(entries, null, 2));
+    return;
+  }
+  if (entries.length === 0) {
+    process.stderr.write('berth: no recipes found\n');
+    return;
+  }
+  const rows = entries.map((e) => [e.name, e.version, e.source, e.description]);
+  for (const line of formatTable(['NAME', 'VERSION', 'SOURCE', 'DESCRIPTION'], rows)) out(line);
+}
+
+/** The flags of a plain `berth list` command line, or undefined when oclif must parse it. */
+export function plainListFlags(argv: string[]): { json?: boolean; installed?: boolean } | undefined {
+  const flags: { json?: boolean; installed?: boolean } = {};
+  for (const arg of argv) {
+    if (arg === '--json') flags.json = true;
+    else if (arg === '--installed') flags.installed = true;
+    else return undefined;
+  }
+  return flags;
+}
