@@ -1,10 +1,15 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { Agent as HttpAgent, request as httpRequest, type IncomingMessage, type RequestOptions } from 'node:http';
-import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import type { IncomingMessage, RequestOptions } from 'node:http';
+import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import type { Duplex } from 'node:stream';
 import { engineEndpoint } from './connection.js';
+
+// node:http through require: importing it as ESM makes Node load undici too (~20 ms of start-up).
+const require = createRequire(import.meta.url);
+const { Agent: HttpAgent, request: httpRequest } = require('node:http') as typeof import('node:http');
+const { Agent: HttpsAgent, request: httpsRequest } = require('node:https') as typeof import('node:https');
 
 /**
  * The Engine API over plain node:http, for the calls of a run (inspect, create, attach, wait,
@@ -66,7 +71,7 @@ export class EngineApi {
 
   /** Lets the process exit: idle keep-alive connections are closed. */
   close(): void {
-    (this.target.base.agent as HttpAgent | undefined)?.destroy();
+    (this.target.base.agent as InstanceType<typeof HttpAgent> | undefined)?.destroy();
   }
 
   /** A JSON call: resolves with the parsed body, rejects with EngineApiError on an error status. */

@@ -1,4 +1,7 @@
+import { readdirSync } from 'node:fs';
 import { hostname } from 'node:os';
+import path from 'node:path';
+import { cacheDirectory } from '../run/identity.js';
 import { engineApi } from './api.js';
 
 export interface Orphan {
@@ -36,8 +39,16 @@ export async function removeOrphans(): Promise<Orphan[]> {
     orphans.push({ id: c.Id, tool: c.Labels['berth.tool'] ?? '?', pid });
   }
   await Promise.all(orphans.map((o) => api.call('DELETE', `/containers/${o.id}?force=1`).catch(() => undefined)));
-  // And what a gone berth left running inside a warm container.
-  const { removeWarmOrphans } = await import('./warm-orphans.js');
-  orphans.push(...(await removeWarmOrphans(api, isProcessAlive)));
+  // And what a gone berth left running inside a warm container (records of warm calls are rare).
+  let records: string[] = [];
+  try {
+    records = readdirSync(path.join(cacheDirectory(), 'warm', 'execs'));
+  } catch {
+    // no warm call ever ran
+  }
+  if (records.length > 0) {
+    const { removeWarmOrphans } = await import('./warm-orphans.js');
+    orphans.push(...(await removeWarmOrphans(api, isProcessAlive)));
+  }
   return orphans;
 }

@@ -107,9 +107,6 @@ export function pauseProgram(arch: string): Buffer | undefined {
   return elf;
 }
 
-/** Where the pause program is mounted in a warm container: docker's /dev is a tmpfs of its own. */
-export const PAUSE_TARGET = '/dev/.berth-pause';
-
 /**
  * Writes the pause program for `arch` into `dir` (once; mode 0755, readable by every uid the
  * tools run as) and returns its path, or undefined when berth has none for that architecture.

@@ -25,6 +25,9 @@ function sub(name: string): string {
   return path.join(warmDirectory(), name);
 }
 
+/** Where the pause program is mounted in a warm container: docker's /dev is a tmpfs of its own. */
+export const PAUSE_TARGET = '/dev/.berth-pause';
+
 /** Labels of every warm container (with berth.managed, berth.tool, berth.version, berth.host, berth.pid). */
 export const WARM_LABEL = 'berth.warm';
 export const KEY_LABEL = 'berth.key';
@@ -138,7 +141,7 @@ export function execRecords(): ExecRecord[] {
     const m = /^(\d+)-([0-9a-f]+)$/.exec(name);
     if (!m) continue;
     const file = path.join(sub('execs'), name);
-    let tool = '?';
+    let tool: string;
     try {
       tool = readFileSync(file, 'utf8') || '?';
     } catch {
@@ -211,7 +214,7 @@ export async function lockKey(key: string, isAlive: (pid: number) => boolean, ti
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') return () => undefined;
     }
-    let holder = NaN;
+    let holder: number;
     try {
       holder = Number(readFileSync(file, 'utf8'));
     } catch {

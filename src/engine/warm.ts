@@ -8,7 +8,6 @@ import { startFailure, type RunIO } from './container-run.js';
 import type { ImageFacts } from './images.js';
 import { isProcessAlive } from './orphans.js';
 import { copyRaw, demultiplex } from './streams.js';
-import { goArch, PAUSE_TARGET, pauseFile } from './warm-pause.js';
 import {
   forgetUnavailable,
   IDLE_LABEL,
@@ -16,6 +15,7 @@ import {
   KEY_LABEL,
   lockKey,
   markUsed,
+  PAUSE_TARGET,
   readImageCommand,
   recordExec,
   readInitProcess,
@@ -204,6 +204,8 @@ type Creation = { kind: 'created' } | { kind: 'exists' } | { kind: 'unavailable'
 
 /** Creates, starts and checks the warm container `name`. */
 async function createWarm(api: EngineApi, plan: RunPlan, image: ImageFacts, key: string, name: string, idleSeconds: number): Promise<Creation> {
+  // Only a call that creates a container needs the pause program.
+  const { goArch, pauseFile } = await import('./warm-pause.js');
   let arch: string;
   try {
     arch = goArch((await api.call<{ Arch?: string }>('GET', '/version')).Arch ?? '');
@@ -339,7 +341,11 @@ async function startExec(api: EngineApi, plan: RunPlan, image: ImageFacts, io: R
           () => true,
           () => false,
         );
-        if (there) continue;
+        // (One that exists but takes no exec is being created or removed: give it a moment.)
+        if (there) {
+          await sleep(50);
+          continue;
+        }
         const outcome = await createWarm(api, plan, image, key, name, idleSeconds);
         if (outcome.kind === 'unavailable') {
           if (rememberUnavailable(plan.tool, outcome.reason)) {
@@ -347,6 +353,7 @@ async function startExec(api: EngineApi, plan: RunPlan, image: ImageFacts, io: R
           }
           return undefined;
         }
+        if (outcome.kind === 'exists') await sleep(50);
         created ||= outcome.kind === 'created';
       } finally {
         release();
@@ -414,12 +421,27 @@ async function streamExec(api: EngineApi, plan: RunPlan, io: RunIO, name: string
   const pending: Array<Promise<unknown>> = [started.touched];
 
   // stdout, except a first chunk that looks like the engine saying the exec could not start: that
-  // is held until the exec's Pid tells (0: it never ran, and berth reports it like a fresh run).
+  // is held until the exec's Pid tells. 0: it never ran, and berth reports it as a fresh run
+  // would; else it is the tool's own output, passed on.
   const held: Buffer[] = [];
   let mode: 'first' | 'hold' | 'pass' = 'first';
+  const release = () => {
+    mode = 'pass';
+    for (const chunk of held.splice(0)) io.stdout.write(chunk);
+  };
   const stdout = {
     write(chunk: Buffer): boolean {
-      if (mode === 'first') mode = FAILED_START.test(chunk.toString('latin1', 0, Math.min(chunk.length, 200))) ? 'hold' : 'pass';
+      if (mode === 'first') {
+        mode = FAILED_START.test(chunk.toString('latin1', 0, Math.min(chunk.length, 200))) ? 'hold' : 'pass';
+        if (mode === 'hold') {
+          pending.push(
+            api.call<ExecInfo>('GET', `/exec/${exec}/json`).then(
+              (info) => info.Pid > 0 && mode === 'hold' && release(),
+              () => undefined,
+            ),
+          );
+        }
+      }
       if (mode === 'hold') {
         held.push(chunk);
         return true;
@@ -548,7 +570,7 @@ async function streamExec(api: EngineApi, plan: RunPlan, io: RunIO, name: string
       }
     }
     if (info.Pid === 0 && held.length > 0) throw startFailure(new Error(Buffer.concat(held).toString('utf8').trim()), plan);
-    for (const chunk of held) io.stdout.write(chunk);
+    release();
     return info.ExitCode ?? 125;
   } finally {
     for (const cleanup of cleanups.reverse()) cleanup();

@@ -3,7 +3,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Readable, Writable } from 'node:stream';
-import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { buildImage } from '../harness/images.js';
 import { BERTH, berth, berthInTerminal, makeSandbox, OTHER_UID, writeRecipe, type Sandbox } from '../support/berth.js';
 
@@ -21,9 +21,32 @@ function docker(...args: string[]): string {
   return execFileSync('docker', args, { encoding: 'utf8' }).trim();
 }
 
-/** berth's containers that mount a sandbox's work directory: those of this file's runs only. */
+/**
+ * What this file's runs left behind: berth's containers that mount a sandbox's work directory,
+ * except warm containers (kept on purpose), where only a tool still running inside counts.
+ */
 function managedContainers(work = sandboxWork): string[] {
-  return docker('ps', '-aq', '--filter', 'label=berth.managed=true', '--filter', `volume=${work}`).split('\n').filter(Boolean);
+  const lines = docker('ps', '-a', '--filter', 'label=berth.managed=true', '--filter', `volume=${work}`, '--format', '{{.ID}} {{.Label "berth.warm"}}');
+  const left: string[] = [];
+  for (const [id, warm] of lines.split('\n').filter(Boolean).map((l) => l.split(' '))) {
+    if (warm !== 'true') {
+      left.push(id!);
+      continue;
+    }
+    let top: string;
+    try {
+      top = docker('top', id!, '-o', 'pid,stat,args');
+    } catch {
+      continue; // gone meanwhile
+    }
+    for (const p of top.split('\n').slice(1)) if (!/docker-init|\.berth-pause|^\s*\d+\s+Z/.test(p)) left.push(`${id}: ${p.trim()}`);
+  }
+  return left;
+}
+
+function stopWarmContainers(work: string): void {
+  const ids = docker('ps', '-q', '--filter', 'label=berth.warm=true', '--filter', `volume=${work}`).split('\n').filter(Boolean);
+  if (ids.length > 0) docker('rm', '-f', ...ids);
 }
 let sandboxWork = '';
 
@@ -32,6 +55,10 @@ describe.each(MODES)('berth run ($name)', ({ flags }) => {
   let sb: Sandbox;
   let other: Sandbox;
   const run = (args: string[], options?: Parameters<typeof berth>[2]) => berth(sb, ['run', ...flags, ...args], options);
+
+  afterAll(() => {
+    for (const s of [sb, other]) stopWarmContainers(s.work);
+  });
 
   beforeAll(() => {
     const image = inject('fixtureImage');

@@ -81,6 +81,21 @@ describe('warm containers', () => {
     );
   });
 
+  it('reports a command that cannot start as a fresh run does, and passes output that only looks like that', async () => {
+    const tool = recipe(sb, 'nostart');
+    const missing = await run([tool, '/no/such/binary']);
+    expect(missing.code).toBe(127);
+    expect(missing.stdout.toString()).toBe('');
+    expect(missing.stderr).toMatch(/^berth: .*\/no\/such\/binary not found in image .*\n$/);
+    // (The host's /usr would be mounted: a container of another key.)
+    const dir = await run(['--no-path-mounts', tool, '/usr']);
+    expect(dir.code).toBe(126);
+    const lookalike = await run([tool, 'sh', '-c', 'echo "OCI runtime exec failed: permission denied (only text)"; echo second; exit 5']);
+    expect(lookalike.stdout.toString()).toBe('OCI runtime exec failed: permission denied (only text)\nsecond\n');
+    expect(lookalike.code).toBe(5);
+    expect(warmContainers(tool)).toHaveLength(1);
+  });
+
   it('--no-warm runs fresh; a recipe with warm: true runs warm without the flag', async () => {
     const tool = recipe(sb, 'byrecipe', { warm: true });
     const fresh = await berth(sb, ['run', '--no-warm', tool, 'echo', 'fresh']);
@@ -89,6 +104,21 @@ describe('warm containers', () => {
     const warm = await berth(sb, ['run', tool, 'echo', 'warm']);
     expect(warm.stdout.toString()).toBe('warm\n');
     expect(warmContainers(tool)).toHaveLength(1);
+  });
+
+  it('the warm setting runs every tool warm, warmIdleMinutes sets the idle time', async () => {
+    const s = makeSandbox();
+    expect((await berth(s, ['config', 'set', 'warm', 'true'])).code).toBe(0);
+    expect((await berth(s, ['config', 'set', 'warmIdleMinutes', '0.5'])).code).toBe(0);
+    const tool = recipe(s, 'setting');
+    const r = await berth(s, ['run', tool, 'echo', 'by setting']);
+    expect(r.stdout.toString()).toBe('by setting\n');
+    const ids = warmContainers(tool);
+    expect(ids).toHaveLength(1);
+    expect(docker('inspect', '--format', '{{index .Config.Labels "berth.idle-minutes"}} {{json .Args}}', ids[0]!)).toBe('0.5 ["30"]');
+    const fresh = await berth(s, ['run', '--no-warm', tool, 'echo', 'fresh']);
+    expect(fresh.stdout.toString()).toBe('fresh\n');
+    expect(warmContainers(tool)).toEqual(ids);
   });
 
   it('berth warm ls lists them and berth warm stop removes them', async () => {
