@@ -17,6 +17,9 @@ import { BERTH, makeSandbox, writeRecipe } from '../test/support/berth.js';
 const PAIRS = Number(process.env.BENCH_PAIRS ?? 15);
 const STREAM_BYTES = Number(process.env.BENCH_STREAM_MB ?? 1024) * 1024 * 1024;
 const node = process.execPath;
+/** BENCH_ONLY=cold,warm,startup,streams,pull runs some of them. */
+const only = process.env.BENCH_ONLY?.split(',');
+const want = (section: string) => !only || only.includes(section);
 
 function seconds(argv: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): number {
   const start = process.hrtime.bigint();
@@ -90,6 +93,7 @@ async function main(): Promise<void> {
   const handWritten = ['docker', 'run', '--rm', '-i', '-v', `${cwd}:${cwd}`, '-w', cwd, fixtureImage, 'true'];
   try {
     // 1. Cold path: berth run and a shim, against the hand-written docker run.
+    if (want('cold')) {
     const cold = paired(() => seconds([node, BERTH, 'run', 'fx', 'true'], { cwd, env }), () => seconds(handWritten, { cwd }));
     report('cold: berth run TOOL true', cold.a, cold.b, '<= 1.0', cold.a / cold.b <= 1.0);
     const shimDir = path.join(sb.root, 'shims');
@@ -99,23 +103,29 @@ async function main(): Promise<void> {
       const shim = paired(() => seconds([path.join(shimDir, 'fx'), 'true'], { cwd, env }), () => seconds(handWritten, { cwd }));
       report('cold: shim TOOL true', shim.a, shim.b, '<= 1.0', shim.a / shim.b <= 1.0);
     } else rows.push(['cold: shim', '-', '-', '-', '<= 1.0', `not measured: ${installed.stderr.trim()}`]);
+    }
 
     // 2. Warm path: exec into a kept container.
     const warmRun = [node, BERTH, 'run', '--warm', 'fx', 'true'];
-    if (spawnSync(warmRun[0]!, warmRun.slice(1), { cwd, env }).status === 0) {
+    if (!want('warm')) {
+      // skipped
+    } else if (spawnSync(warmRun[0]!, warmRun.slice(1), { cwd, env }).status === 0) {
       const warm = paired(() => seconds(warmRun, { cwd, env }), () => seconds(handWritten, { cwd }));
       report('warm: berth run --warm TOOL true', warm.a, warm.b, '<= 0.35', warm.a / warm.b <= 0.35);
       spawnSync(node, [BERTH, 'warm', 'stop'], { cwd, env });
     } else rows.push(['warm', '-', '-', '-', '<= 0.35', 'not measured: --warm failed']);
 
     // 3. Start-up: --version and list against bare node.
+    if (want('startup')) {
     const bare = [node, '-e', '0'];
     const version = paired(() => seconds([node, BERTH, '--version'], { cwd, env }), () => seconds(bare));
     report('startup: berth --version', version.a, version.b, '<= 1.8', version.a / version.b <= 1.8);
     const list = paired(() => seconds([node, BERTH, 'list'], { cwd, env }), () => seconds(bare));
     report('startup: berth list', list.a, list.b, '<= 1.8', list.a / list.b <= 1.8);
+    }
 
     // 4. Streams: 1 GiB through cat, throughput and berth's peak memory.
+    if (want('streams')) {
     const viaBerth = await throughput([node, BERTH, 'run', 'fx', 'cat'], STREAM_BYTES, env, cwd);
     const viaDocker = await throughput(['docker', 'run', '--rm', '-i', fixtureImage, 'cat'], STREAM_BYTES, env, cwd);
     const mbps = (r: { seconds: number }) => STREAM_BYTES / 1e6 / r.seconds;
@@ -128,8 +138,10 @@ async function main(): Promise<void> {
       mbps(viaBerth) / mbps(viaDocker) >= 0.9 ? 'met' : 'NOT met',
     ]);
     rows.push(['streams: berth peak RSS', `${(viaBerth.rssKb / 1024).toFixed(0)} MB`, '-', '-', '< 100 MB', viaBerth.rssKb < 100 * 1024 ? 'met' : 'NOT met']);
+    }
 
     // 5. Pull: a multi-layer image from the local registry, berth against docker pull.
+    if (want('pull')) {
     const ref = `${registry.host}/bench/layers:1`;
     const layers = Object.fromEntries([1, 2, 3, 4].map((i) => [`layer${i}.bin`, randomBytes(16 * 1024 * 1024)]));
     await buildImage(ref, layers, `FROM ${fixtureImage}\n${[1, 2, 3, 4].map((i) => `COPY layer${i}.bin /layer${i}.bin`).join('\n')}\n`);
@@ -156,6 +168,7 @@ async function main(): Promise<void> {
     const offline = spawnSync(node, [BERTH, 'run', 'offline', 'true'], { cwd, env, encoding: 'utf8' });
     rows.push(['pull: cached image, registry unreachable', offline.status === 0 ? 'runs' : 'fails', '-', '-', 'no registry request', offline.status === 0 ? 'met' : 'NOT met']);
     spawnSync('docker', ['rmi', '-f', dead, ref], { stdio: 'ignore' });
+    }
   } finally {
     await registry.stop();
   }

@@ -1,19 +1,15 @@
 /**
  * What a shim runs: `node dist/shim-entry.js TOOL[@VERSION] ARGS...` behaves as
- * `berth run TOOL[@VERSION] ARGS...` with default flags. It loads no oclif and no command
- * machinery: only the run path. Errors are reported as every command reports them (reportError),
- * and the exit code is set, never forced, so output is flushed.
+ * `berth run TOOL[@VERSION] ARGS...` with default flags, through the same start-up path as
+ * `berth run` (no oclif, no command machinery).
  */
-import { InvokeError, reportError } from './errors.js';
-import { runTool } from './run/run-tool.js';
+import { enableCompileCache } from 'node:module';
 
+// Node keeps the compiled code of berth's modules on disk: later starts skip the compiling.
+enableCompileCache?.();
+const { runCommandLine } = await import('./run/command-line.js');
 const [tool, ...args] = process.argv.slice(2);
-try {
-  if (!tool) throw new InvokeError('berth: the shim names no tool; reinstall it with berth install TOOL');
-  process.exitCode = await runTool({ tool, args }, { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr });
-} catch (error) {
-  if (!reportError(error)) {
-    process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-    process.exitCode = 125;
-  }
+if (!tool || !(await runCommandLine(['--', tool, ...args]))) {
+  process.stderr.write('berth: the shim names no tool; reinstall it with berth install TOOL\n');
+  process.exitCode = 126;
 }

@@ -99,6 +99,29 @@ export class EngineApi {
     });
   }
 
+  /** A streamed response (a pull's progress): resolves once the status is good, else rejects. */
+  stream(method: string, apiPath: string, headers: Record<string, string> = {}): Promise<IncomingMessage> {
+    return new Promise((resolve, reject) => {
+      const request = this.send(method, apiPath, undefined, headers);
+      request.on('error', reject);
+      request.on('response', (response: IncomingMessage) => {
+        const status = response.statusCode ?? 0;
+        if (status < 400) return resolve(response);
+        let text = '';
+        response.on('data', (c: Buffer) => (text += c.toString()));
+        response.on('end', () => {
+          let message = text.trim();
+          try {
+            message = (JSON.parse(text) as { message?: string }).message ?? message;
+          } catch {
+            // plain text
+          }
+          reject(new EngineApiError(status, { message }));
+        });
+      });
+    });
+  }
+
   /**
    * A hijacked connection (attach, exec start): the raw socket after the engine's 101. The
    * request carries an empty body, so nothing but the tool's stdin ever reaches the stream.

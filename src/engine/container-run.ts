@@ -4,7 +4,7 @@ import { BerthError, EngineError, InvokeError, NotFoundError } from '../errors.j
 import type { RunPlan } from '../run/plan.js';
 import type { EngineApi } from './api.js';
 import { engineFailure } from './connection.js';
-import { copyRaw, demultiplex } from './streams.js';
+import { copyRaw, demultiplex, pumpStdin } from './streams.js';
 
 export interface RunIO {
   stdin: NodeJS.ReadStream;
@@ -172,15 +172,7 @@ export async function runContainer(api: EngineApi, plan: RunPlan, io: RunIO, onM
   }
 
   // stdin: streamed with backpressure; its end half-closes the socket, which the tool sees as EOF.
-  const onStdinEnd = () => socket.end();
-  io.stdin.on('end', onStdinEnd);
-  io.stdin.pipe(socket, { end: false });
-  socket.on('error', () => undefined);
-  cleanups.push(() => {
-    io.stdin.off('end', onStdinEnd);
-    io.stdin.unpipe(socket);
-    io.stdin.pause();
-  });
+  cleanups.push(pumpStdin(io.stdin, socket));
 
   try {
     const code = await exited;

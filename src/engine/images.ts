@@ -1,13 +1,12 @@
-import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { EngineError } from '../errors.js';
 import { formatImageReference, parseImageReference } from '../image-reference.js';
 import { cacheDirectory } from '../run/identity.js';
 import { engineApi } from './api.js';
-import { engine, engineFailure } from './connection.js';
+import { engineFailure } from './connection.js';
 import { registryAuth } from './credentials.js';
-import { isProcessAlive } from './orphans.js';
+import { acquireLock } from '../lock-file.js';
 
 export type PullPolicy = 'missing' | 'always' | 'never';
 
@@ -46,14 +45,15 @@ export interface PullProgress {
 
 /** Pulls `ref` and fails on any error the engine reports inside the progress stream. */
 export async function pullImage(ref: string, progress?: PullProgress): Promise<void> {
-  // dockerode only here: a pull is rare and long, the hot path never loads it.
-  const docker = await engine();
   const parsed = parseImageReference(ref);
   const fromImage = `${parsed.registry}/${parsed.repository}`;
   const tag = parsed.digest ?? parsed.tag ?? 'latest';
+  const auth = await registryAuth(parsed.registry);
+  // The engine's X-Registry-Auth: the credentials as base64url JSON.
+  const headers: Record<string, string> = auth ? { 'X-Registry-Auth': Buffer.from(JSON.stringify(auth)).toString('base64url') } : {};
   let stream: NodeJS.ReadableStream;
   try {
-    stream = (await docker.createImage({ fromImage, tag, authconfig: await registryAuth(parsed.registry) })) as NodeJS.ReadableStream;
+    stream = await engineApi().stream('POST', `/images/create?fromImage=${encodeURIComponent(fromImage)}&tag=${encodeURIComponent(tag)}`, headers);
   } catch (error) {
     throw engineFailure(error, `pulling ${ref}`);
   }
@@ -113,7 +113,7 @@ export async function ensureImage(
       throw new EngineError(`berth: image ${ref} is not cached and the pull policy is "never"; pull it with: docker pull ${ref} (or run with --pull missing)`);
     }
   }
-  const release = await acquirePullLock(ref);
+  const release = (await acquirePullLock(ref))!;
   try {
     if (policy !== 'always') {
       const cached = await inspectImage(ref);
@@ -133,26 +133,6 @@ export async function ensureImage(
   return pulled;
 }
 
-async function acquirePullLock(ref: string): Promise<() => void> {
-  const dir = path.join(cacheDirectory(), 'locks');
-  mkdirSync(dir, { recursive: true });
-  const file = path.join(dir, `pull-${createHash('sha256').update(ref).digest('hex').slice(0, 32)}.lock`);
-  for (;;) {
-    try {
-      const fd = openSync(file, 'wx');
-      writeFileSync(fd, String(process.pid));
-      closeSync(fd);
-      return () => rmSync(file, { force: true });
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    }
-    let holder: number;
-    try {
-      holder = Number(readFileSync(file, 'utf8'));
-    } catch {
-      continue; // released between our tries
-    }
-    if (Number.isInteger(holder) && holder > 0 && !isProcessAlive(holder)) rmSync(file, { force: true });
-    else await new Promise((r) => setTimeout(r, 200));
-  }
+function acquirePullLock(ref: string): Promise<(() => void) | undefined> {
+  return acquireLock(path.join(cacheDirectory(), 'locks', `pull-${createHash('sha256').update(ref).digest('hex').slice(0, 32)}.lock`), { pollMs: 200 });
 }

@@ -1,23 +1,14 @@
-import { readdirSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { cacheDirectory } from '../run/identity.js';
+import { isProcessAlive } from '../lock-file.js';
 import { engineApi } from './api.js';
 
 export interface Orphan {
   id: string;
   tool: string;
   pid: number;
-}
-
-/** Whether a process with this pid exists (EPERM: it exists but is someone else's). */
-export function isProcessAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /**
@@ -52,3 +43,39 @@ export async function removeOrphans(): Promise<Orphan[]> {
   }
   return orphans;
 }
+
+const runsDirectory = () => path.join(cacheDirectory(), 'runs');
+
+/**
+ * Notes that this process is running a tool, until the returned function is called. A note left
+ * behind names a berth that was killed: the next run then looks for its container.
+ */
+export function recordRun(): () => void {
+  const file = path.join(runsDirectory(), String(process.pid));
+  try {
+    mkdirSync(runsDirectory(), { recursive: true });
+    writeFileSync(file, '');
+  } catch {
+    return () => undefined; // no cache: gc still finds orphans
+  }
+  return () => rmSync(file, { force: true });
+}
+
+/**
+ * What every run does instead of listing the engine's containers: only when a note of a berth
+ * that is gone exists (it was killed mid-run) are orphans looked for and removed.
+ */
+export async function sweepOrphansIfAny(): Promise<Orphan[]> {
+  let notes: string[];
+  try {
+    notes = readdirSync(runsDirectory());
+  } catch {
+    return [];
+  }
+  const gone = notes.filter((n) => /^\d+$/.test(n) && Number(n) !== process.pid && !isProcessAlive(Number(n)));
+  if (gone.length === 0) return [];
+  const removed = await removeOrphans();
+  for (const n of gone) rmSync(path.join(runsDirectory(), n), { force: true });
+  return removed;
+}
+

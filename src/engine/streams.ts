@@ -51,3 +51,19 @@ export function copyRaw(source: Duplex, target: Writable): void {
     }
   });
 }
+
+/**
+ * Streams stdin into the attach socket with backpressure; the end of stdin half-closes the
+ * socket, which the tool sees as EOF. Returns what undoes it (and lets the process exit).
+ */
+export function pumpStdin(stdin: NodeJS.ReadStream, socket: Duplex): () => void {
+  const onEnd = () => socket.end();
+  stdin.on('end', onEnd);
+  stdin.pipe(socket, { end: false });
+  socket.on('error', () => undefined);
+  return () => {
+    stdin.off('end', onEnd);
+    stdin.unpipe(socket);
+    stdin.pause();
+  };
+}

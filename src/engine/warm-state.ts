@@ -1,5 +1,6 @@
-import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { acquireLock } from '../lock-file.js';
 import { cacheDirectory } from '../run/identity.js';
 
 /**
@@ -193,35 +194,13 @@ export function forgetUnavailable(tool?: string): void {
 
 /**
  * Takes the creation lock of a key: one berth process creates the warm container, the others wait
- * and then use it. A lock left by a process that is gone is taken over. Gives up after `timeoutMs`
- * (resolves undefined) rather than wait for ever.
+ * and then use it. Gives up after `timeoutMs` (resolves undefined) rather than wait for ever; with
+ * no cache directory the engine's name uniqueness still keeps one container per key.
  */
-export async function lockKey(key: string, isAlive: (pid: number) => boolean, timeoutMs = 30_000): Promise<(() => void) | undefined> {
-  const dir = sub('locks');
-  const file = path.join(dir, `${key.slice(0, 32)}.lock`);
+export async function lockKey(key: string, timeoutMs = 30_000): Promise<(() => void) | undefined> {
   try {
-    mkdirSync(dir, { recursive: true });
+    return await acquireLock(path.join(sub('locks'), `${key.slice(0, 32)}.lock`), { timeoutMs, pollMs: 50 });
   } catch {
-    return () => undefined; // no cache: the engine's name uniqueness still keeps one container per key
-  }
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      const fd = openSync(file, 'wx');
-      writeFileSync(fd, String(process.pid));
-      closeSync(fd);
-      return () => rmSync(file, { force: true });
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') return () => undefined;
-    }
-    let holder: number;
-    try {
-      holder = Number(readFileSync(file, 'utf8'));
-    } catch {
-      continue; // released between our tries
-    }
-    if (Number.isInteger(holder) && holder > 0 && !isAlive(holder)) rmSync(file, { force: true });
-    else if (Date.now() > deadline) return undefined;
-    else await new Promise((r) => setTimeout(r, 50));
+    return () => undefined;
   }
 }

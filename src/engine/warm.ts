@@ -6,8 +6,8 @@ import type { RunPlan } from '../run/plan.js';
 import { EngineApiError, type EngineApi } from './api.js';
 import { startFailure, type RunIO } from './container-run.js';
 import type { ImageFacts } from './images.js';
-import { isProcessAlive } from './orphans.js';
-import { copyRaw, demultiplex } from './streams.js';
+import { isProcessAlive } from '../lock-file.js';
+import { copyRaw, demultiplex, pumpStdin } from './streams.js';
 import {
   forgetUnavailable,
   IDLE_LABEL,
@@ -333,7 +333,7 @@ async function startExec(api: EngineApi, plan: RunPlan, image: ImageFacts, io: R
         continue;
       }
       if (status !== 404) return debug(`exec create: ${messageOf(error)}`);
-      const release = await lockKey(key, isProcessAlive);
+      const release = await lockKey(key);
       if (!release) return debug('timed out waiting for another berth to create the warm container');
       try {
         // Another berth may have made it while this one waited for the lock.
@@ -544,15 +544,7 @@ async function streamExec(api: EngineApi, plan: RunPlan, io: RunIO, name: string
   keepAlive.unref();
   cleanups.push(() => clearInterval(keepAlive));
 
-  const onStdinEnd = () => socket.end();
-  io.stdin.on('end', onStdinEnd);
-  io.stdin.pipe(socket, { end: false });
-  socket.on('error', () => undefined);
-  cleanups.push(() => {
-    io.stdin.off('end', onStdinEnd);
-    io.stdin.unpipe(socket);
-    io.stdin.pause();
-  });
+  cleanups.push(pumpStdin(io.stdin, socket));
 
   try {
     await outputDone;

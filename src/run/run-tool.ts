@@ -48,12 +48,13 @@ export async function runTool(request: RunRequest, io: RunIO): Promise<number> {
   const { plan, warm } = await planToolRun(request, io);
   const { engineApi } = await import('../engine/api.js');
   const { ensureImage } = await import('../engine/images.js');
-  const { removeOrphans } = await import('../engine/orphans.js');
+  const { recordRun, sweepOrphansIfAny } = await import('../engine/orphans.js');
   const { runContainer } = await import('../engine/container-run.js');
   const api = engineApi();
   const policy = request.pull ?? readSettings().pullPolicy ?? 'missing';
   // Orphans of killed berths are swept alongside the run, never in its way.
-  const sweep = removeOrphans().catch(() => []);
+  const sweep = sweepOrphansIfAny().catch(() => []);
+  const done = recordRun();
   const ensure = () => ensureImage(plan.image, policy, pullReporter(io.stderr, request.quiet ?? false));
   try {
     if (warm) {
@@ -65,6 +66,7 @@ export async function runTool(request: RunRequest, io: RunIO): Promise<number> {
     } else if (policy === 'always') await ensure();
     return await runContainer(api, plan, io, ensure);
   } finally {
+    done();
     await sweep;
     api.close();
   }
