@@ -3,10 +3,11 @@
  * `berth run TOOL[@VERSION] ARGS...` with default flags, through the same start-up path as
  * `berth run` (no oclif, no command machinery).
  */
-import { enableCompileCache } from 'node:module';
+import * as nodeModule from 'node:module';
 
 // Node keeps the compiled code of berth's modules on disk: later starts skip the compiling.
-enableCompileCache?.();
+// (A namespace import: on an older Node the function is missing rather than a load error.)
+nodeModule.enableCompileCache?.();
 const { runCommandLine } = await import('./run/command-line.js');
 const [tool, ...args] = process.argv.slice(2);
 if (!tool || !(await runCommandLine(['--', tool, ...args]))) {
