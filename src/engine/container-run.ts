@@ -172,7 +172,9 @@ export async function runContainer(api: EngineApi, plan: RunPlan, io: RunIO, onM
   }
 
   // stdin: streamed with backpressure; its end half-closes the socket, which the tool sees as EOF.
-  cleanups.push(pumpStdin(io.stdin, socket));
+  // A TTY forced on for a stdin that is no terminal gets no stdin at all, as `docker run -t`
+  // without -i: its end would hang up the TTY before the tool has written anything.
+  if (!plan.tty || io.stdin.isTTY) cleanups.push(pumpStdin(io.stdin, socket));
 
   try {
     const code = await exited;

@@ -544,7 +544,9 @@ async function streamExec(api: EngineApi, plan: RunPlan, io: RunIO, name: string
   keepAlive.unref();
   cleanups.push(() => clearInterval(keepAlive));
 
-  cleanups.push(pumpStdin(io.stdin, socket));
+  // A TTY forced on for a stdin that is no terminal gets no stdin at all, as `docker run -t`
+  // without -i: its end would hang up the TTY before the tool has written anything.
+  if (!plan.tty || io.stdin.isTTY) cleanups.push(pumpStdin(io.stdin, socket));
 
   try {
     await outputDone;

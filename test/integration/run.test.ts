@@ -240,6 +240,14 @@ describe.each(MODES)('berth run ($name)', ({ flags }) => {
       expect(typed.restored).toBe(true);
     });
 
+    it('--no-tty and --tty override the choice', async () => {
+      const off = await berthInTerminal(sb, ['run', ...flags, '--no-tty', 'fx', 'tty-info']);
+      expect(off.output).toContain('stdin=notty stdout=notty');
+      expect(off.restored).toBe(true);
+      const on = await run(['--tty', 'fx', 'tty-info'], { stdin: 'null' });
+      expect(on.stdout.toString()).toContain('stdin=tty stdout=tty');
+    });
+
     it("follows the terminal's window size", async () => {
       const r = await berthInTerminal(sb, ['run', ...flags, 'fx', 'tty-info', '--watch'], {
         rows: 24,
