@@ -11,6 +11,15 @@ export async function main(argv: string[], options: { dir: string; development?:
     process.stdout.write(`berth/${version} ${process.platform}-${process.arch} node-${process.version}\n`);
     return;
   }
+  // A reader that went away (`berth list | head`): stop as a native tool would on SIGPIPE,
+  // instead of a stack trace, or oclif waiting for a drain that never comes. (`berth run`
+  // handles it itself: the tool gets the SIGPIPE.)
+  if (argv[0] !== 'run') {
+    process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'EPIPE') process.exit(141);
+      throw error;
+    });
+  }
   const listFlags = argv[0] === 'list' ? (await import('./recipes/list-command.js')).plainListFlags(argv.slice(1)) : undefined;
   if (listFlags) {
     const { reportError } = await import('./errors.js');
@@ -23,12 +32,6 @@ export async function main(argv: string[], options: { dir: string; development?:
     const { runCommandLine } = await import('./run/command-line.js');
     if (await runCommandLine(argv.slice(1))) return;
   }
-  // A reader that went away (`berth list | head`): stop as a native tool would on SIGPIPE,
-  // instead of leaving oclif waiting for a drain that never comes.
-  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-    if (error.code === 'EPIPE') process.exit(141);
-    throw error;
-  });
   // oclif reads the login shell from the passwd entry when SHELL is unset, and throws for a uid
   // that has none (CI containers, `docker run --user`): berth must work there.
   process.env.SHELL ??= 'sh';

@@ -1,7 +1,7 @@
-import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { cacheDirectory, writeFileAtomic } from './run/identity.js';
+import { shortHash } from './short-hash.js';
 
 /**
  * Parsed files kept as JSON in berth's cache, keyed by path and checked against the file's
@@ -16,16 +16,17 @@ export function cachedParse<T>(kind: string, file: string, parse: () => T): T {
   } catch {
     return parse(); // missing or unreadable: let the parser say so
   }
-  const entry = path.join(cacheDirectory(), 'parsed', `${createHash('sha256').update(`${kind}\0${path.resolve(file)}`).digest('hex').slice(0, 40)}.json`);
+  const key = `${kind}\0${path.resolve(file)}`;
+  const entry = path.join(cacheDirectory(), 'parsed', `${shortHash(key)}.json`);
   try {
-    const cached = JSON.parse(readFileSync(entry, 'utf8')) as { stamp: string; value: T };
-    if (cached.stamp === stamp) return cached.value;
+    const cached = JSON.parse(readFileSync(entry, 'utf8')) as { key: string; stamp: string; value: T };
+    if (cached.key === key && cached.stamp === stamp) return cached.value;
   } catch {
     // no entry yet, or a damaged one: parse again
   }
   const value = parse();
   try {
-    writeFileAtomic(entry, JSON.stringify({ stamp, value }));
+    writeFileAtomic(entry, JSON.stringify({ key, stamp, value }));
   } catch {
     // a read-only cache only costs speed
   }

@@ -1,11 +1,13 @@
-import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import type Dockerode from 'dockerode';
 import { EngineError } from '../errors.js';
 
 export type Docker = Dockerode;
+
+const require = createRequire(import.meta.url);
 
 /**
  * Where the engine is: DOCKER_HOST when set, else the docker context in use (colima, Rancher
@@ -23,6 +25,8 @@ export function engineEndpoint(env: NodeJS.ProcessEnv = process.env): string | u
     }
   }
   if (!context || context === 'default') return undefined;
+  // docker names a context's directory by the sha256 of its name; crypto loads only here.
+  const { createHash } = require('node:crypto') as typeof import('node:crypto');
   const id = createHash('sha256').update(context).digest('hex');
   try {
     const meta = JSON.parse(readFileSync(path.join(configDir, 'contexts', 'meta', id, 'meta.json'), 'utf8')) as {

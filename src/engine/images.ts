@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { EngineError } from '../errors.js';
 import { formatImageReference, parseImageReference } from '../image-reference.js';
@@ -7,6 +6,7 @@ import { engineApi } from './api.js';
 import { engineFailure } from './connection.js';
 import { registryAuth } from './credentials.js';
 import { acquireLock } from '../lock-file.js';
+import { shortHash } from '../short-hash.js';
 
 export type PullPolicy = 'missing' | 'always' | 'never';
 
@@ -134,5 +134,5 @@ export async function ensureImage(
 }
 
 function acquirePullLock(ref: string): Promise<(() => void) | undefined> {
-  return acquireLock(path.join(cacheDirectory(), 'locks', `pull-${createHash('sha256').update(ref).digest('hex').slice(0, 32)}.lock`), { pollMs: 200 });
+  return acquireLock(path.join(cacheDirectory(), 'locks', `pull-${shortHash(ref)}.lock`), { pollMs: 200 });
 }

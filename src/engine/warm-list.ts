@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import type { EngineApi } from './api.js';
 import { IDLE_LABEL, IMAGE_LABEL, KEY_LABEL, lastUsed, WARM_LABEL } from './warm-state.js';
+import { byName } from '../recipes/names.js';
 
 /** A warm container as `berth warm ls` shows it. */
 export interface WarmContainer {
@@ -53,7 +54,7 @@ export async function listWarm(api: EngineApi, tool?: string): Promise<WarmConta
         created: new Date(c.Created * 1000).toISOString(),
       };
     })
-    .sort((a, b) => a.tool.localeCompare(b.tool) || a.created.localeCompare(b.created));
+    .sort((a, b) => byName(a.tool, b.tool) || byName(a.created, b.created));
 }
 
 /** Stops (and so removes: AutoRemove) the warm containers, all or one tool's; returns those stopped. */
@@ -71,7 +72,7 @@ export async function stopWarm(api: EngineApi, tool?: string): Promise<WarmConta
       }
     }),
   );
-  return stopped.sort((a, b) => a.tool.localeCompare(b.tool) || a.created.localeCompare(b.created));
+  return stopped.sort((a, b) => byName(a.tool, b.tool) || byName(a.created, b.created));
 }
 
 /** 9m05s, 42s. */

@@ -4,6 +4,7 @@ import { writeFileAtomic } from '../run/identity.js';
 import { readYamlFile } from '../yaml-file.js';
 import { VERSION_PATTERN, type Lock, type LockEntry } from './model.js';
 import { errorAt, expectMap, keyText, lineAt, scalarText } from './yaml-nodes.js';
+import { byName } from '../recipes/names.js';
 
 /**
  * berth.lock, written by `berth sync`: for each pinned tool, the exact image reference (with its
@@ -87,7 +88,7 @@ function fieldProblem(field: (typeof ENTRY_FIELDS)[number], value: string): stri
 /** The text of berth.lock for these entries: sorted by name, so diffs stay small. */
 export function formatLock(entries: Iterable<LockEntry>): string {
   const tools: Record<string, { version: string; image: string; digest: string }> = {};
-  for (const e of [...entries].sort((a, b) => a.name.localeCompare(b.name))) {
+  for (const e of [...entries].sort((a, b) => byName(a.name, b.name))) {
     tools[e.name] = { version: e.version, image: e.image, digest: e.digest };
   }
   const doc = new Document({ lockVersion: LOCK_VERSION, tools });

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { InputError, NotFoundError } from '../errors.js';
 import { cachedParse } from '../parse-cache.js';
 import { findProjectRoot } from '../project/root.js';
-import { NAME_PATTERN } from './names.js';
+import { byName, NAME_PATTERN } from './names.js';
 import { parseRecipeFile } from './recipe-file.js';
 import type { Recipe, RecipeSource } from './schema.js';
 
@@ -70,7 +70,7 @@ function recipeFiles(dir: string): string[] {
 
 /** Every recipe in every directory; a broken file is a problem in the list, never a crash. */
 export function loadCatalog(dirs: RecipeDirectory[] = recipeDirectories()): Catalog {
-  const byName = new Map<string, Recipe>();
+  const chosen = new Map<string, Recipe>();
   const problems: RecipeProblem[] = [];
   let files = 0;
   for (const { dir, source } of dirs) {
@@ -78,14 +78,14 @@ export function loadCatalog(dirs: RecipeDirectory[] = recipeDirectories()): Cata
       files++;
       try {
         const recipe = readRecipe(file, source);
-        if (!byName.has(recipe.name)) byName.set(recipe.name, recipe);
+        if (!chosen.has(recipe.name)) chosen.set(recipe.name, recipe);
       } catch (error) {
         if (!(error instanceof InputError)) throw error;
         problems.push({ file, message: error.message });
       }
     }
   }
-  const recipes = [...byName.values()].sort((a, b) => a.name.localeCompare(b.name));
+  const recipes = [...chosen.values()].sort((a, b) => byName(a.name, b.name));
   return { recipes, problems, files };
 }
 
@@ -112,7 +112,7 @@ export function nearestNames(name: string, names: string[], max = 3): string[] {
   return names
     .map((n) => ({ n, d: n.startsWith(name) || name.startsWith(n) ? 1 : editDistance(name, n) }))
     .filter(({ d }) => d <= Math.max(2, Math.floor(name.length / 3)))
-    .sort((a, b) => a.d - b.d || a.n.localeCompare(b.n))
+    .sort((a, b) => a.d - b.d || byName(a.n, b.n))
     .slice(0, max)
     .map(({ n }) => n);
 }

@@ -1,4 +1,5 @@
 import type { Recipe, RecipeSource } from './schema.js';
+import { byName } from './names.js';
 
 /**
  * What `berth list` and `berth search` show of a recipe. The key order is part of the JSON
@@ -42,7 +43,7 @@ export function searchRecipes(recipes: readonly Recipe[], term: string): Recipe[
   return recipes
     .map((recipe) => ({ recipe, rank: rank(recipe) }))
     .filter(({ rank }) => rank >= 0)
-    .sort((a, b) => a.rank - b.rank || a.recipe.name.localeCompare(b.recipe.name))
+    .sort((a, b) => a.rank - b.rank || byName(a.recipe.name, b.recipe.name))
     .map(({ recipe }) => recipe);
 }
 
