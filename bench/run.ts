@@ -94,15 +94,15 @@ async function main(): Promise<void> {
   try {
     // 1. Cold path: berth run and a shim, against the hand-written docker run.
     if (want('cold')) {
-    const cold = paired(() => seconds([node, BERTH, 'run', 'fx', 'true'], { cwd, env }), () => seconds(handWritten, { cwd }));
-    report('cold: berth run TOOL true', cold.a, cold.b, '<= 1.0', cold.a / cold.b <= 1.0);
-    const shimDir = path.join(sb.root, 'shims');
-    mkdirSync(shimDir, { recursive: true });
-    const installed = spawnSync(node, [BERTH, 'install', 'fx'], { cwd, env: { ...env, BERTH_SHIM_DIR: shimDir }, encoding: 'utf8' });
-    if (installed.status === 0) {
-      const shim = paired(() => seconds([path.join(shimDir, 'fx'), 'true'], { cwd, env }), () => seconds(handWritten, { cwd }));
-      report('cold: shim TOOL true', shim.a, shim.b, '<= 1.0', shim.a / shim.b <= 1.0);
-    } else rows.push(['cold: shim', '-', '-', '-', '<= 1.0', `not measured: ${installed.stderr.trim()}`]);
+      const cold = paired(() => seconds([node, BERTH, 'run', 'fx', 'true'], { cwd, env }), () => seconds(handWritten, { cwd }));
+      report('cold: berth run TOOL true', cold.a, cold.b, '<= 1.0', cold.a / cold.b <= 1.0);
+      const shimDir = path.join(sb.root, 'shims');
+      mkdirSync(shimDir, { recursive: true });
+      const installed = spawnSync(node, [BERTH, 'install', 'fx'], { cwd, env: { ...env, BERTH_SHIM_DIR: shimDir }, encoding: 'utf8' });
+      if (installed.status === 0) {
+        const shim = paired(() => seconds([path.join(shimDir, 'fx'), 'true'], { cwd, env }), () => seconds(handWritten, { cwd }));
+        report('cold: shim TOOL true', shim.a, shim.b, '<= 1.0', shim.a / shim.b <= 1.0);
+      } else rows.push(['cold: shim', '-', '-', '-', '<= 1.0', `not measured: ${installed.stderr.trim()}`]);
     }
 
     // 2. Warm path: exec into a kept container.
@@ -117,57 +117,57 @@ async function main(): Promise<void> {
 
     // 3. Start-up: --version and list against bare node.
     if (want('startup')) {
-    const bare = [node, '-e', '0'];
-    const version = paired(() => seconds([node, BERTH, '--version'], { cwd, env }), () => seconds(bare));
-    report('startup: berth --version', version.a, version.b, '<= 1.8', version.a / version.b <= 1.8);
-    const list = paired(() => seconds([node, BERTH, 'list'], { cwd, env }), () => seconds(bare));
-    report('startup: berth list', list.a, list.b, '<= 1.8', list.a / list.b <= 1.8);
+      const bare = [node, '-e', '0'];
+      const version = paired(() => seconds([node, BERTH, '--version'], { cwd, env }), () => seconds(bare));
+      report('startup: berth --version', version.a, version.b, '<= 1.8', version.a / version.b <= 1.8);
+      const list = paired(() => seconds([node, BERTH, 'list'], { cwd, env }), () => seconds(bare));
+      report('startup: berth list', list.a, list.b, '<= 1.8', list.a / list.b <= 1.8);
     }
 
     // 4. Streams: 1 GiB through cat, throughput and berth's peak memory.
     if (want('streams')) {
-    const viaBerth = await throughput([node, BERTH, 'run', 'fx', 'cat'], STREAM_BYTES, env, cwd);
-    const viaDocker = await throughput(['docker', 'run', '--rm', '-i', fixtureImage, 'cat'], STREAM_BYTES, env, cwd);
-    const mbps = (r: { seconds: number }) => STREAM_BYTES / 1e6 / r.seconds;
-    rows.push([
-      `streams: ${STREAM_BYTES / 2 ** 30} GiB through cat`,
-      `${mbps(viaBerth).toFixed(0)} MB/s`,
-      `${mbps(viaDocker).toFixed(0)} MB/s`,
-      (mbps(viaBerth) / mbps(viaDocker)).toFixed(2),
-      '>= 0.9',
-      mbps(viaBerth) / mbps(viaDocker) >= 0.9 ? 'met' : 'NOT met',
-    ]);
-    rows.push(['streams: berth peak RSS', `${(viaBerth.rssKb / 1024).toFixed(0)} MB`, '-', '-', '< 100 MB', viaBerth.rssKb < 100 * 1024 ? 'met' : 'NOT met']);
+      const viaBerth = await throughput([node, BERTH, 'run', 'fx', 'cat'], STREAM_BYTES, env, cwd);
+      const viaDocker = await throughput(['docker', 'run', '--rm', '-i', fixtureImage, 'cat'], STREAM_BYTES, env, cwd);
+      const mbps = (r: { seconds: number }) => STREAM_BYTES / 1e6 / r.seconds;
+      rows.push([
+        `streams: ${STREAM_BYTES / 2 ** 30} GiB through cat`,
+        `${mbps(viaBerth).toFixed(0)} MB/s`,
+        `${mbps(viaDocker).toFixed(0)} MB/s`,
+        (mbps(viaBerth) / mbps(viaDocker)).toFixed(2),
+        '>= 0.9',
+        mbps(viaBerth) / mbps(viaDocker) >= 0.9 ? 'met' : 'NOT met',
+      ]);
+      rows.push(['streams: berth peak RSS', `${(viaBerth.rssKb / 1024).toFixed(0)} MB`, '-', '-', '< 100 MB', viaBerth.rssKb < 100 * 1024 ? 'met' : 'NOT met']);
     }
 
     // 5. Pull: a multi-layer image from the local registry, berth against docker pull.
     if (want('pull')) {
-    const ref = `${registry.host}/bench/layers:1`;
-    const layers = Object.fromEntries([1, 2, 3, 4].map((i) => [`layer${i}.bin`, randomBytes(16 * 1024 * 1024)]));
-    await buildImage(ref, layers, `FROM ${fixtureImage}\n${[1, 2, 3, 4].map((i) => `COPY layer${i}.bin /layer${i}.bin`).join('\n')}\n`);
-    execFileSync('docker', ['push', ref], { stdio: 'ignore' });
-    writeRecipe(sb, { name: 'layers', image: ref });
-    const rmi = () => spawnSync('docker', ['rmi', '-f', ref], { stdio: 'ignore' });
-    const berthCached = median(Array.from({ length: 5 }, () => seconds([node, BERTH, 'run', 'layers', 'true'], { cwd, env })));
-    const pull = paired(
-      () => {
-        rmi();
-        return seconds([node, BERTH, 'run', '-q', 'layers', 'true'], { cwd, env }) - berthCached;
-      },
-      () => {
-        rmi();
-        return seconds(['docker', 'pull', '-q', ref]);
-      },
-      Math.min(PAIRS, 9),
-    );
-    report('pull: 4 x 16 MB layers (berth run minus its cached run)', pull.a, pull.b, '<= 1.1', pull.a / pull.b <= 1.1);
-    // A cached image needs no registry: the same image under a registry that does not exist.
-    const dead = '127.0.0.1:9/bench/offline:1';
-    execFileSync('docker', ['tag', ref, dead]);
-    writeRecipe(sb, { name: 'offline', image: dead });
-    const offline = spawnSync(node, [BERTH, 'run', 'offline', 'true'], { cwd, env, encoding: 'utf8' });
-    rows.push(['pull: cached image, registry unreachable', offline.status === 0 ? 'runs' : 'fails', '-', '-', 'no registry request', offline.status === 0 ? 'met' : 'NOT met']);
-    spawnSync('docker', ['rmi', '-f', dead, ref], { stdio: 'ignore' });
+      const ref = `${registry.host}/bench/layers:1`;
+      const layers = Object.fromEntries([1, 2, 3, 4].map((i) => [`layer${i}.bin`, randomBytes(16 * 1024 * 1024)]));
+      await buildImage(ref, layers, `FROM ${fixtureImage}\n${[1, 2, 3, 4].map((i) => `COPY layer${i}.bin /layer${i}.bin`).join('\n')}\n`);
+      execFileSync('docker', ['push', ref], { stdio: 'ignore' });
+      writeRecipe(sb, { name: 'layers', image: ref });
+      const rmi = () => spawnSync('docker', ['rmi', '-f', ref], { stdio: 'ignore' });
+      const berthCached = median(Array.from({ length: 5 }, () => seconds([node, BERTH, 'run', 'layers', 'true'], { cwd, env })));
+      const pull = paired(
+        () => {
+          rmi();
+          return seconds([node, BERTH, 'run', '-q', 'layers', 'true'], { cwd, env }) - berthCached;
+        },
+        () => {
+          rmi();
+          return seconds(['docker', 'pull', '-q', ref]);
+        },
+        Math.min(PAIRS, 9),
+      );
+      report('pull: 4 x 16 MB layers (berth run minus its cached run)', pull.a, pull.b, '<= 1.1', pull.a / pull.b <= 1.1);
+      // A cached image needs no registry: the same image under a registry that does not exist.
+      const dead = '127.0.0.1:9/bench/offline:1';
+      execFileSync('docker', ['tag', ref, dead]);
+      writeRecipe(sb, { name: 'offline', image: dead });
+      const offline = spawnSync(node, [BERTH, 'run', 'offline', 'true'], { cwd, env, encoding: 'utf8' });
+      rows.push(['pull: cached image, registry unreachable', offline.status === 0 ? 'runs' : 'fails', '-', '-', 'no registry request', offline.status === 0 ? 'met' : 'NOT met']);
+      spawnSync('docker', ['rmi', '-f', dead, ref], { stdio: 'ignore' });
     }
   } finally {
     await registry.stop();
