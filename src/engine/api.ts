@@ -105,19 +105,8 @@ export class EngineApi {
       const request = this.send(method, apiPath, undefined, headers);
       request.on('error', reject);
       request.on('response', (response: IncomingMessage) => {
-        const status = response.statusCode ?? 0;
-        if (status < 400) return resolve(response);
-        let text = '';
-        response.on('data', (c: Buffer) => (text += c.toString()));
-        response.on('end', () => {
-          let message = text.trim();
-          try {
-            message = (JSON.parse(text) as { message?: string }).message ?? message;
-          } catch {
-            // plain text
-          }
-          reject(new EngineApiError(status, { message }));
-        });
+        if ((response.statusCode ?? 0) < 400) resolve(response);
+        else void failure(response).then(reject);
       });
     });
   }
@@ -133,22 +122,28 @@ export class EngineApi {
         if (head.length > 0) socket.unshift(head);
         resolve(socket);
       });
-      request.on('response', (response: IncomingMessage) => {
-        let text = '';
-        response.on('data', (c: Buffer) => (text += c.toString()));
-        response.on('end', () => {
-          let message = text.trim();
-          try {
-            message = (JSON.parse(text) as { message?: string }).message ?? message;
-          } catch {
-            // plain text
-          }
-          reject(new EngineApiError(response.statusCode ?? 0, { message: message || `HTTP ${response.statusCode}` }));
-        });
-      });
+      // A response instead of the upgrade: the engine refused (no such container, …).
+      request.on('response', (response: IncomingMessage) => void failure(response).then(reject));
       request.on('error', reject);
     });
   }
+}
+
+/** The engine's error response as an EngineApiError: its JSON message, or its text. */
+function failure(response: IncomingMessage): Promise<EngineApiError> {
+  return new Promise((resolve) => {
+    let text = '';
+    response.on('data', (c: Buffer) => (text += c.toString()));
+    response.on('end', () => {
+      let message = text.trim();
+      try {
+        message = (JSON.parse(text) as { message?: string }).message ?? message;
+      } catch {
+        // plain text
+      }
+      resolve(new EngineApiError(response.statusCode ?? 0, { message: message || `HTTP ${response.statusCode}` }));
+    });
+  });
 }
 
 let api: EngineApi | undefined;

@@ -29,15 +29,22 @@ export function containerSpec(plan: RunPlan): Dockerode.ContainerCreateOptions {
     AttachStdin: true,
     AttachStdout: true,
     AttachStderr: true,
-    HostConfig: {
-      AutoRemove: true,
-      Init: true,
-      NetworkMode: plan.network,
-      LogConfig: { Type: 'none', Config: {} },
-      SecurityOpt: ['no-new-privileges'],
-      ConsoleSize: plan.consoleSize,
-      Mounts: plan.mounts.map((m) => ({ Type: 'bind', Source: m.source, Target: m.target, ReadOnly: m.readOnly })),
-    },
+    HostConfig: { ...hostConfig(plan), ConsoleSize: plan.consoleSize },
+  };
+}
+
+/**
+ * What every berth container gets from the engine: removed when it ends, the tool under an init,
+ * the plan's network and mounts, no log driver, no new privileges (and no capability added).
+ */
+export function hostConfig(plan: RunPlan): Dockerode.HostConfig {
+  return {
+    AutoRemove: true,
+    Init: true,
+    NetworkMode: plan.network,
+    LogConfig: { Type: 'none', Config: {} },
+    SecurityOpt: ['no-new-privileges'],
+    Mounts: plan.mounts.map((m) => ({ Type: 'bind', Source: m.source, Target: m.target, ReadOnly: m.readOnly })),
   };
 }
 

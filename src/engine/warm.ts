@@ -4,7 +4,7 @@ import type { Duplex, Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { RunPlan } from '../run/plan.js';
 import { EngineApiError, type EngineApi } from './api.js';
-import { startFailure, type RunIO } from './container-run.js';
+import { hostConfig, startFailure, type RunIO } from './container-run.js';
 import type { ImageFacts } from './images.js';
 import { isProcessAlive } from '../lock-file.js';
 import { copyRaw, demultiplex, pumpStdin } from './streams.js';
@@ -230,17 +230,8 @@ async function createWarm(api: EngineApi, plan: RunPlan, image: ImageFacts, key:
       [IMAGE_LABEL]: plan.image,
     },
     Healthcheck: { Test: ['NONE'] },
-    HostConfig: {
-      AutoRemove: true,
-      Init: true,
-      NetworkMode: plan.network,
-      LogConfig: { Type: 'none', Config: {} },
-      SecurityOpt: ['no-new-privileges'],
-      Mounts: [
-        ...plan.mounts.map((m) => ({ Type: 'bind', Source: m.source, Target: m.target, ReadOnly: m.readOnly })),
-        { Type: 'bind', Source: pause, Target: PAUSE_TARGET, ReadOnly: true },
-      ],
-    },
+    // berth's own settings, plus the pause program as the container's main process.
+    HostConfig: { ...hostConfig(plan), Mounts: [...(hostConfig(plan).Mounts ?? []), { Type: 'bind', Source: pause, Target: PAUSE_TARGET, ReadOnly: true }] },
   };
   let id: string;
   try {
