@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { BUILTIN_RECIPES, loadCatalog } from '../src/recipes/catalog.js';
 import { imageForVersion } from '../src/recipes/image.js';
 import type { Recipe } from '../src/recipes/schema.js';
-import { writeFileAtomic } from '../src/run/identity.js';
+import { writeFileAtomic } from '../src/berth-files.js';
 
 export const START = '<!-- catalog:start -->';
 export const END = '<!-- catalog:end -->';

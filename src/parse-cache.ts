@@ -1,6 +1,6 @@
 import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { cacheDirectory, writeFileAtomic } from './run/identity.js';
+import { cacheDirectory, writeFileAtomic } from './berth-files.js';
 import { shortHash } from './short-hash.js';
 
 /**

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { EngineError } from '../errors.js';
 import { formatImageReference, parseImageReference } from '../image-reference.js';
-import { cacheDirectory } from '../run/identity.js';
+import { cacheDirectory } from '../berth-files.js';
 import { engineApi } from './api.js';
 import { engineFailure } from './connection.js';
 import { registryAuth } from './credentials.js';

@@ -1,7 +1,7 @@
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
-import { cacheDirectory } from '../run/identity.js';
+import { cacheDirectory } from '../berth-files.js';
 import { isProcessAlive } from '../lock-file.js';
 import { engineApi } from './api.js';
 

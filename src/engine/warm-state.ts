@@ -1,7 +1,7 @@
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { acquireLock } from '../lock-file.js';
-import { cacheDirectory } from '../run/identity.js';
+import { cacheDirectory } from '../berth-files.js';
 
 /**
  * What berth keeps about warm containers in its cache directory (`<cache>/warm`). Nothing here is

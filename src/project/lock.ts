@@ -1,6 +1,6 @@
 import { Document, isScalar, type Node } from 'yaml';
 import { isDigest, parseImageReference } from '../image-reference.js';
-import { writeFileAtomic } from '../run/identity.js';
+import { writeFileAtomic } from '../berth-files.js';
 import { readYamlFile } from '../yaml-file.js';
 import { VERSION_PATTERN, type Lock, type LockEntry } from './model.js';
 import { errorAt, expectMap, keyText, lineAt, scalarText } from './yaml-nodes.js';

@@ -1,6 +1,6 @@
 import { existsSync, realpathSync, statSync } from 'node:fs';
 import { isMap, isScalar, parseDocument, type Node } from 'yaml';
-import { writeFileAtomic } from '../run/identity.js';
+import { writeFileAtomic } from '../berth-files.js';
 import { NAME_PATTERN } from '../recipes/names.js';
 import { readYamlFile, type YamlFile } from '../yaml-file.js';
 import { VERSION_PATTERN, type Manifest, type Pin } from './model.js';

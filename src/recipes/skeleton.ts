@@ -4,7 +4,7 @@ import { stringify } from 'yaml';
 import { InputError } from '../errors.js';
 import { parseImageReference } from '../image-reference.js';
 import { findProjectRoot } from '../project/root.js';
-import { writeFileAtomic } from '../run/identity.js';
+import { writeFileAtomic } from '../berth-files.js';
 import { userRecipeDirectory } from './catalog.js';
 import { NAME_PATTERN } from './schema.js';
 

@@ -1,5 +1,6 @@
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { homedir, userInfo } from 'node:os';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { cacheDirectory, writeFileAtomic } from '../berth-files.js';
+import { userInfo } from 'node:os';
 import path from 'node:path';
 
 /**
@@ -27,17 +28,6 @@ export function hostIdentity(): Identity {
   return { uid, gid, name, home: uid === 0 ? '/root' : `/home/${name}` };
 }
 
-export function cacheDirectory(env: NodeJS.ProcessEnv = process.env): string {
-  return path.join(env.XDG_CACHE_HOME || path.join(homedir(), '.cache'), 'berth');
-}
-
-/** Writes `content` to `file` atomically (temp file + rename), creating the directory. */
-export function writeFileAtomic(file: string, content: string, mode?: number): void {
-  mkdirSync(path.dirname(file), { recursive: true });
-  const temp = `${file}.${process.pid}.${Date.now()}.tmp`;
-  writeFileSync(temp, content, mode === undefined ? undefined : { mode });
-  renameSync(temp, file);
-}
 
 function writeIfChanged(file: string, content: string): void {
   try {

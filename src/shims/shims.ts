@@ -2,7 +2,7 @@ import { accessSync, constants, lstatSync, mkdirSync, openSync, readSync, closeS
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InputError } from '../errors.js';
-import { writeFileAtomic } from '../run/identity.js';
+import { writeFileAtomic } from '../berth-files.js';
 import { NAME_PATTERN } from '../recipes/names.js';
 
 /**
