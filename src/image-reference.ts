@@ -55,7 +55,13 @@ export function formatImageReference(ref: ImageReference): string {
   return `${ref.registry}/${ref.repository}${ref.tag ? `:${ref.tag}` : ''}${ref.digest ? `@${ref.digest}` : ''}`;
 }
 
-/** The reference without its digest: what `docker pull` would tag locally. */
-export function repositoryAndTag(ref: ImageReference): string {
-  return formatImageReference({ ...ref, digest: undefined });
+/**
+ * A registry mirror rewrites docker.io references to another host and keeps the repository,
+ * tag and digest, as pull-through caches expect.
+ */
+export function applyMirror(ref: string, mirror: string | undefined): string {
+  if (!mirror) return ref;
+  const parsed = parseImageReference(ref);
+  if (parsed.registry !== 'docker.io') return ref;
+  return formatImageReference({ ...parsed, registry: mirror.replace(/^https?:\/\//, '').replace(/\/+$/, '') });
 }

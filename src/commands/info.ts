@@ -23,11 +23,11 @@ export default class Info extends BaseCommand {
     const { args, flags } = await this.parse(Info);
     const { findRecipe, recipeDirectories } = await import('../recipes/catalog.js');
     const { parseToolSpec } = await import('../recipes/image.js');
-    const { readSettings } = await import('../config/settings.js');
+    const { registryMirror } = await import('../config/settings.js');
     const { formatInfo, imageState, recipeInfo, resolvedReference } = await import('../recipes/info.js');
     const { name, version } = parseToolSpec(args.tool);
     const recipe = findRecipe(name, recipeDirectories());
-    const mirror = process.env.BERTH_REGISTRY_MIRROR || readSettings().registryMirror;
+    const mirror = registryMirror();
     const asked = version ?? recipe.version;
     const reference = resolvedReference(recipe, asked, mirror);
     const state = await imageState(reference);

@@ -102,3 +102,8 @@ export function shimDirectory(env: NodeJS.ProcessEnv = process.env): string {
   if (env.BERTH_SHIM_DIR) return path.resolve(env.BERTH_SHIM_DIR);
   return readSettings(env).shimDir ?? path.join(env.HOME || homedir(), '.local', 'bin');
 }
+
+/** The registry mirror in force: BERTH_REGISTRY_MIRROR, else the user setting. */
+export function registryMirror(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  return env.BERTH_REGISTRY_MIRROR || readSettings(env).registryMirror;
+}

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { EngineError } from '../errors.js';
-import { formatImageReference, parseImageReference } from '../image-reference.js';
+import { parseImageReference } from '../image-reference.js';
 import { cacheDirectory } from '../berth-files.js';
 import { engineApi } from './api.js';
 import { engineFailure } from './connection.js';
@@ -27,16 +27,6 @@ export async function inspectImage(ref: string): Promise<ImageFacts | undefined>
   }
 }
 
-/**
- * A registry mirror rewrites docker.io references to another host and keeps the repository,
- * tag and digest, as pull-through caches expect.
- */
-export function applyMirror(ref: string, mirror: string | undefined): string {
-  if (!mirror) return ref;
-  const parsed = parseImageReference(ref);
-  if (parsed.registry !== 'docker.io') return ref;
-  return formatImageReference({ ...parsed, registry: mirror.replace(/^https?:\/\//, '').replace(/\/+$/, '') });
-}
 
 export interface PullProgress {
   /** Called with bytes done and total (total 0 while unknown). */

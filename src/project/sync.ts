@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { readSettings } from '../config/settings.js';
+import { registryMirror } from '../config/settings.js';
 import { EngineError, InputError } from '../errors.js';
-import { parseImageReference } from '../image-reference.js';
+import { applyMirror, parseImageReference } from '../image-reference.js';
 import { recipeDirectories } from '../recipes/catalog.js';
 import type { PullReporter } from '../run/pull-progress.js';
 import { formatLock, readLock, writeLock, type Lock, type LockEntry } from './lock.js';
@@ -80,8 +80,7 @@ export async function syncProject(
       replacedBrokenLock = error.message;
     }
   }
-  const mirror = options.mirror ?? (process.env.BERTH_REGISTRY_MIRROR || readSettings().registryMirror);
-  const { applyMirror } = await import('../engine/images.js');
+  const mirror = options.mirror ?? registryMirror();
   let docker: SyncEngine | undefined;
   const tools: SyncedTool[] = [];
   for (const pin of pins) {

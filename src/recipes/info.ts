@@ -1,4 +1,4 @@
-import { applyMirror } from '../engine/images.js';
+import { applyMirror } from '../image-reference.js';
 import { imageForVersion } from './image.js';
 import type { Recipe, RecipeSource } from './schema.js';
 

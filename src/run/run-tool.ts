@@ -1,4 +1,5 @@
-import { readSettings } from '../config/settings.js';
+import { readSettings, registryMirror } from '../config/settings.js';
+import { applyMirror } from '../image-reference.js';
 import type { RunIO } from '../engine/container-run.js';
 import type { PullPolicy } from '../engine/images.js';
 import { hostIdentity } from './identity.js';
@@ -29,9 +30,7 @@ async function planToolRun(request: RunRequest, io: RunIO): Promise<{ plan: RunP
   const { isRootlessEngine } = await import('../engine/rootless.js');
   const resolved = await resolveTool(request.tool, process.cwd(), request.image);
   const settings = readSettings();
-  const { applyMirror } = await import('../engine/images.js');
-  const mirror = process.env.BERTH_REGISTRY_MIRROR || settings.registryMirror;
-  const image = request.image ? resolved.image : applyMirror(resolved.image, mirror);
+  const image = request.image ? resolved.image : applyMirror(resolved.image, registryMirror());
   const plan = planRun(resolved.recipe, image, request.args, { ...request, version: resolved.version }, {
     cwd: process.cwd(),
     env: process.env,

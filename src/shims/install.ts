@@ -1,4 +1,5 @@
-import { readSettings, shimDirectory } from '../config/settings.js';
+import { readSettings, registryMirror, shimDirectory } from '../config/settings.js';
+import { applyMirror } from '../image-reference.js';
 import { NAME_PATTERN } from '../recipes/names.js';
 import { findRecipe, recipeDirectories } from '../recipes/catalog.js';
 import { imageForVersion, parseToolSpec } from '../recipes/image.js';
@@ -45,9 +46,9 @@ export async function installTools(
     out(`${replaced ? 'updated' : 'installed'} ${t.spec} -> ${path}`);
   }
   if (pull) {
-    const { applyMirror, ensureImage } = await import('../engine/images.js');
+    const { ensureImage } = await import('../engine/images.js');
     const { engineApi } = await import('../engine/api.js');
-    const mirror = env.BERTH_REGISTRY_MIRROR || readSettings(env).registryMirror;
+    const mirror = registryMirror(env);
     const report = pullReporter(process.stderr, options.quiet ?? false);
     try {
       for (const image of images) await ensureImage(applyMirror(image, mirror), policy, report);
