@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { packageFile } from './package-files.js';
 
 /**
  * berth's entry. `berth run`, a plain `berth list` and `--version` take a path that loads no
@@ -7,7 +8,7 @@ import { readFileSync } from 'node:fs';
  */
 export async function main(argv: string[], options: { dir: string; development?: boolean }): Promise<void> {
   if (argv[0] === '--version' && argv.length === 1) {
-    const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+    const { version } = JSON.parse(readFileSync(packageFile('package.json'), 'utf8')) as { version: string };
     process.stdout.write(`berth/${version} ${process.platform}-${process.arch} node-${process.version}\n`);
     return;
   }
@@ -37,4 +38,14 @@ export async function main(argv: string[], options: { dir: string; development?:
   process.env.SHELL ??= 'sh';
   const { execute } = await import('@oclif/core');
   await execute({ dir: options.dir, development: options.development, args: argv });
+}
+
+/** A shim's command line, `TOOL[@VERSION] ARGS...`: `berth run` with default flags. */
+export async function runShim(argv: string[]): Promise<void> {
+  const [tool, ...args] = argv;
+  const { runCommandLine } = await import('./run/command-line.js');
+  if (!tool || !(await runCommandLine(['--', tool, ...args]))) {
+    process.stderr.write('berth: the shim names no tool; reinstall it with berth install TOOL\n');
+    process.exitCode = 126;
+  }
 }

@@ -5,12 +5,7 @@
  */
 import * as nodeModule from 'node:module';
 
-// Node keeps the compiled code of berth's modules on disk: later starts skip the compiling.
-// (A namespace import: on an older Node the function is missing rather than a load error.)
+// As in main.ts: the compile cache first, then the CLI bundle.
 nodeModule.enableCompileCache?.();
-const { runCommandLine } = await import('./run/command-line.js');
-const [tool, ...args] = process.argv.slice(2);
-if (!tool || !(await runCommandLine(['--', tool, ...args]))) {
-  process.stderr.write('berth: the shim names no tool; reinstall it with berth install TOOL\n');
-  process.exitCode = 126;
-}
+const { runShim } = await import('./cli.js');
+await runShim(process.argv.slice(2));

@@ -9,8 +9,11 @@ import { InputError } from './errors.js';
  * every complaint names the file, the field and the line.
  */
 const require = createRequire(import.meta.url);
-/** The parser, loaded on first use: runs read parsed files from berth's cache instead. */
-const yaml_ = () => require('yaml') as typeof import('yaml');
+/**
+ * The yaml library, loaded on first use: runs read parsed files from berth's cache instead, and
+ * the bundled CLI (scripts/bundle.ts) must not load it at start-up.
+ */
+export const yamlLibrary = () => require('yaml') as typeof import('yaml');
 
 export interface YamlFile {
   file: string;
@@ -19,7 +22,7 @@ export interface YamlFile {
 }
 
 export function readYamlFile(file: string, text = readFileSync(file, 'utf8')): YamlFile {
-  const { LineCounter, parseDocument } = yaml_();
+  const { LineCounter, parseDocument } = yamlLibrary();
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   const error = doc.errors[0];
@@ -33,7 +36,7 @@ export function readYamlFile(file: string, text = readFileSync(file, 'utf8')): Y
 
 /** The 1-based line of the node at `path`, or of the key itself when `key` is true. */
 export function lineOf(yaml: YamlFile, path: readonly PropertyKey[], key = false): number | undefined {
-  const { isMap, isScalar } = yaml_();
+  const { isMap, isScalar } = yamlLibrary();
   let node: unknown = yaml.doc.contents;
   let found: Node | undefined = yaml.doc.contents ?? undefined;
   for (const [i, part] of path.entries()) {

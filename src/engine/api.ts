@@ -1,21 +1,20 @@
 import { existsSync, readFileSync } from 'node:fs';
-import type { IncomingMessage, RequestOptions } from 'node:http';
 import { createRequire } from 'node:module';
+import { connect as netConnect } from 'node:net';
 import { homedir } from 'node:os';
 import path from 'node:path';
-import type { Duplex } from 'node:stream';
+import type { Duplex, Readable } from 'node:stream';
 import { engineEndpoint } from './connection.js';
 
-// node:http through require: importing it as ESM makes Node load undici too (~20 ms of start-up).
 const require = createRequire(import.meta.url);
-const { Agent: HttpAgent, request: httpRequest } = require('node:http') as typeof import('node:http');
-const { Agent: HttpsAgent, request: httpsRequest } = require('node:https') as typeof import('node:https');
 
 /**
- * The Engine API over plain node:http, for the calls of a run (inspect, create, attach, wait,
- * start, kill, resize, exec). A run is start-up bound: this costs nothing to load, where
- * dockerode loads gRPC, protobuf and ssh2 eagerly. dockerode remains the client for everything
- * else (pulls, listings, doctor).
+ * The Engine API: HTTP/1.1 over the engine's socket, spoken here directly. A run is start-up
+ * bound, and the engine's protocol is a small part of HTTP: requests with a JSON body or none,
+ * responses framed by Content-Length or chunked, keep-alive, and the 101 upgrade of attach and
+ * exec start. node:http costs more than a whole run's requests the first time it is used
+ * (loading it and its agent, parser and IP checks: ~12 ms), where node:net is loaded anyway for
+ * the standard streams. dockerode remains the client of `berth doctor` only.
  */
 export class EngineApiError extends Error {
   constructor(
@@ -26,10 +25,10 @@ export class EngineApiError extends Error {
   }
 }
 
-interface Target {
-  base: RequestOptions;
-  secure: boolean;
-}
+type Target =
+  | { kind: 'unix'; path: string; host: string }
+  | { kind: 'tcp'; hostname: string; port: number; host: string }
+  | { kind: 'tls'; hostname: string; port: number; host: string; ca?: Buffer; cert?: Buffer; key?: Buffer };
 
 function target(env: NodeJS.ProcessEnv = process.env): Target {
   const endpoint = engineEndpoint(env);
@@ -40,110 +39,338 @@ function target(env: NodeJS.ProcessEnv = process.env): Target {
       const user = path.join(homedir(), '.docker', 'run', 'docker.sock');
       socketPath = existsSync(user) ? user : '/var/run/docker.sock';
     }
-    return { base: { socketPath, agent: new HttpAgent({ keepAlive: true }) }, secure: false };
+    return { kind: 'unix', path: socketPath, host: 'docker' };
   }
   const secure = Boolean(env.DOCKER_TLS_VERIFY) || endpoint.startsWith('https:');
   const url = new URL(endpoint.replace(/^tcp:/, secure ? 'https:' : 'http:'));
-  const base: RequestOptions = { host: url.hostname, port: url.port || (secure ? 2376 : 2375) };
-  if (secure) {
-    const certs = env.DOCKER_CERT_PATH || path.join(homedir(), '.docker');
-    const read = (f: string) => (existsSync(path.join(certs, f)) ? readFileSync(path.join(certs, f)) : undefined);
-    Object.assign(base, { ca: read('ca.pem'), cert: read('cert.pem'), key: read('key.pem'), agent: new HttpsAgent({ keepAlive: true }) });
-  } else base.agent = new HttpAgent({ keepAlive: true });
-  return { base, secure };
+  const hostname = url.hostname.replace(/^\[(.*)\]$/, '$1');
+  const port = Number(url.port) || (secure ? 2376 : 2375);
+  if (!secure) return { kind: 'tcp', hostname, port, host: url.host };
+  const certs = env.DOCKER_CERT_PATH || path.join(homedir(), '.docker');
+  const read = (f: string) => (existsSync(path.join(certs, f)) ? readFileSync(path.join(certs, f)) : undefined);
+  return { kind: 'tls', hostname, port, host: url.host, ca: read('ca.pem'), cert: read('cert.pem'), key: read('key.pem') };
+}
+
+export interface ResponseHead {
+  status: number;
+  headers: Record<string, string>;
+}
+
+export interface ResponseHandlers {
+  /** The status line and headers; returning 'upgrade' ends parsing (the rest is the raw stream). */
+  head(head: ResponseHead): 'upgrade' | undefined;
+  data(chunk: Buffer): void;
+  /** The body is complete; keepAlive: the connection may carry another request. */
+  end(keepAlive: boolean): void;
+}
+
+/** Reads one HTTP/1.1 response, fed the bytes as they arrive. */
+export class ResponseParser {
+  private buffer: Buffer = Buffer.alloc(0);
+  private state: 'head' | 'length' | 'chunk-size' | 'chunk-data' | 'chunk-end' | 'trailers' | 'until-close' | 'done' = 'head';
+  private left = 0;
+  private keepAlive = true;
+
+  constructor(
+    private readonly bodyless: boolean,
+    private readonly on: ResponseHandlers,
+  ) {}
+
+  get started(): boolean {
+    return this.state !== 'head' || this.buffer.length > 0;
+  }
+
+  get done(): boolean {
+    return this.state === 'done';
+  }
+
+  /** Parses `chunk`; after an upgrade, returns the bytes that already belong to the raw stream. */
+  push(chunk: Buffer): Buffer | undefined {
+    this.buffer = this.buffer.length > 0 ? Buffer.concat([this.buffer, chunk]) : chunk;
+    for (;;) {
+      switch (this.state) {
+        case 'head': {
+          const end = this.buffer.indexOf('\r\n\r\n');
+          if (end === -1) {
+            if (this.buffer.length > 64 * 1024) throw new Error('the engine sent a response head over 64 KiB');
+            return undefined;
+          }
+          const [statusLine = '', ...lines] = this.buffer.toString('latin1', 0, end).split('\r\n');
+          this.buffer = this.buffer.subarray(end + 4);
+          const status = Number(/^HTTP\/1\.[01] (\d{3})/.exec(statusLine)?.[1]);
+          if (!status) throw new Error(`the engine sent no HTTP response: ${JSON.stringify(statusLine.slice(0, 80))}`);
+          const headers: Record<string, string> = {};
+          for (const line of lines) {
+            const colon = line.indexOf(':');
+            if (colon > 0) headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
+          }
+          if (status === 100) continue;
+          if (this.on.head({ status, headers }) === 'upgrade') {
+            this.state = 'done';
+            return this.buffer;
+          }
+          this.keepAlive = !/\bclose\b/i.test(headers.connection ?? '');
+          if (this.bodyless || status === 204 || status === 304 || status < 200) this.finish();
+          else if (/\bchunked\b/i.test(headers['transfer-encoding'] ?? '')) this.state = 'chunk-size';
+          else if (headers['content-length'] !== undefined) {
+            this.left = Number(headers['content-length']);
+            this.state = 'length';
+            if (!(this.left > 0)) this.finish();
+          } else {
+            this.keepAlive = false;
+            this.state = 'until-close';
+          }
+          break;
+        }
+        case 'length':
+        case 'chunk-data': {
+          if (this.buffer.length === 0) return undefined;
+          const take = Math.min(this.left, this.buffer.length);
+          this.on.data(this.buffer.subarray(0, take));
+          this.buffer = this.buffer.subarray(take);
+          this.left -= take;
+          if (this.left === 0) {
+            if (this.state === 'length') this.finish();
+            else this.state = 'chunk-end';
+          }
+          break;
+        }
+        case 'chunk-size': {
+          const eol = this.buffer.indexOf('\r\n');
+          if (eol === -1) return undefined;
+          const size = Number.parseInt(this.buffer.toString('latin1', 0, eol).split(';')[0]!, 16);
+          if (!Number.isFinite(size) || size < 0) throw new Error('the engine sent a malformed chunked response');
+          this.buffer = this.buffer.subarray(eol + 2);
+          if (size === 0) this.state = 'trailers';
+          else {
+            this.left = size;
+            this.state = 'chunk-data';
+          }
+          break;
+        }
+        case 'chunk-end': {
+          if (this.buffer.length < 2) return undefined;
+          this.buffer = this.buffer.subarray(2);
+          this.state = 'chunk-size';
+          break;
+        }
+        case 'trailers': {
+          const eol = this.buffer.indexOf('\r\n');
+          if (eol === -1) return undefined;
+          this.buffer = this.buffer.subarray(eol + 2);
+          if (eol === 0) this.finish();
+          break;
+        }
+        case 'until-close': {
+          if (this.buffer.length > 0) this.on.data(this.buffer);
+          this.buffer = Buffer.alloc(0);
+          return undefined;
+        }
+        case 'done':
+          return undefined;
+      }
+    }
+  }
+
+  /** The connection closed: the end of a body read until close, else a truncated response. */
+  closed(): boolean {
+    if (this.state !== 'until-close') return false;
+    this.finish();
+    return true;
+  }
+
+  private finish(): void {
+    this.state = 'done';
+    this.buffer = Buffer.alloc(0);
+    this.on.end(this.keepAlive);
+  }
+}
+
+interface Reply {
+  head: ResponseHead;
+  /** The body as it arrives (not for an upgrade). */
+  body: Readable;
+  /** The raw connection after a 101. */
+  socket?: Duplex;
 }
 
 export class EngineApi {
   private readonly target = target();
-
-  private send(method: string, apiPath: string, body?: unknown, headers: Record<string, string | number> = {}) {
-    const data = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
-    const options: RequestOptions = {
-      ...this.target.base,
-      method,
-      path: apiPath,
-      headers: { ...headers, ...(data ? { 'Content-Type': 'application/json' } : {}), 'Content-Length': data?.length ?? 0 },
-    };
-    const request = (this.target.secure ? httpsRequest : httpRequest)(options);
-    request.end(data);
-    return request;
-  }
+  /** Connections kept open between requests (keep-alive). */
+  private readonly idle: Array<{ socket: Duplex; forget: () => void }> = [];
 
   /** Lets the process exit: idle keep-alive connections are closed. */
   close(): void {
-    (this.target.base.agent as InstanceType<typeof HttpAgent> | undefined)?.destroy();
+    for (const { socket } of this.idle.splice(0)) socket.destroy();
   }
 
   /** A JSON call: resolves with the parsed body, rejects with EngineApiError on an error status. */
-  call<T = unknown>(method: string, apiPath: string, body?: unknown): Promise<T> {
-    return new Promise((resolve, reject) => {
-      const request = this.send(method, apiPath, body);
-      request.on('error', reject);
-      request.on('response', (response: IncomingMessage) => {
-        const chunks: Buffer[] = [];
-        response.on('data', (c: Buffer) => chunks.push(c));
-        response.on('error', reject);
-        response.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          let json: unknown;
-          try {
-            json = text ? JSON.parse(text) : undefined;
-          } catch {
-            json = { message: text.trim() };
-          }
-          const status = response.statusCode ?? 0;
-          if (status >= 400) reject(new EngineApiError(status, (json as { message?: string }) ?? {}));
-          else resolve(json as T);
-        });
-      });
-    });
+  async call<T = unknown>(method: string, apiPath: string, body?: unknown): Promise<T> {
+    const reply = await this.request(method, apiPath, body);
+    const text = await readAll(reply.body);
+    let json: unknown;
+    try {
+      json = text ? JSON.parse(text) : undefined;
+    } catch {
+      json = { message: text.trim() };
+    }
+    if (reply.head.status >= 400) throw new EngineApiError(reply.head.status, (json as { message?: string }) ?? {});
+    return json as T;
   }
 
   /** A streamed response (a pull's progress): resolves once the status is good, else rejects. */
-  stream(method: string, apiPath: string, headers: Record<string, string> = {}): Promise<IncomingMessage> {
-    return new Promise((resolve, reject) => {
-      const request = this.send(method, apiPath, undefined, headers);
-      request.on('error', reject);
-      request.on('response', (response: IncomingMessage) => {
-        if ((response.statusCode ?? 0) < 400) resolve(response);
-        else void failure(response).then(reject);
-      });
-    });
+  async stream(method: string, apiPath: string, headers: Record<string, string> = {}): Promise<Readable> {
+    const reply = await this.request(method, apiPath, undefined, headers);
+    if (reply.head.status >= 400) throw await failure(reply);
+    return reply.body;
   }
 
   /**
    * A hijacked connection (attach, exec start): the raw socket after the engine's 101. The
-   * request carries an empty body, so nothing but the tool's stdin ever reaches the stream.
+   * request carries only its JSON options, so nothing but the tool's stdin ever reaches the stream.
    */
-  upgrade(apiPath: string, body?: unknown): Promise<Duplex> {
-    return new Promise((resolve, reject) => {
-      const request = this.send('POST', apiPath, body, { Connection: 'Upgrade', Upgrade: 'tcp' });
-      request.on('upgrade', (_response, socket: Duplex, head: Buffer) => {
-        if (head.length > 0) socket.unshift(head);
-        resolve(socket);
+  async upgrade(apiPath: string, body?: unknown): Promise<Duplex> {
+    const reply = await this.request('POST', apiPath, body, { Connection: 'Upgrade', Upgrade: 'tcp' });
+    if (reply.socket) return reply.socket;
+    // A response instead of the upgrade: the engine refused (no such container, …).
+    throw await failure(reply);
+  }
+
+  private connect(): Duplex {
+    const t = this.target;
+    if (t.kind === 'unix') return netConnect(t.path);
+    if (t.kind === 'tcp') return netConnect({ host: t.hostname, port: t.port }).setNoDelay(true);
+    // TLS loads only for an engine reached over it.
+    const { connect } = require('node:tls') as typeof import('node:tls');
+    return connect({ host: t.hostname, port: t.port, servername: /^[\d.:]+$/.test(t.hostname) ? undefined : t.hostname, ca: t.ca, cert: t.cert, key: t.key }).setNoDelay(true);
+  }
+
+  /**
+   * Sends one request on an idle connection or a new one. A kept connection that the engine has
+   * closed meanwhile fails before any response byte: the request is sent again on a new one.
+   */
+  private request(method: string, apiPath: string, body?: unknown, headers: Record<string, string> = {}): Promise<Reply> {
+    const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
+    let head = `${method} ${apiPath} HTTP/1.1\r\nHost: ${this.target.host}\r\n`;
+    for (const [name, value] of Object.entries(headers)) head += `${name}: ${value}\r\n`;
+    if (payload) head += 'Content-Type: application/json\r\n';
+    head += `Content-Length: ${payload?.length ?? 0}\r\n\r\n`;
+    const bytes = payload ? Buffer.concat([Buffer.from(head, 'latin1'), payload]) : Buffer.from(head, 'latin1');
+    const upgrade = headers.Upgrade !== undefined;
+    const attempt = (retry: boolean): Promise<Reply> => {
+      const kept = retry ? this.take() : undefined;
+      const socket = kept ?? this.connect();
+      return this.exchange(socket, method === 'HEAD', upgrade, bytes).catch((error: unknown) => {
+        if (kept && (error as { beforeResponse?: boolean }).beforeResponse) return attempt(false);
+        throw error;
       });
-      // A response instead of the upgrade: the engine refused (no such container, …).
-      request.on('response', (response: IncomingMessage) => void failure(response).then(reject));
-      request.on('error', reject);
+    };
+    return attempt(true);
+  }
+
+  private exchange(socket: Duplex, bodyless: boolean, upgrade: boolean, bytes: Buffer): Promise<Reply> {
+    const { PassThrough } = require('node:stream') as typeof import('node:stream');
+    return new Promise((resolve, reject) => {
+      const body = new PassThrough();
+      let replied = false;
+      const detach = () => {
+        socket.off('data', onData);
+        socket.off('error', onError);
+        socket.off('close', onClose);
+      };
+      const parser = new ResponseParser(bodyless, {
+        head: (h) => {
+          replied = true;
+          if (upgrade && h.status === 101) {
+            resolve({ head: h, body, socket });
+            return 'upgrade';
+          }
+          resolve({ head: h, body });
+          return undefined;
+        },
+        data: (chunk) => body.write(chunk),
+        end: (keepAlive) => {
+          detach();
+          body.end();
+          if (keepAlive && !socket.destroyed) this.keep(socket);
+          else socket.destroy();
+        },
+      });
+      const onData = (chunk: Buffer) => {
+        let rest: Buffer | undefined;
+        try {
+          rest = parser.push(chunk);
+        } catch (error) {
+          onError(error as Error);
+          return;
+        }
+        if (rest !== undefined) {
+          // Handed over: the caller reads the stream from here, nothing of it lost meanwhile.
+          detach();
+          (socket as { readableFlowing: boolean | null }).readableFlowing = null;
+          if (rest.length > 0) socket.unshift(rest);
+        }
+      };
+      const onError = (error: Error) => {
+        detach();
+        socket.destroy();
+        if (!replied) reject(Object.assign(error, { beforeResponse: !parser.started }));
+        else body.destroy(error);
+      };
+      const onClose = () => {
+        if (parser.done) return;
+        if (parser.closed()) return;
+        onError(Object.assign(new Error('the engine closed the connection before its response was complete'), { code: 'ECONNRESET' }));
+      };
+      socket.on('data', onData);
+      socket.on('error', onError);
+      socket.on('close', onClose);
+      socket.write(bytes);
     });
+  }
+
+  /** Keeps a connection for the next request; while idle, it does not hold the process open. */
+  private keep(socket: Duplex): void {
+    const forget = () => {
+      const i = this.idle.findIndex((kept) => kept.socket === socket);
+      if (i !== -1) this.idle.splice(i, 1);
+    };
+    socket.once('close', forget);
+    socket.once('error', forget);
+    (socket as Duplex & { unref?: () => void }).unref?.();
+    this.idle.push({ socket, forget });
+  }
+
+  /** An idle connection, taken out of the pool. */
+  private take(): Duplex | undefined {
+    const kept = this.idle.pop();
+    if (!kept) return undefined;
+    kept.socket.off('close', kept.forget);
+    kept.socket.off('error', kept.forget);
+    (kept.socket as Duplex & { ref?: () => void }).ref?.();
+    return kept.socket;
   }
 }
 
-/** The engine's error response as an EngineApiError: its JSON message, or its text. */
-function failure(response: IncomingMessage): Promise<EngineApiError> {
-  return new Promise((resolve) => {
-    let text = '';
-    response.on('data', (c: Buffer) => (text += c.toString()));
-    response.on('end', () => {
-      let message = text.trim();
-      try {
-        message = (JSON.parse(text) as { message?: string }).message ?? message;
-      } catch {
-        // plain text
-      }
-      resolve(new EngineApiError(response.statusCode ?? 0, { message: message || `HTTP ${response.statusCode}` }));
-    });
+function readAll(body: Readable): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    body.on('data', (c: Buffer) => chunks.push(c));
+    body.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    body.on('error', reject);
   });
+}
+
+/** The engine's error response as an EngineApiError: its JSON message, or its text. */
+async function failure(reply: Reply): Promise<EngineApiError> {
+  const text = await readAll(reply.body).catch(() => '');
+  let message = text.trim();
+  try {
+    message = (JSON.parse(text) as { message?: string }).message ?? message;
+  } catch {
+    // plain text
+  }
+  return new EngineApiError(reply.head.status, { message: message || `HTTP ${reply.head.status}` });
 }
 
 let api: EngineApi | undefined;

@@ -1,7 +1,7 @@
-import { Document, isScalar, type Node } from 'yaml';
+import type { Node } from 'yaml';
 import { isDigest, parseImageReference } from '../image-reference.js';
 import { writeFileAtomic } from '../berth-files.js';
-import { readYamlFile } from '../yaml-file.js';
+import { readYamlFile, yamlLibrary } from '../yaml-file.js';
 import { VERSION_PATTERN, type Lock, type LockEntry } from './model.js';
 import { errorAt, expectMap, keyText, lineAt, scalarText } from './yaml-nodes.js';
 import { byName } from '../recipes/names.js';
@@ -24,6 +24,7 @@ const ENTRY_FIELDS = ['version', 'image', 'digest'] as const;
 
 /** Reads and checks berth.lock. Throws InputError `file:line: field: message`. */
 export function readLock(file: string, text?: string): Lock {
+  const { isScalar } = yamlLibrary();
   const yaml = readYamlFile(file, text);
   const top = expectMap(yaml, yaml.doc.contents, '', 'lockVersion: and tools: (berth.lock is written by berth sync)');
   const entries = new Map<string, LockEntry>();
@@ -91,7 +92,7 @@ export function formatLock(entries: Iterable<LockEntry>): string {
   for (const e of [...entries].sort((a, b) => byName(a.name, b.name))) {
     tools[e.name] = { version: e.version, image: e.image, digest: e.digest };
   }
-  const doc = new Document({ lockVersion: LOCK_VERSION, tools });
+  const doc = new (yamlLibrary().Document)({ lockVersion: LOCK_VERSION, tools });
   doc.commentBefore = ' Written by `berth sync`: the image and digest each pinned tool runs. Commit it; do not edit it.';
   return doc.toString({ lineWidth: 0 });
 }

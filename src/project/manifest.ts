@@ -1,8 +1,8 @@
 import { existsSync, realpathSync, statSync } from 'node:fs';
-import { isMap, isScalar, parseDocument, type Node } from 'yaml';
+import type { Node } from 'yaml';
 import { writeFileAtomic } from '../berth-files.js';
 import { NAME_PATTERN } from '../recipes/names.js';
-import { readYamlFile, type YamlFile } from '../yaml-file.js';
+import { readYamlFile, yamlLibrary, type YamlFile } from '../yaml-file.js';
 import { VERSION_PATTERN, type Manifest, type Pin } from './model.js';
 import { errorAt, expectMap, keyText, lineAt, scalarText } from './yaml-nodes.js';
 
@@ -24,6 +24,7 @@ export function readManifest(file: string, text?: string): Manifest {
 }
 
 function manifestFrom(yaml: YamlFile): Manifest {
+  const { isScalar } = yamlLibrary();
   const root = yaml.doc.contents;
   if (root === null || (isScalar(root) && root.value === null)) return { file: yaml.file, pins: [] };
   const top = expectMap(yaml, root, '', 'a map with a tools: field, e.g. "tools:\\n  jq: 1.7.1"');
@@ -53,6 +54,7 @@ function manifestFrom(yaml: YamlFile): Manifest {
  * The existing file must be valid: a broken file is not edited.
  */
 export function setPin(file: string, name: string, version: string): { previous?: string; changed: boolean } {
+  const { isMap, isScalar, parseDocument } = yamlLibrary();
   const exists = existsSync(file);
   const target = exists ? realpathSync(file) : file;
   const yaml = exists ? readYamlFile(file) : { file, doc: parseDocument(''), lines: undefined };

@@ -1,6 +1,6 @@
-import { isMap, isScalar, type Node, type Pair, type YAMLMap } from 'yaml';
+import type { Node, Pair, YAMLMap } from 'yaml';
 import { InputError } from '../errors.js';
-import type { YamlFile } from '../yaml-file.js';
+import { yamlLibrary, type YamlFile } from '../yaml-file.js';
 
 /** Helpers for reading berth.yaml and berth.lock node by node, so every complaint has its line. */
 
@@ -16,12 +16,12 @@ export function errorAt(yaml: YamlFile, node: Node | null | undefined, message: 
 
 /** A map node, or an error naming what was expected there. */
 export function expectMap(yaml: YamlFile, node: unknown, field: string, expected: string): YAMLMap {
-  if (isMap(node)) return node;
+  if (yamlLibrary().isMap(node)) return node;
   throw errorAt(yaml, node as Node, `${field ? `${field}: ` : ''}expected ${expected}`);
 }
 
 export function keyText(yaml: YamlFile, pair: Pair, field: string): string {
-  if (!isScalar(pair.key) || (typeof pair.key.value !== 'string' && typeof pair.key.value !== 'number')) {
+  if (!yamlLibrary().isScalar(pair.key) || (typeof pair.key.value !== 'string' && typeof pair.key.value !== 'number')) {
     throw errorAt(yaml, pair.key as Node, `${field}: expected a name as key`);
   }
   return String(pair.key.value);
@@ -32,7 +32,7 @@ export function keyText(yaml: YamlFile, pair: Pair, field: string): string {
  * numbers), quoted strings are their content. Booleans, nulls and collections are not text.
  */
 export function scalarText(node: unknown): string | undefined {
-  if (!isScalar(node)) return undefined;
+  if (!yamlLibrary().isScalar(node)) return undefined;
   if (typeof node.value === 'string') return node.value;
   if (typeof node.value === 'number' || typeof node.value === 'bigint') return node.source ?? String(node.value);
   return undefined;

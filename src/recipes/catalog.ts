@@ -1,8 +1,8 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { InputError, NotFoundError } from '../errors.js';
+import { packageFile } from '../package-files.js';
 import { cachedParse } from '../parse-cache.js';
 import { findProjectRoot } from '../project/root.js';
 import { byName, NAME_PATTERN } from './names.js';
@@ -16,7 +16,7 @@ export interface RecipeDirectory {
   source: RecipeSource;
 }
 
-export const BUILTIN_RECIPES = fileURLToPath(new URL('../../recipes/', import.meta.url));
+export const BUILTIN_RECIPES = packageFile('recipes/');
 
 export function userRecipeDirectory(env: NodeJS.ProcessEnv = process.env): string {
   const config = env.XDG_CONFIG_HOME || path.join(homedir(), '.config');

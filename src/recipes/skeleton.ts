@@ -1,10 +1,10 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { stringify } from 'yaml';
 import { InputError } from '../errors.js';
 import { parseImageReference } from '../image-reference.js';
 import { findProjectRoot } from '../project/root.js';
 import { writeFileAtomic } from '../berth-files.js';
+import { yamlLibrary } from '../yaml-file.js';
 import { userRecipeDirectory } from './catalog.js';
 import { NAME_PATTERN } from './schema.js';
 
@@ -64,7 +64,7 @@ export function checkRecipeName(name: string): void {
   }
 }
 
-const scalar = (value: string) => stringify(value).trimEnd();
+const scalar = (value: string) => yamlLibrary().stringify(value).trimEnd();
 
 /** A commented recipe that passes `berth recipes lint` as written; every field is explained. */
 export function recipeSkeleton(name: string, ref: string): string {

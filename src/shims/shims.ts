@@ -1,9 +1,9 @@
 import { accessSync, constants, lstatSync, mkdirSync, openSync, readSync, closeSync, readdirSync, rmSync, realpathSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { InputError } from '../errors.js';
 import { writeFileAtomic } from '../berth-files.js';
 import { NAME_PATTERN } from '../recipes/names.js';
+import { compiledFile } from '../package-files.js';
 
 /**
  * Shims: one small `#!/bin/sh` script per tool in the shim directory, so `jq` on PATH runs
@@ -20,8 +20,8 @@ import { NAME_PATTERN } from '../recipes/names.js';
 export const SHIM_MARKER = '# berth-shim v1';
 const MARKER_PREFIX = '# berth-shim v';
 
-/** berth's shim entry, compiled next to this module's directory: dist/shim-entry.js. */
-export const SHIM_ENTRY = fileURLToPath(new URL('../shim-entry.js', import.meta.url));
+/** berth's shim entry: dist/shim-entry.js. */
+export const SHIM_ENTRY = compiledFile('shim-entry.js');
 
 export interface Shim {
   name: string;

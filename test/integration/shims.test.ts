@@ -153,10 +153,9 @@ describe('shims', () => {
     );
     const r = await shim(sb, shimDir, 'fxs', ['echo', 'hi'], { env: { NODE_OPTIONS: `--import=${hook}` } });
     expect(r.stdout).toBe('hi\n');
-    const loaded = readFileSync(log, 'utf8');
-    expect(loaded).toContain('/dist/shim-entry.js');
-    expect(loaded).toContain('/dist/run/run-tool.js');
-    expect(loaded).not.toMatch(/@oclif|\/dist\/commands\/|\/dist\/base-command\.js|\/conf\//);
+    // The shim entry and the CLI bundle (scripts/bundle.ts), and not one package.
+    const files = readFileSync(log, 'utf8').split('\n').filter((url) => url.startsWith('file:'));
+    expect(files.map((url) => url.replace(/^.*\/dist\//, 'dist/')).sort()).toEqual(['dist/cli.js', 'dist/shim-entry.js']);
   });
 
   it('inside a project, loads the YAML parser only when berth.yaml or berth.lock changed', async () => {
@@ -176,11 +175,9 @@ describe('shims', () => {
       return readFileSync(log, 'utf8');
     };
     expect(await loads()).toMatch(/\/node_modules\/yaml\//);
-    const unchanged = await loads();
-    expect(unchanged).toContain('/dist/project/project.js');
-    expect(unchanged).not.toMatch(/\/node_modules\/yaml\/|\/dist\/project\/manifest\.js/);
+    expect(await loads()).not.toMatch(/\/node_modules\//);
     writeFileSync(path.join(project, 'berth.yaml'), 'tools:\n  fxs: "1" # changed\n');
-    expect(await loads()).toMatch(/\/dist\/project\/manifest\.js/);
+    expect(await loads()).toMatch(/\/node_modules\/yaml\//);
   });
 
   it('bakes TOOL@VERSION into the shim, and list --installed shows name, version and path', async () => {
