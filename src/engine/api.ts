@@ -1,10 +1,10 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { connect as netConnect } from 'node:net';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import type { Duplex, Readable } from 'node:stream';
-import { engineEndpoint } from './connection.js';
+import { clientCertificates, engineEndpoint } from './connection.js';
 
 const require = createRequire(import.meta.url);
 
@@ -46,9 +46,7 @@ function target(env: NodeJS.ProcessEnv = process.env): Target {
   const hostname = url.hostname.replace(/^\[(.*)\]$/, '$1');
   const port = Number(url.port) || (secure ? 2376 : 2375);
   if (!secure) return { kind: 'tcp', hostname, port, host: url.host };
-  const certs = env.DOCKER_CERT_PATH || path.join(homedir(), '.docker');
-  const read = (f: string) => (existsSync(path.join(certs, f)) ? readFileSync(path.join(certs, f)) : undefined);
-  return { kind: 'tls', hostname, port, host: url.host, ca: read('ca.pem'), cert: read('cert.pem'), key: read('key.pem') };
+  return { kind: 'tls', hostname, port, host: url.host, ...clientCertificates(env) };
 }
 
 export interface ResponseHead {

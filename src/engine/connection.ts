@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import path from 'node:path';
@@ -38,6 +38,18 @@ export function engineEndpoint(env: NodeJS.ProcessEnv = process.env): string | u
   }
 }
 
+/** Where the client certificates for a TLS engine are, as docker looks for them. */
+export function certificateDirectory(env: NodeJS.ProcessEnv = process.env): string {
+  return env.DOCKER_CERT_PATH || path.join(homedir(), '.docker');
+}
+
+/** The CA and client certificate (and key) for a TLS engine, those of them that exist. */
+export function clientCertificates(env: NodeJS.ProcessEnv = process.env): { ca?: Buffer; cert?: Buffer; key?: Buffer } {
+  const dir = certificateDirectory(env);
+  const read = (f: string) => (existsSync(path.join(dir, f)) ? readFileSync(path.join(dir, f)) : undefined);
+  return { ca: read('ca.pem'), cert: read('cert.pem'), key: read('key.pem') };
+}
+
 let connection: Docker | undefined;
 
 /** One dockerode client per process, imported only when a command needs the engine. */
@@ -52,10 +64,7 @@ export async function engine(): Promise<Docker> {
     options.host = url.hostname;
     options.port = url.port || (url.protocol === 'https:' ? 2376 : 2375);
     options.protocol = url.protocol === 'https:' ? 'https' : 'http';
-    if (process.env.DOCKER_CERT_PATH) {
-      const read = (f: string) => readFileSync(path.join(process.env.DOCKER_CERT_PATH!, f));
-      Object.assign(options, { ca: read('ca.pem'), cert: read('cert.pem'), key: read('key.pem') });
-    }
+    if (options.protocol === 'https') Object.assign(options, clientCertificates());
   }
   connection = new Docker(options);
   return connection;
@@ -69,6 +78,10 @@ export function engineFailure(error: unknown, doing: string): EngineError {
     const hint = e.code === 'EACCES' ? ' (permission denied: is your user in the docker group?)' : ' (is the Docker engine running?)';
     return new EngineError(`berth: cannot reach the Docker engine at ${where}${hint}`);
   }
-  const message = e.json?.message ?? e.message ?? String(error);
-  return new EngineError(`berth: ${doing}: ${message.trim()}`);
+  const message = (e.json?.message ?? e.message ?? String(error)).trim();
+  // TLS refused, either way: the engine's certificate, or berth's in the engine's eyes.
+  if (e.code && /CERT|^ERR_SSL_|^ERR_TLS_/.test(e.code)) {
+    return new EngineError(`berth: cannot reach the Docker engine at ${engineEndpoint()}: TLS: ${message} (certificates from ${certificateDirectory()})`);
+  }
+  return new EngineError(`berth: ${doing}: ${message}`);
 }

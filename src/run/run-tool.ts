@@ -58,8 +58,8 @@ export async function runTool(request: RunRequest, io: RunIO): Promise<number> {
   try {
     if (warm) {
       // A warm container's exec, or undefined: this call runs fresh (see src/engine/warm.ts).
-      const image = await ensure();
-      const { runWarm, warmIdleSeconds } = await import('../engine/warm.js');
+      // Its module loads while the engine answers the image inspect.
+      const [image, { runWarm, warmIdleSeconds }] = await Promise.all([ensure(), import('../engine/warm.js')]);
       const code = await runWarm(api, plan, image, io, { idleSeconds: warmIdleSeconds(readSettings()) });
       if (code !== undefined) return code;
     } else if (policy === 'always') await ensure();

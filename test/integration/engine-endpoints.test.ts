@@ -1,0 +1,135 @@
+// How berth reaches the engine: DOCKER_HOST over TCP, over TLS with client certificates (as
+// `dockerd --tlsverify` wants), and the docker context in use. The engine here listens on its
+// unix socket only, so each test puts a relay in front of it (plain TCP, or TLS that verifies
+// the client's certificate) and checks that berth's requests went through the relay.
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { connect, createServer, type Server, type Socket } from 'node:net';
+import path from 'node:path';
+import { createServer as createTlsServer } from 'node:tls';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { berth, makeSandbox, writeRecipe, type Sandbox } from '../support/berth.js';
+
+interface Relay {
+  port: number;
+  /** Connections relayed so far. */
+  connections: () => number;
+  close: () => Promise<void>;
+}
+
+/** Listens on a free loopback port and relays every connection (`event`: plain, or after TLS) to the engine's socket. */
+async function relay(server: Server, event: 'connection' | 'secureConnection'): Promise<Relay> {
+  let count = 0;
+  // Every socket, so that closing the relay does not wait for half-open ones (a refused TLS client).
+  const sockets = new Set<Socket>();
+  const track = (s: Socket) => {
+    sockets.add(s);
+    s.on('error', () => undefined);
+    s.on('close', () => sockets.delete(s));
+  };
+  server.on('connection', track);
+  server.on(event, (client: Socket) => {
+    count++;
+    // Half-open both ways: berth ends stdin while the tool still writes.
+    const engine = connect({ path: '/var/run/docker.sock', allowHalfOpen: true });
+    track(client);
+    track(engine);
+    client.pipe(engine).pipe(client);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as { port: number }).port,
+    connections: () => count,
+    close: () => {
+      for (const s of sockets) s.destroy();
+      return new Promise((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/** A CA, a server certificate for localhost and a client certificate, made with openssl. */
+function certificates(dir: string, name: string): string {
+  const d = path.join(dir, name);
+  mkdirSync(d, { recursive: true });
+  const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: d, stdio: 'pipe' });
+  openssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', `/CN=${name} test CA`, '-keyout', 'ca-key.pem', '-out', 'ca.pem');
+  writeFileSync(path.join(d, 'server.ext'), 'subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n');
+  writeFileSync(path.join(d, 'client.ext'), 'extendedKeyUsage=clientAuth\n');
+  for (const [who, cn] of [['server', 'localhost'], ['client', 'berth test client']] as const) {
+    openssl('req', '-newkey', 'rsa:2048', '-nodes', '-subj', `/CN=${cn}`, '-keyout', `${who}-key.pem`, '-out', `${who}.csr`);
+    openssl('x509', '-req', '-in', `${who}.csr`, '-CA', 'ca.pem', '-CAkey', 'ca-key.pem', '-CAcreateserial', '-days', '2', '-extfile', `${who}.ext`, '-out', `${who}.pem`);
+  }
+  // DOCKER_CERT_PATH's names: ca.pem, cert.pem and key.pem are the client's.
+  const client = path.join(d, 'client-certs');
+  mkdirSync(client);
+  writeFileSync(path.join(client, 'ca.pem'), readFileSync(path.join(d, 'ca.pem')));
+  writeFileSync(path.join(client, 'cert.pem'), readFileSync(path.join(d, 'client.pem')));
+  writeFileSync(path.join(client, 'key.pem'), readFileSync(path.join(d, 'client-key.pem')));
+  return d;
+}
+
+describe('engine endpoints', () => {
+  let sb: Sandbox;
+  let tcp: Relay;
+  let tls: Relay;
+  let certs: string;
+  let otherCerts: string;
+  /** A run that uses create, attach (upgraded), start, wait and an exec, with stdin and an exit code. */
+  const roundTrip = async (env: NodeJS.ProcessEnv, flags: string[] = []) => {
+    const r = await berth(sb, ['run', ...flags, 'fx', 'sh', '-c', 'cat; echo "to stderr" >&2; exit 3'], { input: 'through the relay\n', env });
+    return [r.code, r.stdout.toString(), r.stderr];
+  };
+
+  beforeAll(async () => {
+    sb = makeSandbox();
+    writeRecipe(sb, { name: 'fx', image: inject('fixtureImage') });
+    certs = certificates(sb.root, 'good');
+    otherCerts = certificates(sb.root, 'other');
+    tcp = await relay(createServer({ allowHalfOpen: true }), 'connection');
+    const read = (f: string) => readFileSync(path.join(certs, f));
+    tls = await relay(createTlsServer({ key: read('server-key.pem'), cert: read('server.pem'), ca: read('ca.pem'), requestCert: true, rejectUnauthorized: true, allowHalfOpen: true }), 'secureConnection');
+  });
+
+  afterAll(async () => {
+    await berth(sb, ['warm', 'stop'], { env: { DOCKER_HOST: undefined } });
+    await tcp?.close();
+    await tls?.close();
+  });
+
+  it('DOCKER_HOST=tcp://… : runs (fresh and warm) and pulls through it', async () => {
+    const env = { DOCKER_HOST: `tcp://127.0.0.1:${tcp.port}` };
+    const before = tcp.connections();
+    expect(await roundTrip(env)).toEqual([3, 'through the relay\n', 'to stderr\n']);
+    expect(await roundTrip(env, ['--warm'])).toEqual([3, 'through the relay\n', 'to stderr\n']);
+    const pulled = await berth(sb, ['run', '--pull', 'always', '-q', '--image', `${inject('registry')}/berth-test/fixture:1`, 'fx', 'echo', 'pulled'], { env });
+    expect([pulled.code, pulled.stdout.toString(), pulled.stderr]).toEqual([0, 'pulled\n', '']);
+    expect(tcp.connections()).toBeGreaterThan(before);
+  });
+
+  it('DOCKER_TLS_VERIFY with DOCKER_CERT_PATH: TLS with a client certificate', async () => {
+    const env = { DOCKER_HOST: `tcp://localhost:${tls.port}`, DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: path.join(certs, 'client-certs') };
+    const before = tls.connections();
+    expect(await roundTrip(env)).toEqual([3, 'through the relay\n', 'to stderr\n']);
+    expect(tls.connections()).toBeGreaterThan(before);
+  });
+
+  it('refuses an engine whose certificate its CA did not sign: one line, exit 125', async () => {
+    const env = { DOCKER_HOST: `tcp://localhost:${tls.port}`, DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: path.join(otherCerts, 'client-certs') };
+    const r = await berth(sb, ['run', 'fx', 'true'], { env });
+    expect(r.code).toBe(125);
+    const where = `tcp://localhost:${tls.port}`;
+    expect(r.stderr).toMatch(new RegExp(`^berth: cannot reach the Docker engine at ${where}: TLS: .*certificate.* \\(certificates from ${path.join(otherCerts, 'client-certs')}\\)\n$`));
+  });
+
+  it('the docker context in use, when DOCKER_HOST is not set', async () => {
+    const config = path.join(sb.root, 'docker-config');
+    const meta = path.join(config, 'contexts', 'meta', createHash('sha256').update('relayed').digest('hex'));
+    mkdirSync(meta, { recursive: true });
+    writeFileSync(path.join(config, 'config.json'), JSON.stringify({ currentContext: 'relayed' }));
+    writeFileSync(path.join(meta, 'meta.json'), JSON.stringify({ Name: 'relayed', Endpoints: { docker: { Host: `tcp://127.0.0.1:${tcp.port}` } } }));
+    const before = tcp.connections();
+    expect(await roundTrip({ DOCKER_CONFIG: config, DOCKER_HOST: undefined })).toEqual([3, 'through the relay\n', 'to stderr\n']);
+    expect(tcp.connections()).toBeGreaterThan(before);
+  });
+});
