@@ -4,7 +4,6 @@ import { parseImageReference } from '../image-reference.js';
 import { cacheDirectory } from '../berth-files.js';
 import { engineApi } from './api.js';
 import { engineFailure } from './connection.js';
-import { registryAuth } from './credentials.js';
 import { acquireLock } from '../lock-file.js';
 import { shortHash } from '../short-hash.js';
 
@@ -38,6 +37,8 @@ export async function pullImage(ref: string, progress?: PullProgress): Promise<v
   const parsed = parseImageReference(ref);
   const fromImage = `${parsed.registry}/${parsed.repository}`;
   const tag = parsed.digest ?? parsed.tag ?? 'latest';
+  // Credentials (and node:child_process for their helpers) load only for a pull.
+  const { registryAuth } = await import('./credentials.js');
   const auth = await registryAuth(parsed.registry);
   // The engine's X-Registry-Auth: the credentials as base64url JSON.
   const headers: Record<string, string> = auth ? { 'X-Registry-Auth': Buffer.from(JSON.stringify(auth)).toString('base64url') } : {};

@@ -1,4 +1,32 @@
+import { createRequire } from 'node:module';
 import type { Duplex, Writable } from 'node:stream';
+
+const require = createRequire(import.meta.url);
+
+/**
+ * What streams through berth arrives in new buffers (a read each), which V8 frees only when it
+ * collects garbage; a stream makes little other garbage, so collections are rare and tens of MB
+ * of spent buffers pile up (1 GiB through cat: peak RSS ~100 MB). A minor collection each 8 MiB
+ * streamed keeps it near 80 MB, for well under 1% of the time. The collector is reached the one
+ * way Node allows at run time (the flag, then a new context); without it, nothing changes.
+ */
+const COLLECT_EVERY = 8 * 1024 * 1024;
+let streamed = 0;
+let collect: ((options: { type: 'minor' }) => void) | null | undefined;
+function spent(bytes: number): void {
+  streamed += bytes;
+  if (streamed < COLLECT_EVERY) return;
+  streamed = 0;
+  if (collect === undefined) {
+    try {
+      (require('node:v8') as typeof import('node:v8')).setFlagsFromString('--expose-gc');
+      collect = (require('node:vm') as typeof import('node:vm')).runInNewContext('gc') as typeof collect;
+    } catch {
+      collect = null;
+    }
+  }
+  collect?.({ type: 'minor' });
+}
 
 /**
  * Splits the engine's multiplexed attach stream (no TTY) into stdout and stderr. Each frame
@@ -21,6 +49,7 @@ export function demultiplex(source: Duplex, stdout: Writable, stderr: Writable):
     });
   };
   source.on('data', (chunk: Buffer) => {
+    spent(chunk.length);
     let offset = 0;
     while (offset < chunk.length) {
       if (remaining === 0) {
@@ -45,6 +74,7 @@ export function demultiplex(source: Duplex, stdout: Writable, stderr: Writable):
 /** Copies the output of a TTY container (one raw stream) with the same backpressure. */
 export function copyRaw(source: Duplex, target: Writable): void {
   source.on('data', (chunk: Buffer) => {
+    spent(chunk.length);
     if (!target.write(chunk)) {
       source.pause();
       target.once('drain', () => source.resume());
@@ -58,11 +88,14 @@ export function copyRaw(source: Duplex, target: Writable): void {
  */
 export function pumpStdin(stdin: NodeJS.ReadStream, socket: Duplex): () => void {
   const onEnd = () => socket.end();
+  const onData = (chunk: Buffer) => spent(chunk.length);
   stdin.on('end', onEnd);
+  stdin.on('data', onData);
   stdin.pipe(socket, { end: false });
   socket.on('error', () => undefined);
   return () => {
     stdin.off('end', onEnd);
+    stdin.off('data', onData);
     stdin.unpipe(socket);
     stdin.pause();
   };

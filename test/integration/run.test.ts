@@ -184,7 +184,7 @@ describe.each(MODES)('berth run ($name)', ({ flags }) => {
       expect(empty.stdout.toString().trim()).toBe('0');
     });
 
-    it('streams 512 MB through cat unchanged, with berth using far less memory than that', async () => {
+    it('streams 512 MB through cat unchanged, with berth's peak memory under 100 MB', async () => {
       const size = 512 * 1024 * 1024;
       const chunk = Buffer.alloc(1024 * 1024);
       for (let i = 0; i < chunk.length; i++) chunk[i] = (i * 7 + (i >> 8)) & 0xff;
@@ -214,8 +214,9 @@ describe.each(MODES)('berth run ($name)', ({ flags }) => {
       expect(received).toBe(size);
       expect(outHash.digest('hex')).toBe(inHash.digest('hex'));
       expect(r.maxRssKb).toBeDefined();
-      // Node, oclif and dockerode alone take ~90 MB: the bound says the data is never held whole.
-      expect(r.maxRssKb! * 1024).toBeLessThan(size / 3);
+      // Issue 6's bound (Node alone takes ~45 MB): the data is never held whole, and spent
+      // buffers do not pile up (see spent() in src/engine/streams.ts).
+      expect(r.maxRssKb! * 1024).toBeLessThan(100 * 1024 * 1024);
     });
 
     it('gives the tool SIGPIPE when the reader of its output goes away, like a native pipeline', async () => {
