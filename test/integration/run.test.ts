@@ -184,7 +184,7 @@ describe.each(MODES)('berth run ($name)', ({ flags }) => {
       expect(empty.stdout.toString().trim()).toBe('0');
     });
 
-    it('streams 512 MB through cat unchanged, with berth's peak memory under 100 MB', async () => {
+    it("streams 512 MB through cat unchanged, with berth's peak memory under 100 MB", async () => {
       const size = 512 * 1024 * 1024;
       const chunk = Buffer.alloc(1024 * 1024);
       for (let i = 0; i < chunk.length; i++) chunk[i] = (i * 7 + (i >> 8)) & 0xff;
