@@ -27,7 +27,10 @@ const builtinsByRequire: Plugin = {
   name: 'builtins-by-require',
   setup(b) {
     b.onResolve({ filter: /^node:/ }, (args) => (args.namespace === 'builtin' ? { path: args.path, external: true } : { path: args.path, namespace: 'builtin' }));
-    b.onLoad({ filter: /.*/, namespace: 'builtin' }, (args) => ({ contents: `module.exports = require(${JSON.stringify(args.path)});`, loader: 'js' }));
+    // An empty object in front of the module: esbuild's interop copies a CommonJS module's own
+    // properties into an ES namespace at each import (node:fs has ~100; ~2 ms in all), and
+    // finds every export through the prototype just the same.
+    b.onLoad({ filter: /.*/, namespace: 'builtin' }, (args) => ({ contents: `module.exports = Object.create(require(${JSON.stringify(args.path)}));`, loader: 'js' }));
   },
 };
 

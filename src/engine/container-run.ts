@@ -4,7 +4,7 @@ import { BerthError, EngineError, InvokeError, NotFoundError } from '../errors.j
 import type { RunPlan } from '../run/plan.js';
 import type { EngineApi } from './api.js';
 import { engineFailure } from './connection.js';
-import { copyRaw, demultiplex, pumpStdin } from './streams.js';
+import { copyRaw, demultiplex, forwardStdin } from './streams.js';
 
 export interface RunIO {
   stdin: NodeJS.ReadStream;
@@ -181,7 +181,7 @@ export async function runContainer(api: EngineApi, plan: RunPlan, io: RunIO, onM
   // stdin: streamed with backpressure; its end half-closes the socket, which the tool sees as EOF.
   // A TTY forced on for a stdin that is no terminal gets no stdin at all, as `docker run -t`
   // without -i: its end would hang up the TTY before the tool has written anything.
-  if (!plan.tty || io.stdin.isTTY) cleanups.push(pumpStdin(io.stdin, socket));
+  if (!plan.tty || io.stdin.isTTY) cleanups.push(forwardStdin(io, socket));
 
   try {
     const code = await exited;

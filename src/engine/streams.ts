@@ -1,3 +1,4 @@
+import { fstatSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { Duplex, Writable } from 'node:stream';
 
@@ -80,6 +81,27 @@ export function copyRaw(source: Duplex, target: Writable): void {
       target.once('drain', () => source.resume());
     }
   });
+}
+
+/**
+ * Whether berth's stdin is /dev/null (`< /dev/null`, a service, an editor running a linter): the
+ * tool then gets EOF at once, and berth never sets up process.stdin (~2 ms of Node's start-up).
+ */
+export function stdinIsDevNull(): boolean {
+  try {
+    const stdin = fstatSync(0);
+    return stdin.isCharacterDevice() && stdin.rdev === statSync('/dev/null').rdev;
+  } catch {
+    return false;
+  }
+}
+
+/** Forwards berth's stdin to the tool (pumpStdin), or its end only when it is /dev/null. */
+export function forwardStdin(io: { readonly stdin: NodeJS.ReadStream }, socket: Duplex): () => void {
+  if (!stdinIsDevNull()) return pumpStdin(io.stdin, socket);
+  socket.on('error', () => undefined);
+  socket.end();
+  return () => undefined;
 }
 
 /**

@@ -7,7 +7,7 @@ import { EngineApiError, type EngineApi } from './api.js';
 import { hostConfig, startFailure, type RunIO } from './container-run.js';
 import type { ImageFacts } from './images.js';
 import { isProcessAlive } from '../lock-file.js';
-import { copyRaw, demultiplex, pumpStdin } from './streams.js';
+import { copyRaw, demultiplex, forwardStdin } from './streams.js';
 import {
   forgetUnavailable,
   IDLE_LABEL,
@@ -537,7 +537,7 @@ async function streamExec(api: EngineApi, plan: RunPlan, io: RunIO, name: string
 
   // A TTY forced on for a stdin that is no terminal gets no stdin at all, as `docker run -t`
   // without -i: its end would hang up the TTY before the tool has written anything.
-  if (!plan.tty || io.stdin.isTTY) cleanups.push(pumpStdin(io.stdin, socket));
+  if (!plan.tty || io.stdin.isTTY) cleanups.push(forwardStdin(io, socket));
 
   try {
     await outputDone;

@@ -1,6 +1,7 @@
 import { readSettings, registryMirror } from '../config/settings.js';
 import { applyMirror } from '../image-reference.js';
 import type { RunIO } from '../engine/container-run.js';
+import { stdinIsDevNull } from '../engine/streams.js';
 import type { PullPolicy } from '../engine/images.js';
 import { hostIdentity } from './identity.js';
 import { planRun, type RunOptions, type RunPlan } from './plan.js';
@@ -34,7 +35,7 @@ async function planToolRun(request: RunRequest, io: RunIO): Promise<{ plan: RunP
   const plan = planRun(resolved.recipe, image, request.args, { ...request, version: resolved.version }, {
     cwd: process.cwd(),
     env: process.env,
-    stdinIsTTY: Boolean(io.stdin.isTTY),
+    stdinIsTTY: !stdinIsDevNull() && Boolean(io.stdin.isTTY),
     stdoutIsTTY: Boolean(io.stdout.isTTY),
     terminalSize: io.stdout.isTTY && io.stdout.rows ? [io.stdout.rows, io.stdout.columns] : undefined,
     identity: isRootlessEngine() ? undefined : hostIdentity(),

@@ -182,6 +182,9 @@ describe.each(MODES)('berth run ($name)', ({ flags }) => {
       expect(r.stdout.toString().trim()).toBe('3');
       const empty = await run(['fx', 'wc', '-c'], { input: '' });
       expect(empty.stdout.toString().trim()).toBe('0');
+      // stdin /dev/null: berth sends the end without reading it (see forwardStdin).
+      const devnull = await run(['fx', 'wc', '-c'], { stdin: 'null' });
+      expect([devnull.code, devnull.stdout.toString().trim(), devnull.stderr]).toEqual([0, '0', '']);
     });
 
     it("streams 512 MB through cat unchanged, with berth's peak memory under 100 MB", async () => {
