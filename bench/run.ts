@@ -1,18 +1,23 @@
 /**
  * berth's benchmarks (issue 6), against the real engine and a local registry set up the way the
  * tests set them up. Every figure is a ratio against the plain docker CLI (or `node -e 0`)
- * measured in the same run, A/B interleaved, median of PAIRS pairs. Run with `npm run bench`.
+ * measured in the same run, A/B interleaved, median of PAIRS pairs. Run with `npm run bench`;
+ * `npm run bench -- --readme` also writes the table into README.md (between its bench markers).
  * Nothing here asserts: it prints each figure next to its goal.
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { assertEngine } from '../test/harness/engine.js';
 import { ensureFixtures } from '../test/harness/fixtures.js';
 import { buildImage } from '../test/harness/images.js';
 import { startRegistry } from '../test/harness/registry.js';
 import { BERTH, makeSandbox, writeRecipe } from '../test/support/berth.js';
+import { replaceBetweenMarkers } from '../scripts/catalog-table.js';
+import { writeFileAtomic } from '../src/berth-files.js';
 
 const PAIRS = Number(process.env.BENCH_PAIRS ?? 15);
 const STREAM_BYTES = Number(process.env.BENCH_STREAM_MB ?? 1024) * 1024 * 1024;
@@ -176,8 +181,17 @@ async function main(): Promise<void> {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
   const line = (r: string[]) => `| ${r.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
   const out = [line(rows[0]!), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.slice(1).map(line)].join('\n');
-  console.log(`\nberth benchmarks, median of ${PAIRS} A/B pairs (node ${process.version}, ${spawnSync('nproc').stdout.toString().trim()} cores)\n\n${out}`);
+  const engine = spawnSync('docker', ['version', '--format', '{{.Server.Version}}']).stdout.toString().trim();
+  const machine = `${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB, ${process.platform}, dockerd ${engine}, Node ${process.version}`;
+  console.log(`\nberth benchmarks, median of ${PAIRS} A/B pairs (${machine})\n\n${out}`);
   writeFileSync(path.join(sb.root, 'bench.md'), out);
+  if (process.argv.includes('--readme')) {
+    const readme = fileURLToPath(new URL('../README.md', import.meta.url));
+    const sections = only ? ` (sections: ${only.join(', ')})` : '';
+    const text = `Latest figures${sections}: ${machine}; median of ${PAIRS} A/B pairs, ${new Date().toISOString().slice(0, 10)}. Written by \`npm run bench -- --readme\`.\n\n${out}\n`;
+    writeFileAtomic(readme, replaceBetweenMarkers(readFileSync(readme, 'utf8'), text, { start: '<!-- bench:start -->', end: '<!-- bench:end -->' }));
+    console.log(`\n${readme}: bench table written`);
+  }
 }
 
 await main();

@@ -32,15 +32,18 @@ export function catalogTable(recipes: readonly Recipe[]): string {
   return lines.join('\n') + '\n';
 }
 
-/** `text` with everything between the marker lines replaced by `content`; throws if the markers are missing. */
-export function replaceBetweenMarkers(text: string, content: string): string {
-  const start = text.indexOf(START);
-  const end = text.indexOf(END, start + START.length);
-  if (start === -1 || end === -1) throw new Error(`no ${START} … ${END} markers (each on its own line)`);
-  const afterStart = text.indexOf('\n', start + START.length);
-  if (afterStart === -1 || afterStart > end) throw new Error(`${START} and ${END} must be on separate lines`);
-  const lineStart = text.lastIndexOf('\n', end - 1) + 1;
-  if (text.slice(lineStart, end).trim() !== '') throw new Error(`${END} must start its own line`);
+/**
+ * `text` with everything between the marker lines (the catalog's, unless given) replaced by
+ * `content`; throws if the markers are missing.
+ */
+export function replaceBetweenMarkers(text: string, content: string, markers: { start: string; end: string } = { start: START, end: END }): string {
+  const opening = text.indexOf(markers.start);
+  const closing = text.indexOf(markers.end, opening + markers.start.length);
+  if (opening === -1 || closing === -1) throw new Error(`no ${markers.start} … ${markers.end} markers (each on its own line)`);
+  const afterStart = text.indexOf('\n', opening + markers.start.length);
+  if (afterStart === -1 || afterStart > closing) throw new Error(`${markers.start} and ${markers.end} must be on separate lines`);
+  const lineStart = text.lastIndexOf('\n', closing - 1) + 1;
+  if (text.slice(lineStart, closing).trim() !== '') throw new Error(`${markers.end} must start its own line`);
   return text.slice(0, afterStart + 1) + content + text.slice(lineStart);
 }
 

@@ -4,6 +4,7 @@ import { connect as netConnect } from 'node:net';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import type { Duplex, Readable } from 'node:stream';
+import { EngineError } from '../errors.js';
 import { clientCertificates, engineEndpoint } from './connection.js';
 
 const require = createRequire(import.meta.url);
@@ -40,6 +41,9 @@ function target(env: NodeJS.ProcessEnv = process.env): Target {
       socketPath = existsSync(user) ? user : '/var/run/docker.sock';
     }
     return { kind: 'unix', path: socketPath, host: 'docker' };
+  }
+  if (!/^(tcp|https?):\/\//.test(endpoint)) {
+    throw new EngineError(`berth: cannot reach the Docker engine at ${endpoint}: berth speaks to engines over unix:// and tcp:// (forward an ssh engine's socket, e.g. ssh -L /tmp/docker.sock:/var/run/docker.sock HOST, and use unix:///tmp/docker.sock)`);
   }
   const secure = Boolean(env.DOCKER_TLS_VERIFY) || endpoint.startsWith('https:');
   const url = new URL(endpoint.replace(/^tcp:/, secure ? 'https:' : 'http:'));

@@ -122,6 +122,12 @@ describe('engine endpoints', () => {
     expect(r.stderr).toMatch(new RegExp(`^berth: cannot reach the Docker engine at ${where}: TLS: .*certificate.* \\(certificates from ${path.join(otherCerts, 'client-certs')}\\)\n$`));
   });
 
+  it('refuses an endpoint it cannot speak to (ssh://): one line, exit 125', async () => {
+    const r = await berth(sb, ['run', 'fx', 'true'], { env: { DOCKER_HOST: 'ssh://me@build-box' } });
+    expect([r.code, r.stdout.toString()]).toEqual([125, '']);
+    expect(r.stderr).toMatch(/^berth: cannot reach the Docker engine at ssh:\/\/me@build-box: berth speaks to engines over unix:\/\/ and tcp:\/\/ \(.*\)\n$/);
+  });
+
   it('the docker context in use, when DOCKER_HOST is not set', async () => {
     const config = path.join(sb.root, 'docker-config');
     const meta = path.join(config, 'contexts', 'meta', createHash('sha256').update('relayed').digest('hex'));
