@@ -147,7 +147,7 @@ export async function runContainer(api: EngineApi, plan: RunPlan, io: RunIO, onM
     cleanups.push(() => process.off(signal, onSignal));
   }
   // Raw mode before the start, as docker does: the first keys typed already go to the tool.
-  if (plan.tty && io.stdin.isTTY) {
+  if (plan.tty && plan.stdin) {
     io.stdin.setRawMode(true);
     cleanups.push(() => io.stdin.setRawMode(false));
   }
@@ -178,10 +178,9 @@ export async function runContainer(api: EngineApi, plan: RunPlan, io: RunIO, onM
     cleanups.push(() => process.off('SIGWINCH', resize));
   }
 
-  // stdin: streamed with backpressure; its end half-closes the socket, which the tool sees as EOF.
-  // A TTY forced on for a stdin that is no terminal gets no stdin at all, as `docker run -t`
-  // without -i: its end would hang up the TTY before the tool has written anything.
-  if (!plan.tty || io.stdin.isTTY) cleanups.push(forwardStdin(io, socket));
+  // stdin, when the tool reads it (see RunPlan.stdin): streamed with backpressure; its end
+  // half-closes the socket, which the tool sees as EOF.
+  if (plan.stdin) cleanups.push(forwardStdin(io, socket));
 
   try {
     const code = await exited;

@@ -506,7 +506,7 @@ async function streamExec(api: EngineApi, plan: RunPlan, io: RunIO, name: string
     io.stdout.off('error', onOutputError);
     io.stderr.off('error', onOutputError);
   });
-  if (plan.tty && io.stdin.isTTY) {
+  if (plan.tty && plan.stdin) {
     io.stdin.setRawMode(true);
     cleanups.push(() => io.stdin.setRawMode(false));
   }
@@ -535,9 +535,8 @@ async function streamExec(api: EngineApi, plan: RunPlan, io: RunIO, name: string
   keepAlive.unref();
   cleanups.push(() => clearInterval(keepAlive));
 
-  // A TTY forced on for a stdin that is no terminal gets no stdin at all, as `docker run -t`
-  // without -i: its end would hang up the TTY before the tool has written anything.
-  if (!plan.tty || io.stdin.isTTY) cleanups.push(forwardStdin(io, socket));
+  // stdin as in a fresh container (see RunPlan.stdin).
+  if (plan.stdin) cleanups.push(forwardStdin(io, socket));
 
   try {
     await outputDone;

@@ -2,7 +2,8 @@ import type { RunPlan } from './plan.js';
 
 /** The `docker run` argv equivalent to a plan: what --dry-run prints and what a shell can run. */
 export function dockerRunArgs(plan: RunPlan): string[] {
-  const argv = ['docker', 'run', '--rm', '-i'];
+  const argv = ['docker', 'run', '--rm'];
+  if (plan.stdin) argv.push('-i');
   if (plan.tty) argv.push('-t');
   argv.push('--init', '--network', plan.network, '--log-driver', 'none', '--security-opt', 'no-new-privileges');
   if (plan.user) argv.push('--user', plan.user);

@@ -47,6 +47,12 @@ export interface RunPlan {
   user?: string;
   network: 'none' | 'bridge' | 'host';
   tty: boolean;
+  /**
+   * Whether the tool reads berth's stdin: always without a TTY; with one only when stdin is a
+   * terminal too (a TTY forced on over a pipe or file would hang up at its end, before the tool
+   * has written anything), as `docker run -t` without `-i`.
+   */
+  stdin: boolean;
   /** The TTY's initial size (engines from API 1.42 take it at create). */
   consoleSize?: [number, number];
   labels: Record<string, string>;
@@ -104,6 +110,7 @@ export function planRun(recipe: Recipe, image: string, args: string[], options: 
     user: identity ? `${identity.uid}:${identity.gid}` : undefined,
     network: options.network ?? recipe.network,
     tty,
+    stdin: !tty || host.stdinIsTTY,
     consoleSize: tty ? host.terminalSize : undefined,
     labels: {
       'berth.managed': 'true',

@@ -98,6 +98,16 @@ describe('run plan', () => {
     expect(argv.slice(-5)).toEqual(['--entrypoint', '/bin/t', 'img:1', '-x', "it's", 'a b'].slice(-5));
     expect(argv.map(shellQuote).join(' ')).toContain(`'it'\\''s' 'a b'`);
   });
+
+  it('gives the tool stdin unless a TTY is forced on over a stdin that is no terminal, and prints -i to match', () => {
+    const flags = (plan: ReturnType<typeof planRun>) => dockerRunArgs(plan).filter((a) => a === '-i' || a === '-t');
+    const piped = planRun(recipe(), 'i', [], {}, host({ stdinIsTTY: false }));
+    expect([piped.stdin, flags(piped)]).toEqual([true, ['-i']]);
+    const forced = planRun(recipe(), 'i', [], { tty: true }, host({ stdinIsTTY: false }));
+    expect([forced.stdin, flags(forced)]).toEqual([false, ['-t']]);
+    const terminal = planRun(recipe(), 'i', [], {}, host({ stdinIsTTY: true, stdoutIsTTY: true }));
+    expect([terminal.stdin, flags(terminal)]).toEqual([true, ['-i', '-t']]);
+  });
 });
 
 describe('demultiplexing', () => {
