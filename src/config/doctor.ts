@@ -1,6 +1,7 @@
 import { loadCatalog, recipeDirectories } from '../recipes/catalog.js';
 import { checkLock } from '../project/check.js';
-import { isOnPath, listShims, pathExportLine, shimTargetProblem } from '../shims/shims.js';
+import path from 'node:path';
+import { isOnPath, listShims, pathExportLine, shadowingCommand, shimTargetProblem } from '../shims/shims.js';
 import { shimDirectory } from './settings.js';
 
 /** One line of `berth doctor`: `ok WHAT` or `problem WHAT; fix: HOW`. */
@@ -52,8 +53,15 @@ export async function diagnose(cwd: string, env: NodeJS.ProcessEnv = process.env
   for (const shim of shims) {
     const problem = shimTargetProblem(shim);
     const spec = shim.version ? `${shim.name}@${shim.version}` : shim.name;
+    const other = shadowingCommand(shimDir, shim.name, env.PATH);
     if (problem) findings.push({ ok: false, text: `shim ${shim.name}: ${problem}`, fix: `berth install ${spec} (rewrites it for this berth)` });
-    else findings.push({ ok: true, text: `shim ${shim.name} runs ${shim.entry}` });
+    else if (other) {
+      findings.push({
+        ok: false,
+        text: `shim ${shim.name} is shadowed by ${other}, earlier on PATH, so "${shim.name}" does not run berth`,
+        fix: `put ${shimDir} before ${path.dirname(other)} on PATH: ${pathExportLine(shimDir)} at the end of your shell profile (or remove ${other})`,
+      });
+    } else findings.push({ ok: true, text: `shim ${shim.name} runs ${shim.entry}` });
   }
 
   const catalog = loadCatalog(recipeDirectories(cwd, env));

@@ -6,7 +6,7 @@ import { imageForVersion, parseToolSpec } from '../recipes/image.js';
 import { resolveTool } from '../run/resolve.js';
 import { pullReporter } from '../run/pull-progress.js';
 import { InputError, NotFoundError } from '../errors.js';
-import { assertInstallable, installShim, isOnPath, pathExportLine } from './shims.js';
+import { assertInstallable, installShim, isOnPath, pathExportLine, shadowingCommand } from './shims.js';
 
 /**
  * `berth install`: every tool is checked first (a recipe, a version its image can express, no
@@ -59,6 +59,15 @@ export async function installTools(
   if (!isOnPath(dir, env.PATH)) {
     out(`${dir} is not on your PATH; add this line to your shell profile (~/.profile, ~/.bashrc or ~/.zshrc):`);
     out(pathExportLine(dir));
+  } else {
+    const shadowed = tools.flatMap((t) => {
+      const other = shadowingCommand(dir, t.name, env.PATH);
+      return other ? [`${t.name} (${other})`] : [];
+    });
+    if (shadowed.length > 0) {
+      out(`earlier on your PATH than ${dir}, and run instead of berth: ${shadowed.join(', ')}; to put berth's first, add this line to the end of your shell profile:`);
+      out(pathExportLine(dir));
+    }
   }
   return { dir };
 }

@@ -1,4 +1,4 @@
-import { accessSync, constants, lstatSync, mkdirSync, openSync, readSync, closeSync, readdirSync, rmSync, realpathSync } from 'node:fs';
+import { accessSync, constants, lstatSync, mkdirSync, openSync, readSync, closeSync, readdirSync, rmSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { InputError } from '../errors.js';
 import { writeFileAtomic } from '../berth-files.js';
@@ -151,17 +151,40 @@ export function uninstallShim(dir: string, name: string): Shim {
   return existing;
 }
 
+/** A directory as PATH entries are compared: symlinks resolved where it exists. */
+function realDirectory(dir: string): string {
+  try {
+    return realpathSync(dir);
+  } catch {
+    return path.resolve(dir);
+  }
+}
+
 /** Whether `dir` is one of the PATH entries (compared after resolving symlinks). */
 export function isOnPath(dir: string, pathVariable = process.env.PATH ?? ''): boolean {
-  const real = (d: string) => {
+  const target = realDirectory(dir);
+  return pathVariable.split(':').some((entry) => entry !== '' && path.isAbsolute(entry) && realDirectory(entry) === target);
+}
+
+/**
+ * What a shell runs for `name` instead of the shim in `dir`: an executable `name` in a PATH entry
+ * before `dir` (an installed jq ahead of berth's). Undefined when the shim comes first, or when
+ * `dir` is not on PATH at all.
+ */
+export function shadowingCommand(dir: string, name: string, pathVariable = process.env.PATH ?? ''): string | undefined {
+  const target = realDirectory(dir);
+  for (const entry of pathVariable.split(':')) {
+    if (entry === '' || !path.isAbsolute(entry)) continue;
+    if (realDirectory(entry) === target) return undefined;
+    const file = path.join(entry, name);
     try {
-      return realpathSync(d);
+      accessSync(file, constants.X_OK);
+      if (statSync(file).isFile()) return file;
     } catch {
-      return path.resolve(d);
+      // not in this entry
     }
-  };
-  const target = real(dir);
-  return pathVariable.split(':').some((entry) => entry !== '' && path.isAbsolute(entry) && real(entry) === target);
+  }
+  return undefined;
 }
 
 /** The exact line to add to a shell profile to put `dir` on PATH. */

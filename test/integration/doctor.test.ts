@@ -51,6 +51,19 @@ describe('berth doctor', () => {
     ]);
   });
 
+  it('detects a shim shadowed by a command of the same name earlier on PATH, and says how to put it first', async () => {
+    const earlier = path.join(sb.root, 'earlier-bin');
+    mkdirSync(earlier, { recursive: true });
+    writeFileSync(path.join(earlier, 'doc-fx'), '#!/bin/sh\necho not berth\n', { mode: 0o755 });
+    const r = await doctor({ PATH: `${earlier}:${onPath()}` });
+    expect(r.code).toBe(1);
+    expect(problems(r.lines)).toEqual([
+      `problem shim doc-fx is shadowed by ${earlier}/doc-fx, earlier on PATH, so "doc-fx" does not run berth; fix: put ${shimDir} before ${earlier} on PATH: export PATH="${shimDir}:$PATH" at the end of your shell profile (or remove ${earlier}/doc-fx)`,
+    ]);
+    // After the shim directory, the same file shadows nothing.
+    expect((await doctor({ PATH: `${onPath()}:${earlier}` })).code).toBe(0);
+  });
+
   it('detects a shim pointing at a berth that does not exist, and berth install fixes it', async () => {
     const file = path.join(shimDir, 'doc-fx');
     const entry = path.resolve('dist/shim-entry.js');

@@ -81,6 +81,19 @@ describe('shims', () => {
     expect(onPath.stdout.toString()).toBe(`installed fxs-two -> ${path.join(shimDir, 'fxs-two')}\n`);
   });
 
+  it('install says when a command of the same name comes first on PATH, and the line that puts berth first', async () => {
+    const earlier = path.join(sb.root, 'earlier-bin');
+    mkdirSync(earlier, { recursive: true });
+    writeFileSync(path.join(earlier, 'fxs-two'), '#!/bin/sh\necho not berth\n', { mode: 0o755 });
+    const r = await berth(sb, ['install', 'fxs', 'fxs-two'], { env: { ...env(), PATH: `${earlier}:${shimDir}:${process.env.PATH}` } });
+    expect([r.code, r.stderr]).toEqual([0, '']);
+    expect(r.stdout.toString()).toBe(
+      `updated fxs -> ${path.join(shimDir, 'fxs')}\nupdated fxs-two -> ${path.join(shimDir, 'fxs-two')}\n` +
+        `earlier on your PATH than ${shimDir}, and run instead of berth: fxs-two (${earlier}/fxs-two); to put berth's first, add this line to the end of your shell profile:\n` +
+        `export PATH="${shimDir}:$PATH"\n`,
+    );
+  });
+
   it('runs the tool by name with a minimal PATH: exit code, stdout and stderr apart, stdin and arguments passed', async () => {
     const r = await shim(sb, shimDir, 'fxs', ['sh', '-c', 'echo out; echo err >&2; cat; echo "<$1>"; exit 42', 'sh', 'a b'], { input: 'from stdin\n' });
     expect(r.stdout).toBe('out\nfrom stdin\n<a b>\n');
