@@ -3,7 +3,7 @@ import { BaseCommand } from '../base-command.js';
 
 export default class Info extends BaseCommand {
   static override summary = 'Show a recipe: every field, the image reference berth runs, the known versions, whether the image is cached.';
-  static override description = `TOOL@VERSION shows the reference for that version. The engine is asked whether the image is cached; when it cannot be reached, that is reported as unknown and info still succeeds.`;
+  static override description = `The reference is what \`berth run\` runs here: TOOL@VERSION's, else the version the project pins (and the digest berth.lock locks), else the recipe's default. The engine is asked whether the image is cached; when it cannot be reached, that is reported as unknown and info still succeeds.`;
 
   static override examples = [
     '<%= config.bin %> info shellcheck',
@@ -21,17 +21,14 @@ export default class Info extends BaseCommand {
 
   async run(): Promise<void> {
     const { args, flags } = await this.parse(Info);
-    const { findRecipe, recipeDirectories } = await import('../recipes/catalog.js');
-    const { parseToolSpec } = await import('../recipes/image.js');
+    const { resolveTool } = await import('../run/resolve.js');
+    const { applyMirror } = await import('../image-reference.js');
     const { registryMirror } = await import('../config/settings.js');
-    const { formatInfo, imageState, recipeInfo, resolvedReference } = await import('../recipes/info.js');
-    const { name, version } = parseToolSpec(args.tool);
-    const recipe = findRecipe(name, recipeDirectories());
-    const mirror = registryMirror();
-    const asked = version ?? recipe.version;
-    const reference = resolvedReference(recipe, asked, mirror);
+    const { formatInfo, imageState, recipeInfo } = await import('../recipes/info.js');
+    const resolved = await resolveTool(args.tool, process.cwd());
+    const reference = applyMirror(resolved.image, registryMirror());
     const state = await imageState(reference);
-    const info = recipeInfo(recipe, reference, state, asked);
+    const info = recipeInfo(resolved.recipe, { reference, version: resolved.version, from: resolved.versionFrom, locked: resolved.locked }, state);
     if (flags.json) this.out(JSON.stringify(info, null, 2));
     else for (const line of formatInfo(info, state)) this.out(line);
   }

@@ -1,5 +1,4 @@
-import { applyMirror } from '../image-reference.js';
-import { imageForVersion } from './image.js';
+import type { ResolvedTool } from '../run/resolve.js';
 import type { Recipe, RecipeSource } from './schema.js';
 
 /** Whether the engine has the image: `cached` is null when that could not be found out. */
@@ -26,9 +25,13 @@ export interface RecipeInfo {
   versions: string[];
   image: string;
   digest: string | null;
-  /** The version `reference` is for: the one asked for with TOOL@VERSION, else the default. */
+  /** The version `reference` is for: TOOL@VERSION, else the project's pin, else the default. */
   referenceVersion: string;
   reference: string;
+  /** Where referenceVersion came from. */
+  referenceFrom: ResolvedTool['versionFrom'];
+  /** Whether reference is the digest locked in the project's berth.lock. */
+  locked: boolean;
   cached: boolean | null;
   size: number | null;
   entrypoint: string[] | null;
@@ -48,15 +51,15 @@ export function knownVersions(recipe: Recipe): string[] {
   return [...new Set([recipe.version, ...(recipe.versions ?? [])])];
 }
 
-/**
- * The image reference berth runs for a recipe at a version: `{version}` substituted, the digest
- * for the default version, and a registry mirror applied as `berth run` applies it.
- */
-export function resolvedReference(recipe: Recipe, version: string = recipe.version, mirror?: string): string {
-  return applyMirror(imageForVersion(recipe, version), mirror);
+/** What berth runs for the tool, as `berth run` resolves it (src/run/resolve.ts) with the mirror applied. */
+export interface InfoReference {
+  reference: string;
+  version: string;
+  from: ResolvedTool['versionFrom'];
+  locked: boolean;
 }
 
-export function recipeInfo(recipe: Recipe, reference: string, state: ImageState, referenceVersion: string = recipe.version): RecipeInfo {
+export function recipeInfo(recipe: Recipe, ref: InfoReference, state: ImageState): RecipeInfo {
   return {
     name: recipe.name,
     description: recipe.description,
@@ -68,8 +71,10 @@ export function recipeInfo(recipe: Recipe, reference: string, state: ImageState,
     versions: knownVersions(recipe),
     image: recipe.image,
     digest: recipe.digest ?? null,
-    referenceVersion,
-    reference,
+    referenceVersion: ref.version,
+    reference: ref.reference,
+    referenceFrom: ref.from,
+    locked: ref.locked,
     cached: state.cached,
     size: state.cached ? state.size : null,
     entrypoint: recipe.entrypoint ? [...recipe.entrypoint] : null,
@@ -130,7 +135,12 @@ export function formatInfo(info: RecipeInfo, state: ImageState): string[] {
   field('source', `${info.source} (${info.file})`);
   field('image', info.image);
   field('digest', info.digest ?? '(none: the tag alone pins the image)');
-  field('reference', info.referenceVersion === info.version ? info.reference : `${info.reference} (for ${info.referenceVersion})`);
+  const origin = [
+    ...(info.referenceVersion === info.version ? [] : [`for ${info.referenceVersion}`]),
+    ...(info.referenceFrom === 'project' ? ["pinned by the project's berth.yaml"] : []),
+    ...(info.locked ? ['digest locked in berth.lock'] : []),
+  ];
+  field('reference', origin.length > 0 ? `${info.reference} (${origin.join(', ')})` : info.reference);
   field('versions', info.versions.map((v) => (v === info.version ? `${v} (default)` : v)).join(', '));
   field(
     'cached',

@@ -143,6 +143,8 @@ describe('berth info', () => {
       digest,
       referenceVersion: '0.11.0',
       reference: `docker.io/koalaman/shellcheck:v0.11.0@${digest}`,
+      referenceFrom: 'recipe',
+      locked: false,
       entrypoint: ['/bin/shellcheck'],
       network: 'none',
       user: 'host',
@@ -160,6 +162,7 @@ describe('berth info', () => {
     expect(result.code, result.stderr).toBe(0);
     const info = JSON.parse(result.stdout) as Record<string, unknown>;
     expect(info.referenceVersion).toBe('0.10.0');
+    expect(info.referenceFrom).toBe('command line');
     expect(info.reference).toBe('mirror.invalid:5000/koalaman/shellcheck:v0.10.0');
   });
 

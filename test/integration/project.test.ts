@@ -118,6 +118,11 @@ describe('project pins', () => {
     expect(check.stdout.toString()).toBe(`${projectA()}/berth.lock is in sync with berth.yaml (1 tool)\n`);
     const dry = await b(['run', '--dry-run', 'pins', 'true'], projectA());
     expect(dry.stdout.toString()).toContain(` ${repo}@${served['1.0']} `);
+    // info shows what a run here runs: the pinned version and the locked digest.
+    const info = await b(['info', 'pins', '--json'], projectA());
+    expect(JSON.parse(info.stdout.toString())).toMatchObject({ version: '3.0', referenceVersion: '1.0', reference: `${repo}@${served['1.0']}`, referenceFrom: 'project', locked: true });
+    const human = await b(['info', 'pins'], projectA());
+    expect(human.stdout.toString()).toContain(`  reference  ${repo}@${served['1.0']} (for 1.0, pinned by the project's berth.yaml, digest locked in berth.lock)\n`);
   });
 
   it('a run in the project uses the locked digest after the tag is moved to another image', async () => {

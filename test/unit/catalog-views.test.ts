@@ -5,7 +5,10 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { InputError } from '../../src/errors.js';
 import { BUILTIN_RECIPES, findRecipe, loadCatalog, readRecipe } from '../../src/recipes/catalog.js';
-import { formatInfo, formatSize, knownVersions, recipeInfo, resolvedReference } from '../../src/recipes/info.js';
+import { applyMirror } from '../../src/image-reference.js';
+import { imageForVersion } from '../../src/recipes/image.js';
+import { formatInfo, formatSize, knownVersions, recipeInfo } from '../../src/recipes/info.js';
+import type { Recipe } from '../../src/recipes/schema.js';
 import { formatTable, listEntry, searchRecipes } from '../../src/recipes/listing.js';
 import { recipeSkeleton, skeletonImage, writeNewRecipe } from '../../src/recipes/skeleton.js';
 
@@ -59,30 +62,43 @@ describe('info', () => {
   it('resolves the reference with the digest for the default version and the mirror for docker.io', () => {
     const recipe = findRecipe('shellcheck', builtins);
     const digest = recipe.digest!;
-    expect(resolvedReference(recipe)).toBe(`docker.io/koalaman/shellcheck:v0.11.0@${digest}`);
-    expect(resolvedReference(recipe, '0.10.0')).toBe('docker.io/koalaman/shellcheck:v0.10.0');
-    expect(resolvedReference(recipe, undefined, 'https://mirror.example:5000/')).toBe(`mirror.example:5000/koalaman/shellcheck:v0.11.0@${digest}`);
+    const reference = (r: Recipe, version = r.version, mirror?: string) => applyMirror(imageForVersion(r, version), mirror);
+    expect(reference(recipe)).toBe(`docker.io/koalaman/shellcheck:v0.11.0@${digest}`);
+    expect(reference(recipe, '0.10.0')).toBe('docker.io/koalaman/shellcheck:v0.10.0');
+    expect(reference(recipe, undefined, 'https://mirror.example:5000/')).toBe(`mirror.example:5000/koalaman/shellcheck:v0.11.0@${digest}`);
     const jq = findRecipe('jq', builtins);
-    expect(resolvedReference(jq, undefined, 'mirror.example:5000')).toBe(`ghcr.io/jqlang/jq:1.8.1@${jq.digest}`);
+    expect(reference(jq, undefined, 'mirror.example:5000')).toBe(`ghcr.io/jqlang/jq:1.8.1@${jq.digest}`);
   });
+
+  const byDefault = (r: Recipe) => ({ reference: imageForVersion(r, r.version), version: r.version, from: 'recipe' as const, locked: false });
 
   it('has every field in a fixed order, with null for what is absent', () => {
     const recipe = findRecipe('shellcheck', builtins);
-    const info = recipeInfo(recipe, resolvedReference(recipe), { cached: true, size: 1234 });
+    const info = recipeInfo(recipe, byDefault(recipe), { cached: true, size: 1234 });
     expect(Object.keys(info)).toEqual([
       'name', 'description', 'homepage', 'tags', 'source', 'file', 'version', 'versions', 'image', 'digest',
-      'referenceVersion', 'reference', 'cached', 'size', 'entrypoint', 'args', 'script', 'network', 'env', 'user',
-      'tty', 'warm', 'notes', 'examples',
+      'referenceVersion', 'reference', 'referenceFrom', 'locked', 'cached', 'size', 'entrypoint', 'args', 'script',
+      'network', 'env', 'user', 'tty', 'warm', 'notes', 'examples',
     ]);
-    expect(info).toMatchObject({ version: '0.11.0', referenceVersion: '0.11.0', cached: true, size: 1234, script: null, notes: null, entrypoint: ['/bin/shellcheck'] });
-    const unknown = recipeInfo(recipe, 'x', { cached: null, size: null, reason: 'engine not reachable' });
+    expect(info).toMatchObject({ version: '0.11.0', referenceVersion: '0.11.0', referenceFrom: 'recipe', locked: false, cached: true, size: 1234, script: null, notes: null, entrypoint: ['/bin/shellcheck'] });
+    const unknown = recipeInfo(recipe, { ...byDefault(recipe), reference: 'x' }, { cached: null, size: null, reason: 'engine not reachable' });
     expect([unknown.cached, unknown.size]).toEqual([null, null]);
     expect(formatInfo(unknown, { cached: null, size: null, reason: 'engine not reachable' })).toContain('  cached     unknown (engine not reachable)');
   });
 
+  it("says where the reference's version and digest come from", () => {
+    const recipe = findRecipe('shellcheck', builtins);
+    const line = (ref: Parameters<typeof recipeInfo>[1]) => formatInfo(recipeInfo(recipe, ref, { cached: false, size: null }), { cached: false, size: null }).find((l) => l.startsWith('  reference'));
+    expect(line(byDefault(recipe))).toBe(`  reference  ${byDefault(recipe).reference}`);
+    expect(line({ reference: 'r@sha256:1', version: '0.10.0', from: 'project', locked: true })).toBe(
+      "  reference  r@sha256:1 (for 0.10.0, pinned by the project's berth.yaml, digest locked in berth.lock)",
+    );
+    expect(line({ reference: 'r:0.10.0', version: '0.10.0', from: 'command line', locked: false })).toBe('  reference  r:0.10.0 (for 0.10.0)');
+  });
+
   it('shows a script recipe and its examples in the human form', () => {
     const gif = findRecipe('gif', builtins);
-    const lines = formatInfo(recipeInfo(gif, resolvedReference(gif), { cached: false, size: null }), { cached: false, size: null });
+    const lines = formatInfo(recipeInfo(gif, byDefault(gif), { cached: false, size: null }), { cached: false, size: null });
     expect(lines[0]).toBe(`gif 7.1: ${gif.description}`);
     expect(lines.some((l) => l.startsWith('  script     fps=${GIF_FPS:-12}'))).toBe(true);
     expect(lines).toContain('  cached     no (pulled on first run)');
