@@ -21,6 +21,8 @@ async function engineFinding(timeoutMs: number): Promise<Finding> {
   let where = 'unix:///var/run/docker.sock';
   try {
     where = engineEndpoint() ?? where;
+    // An endpoint runs cannot use is a problem even where dockerode could reach it (ssh://).
+    (await import('../engine/api.js')).engineTarget();
     const docker = await engine();
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {

@@ -26,12 +26,13 @@ export class EngineApiError extends Error {
   }
 }
 
-type Target =
+export type Target =
   | { kind: 'unix'; path: string; host: string }
   | { kind: 'tcp'; hostname: string; port: number; host: string }
   | { kind: 'tls'; hostname: string; port: number; host: string; ca?: Buffer; cert?: Buffer; key?: Buffer };
 
-function target(env: NodeJS.ProcessEnv = process.env): Target {
+/** How to reach the engine; an EngineError for an endpoint berth cannot speak to. */
+export function engineTarget(env: NodeJS.ProcessEnv = process.env): Target {
   const endpoint = engineEndpoint(env);
   if (!endpoint || endpoint.startsWith('unix://')) {
     let socketPath = endpoint?.slice('unix://'.length);
@@ -197,7 +198,7 @@ interface Reply {
 }
 
 export class EngineApi {
-  private readonly target = target();
+  private readonly target = engineTarget();
   /** Connections kept open between requests (keep-alive). */
   private readonly idle: Array<{ socket: Duplex; forget: () => void }> = [];
 

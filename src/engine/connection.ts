@@ -72,6 +72,8 @@ export async function engine(): Promise<Docker> {
 
 /** Turns a failed engine call into one line: unreachable engine, or what the engine said. */
 export function engineFailure(error: unknown, doing: string): EngineError {
+  // Already said for the user (an endpoint berth cannot speak to, …).
+  if (error instanceof EngineError) return error;
   const e = error as { code?: string; statusCode?: number; json?: { message?: string }; message?: string };
   if (e.code === 'ENOENT' || e.code === 'ECONNREFUSED' || e.code === 'EACCES' || e.code === 'EHOSTUNREACH' || e.code === 'ETIMEDOUT') {
     const where = engineEndpoint() ?? 'unix:///var/run/docker.sock';

@@ -43,6 +43,14 @@ describe('berth doctor', () => {
     ]);
   });
 
+  it('detects an endpoint berth runs cannot use (ssh://), even where dockerode could', async () => {
+    const r = await doctor({ DOCKER_HOST: 'ssh://me@build-box' });
+    expect(r.code).toBe(1);
+    expect(problems(r.lines)).toEqual([
+      expect.stringMatching(/^problem engine not reachable: cannot reach the Docker engine at ssh:\/\/me@build-box: berth speaks to engines over unix:\/\/ and tcp:\/\/ \(.*\); fix: /),
+    ]);
+  });
+
   it('detects a shim directory that is not on PATH, and says the line to add', async () => {
     const r = await doctor({ PATH: '/usr/bin:/bin' });
     expect(r.code).toBe(1);
