@@ -14,8 +14,9 @@ const require = createRequire(import.meta.url);
  * bound, and the engine's protocol is a small part of HTTP: requests with a JSON body or none,
  * responses framed by Content-Length or chunked, keep-alive, and the 101 upgrade of attach and
  * exec start. node:http costs more than a whole run's requests the first time it is used
- * (loading it and its agent, parser and IP checks: ~12 ms), where node:net is loaded anyway for
- * the standard streams. dockerode remains the client of `berth doctor` only.
+ * (loading it and its agent, parser and IP checks: ~12 ms); node:net is most of what it needs,
+ * and the standard streams load it anyway when they are pipes or terminals. dockerode remains
+ * the client of `berth doctor`'s version check only.
  */
 export class EngineApiError extends Error {
   constructor(
