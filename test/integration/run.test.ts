@@ -56,11 +56,20 @@ describe.each(MODES)('berth run ($name)', ({ flags }) => {
   let other: Sandbox;
   const run = (args: string[], options?: Parameters<typeof berth>[2]) => berth(sb, ['run', ...flags, ...args], options);
 
+  // In warm mode every run must have been served by a warm container: runWarm falls back to a
+  // fresh one without a word on a transient failure, which would let this whole pass test fresh
+  // containers twice. A container berth itself creates carries berth.pid (--dry-run's don't).
+  let since = 0;
   afterAll(() => {
     for (const s of [sb, other]) stopWarmContainers(s.work);
+    if (!flags.includes('--warm')) return;
+    const created = docker('events', '--since', String(since), '--until', String(Math.ceil(Date.now() / 1000)), '--filter', 'event=create', '--filter', 'label=berth.managed=true',
+      '--format', '{{.Actor.ID}} pid={{index .Actor.Attributes "berth.pid"}} warm={{index .Actor.Attributes "berth.warm"}}');
+    expect(created.split('\n').filter((l) => /pid=\d/.test(l) && !l.endsWith('warm=true'))).toEqual([]);
   });
 
   beforeAll(() => {
+    since = Math.floor(Date.now() / 1000);
     const image = inject('fixtureImage');
     sb = makeSandbox();
     sandboxWork = sb.work;
@@ -356,7 +365,7 @@ describe.each(MODES)('berth run ($name)', ({ flags }) => {
     });
 
     it('leaves an orphan when berth is SIGKILLed, which gc and the next run remove', async () => {
-      for (const next of [['gc'], ['run', 'fx', 'true']]) {
+      for (const next of [['gc'], ['run', ...flags, 'fx', 'true']]) {
         const t = runUntilReady(['fx', 'no-trap']);
         await t.ready;
         t.kill('SIGKILL');
@@ -416,7 +425,7 @@ describe.each(MODES)('berth run ($name)', ({ flags }) => {
         child.stdout.on('data', (d: Buffer) => (out += d.toString()));
         child.on('close', (code) => resolve({ out, code }));
       });
-      const real = await berth(other, ['run', ...args]);
+      const real = await berth(other, ['run', ...flags, ...args]);
       expect(viaShell.out).toBe(real.stdout.toString());
       expect(viaShell.code).toBe(real.code);
     }
