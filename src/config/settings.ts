@@ -14,6 +14,8 @@ export interface Settings {
 }
 
 export const SETTING_KEYS = ['shimDir', 'pullPolicy', 'registryMirror', 'warm', 'warmIdleMinutes'] as const;
+/** The keys as --help names them: "shimDir, pullPolicy, … or warmIdleMinutes". */
+export const SETTING_KEYS_TEXT = `${SETTING_KEYS.slice(0, -1).join(', ')} or ${SETTING_KEYS.at(-1)}`;
 export type SettingKey = (typeof SETTING_KEYS)[number];
 /** A setting's value as stored in config.json. */
 export type SettingValue = string | boolean | number;
@@ -104,6 +106,6 @@ export function shimDirectory(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 /** The registry mirror in force: BERTH_REGISTRY_MIRROR, else the user setting. */
-export function registryMirror(env: NodeJS.ProcessEnv = process.env): string | undefined {
-  return env.BERTH_REGISTRY_MIRROR || readSettings(env).registryMirror;
+export function registryMirror(env: NodeJS.ProcessEnv = process.env, settings: Settings = readSettings(env)): string | undefined {
+  return env.BERTH_REGISTRY_MIRROR || settings.registryMirror;
 }

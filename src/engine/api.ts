@@ -211,15 +211,13 @@ export class EngineApi {
   /** A JSON call: resolves with the parsed body, rejects with EngineApiError on an error status. */
   async call<T = unknown>(method: string, apiPath: string, body?: unknown): Promise<T> {
     const reply = await this.request(method, apiPath, body);
+    if (reply.head.status >= 400) throw await failure(reply);
     const text = await readAll(reply.body);
-    let json: unknown;
     try {
-      json = text ? JSON.parse(text) : undefined;
+      return (text ? JSON.parse(text) : undefined) as T;
     } catch {
-      json = { message: text.trim() };
+      return text as T; // the few plain-text answers (_ping)
     }
-    if (reply.head.status >= 400) throw new EngineApiError(reply.head.status, (json as { message?: string }) ?? {});
-    return json as T;
   }
 
   /** A streamed response (a pull's progress): resolves once the status is good, else rejects. */
@@ -363,6 +361,11 @@ function readAll(body: Readable): Promise<string> {
     body.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
     body.on('error', reject);
   });
+}
+
+/** The HTTP status of an engine's refusal (404 no such image, 409 conflict, …), else undefined. */
+export function engineStatus(error: unknown): number | undefined {
+  return error instanceof EngineApiError ? error.statusCode : undefined;
 }
 
 /** The engine's error response as an EngineApiError: its JSON message, or its text. */

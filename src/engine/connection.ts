@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import type Dockerode from 'dockerode';
-import { EngineError } from '../errors.js';
+import { BerthError, EngineError } from '../errors.js';
 
 export type Docker = Dockerode;
 
@@ -71,9 +71,9 @@ export async function engine(): Promise<Docker> {
 }
 
 /** Turns a failed engine call into one line: unreachable engine, or what the engine said. */
-export function engineFailure(error: unknown, doing: string): EngineError {
-  // Already said for the user (an endpoint berth cannot speak to, …).
-  if (error instanceof EngineError) return error;
+export function engineFailure(error: unknown, doing: string): BerthError {
+  // Already said for the user (an endpoint berth cannot speak to, a pull refused, …).
+  if (error instanceof BerthError) return error;
   const e = error as { code?: string; statusCode?: number; json?: { message?: string }; message?: string };
   if (e.code === 'ENOENT' || e.code === 'ECONNREFUSED' || e.code === 'EACCES' || e.code === 'EHOSTUNREACH' || e.code === 'ETIMEDOUT') {
     const where = engineEndpoint() ?? 'unix:///var/run/docker.sock';

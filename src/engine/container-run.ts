@@ -2,7 +2,7 @@ import type { Duplex } from 'node:stream';
 import type Dockerode from 'dockerode';
 import { BerthError, EngineError, InvokeError, NotFoundError } from '../errors.js';
 import type { RunPlan } from '../run/plan.js';
-import type { EngineApi } from './api.js';
+import { engineStatus, type EngineApi } from './api.js';
 import { engineFailure } from './connection.js';
 import { copyRaw, demultiplex, forwardStdin } from './streams.js';
 
@@ -77,12 +77,11 @@ export async function runContainer(api: EngineApi, plan: RunPlan, io: RunIO, onM
     } catch (error) {
       // Create first, pull only when the engine lacks the image, as docker does: a cached
       // image then costs no request at all before the create.
-      if (!onMissingImage || (error as { statusCode?: number }).statusCode !== 404) throw error;
+      if (!onMissingImage || engineStatus(error) !== 404) throw error;
       await onMissingImage();
       id = await create();
     }
   } catch (error) {
-    if (error instanceof BerthError) throw error;
     throw engineFailure(error, `creating the container for ${plan.tool}`);
   }
   const container = {

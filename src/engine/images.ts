@@ -2,7 +2,7 @@ import path from 'node:path';
 import { EngineError } from '../errors.js';
 import { parseImageReference } from '../image-reference.js';
 import { cacheDirectory } from '../berth-files.js';
-import { engineApi } from './api.js';
+import { engineApi, engineStatus } from './api.js';
 import { engineFailure } from './connection.js';
 import { acquireLock } from '../lock-file.js';
 import { shortHash } from '../short-hash.js';
@@ -13,15 +13,21 @@ export interface ImageFacts {
   id: string;
   size: number;
   repoDigests: string[];
+  /** The image's ENTRYPOINT and CMD (a warm call execs what a fresh container would run). */
+  entrypoint: string[];
+  cmd: string[];
 }
 
 /** The image as the engine has it, or undefined when it is not cached. */
 export async function inspectImage(ref: string): Promise<ImageFacts | undefined> {
   try {
-    const info = await engineApi().call<{ Id: string; Size: number; RepoDigests?: string[] }>('GET', `/images/${ref}/json`);
-    return { id: info.Id, size: info.Size, repoDigests: info.RepoDigests ?? [] };
+    const info = await engineApi().call<{ Id: string; Size: number; RepoDigests?: string[]; Config?: { Entrypoint?: string[] | null; Cmd?: string[] | null } }>(
+      'GET',
+      `/images/${ref}/json`,
+    );
+    return { id: info.Id, size: info.Size, repoDigests: info.RepoDigests ?? [], entrypoint: info.Config?.Entrypoint ?? [], cmd: info.Config?.Cmd ?? [] };
   } catch (error) {
-    if ((error as { statusCode?: number }).statusCode === 404) return undefined;
+    if (engineStatus(error) === 404) return undefined;
     throw engineFailure(error, `inspecting ${ref}`);
   }
 }

@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import type { EngineApi } from './api.js';
+import { engineStatus, type EngineApi } from './api.js';
 import { IDLE_LABEL, IMAGE_LABEL, KEY_LABEL, lastUsed, WARM_LABEL } from './warm-state.js';
 import { byName } from '../recipes/names.js';
 
@@ -68,7 +68,7 @@ export async function stopWarm(api: EngineApi, tool?: string): Promise<WarmConta
         stopped.push(c);
       } catch (error) {
         // removed by itself in between
-        if ((error as { statusCode?: number }).statusCode !== 404 && (error as { statusCode?: number }).statusCode !== 409) throw error;
+        if (engineStatus(error) !== 404 && engineStatus(error) !== 409) throw error;
       }
     }),
   );

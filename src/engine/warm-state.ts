@@ -1,4 +1,4 @@
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { acquireLock } from '../lock-file.js';
 import { cacheDirectory } from '../berth-files.js';
@@ -81,33 +81,6 @@ export function writeInitProcess(name: string, pid: number, start: string): void
     writeFileSync(path.join(sub('pids'), name), `${pid} ${start}`);
   } catch {
     // the engine is asked instead
-  }
-}
-
-export interface ImageCommand {
-  entrypoint: string[];
-  cmd: string[];
-}
-
-export function readImageCommand(imageId: string): ImageCommand | undefined {
-  try {
-    const parsed = JSON.parse(readFileSync(path.join(sub('images'), `${imageId.replace(/^sha256:/, '')}.json`), 'utf8')) as ImageCommand;
-    if (Array.isArray(parsed.entrypoint) && Array.isArray(parsed.cmd)) return parsed;
-  } catch {
-    // not cached yet
-  }
-  return undefined;
-}
-
-export function writeImageCommand(imageId: string, command: ImageCommand): void {
-  try {
-    mkdirSync(sub('images'), { recursive: true });
-    const file = path.join(sub('images'), `${imageId.replace(/^sha256:/, '')}.json`);
-    // rename: a concurrent reader sees no file or the whole of one, never half of it
-    writeFileSync(`${file}.${process.pid}.tmp`, JSON.stringify(command));
-    renameSync(`${file}.${process.pid}.tmp`, file);
-  } catch {
-    // not cached: asked again next time
   }
 }
 

@@ -2,8 +2,9 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import type { Duplex, Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { Settings } from '../config/settings.js';
 import type { RunPlan } from '../run/plan.js';
-import { EngineApiError, type EngineApi } from './api.js';
+import { engineStatus, type EngineApi } from './api.js';
 import { hostConfig, startFailure, type RunIO } from './container-run.js';
 import type { ImageFacts } from './images.js';
 import { isProcessAlive } from '../lock-file.js';
@@ -16,7 +17,6 @@ import {
   lockKey,
   markUsed,
   PAUSE_TARGET,
-  readImageCommand,
   recordExec,
   readInitProcess,
   rememberUnavailable,
@@ -25,9 +25,7 @@ import {
   WARM_LABEL,
   warmDirectory,
   warmName,
-  writeImageCommand,
   writeInitProcess,
-  type ImageCommand,
 } from './warm-state.js';
 
 /**
@@ -59,13 +57,11 @@ export interface WarmOptions {
   idleSeconds: number;
 }
 
-/** The idle time: BERTH_WARM_IDLE (seconds, for tests), else the setting warmIdleMinutes, else 10 minutes. */
-export function warmIdleSeconds(settings: { warmIdleMinutes?: unknown }, env: NodeJS.ProcessEnv = process.env): number {
+/** The idle time: BERTH_WARM_IDLE (seconds, for tests), else the setting warmIdleMinutes (checked by readSettings), else 10 minutes. */
+export function warmIdleSeconds(settings: Settings, env: NodeJS.ProcessEnv = process.env): number {
   const seconds = Number(env.BERTH_WARM_IDLE);
   if (env.BERTH_WARM_IDLE && Number.isFinite(seconds) && seconds > 0) return seconds;
-  const minutes = Number(settings.warmIdleMinutes);
-  if (settings.warmIdleMinutes !== undefined && settings.warmIdleMinutes !== '' && Number.isFinite(minutes) && minutes > 0) return minutes * 60;
-  return 600;
+  return (settings.warmIdleMinutes ?? 10) * 60;
 }
 
 const FORWARDED = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'] as const;
@@ -80,12 +76,8 @@ interface ExecInfo {
   ContainerID?: string;
 }
 
-function statusOf(error: unknown): number | undefined {
-  return error instanceof EngineApiError ? error.statusCode : (error as { statusCode?: number }).statusCode;
-}
-
 function messageOf(error: unknown): string {
-  return ((error as { json?: { message?: string } }).json?.message ?? (error as Error).message ?? String(error)).trim();
+  return ((error as Error).message ?? String(error)).trim();
 }
 
 function debug(message: string): undefined {
@@ -124,18 +116,9 @@ export function warmKey(plan: RunPlan, imageId: string, idleSeconds: number): st
 }
 
 /** The command a fresh container of the plan would run, from the plan and the image's config (docker's rules). */
-export function execArgv(plan: RunPlan, image: ImageCommand): string[] {
+export function execArgv(plan: RunPlan, image: Pick<ImageFacts, 'entrypoint' | 'cmd'>): string[] {
   if (plan.entrypoint.length > 0) return [...plan.entrypoint, ...plan.cmd];
   return [...image.entrypoint, ...(plan.cmd.length > 0 ? plan.cmd : image.cmd)];
-}
-
-async function imageCommand(api: EngineApi, imageId: string): Promise<ImageCommand> {
-  const cached = readImageCommand(imageId);
-  if (cached) return cached;
-  const info = await api.call<{ Config?: { Entrypoint?: string[] | null; Cmd?: string[] | null } }>('GET', `/images/${imageId}/json`);
-  const command = { entrypoint: info.Config?.Entrypoint ?? [], cmd: info.Config?.Cmd ?? [] };
-  writeImageCommand(imageId, command);
-  return command;
 }
 
 /**
@@ -237,7 +220,7 @@ async function createWarm(api: EngineApi, plan: RunPlan, image: ImageFacts, key:
   try {
     id = (await api.call<{ Id: string }>('POST', `/containers/create?name=${name}`, spec)).Id;
   } catch (error) {
-    if (statusOf(error) === 409) return { kind: 'exists' };
+    if (engineStatus(error) === 409) return { kind: 'exists' };
     return { kind: 'unavailable', reason: `the engine refused the warm container: ${messageOf(error)}` };
   }
   const remove = () => api.call('DELETE', `/containers/${id}?force=1`).catch(() => undefined);
@@ -318,7 +301,7 @@ async function startExec(api: EngineApi, plan: RunPlan, image: ImageFacts, io: R
     try {
       exec = (await api.call<{ Id: string }>('POST', `/containers/${name}/exec`, body)).Id;
     } catch (error) {
-      const status = statusOf(error);
+      const status = engineStatus(error);
       if (status === 409) {
         if (!(await settle(api, name))) return debug(`${name} exists but cannot run execs`);
         continue;
@@ -358,7 +341,7 @@ async function startExec(api: EngineApi, plan: RunPlan, image: ImageFacts, io: R
       return { exec, socket, touched };
     } catch (error) {
       await touched;
-      const status = statusOf(error);
+      const status = engineStatus(error);
       if (status === 409 || status === 404) continue; // it stopped in between: make a new one
       return debug(`exec start: ${messageOf(error)}`);
     }
@@ -373,7 +356,7 @@ async function execResult(api: EngineApi, exec: string): Promise<ExecInfo | unde
     try {
       info = await api.call<ExecInfo>('GET', `/exec/${exec}/json`);
     } catch (error) {
-      if (statusOf(error) === 404) return undefined;
+      if (engineStatus(error) === 404) return undefined;
       throw error;
     }
     if (!info.Running) return info;
@@ -391,12 +374,7 @@ export async function runWarm(api: EngineApi, plan: RunPlan, image: ImageFacts, 
   const idleSeconds = Math.max(1, Math.ceil(options.idleSeconds));
   const key = warmKey(plan, image.id, idleSeconds);
   if (!key) return undefined;
-  let argv: string[];
-  try {
-    argv = execArgv(plan, await imageCommand(api, image.id));
-  } catch (error) {
-    return debug(`image inspect: ${messageOf(error)}`);
-  }
+  const argv = execArgv(plan, image);
   // Nothing to run: a fresh container reports it as docker does.
   if (argv.length === 0) return undefined;
 

@@ -1,4 +1,4 @@
-import { readSettings, registryMirror } from '../config/settings.js';
+import { readSettings, registryMirror, type Settings } from '../config/settings.js';
 import { applyMirror } from '../image-reference.js';
 import type { RunIO } from '../engine/container-run.js';
 import { stdinIsDevNull } from '../engine/streams.js';
@@ -21,17 +21,12 @@ export async function planTool(request: RunRequest, io: RunIO): Promise<RunPlan>
   return (await planToolRun(request, io)).plan;
 }
 
-/** A setting written as true/false (or "true"/"false"). */
-function settingBoolean(value: unknown): boolean | undefined {
-  return value === true || value === 'true' ? true : value === false || value === 'false' ? false : undefined;
-}
-
-/** The plan, and whether it runs warm: --warm / --no-warm, else the user setting when set, else the recipe. */
-async function planToolRun(request: RunRequest, io: RunIO): Promise<{ plan: RunPlan; warm: boolean }> {
+/** The plan, the settings it was made with, and whether it runs warm: --warm / --no-warm, else the user setting when set, else the recipe. */
+async function planToolRun(request: RunRequest, io: RunIO): Promise<{ plan: RunPlan; warm: boolean; settings: Settings }> {
   const { isRootlessEngine } = await import('../engine/rootless.js');
   const resolved = await resolveTool(request.tool, process.cwd(), request.image);
   const settings = readSettings();
-  const image = request.image ? resolved.image : applyMirror(resolved.image, registryMirror());
+  const image = request.image ? resolved.image : applyMirror(resolved.image, registryMirror(process.env, settings));
   const plan = planRun(resolved.recipe, image, request.args, { ...request, version: resolved.version }, {
     cwd: process.cwd(),
     env: process.env,
@@ -40,18 +35,18 @@ async function planToolRun(request: RunRequest, io: RunIO): Promise<{ plan: RunP
     terminalSize: io.stdout.isTTY && io.stdout.rows ? [io.stdout.rows, io.stdout.columns] : undefined,
     identity: isRootlessEngine() ? undefined : hostIdentity(),
   });
-  return { plan, warm: request.warm ?? settingBoolean(settings.warm) ?? resolved.recipe.warm };
+  return { plan, warm: request.warm ?? settings.warm ?? resolved.recipe.warm, settings };
 }
 
 /** `berth run`: plan, make sure the image is cached, run, and return the tool's exit code. */
 export async function runTool(request: RunRequest, io: RunIO): Promise<number> {
-  const { plan, warm } = await planToolRun(request, io);
+  const { plan, warm, settings } = await planToolRun(request, io);
   const { engineApi } = await import('../engine/api.js');
   const { ensureImage } = await import('../engine/images.js');
   const { recordRun, sweepOrphansIfAny } = await import('../engine/orphans.js');
   const { runContainer } = await import('../engine/container-run.js');
   const api = engineApi();
-  const policy = request.pull ?? readSettings().pullPolicy ?? 'missing';
+  const policy = request.pull ?? settings.pullPolicy ?? 'missing';
   // Orphans of killed berths are swept alongside the run, never in its way.
   const sweep = sweepOrphansIfAny().catch(() => []);
   const done = recordRun();
@@ -61,7 +56,7 @@ export async function runTool(request: RunRequest, io: RunIO): Promise<number> {
       // A warm container's exec, or undefined: this call runs fresh (see src/engine/warm.ts).
       // Its module loads while the engine answers the image inspect.
       const [image, { runWarm, warmIdleSeconds }] = await Promise.all([ensure(), import('../engine/warm.js')]);
-      const code = await runWarm(api, plan, image, io, { idleSeconds: warmIdleSeconds(readSettings()) });
+      const code = await runWarm(api, plan, image, io, { idleSeconds: warmIdleSeconds(settings) });
       if (code !== undefined) return code;
     } else if (policy === 'always') await ensure();
     return await runContainer(api, plan, io, ensure);
