@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { BUILTIN_RECIPES, loadCatalog } from '../src/recipes/catalog.js';
 import { imageForVersion } from '../src/recipes/image.js';
 import type { Recipe } from '../src/recipes/schema.js';
+import { byName } from '../src/recipes/names.js';
 import { writeFileAtomic } from '../src/berth-files.js';
 
 export const START = '<!-- catalog:start -->';
@@ -23,7 +24,7 @@ const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\s*\n\s*/g, '
 /** The Markdown table of the given recipes, ending with a newline. */
 export function catalogTable(recipes: readonly Recipe[]): string {
   const lines = ['| Tool | Version | Image | Network | Description |', '|---|---|---|---|---|'];
-  for (const r of [...recipes].sort((a, b) => a.name.localeCompare(b.name))) {
+  for (const r of [...recipes].sort((a, b) => byName(a.name, b.name))) {
     const image = imageForVersion({ ...r, digest: undefined }, r.version);
     lines.push(`| \`${r.name}\` | ${cell(r.version)} | \`${image}\`${r.digest ? ' \\*' : ''} | ${r.network} | ${cell(r.description)} |`);
   }

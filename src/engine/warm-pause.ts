@@ -59,9 +59,6 @@ const MACHINES: Record<string, { machine: number; code: string }> = {
   arm64: { machine: 183, code: AARCH64 },
 };
 
-/** The engine's architecture names (GOARCH, as `GET /version` says it) that have a pause program. */
-export const PAUSE_ARCHITECTURES = Object.keys(MACHINES);
-
 /** Normalizes what engines and Node call an architecture to GOARCH. */
 export function goArch(arch: string): string {
   const a = arch.toLowerCase();

@@ -1,5 +1,6 @@
 import { Args } from '@oclif/core';
 import { BaseCommand } from '../../base-command.js';
+import { SETTING_KEYS_TEXT } from '../../config/settings.js';
 
 export default class ConfigSet extends BaseCommand {
   static override summary = 'Set a user setting.';
@@ -12,7 +13,7 @@ An unknown key or a bad value is refused with the valid ones (exit 1).`;
 
   static override examples = ['<%= config.bin %> config set pullPolicy always', '<%= config.bin %> config set shimDir ~/bin', '<%= config.bin %> config set registryMirror mirror.example.com:5000'];
   static override args = {
-    key: Args.string({ description: 'shimDir, pullPolicy, registryMirror, warm or warmIdleMinutes', required: true }),
+    key: Args.string({ description: SETTING_KEYS_TEXT, required: true }),
     value: Args.string({ description: 'the value', required: true }),
   };
 

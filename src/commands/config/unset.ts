@@ -1,10 +1,11 @@
 import { Args } from '@oclif/core';
 import { BaseCommand } from '../../base-command.js';
+import { SETTING_KEYS_TEXT } from '../../config/settings.js';
 
 export default class ConfigUnset extends BaseCommand {
   static override summary = 'Remove a user setting, so its default applies.';
   static override examples = ['<%= config.bin %> config unset registryMirror'];
-  static override args = { key: Args.string({ description: 'shimDir, pullPolicy, registryMirror, warm or warmIdleMinutes', required: true }) };
+  static override args = { key: Args.string({ description: SETTING_KEYS_TEXT, required: true }) };
 
   async run(): Promise<void> {
     const { args } = await this.parse(ConfigUnset);
