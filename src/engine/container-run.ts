@@ -4,7 +4,7 @@ import { BerthError, EngineError, InvokeError, NotFoundError } from '../errors.j
 import type { RunPlan } from '../run/plan.js';
 import { engineStatus, type EngineApi } from './api.js';
 import { engineFailure } from './connection.js';
-import { copyRaw, demultiplex, forwardStdin } from './streams.js';
+import { forwardStdin, hostSession } from './streams.js';
 
 export interface RunIO {
   stdin: NodeJS.ReadStream;
@@ -61,8 +61,6 @@ export function startFailure(error: unknown, plan: RunPlan): BerthError {
   return new EngineError(`berth: ${plan.tool}: the container did not start: ${message}`);
 }
 
-const FORWARDED = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'] as const;
-
 /**
  * Runs a plan the way docker/cli runs `docker run`: create, attach, wait, start, stream,
  * and returns the tool's exit code. The container removes itself; every path out of here
@@ -109,50 +107,18 @@ export async function runContainer(api: EngineApi, plan: RunPlan, io: RunIO, onM
     throw engineFailure(error, `attaching to ${plan.tool}`);
   }
 
-  // The reader of our stdout went away (`berth run yes | head`): the tool gets SIGPIPE, as it
-  // would writing to a closed pipe natively, and its output is dropped from then on.
-  const onOutputError = (error: NodeJS.ErrnoException) => {
-    if (error.code !== 'EPIPE') return;
-    socket.unpipe();
-    socket.removeAllListeners('data');
-    socket.resume();
-    void container.kill('SIGPIPE');
-  };
-  io.stdout.on('error', onOutputError);
-  io.stderr.on('error', onOutputError);
-  const outputDone = new Promise<void>((resolve) => {
-    socket.once('end', resolve);
-    socket.once('close', resolve);
-    socket.once('error', () => resolve());
-  });
-  if (plan.tty) copyRaw(socket, io.stdout);
-  else demultiplex(socket, io.stdout, io.stderr);
-
-  const cleanups: Array<() => void> = [];
-  // Signals reaching berth go to the tool; a second Ctrl-C within 3 s kills it. Handlers are in
-  // place before the start, and a signal that arrives before the container runs is sent after.
+  // Signals are in place before the start, as raw mode (the first keys typed already go to the
+  // tool); a signal that arrives before the container runs is sent after.
   let started = false;
   const pending: string[] = [];
-  let lastInterrupt = 0;
-  for (const signal of FORWARDED) {
-    const onSignal = () => {
-      const now = Date.now();
-      const kill = signal === 'SIGINT' && now - lastInterrupt < 3000 ? 'SIGKILL' : signal;
-      if (signal === 'SIGINT') lastInterrupt = now;
-      if (started) void container.kill(kill);
-      else pending.push(kill);
-    };
-    process.on(signal, onSignal);
-    cleanups.push(() => process.off(signal, onSignal));
-  }
-  // Raw mode before the start, as docker does: the first keys typed already go to the tool.
-  if (plan.tty && plan.stdin) {
-    io.stdin.setRawMode(true);
-    cleanups.push(() => io.stdin.setRawMode(false));
-  }
+  const session = hostSession(socket, plan, io, (signal, hard) => {
+    const kill = hard ? 'SIGKILL' : signal;
+    if (started) void container.kill(kill);
+    else pending.push(kill);
+  });
+  const cleanups: Array<() => void> = [session.restore];
   const restore = () => {
-    for (const cleanup of cleanups.reverse()) cleanup();
-    cleanups.length = 0;
+    for (const cleanup of cleanups.splice(0).reverse()) cleanup();
   };
 
   try {
@@ -183,12 +149,10 @@ export async function runContainer(api: EngineApi, plan: RunPlan, io: RunIO, onM
 
   try {
     const code = await exited;
-    await outputDone;
+    await session.outputDone;
     return code;
   } finally {
     restore();
-    io.stdout.off('error', onOutputError);
-    io.stderr.off('error', onOutputError);
     socket.destroy();
   }
 }

@@ -1,6 +1,7 @@
 import { fstatSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { Duplex, Writable } from 'node:stream';
+import type { RunPlan } from '../run/plan.js';
 
 const require = createRequire(import.meta.url);
 
@@ -121,4 +122,63 @@ export function pumpStdin(stdin: NodeJS.ReadStream, socket: Duplex): () => void 
     stdin.unpipe(socket);
     stdin.pause();
   };
+}
+
+const FORWARDED = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'] as const;
+
+/**
+ * berth's side of a tool's session, the same for a fresh container and a warm exec: the tool's
+ * output copied to berth's (demultiplexed unless it has a TTY; `stdout` may stand in for
+ * io.stdout), the signals that reach berth forwarded through `signal` (a second Ctrl-C within
+ * 3 s is `hard`: kill it all), SIGPIPE for the tool when the reader of berth's output goes away
+ * (`berth run yes | head`, its output dropped from then on, as natively), and the terminal in raw
+ * mode for a TTY that reads it. `outputDone` settles when the output ends; `restore` undoes the rest.
+ */
+export function hostSession(
+  socket: Duplex,
+  plan: Pick<RunPlan, 'tty' | 'stdin'>,
+  io: { readonly stdin: NodeJS.ReadStream; stdout: NodeJS.WriteStream; stderr: NodeJS.WriteStream },
+  signal: (signal: NodeJS.Signals, hard: boolean) => void,
+  stdout: Writable = io.stdout,
+): { outputDone: Promise<void>; restore: () => void } {
+  const cleanups: Array<() => void> = [];
+  const outputDone = new Promise<void>((resolve) => {
+    socket.once('end', resolve);
+    socket.once('close', resolve);
+    socket.once('error', () => resolve());
+  });
+  if (plan.tty) copyRaw(socket, stdout);
+  else demultiplex(socket, stdout, io.stderr);
+  const onOutputError = (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') return;
+    socket.unpipe();
+    socket.removeAllListeners('data');
+    socket.resume();
+    signal('SIGPIPE', false);
+  };
+  io.stdout.on('error', onOutputError);
+  io.stderr.on('error', onOutputError);
+  cleanups.push(() => {
+    io.stdout.off('error', onOutputError);
+    io.stderr.off('error', onOutputError);
+  });
+  let lastInterrupt = 0;
+  for (const name of FORWARDED) {
+    const onSignal = () => {
+      const now = Date.now();
+      const hard = name === 'SIGINT' && now - lastInterrupt < 3000;
+      if (name === 'SIGINT') lastInterrupt = now;
+      signal(name, hard);
+    };
+    process.on(name, onSignal);
+    cleanups.push(() => process.off(name, onSignal));
+  }
+  if (plan.tty && plan.stdin) {
+    io.stdin.setRawMode(true);
+    cleanups.push(() => io.stdin.setRawMode(false));
+  }
+  const restore = () => {
+    for (const cleanup of cleanups.splice(0).reverse()) cleanup();
+  };
+  return { outputDone, restore };
 }

@@ -8,7 +8,7 @@ import { engineStatus, type EngineApi } from './api.js';
 import { hostConfig, startFailure, type RunIO } from './container-run.js';
 import type { ImageFacts } from './images.js';
 import { isProcessAlive } from '../lock-file.js';
-import { copyRaw, demultiplex, forwardStdin } from './streams.js';
+import { forwardStdin, hostSession } from './streams.js';
 import {
   forgetUnavailable,
   IDLE_LABEL,
@@ -63,8 +63,6 @@ export function warmIdleSeconds(settings: Settings, env: NodeJS.ProcessEnv = pro
   if (env.BERTH_WARM_IDLE && Number.isFinite(seconds) && seconds > 0) return seconds;
   return (settings.warmIdleMinutes ?? 10) * 60;
 }
-
-const FORWARDED = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'] as const;
 
 /** What the engine writes into the stream when an exec could not be started (it then has no Pid). */
 const FAILED_START = /OCI runtime|exec failed|executable file not found|is not running|no such file or directory|permission denied/i;
@@ -422,14 +420,6 @@ async function streamExec(api: EngineApi, plan: RunPlan, io: RunIO, name: string
       return stdout;
     },
   };
-  const outputDone = new Promise<void>((resolve) => {
-    socket.once('end', resolve);
-    socket.once('close', resolve);
-    socket.once('error', () => resolve());
-  });
-  if (plan.tty) copyRaw(socket, stdout as unknown as Writable);
-  else demultiplex(socket, stdout as unknown as Writable, io.stderr);
-
   // Signals go to the tool's process, found through exec inspect; a second Ctrl-C within 3 s
   // kills its whole process group (runc makes the exec a session leader), as a fresh container's
   // end would. The start time guards against a pid reused after the tool has gone.
@@ -457,37 +447,9 @@ async function streamExec(api: EngineApi, plan: RunPlan, io: RunIO, name: string
         }
       }),
     );
-  let lastInterrupt = 0;
-  for (const signal of FORWARDED) {
-    const onSignal = () => {
-      const now = Date.now();
-      const hard = signal === 'SIGINT' && now - lastInterrupt < 3000;
-      if (signal === 'SIGINT') lastInterrupt = now;
-      if (hard) signalTool('SIGKILL', true);
-      else signalTool(signal);
-    };
-    process.on(signal, onSignal);
-    cleanups.push(() => process.off(signal, onSignal));
-  }
-  // The reader of our output went away (`berth run yes | head`): the tool gets SIGPIPE, as it
-  // would writing to a closed pipe natively, and its output is dropped from then on.
-  const onOutputError = (error: NodeJS.ErrnoException) => {
-    if (error.code !== 'EPIPE') return;
-    socket.unpipe();
-    socket.removeAllListeners('data');
-    socket.resume();
-    signalTool('SIGPIPE');
-  };
-  io.stdout.on('error', onOutputError);
-  io.stderr.on('error', onOutputError);
-  cleanups.push(() => {
-    io.stdout.off('error', onOutputError);
-    io.stderr.off('error', onOutputError);
-  });
-  if (plan.tty && plan.stdin) {
-    io.stdin.setRawMode(true);
-    cleanups.push(() => io.stdin.setRawMode(false));
-  }
+  // The session's output, signals and raw mode as a fresh run's (streams.ts).
+  const session = hostSession(socket, plan, io, (signal, hard) => (hard ? signalTool('SIGKILL', true) : signalTool(signal)), stdout as unknown as Writable);
+  cleanups.push(session.restore);
   if (plan.tty && io.stdout.isTTY) {
     // The exec may not run yet when the first resize arrives: retried, as docker does.
     const resize = async (retries: number) => {
@@ -517,7 +479,7 @@ async function streamExec(api: EngineApi, plan: RunPlan, io: RunIO, name: string
   if (plan.stdin) cleanups.push(forwardStdin(io, socket));
 
   try {
-    await outputDone;
+    await session.outputDone;
     const [info] = await Promise.all([execResult(api, exec), touch(api, name)]);
     // The container went away under the call (berth warm stop, docker rm -f): killed, as a
     // fresh container removed by force would be.
