@@ -195,6 +195,7 @@ async function createWarm(api: EngineApi, plan: RunPlan, image: ImageFacts, key:
   }
   const pause = pauseFile(warmDirectory(), arch);
   if (!pause) return { kind: 'unavailable', reason: `berth has no pause program for ${arch || 'this engine'}'s architecture` };
+  const host = hostConfig(plan);
   const spec = {
     Image: image.id,
     Entrypoint: [PAUSE_TARGET],
@@ -212,7 +213,7 @@ async function createWarm(api: EngineApi, plan: RunPlan, image: ImageFacts, key:
     },
     Healthcheck: { Test: ['NONE'] },
     // berth's own settings, plus the pause program as the container's main process.
-    HostConfig: { ...hostConfig(plan), Mounts: [...(hostConfig(plan).Mounts ?? []), { Type: 'bind', Source: pause, Target: PAUSE_TARGET, ReadOnly: true }] },
+    HostConfig: { ...host, Mounts: [...(host.Mounts ?? []), { Type: 'bind', Source: pause, Target: PAUSE_TARGET, ReadOnly: true }] },
   };
   let id: string;
   try {
