@@ -401,6 +401,11 @@ describe.each(MODES)('berth run ($name)', ({ flags }) => {
       expect(asUser.stdout.toString()).toMatch(/^lo\nCapEff:\s+0000000000000000\nNoNewPrivs:\s+1\nSeccomp:\s+2\n$/);
       const bridge = await run(['fx-net', 'sh', '-c', probe]);
       expect(bridge.stdout.toString()).toMatch(/^eth0\nlo\n/);
+      // --network overrides the recipe, both ways.
+      const off = await run(['--network', 'none', 'fx-net', 'sh', '-c', probe]);
+      expect(off.stdout.toString()).toMatch(/^lo\nCapEff/);
+      const on = await run(['--network', 'bridge', 'fx', 'sh', '-c', probe]);
+      expect(on.stdout.toString()).toMatch(/^eth0\nlo\n/);
     });
   });
 
@@ -419,6 +424,9 @@ describe.each(MODES)('berth run ($name)', ({ flags }) => {
     for (const args of [['fx', 'echo-args', 'a b', "it's", '$HOME'], ['fx', 'ids'], ['fx', 'exit-with', '7', 'bye']]) {
       const dry = await berth(other, ['run', '--dry-run', ...args]);
       expect(dry.code).toBe(0);
+      // Without touching the engine: the same command with none reachable.
+      const offline = await berth(other, ['run', '--dry-run', ...args], { env: { DOCKER_HOST: 'unix:///nonexistent/docker.sock' } });
+      expect([offline.code, offline.stdout.toString(), offline.stderr]).toEqual([0, dry.stdout.toString(), '']);
       const viaShell = await new Promise<{ out: string; code: number | null }>((resolve) => {
         const child = spawn('sh', ['-c', dry.stdout.toString()], { cwd: other.work, env: other.env, uid: OTHER_UID, gid: other.gid, stdio: ['ignore', 'pipe', 'pipe'] });
         let out = '';

@@ -153,6 +153,13 @@ describe('warm containers', () => {
     const again = await run([a, 'echo', 'again']);
     expect(again.stdout.toString()).toBe('again\n');
     expect(warmContainers(a)).toHaveLength(1);
+
+    // Without a tool: all of them.
+    const all = await berth(sb, ['warm', 'stop']);
+    expect(all.code).toBe(0);
+    expect(all.stdout.toString()).toMatch(new RegExp(`\\(${a}\\)\n`));
+    expect(all.stdout.toString()).toMatch(new RegExp(`stopped ${idB!.slice(0, 12)} \\(${b}\\)\n`));
+    await until('every warm container is gone', () => warmContainers(a).length + warmContainers(b).length === 0);
   });
 
   it('stops by itself after its idle time, and is removed', async () => {
