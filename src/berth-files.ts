@@ -1,4 +1,4 @@
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
 
@@ -7,10 +7,11 @@ export function cacheDirectory(env: NodeJS.ProcessEnv = process.env): string {
   return path.join(env.XDG_CACHE_HOME || path.join(homedir(), '.cache'), 'berth');
 }
 
-/** Writes `content` to `file` atomically (temp file + rename), creating the directory. */
-export function writeFileAtomic(file: string, content: string, mode?: number): void {
+/** Writes `content` to `file` atomically (temp file + rename), creating the directory; `mode` exactly, whatever the umask. */
+export function writeFileAtomic(file: string, content: string | Uint8Array, mode?: number): void {
   mkdirSync(path.dirname(file), { recursive: true });
   const temp = `${file}.${process.pid}.${Date.now()}.tmp`;
-  writeFileSync(temp, content, mode === undefined ? undefined : { mode });
+  writeFileSync(temp, content);
+  if (mode !== undefined) chmodSync(temp, mode);
   renameSync(temp, file);
 }

@@ -13,8 +13,8 @@ export interface Orphan {
 
 /**
  * Removes berth's containers whose berth process is gone (berth was SIGKILLed, the machine
- * slept…), and kills the tools such a berth left running in a warm container (their exec id is
- * reported). Only containers started from this host are judged: a pid means nothing elsewhere.
+ * slept…). Only containers started from this host are judged: a pid means nothing elsewhere. (A
+ * warm call of a gone berth needs nothing: its server kills the tool when the connection closes.)
  */
 export async function removeOrphans(): Promise<Orphan[]> {
   const host = hostname();
@@ -30,17 +30,6 @@ export async function removeOrphans(): Promise<Orphan[]> {
     orphans.push({ id: c.Id, tool: c.Labels['berth.tool'] ?? '?', pid });
   }
   await Promise.all(orphans.map((o) => api.call('DELETE', `/containers/${o.id}?force=1`).catch(() => undefined)));
-  // And what a gone berth left running inside a warm container (records of warm calls are rare).
-  let records: string[] = [];
-  try {
-    records = readdirSync(path.join(cacheDirectory(), 'warm', 'execs'));
-  } catch {
-    // no warm call ever ran
-  }
-  if (records.length > 0) {
-    const { removeWarmOrphans } = await import('./warm-orphans.js');
-    orphans.push(...(await removeWarmOrphans(api, isProcessAlive)));
-  }
   return orphans;
 }
 

@@ -15,7 +15,7 @@ const require = createRequire(import.meta.url);
 const COLLECT_EVERY = 8 * 1024 * 1024;
 let streamed = 0;
 let collect: ((options: { type: 'minor' }) => void) | null | undefined;
-function spent(bytes: number): void {
+export function spent(bytes: number): void {
   streamed += bytes;
   if (streamed < COLLECT_EVERY) return;
   streamed = 0;
@@ -30,16 +30,26 @@ function spent(bytes: number): void {
   collect?.({ type: 'minor' });
 }
 
+/** What lets a session drop the rest of the tool's output once berth's reader has gone. */
+export interface OutputCopy {
+  discard(): void;
+}
+
 /**
  * Splits the engine's multiplexed attach stream (no TTY) into stdout and stderr. Each frame
  * is an 8-byte header (stream type, 3 zero bytes, big-endian length) and its payload. Bytes
  * are passed on as they arrive, partial frames included, and the socket is paused while a
- * target is full, so nothing is buffered whole and binary data is untouched.
+ * target is full, so nothing is buffered whole and binary data is untouched. Frames of types 3
+ * and up go, whole, to `control` when given (berth's warm server speaks this format too, with
+ * its own frames beside the output: warm-call.ts).
  */
-export function demultiplex(source: Duplex, stdout: Writable, stderr: Writable): void {
+export function demultiplex(source: Duplex, stdout: Writable, stderr: Writable, control?: (type: number, payload: Buffer) => void): OutputCopy {
   let header = Buffer.alloc(0);
   let remaining = 0;
-  let target: Writable = stdout;
+  let target: Writable | undefined = stdout;
+  let controlType = 0;
+  let controlPayload: Buffer[] = [];
+  let discarded = false;
   const full = new Set<Writable>();
   const resumeWhenDrained = (stream: Writable) => {
     source.pause();
@@ -50,6 +60,11 @@ export function demultiplex(source: Duplex, stdout: Writable, stderr: Writable):
       if (full.size === 0) source.resume();
     });
   };
+  const controlDone = () => {
+    target = stdout;
+    control?.(controlType, Buffer.concat(controlPayload));
+    controlPayload = [];
+  };
   source.on('data', (chunk: Buffer) => {
     spent(chunk.length);
     let offset = 0;
@@ -59,29 +74,51 @@ export function demultiplex(source: Duplex, stdout: Writable, stderr: Writable):
         header = Buffer.concat([header, chunk.subarray(offset, offset + need)]);
         offset += Math.min(need, chunk.length - offset);
         if (header.length < 8) return;
-        target = header[0] === 2 ? stderr : stdout;
         remaining = header.readUInt32BE(4);
+        if (control && header[0]! >= 3) {
+          controlType = header[0]!;
+          target = undefined;
+          if (remaining === 0) controlDone();
+        } else target = header[0] === 2 ? stderr : stdout;
         header = Buffer.alloc(0);
         continue;
       }
       const take = Math.min(remaining, chunk.length - offset);
-      const ok = target.write(chunk.subarray(offset, offset + take));
+      const part = chunk.subarray(offset, offset + take);
       offset += take;
       remaining -= take;
-      if (!ok) resumeWhenDrained(target);
+      if (!target) {
+        controlPayload.push(part);
+        if (remaining === 0) controlDone();
+      } else if (!discarded && !target.write(part)) resumeWhenDrained(target);
     }
   });
+  return {
+    discard() {
+      discarded = true;
+      full.clear();
+      source.resume();
+    },
+  };
 }
 
 /** Copies the output of a TTY container (one raw stream) with the same backpressure. */
-export function copyRaw(source: Duplex, target: Writable): void {
-  source.on('data', (chunk: Buffer) => {
+export function copyRaw(source: Duplex, target: Writable): OutputCopy {
+  const onData = (chunk: Buffer) => {
     spent(chunk.length);
     if (!target.write(chunk)) {
       source.pause();
       target.once('drain', () => source.resume());
     }
-  });
+  };
+  source.on('data', onData);
+  return {
+    discard() {
+      source.off('data', onData);
+      source.on('data', () => undefined);
+      source.resume();
+    },
+  };
 }
 
 /**
@@ -127,9 +164,9 @@ export function pumpStdin(stdin: NodeJS.ReadStream, socket: Duplex): () => void 
 const FORWARDED = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'] as const;
 
 /**
- * berth's side of a tool's session, the same for a fresh container and a warm exec: the tool's
- * output copied to berth's (demultiplexed unless it has a TTY; `stdout` may stand in for
- * io.stdout), the signals that reach berth forwarded through `signal` (a second Ctrl-C within
+ * berth's side of a tool's session, the same for a fresh container and a warm call: the tool's
+ * output copied to berth's (demultiplexed unless it has a TTY; a warm server's frames of its own
+ * go to `control`), the signals that reach berth forwarded through `signal` (a second Ctrl-C within
  * 3 s is `hard`: kill it all), SIGPIPE for the tool when the reader of berth's output goes away
  * (`berth run yes | head`, its output dropped from then on, as natively), and the terminal in raw
  * mode for a TTY that reads it. `outputDone` settles when the output ends; `restore` undoes the rest.
@@ -139,7 +176,7 @@ export function hostSession(
   plan: Pick<RunPlan, 'tty' | 'stdin'>,
   io: { readonly stdin: NodeJS.ReadStream; stdout: NodeJS.WriteStream; stderr: NodeJS.WriteStream },
   signal: (signal: NodeJS.Signals, hard: boolean) => void,
-  stdout: Writable = io.stdout,
+  control?: (type: number, payload: Buffer) => void,
 ): { outputDone: Promise<void>; restore: () => void } {
   const cleanups: Array<() => void> = [];
   const outputDone = new Promise<void>((resolve) => {
@@ -147,13 +184,11 @@ export function hostSession(
     socket.once('close', resolve);
     socket.once('error', () => resolve());
   });
-  if (plan.tty) copyRaw(socket, stdout);
-  else demultiplex(socket, stdout, io.stderr);
+  // A warm server's stream is framed even for a TTY (`control` takes its own frames).
+  const output = plan.tty && !control ? copyRaw(socket, io.stdout) : demultiplex(socket, io.stdout, io.stderr, control);
   const onOutputError = (error: NodeJS.ErrnoException) => {
     if (error.code !== 'EPIPE') return;
-    socket.unpipe();
-    socket.removeAllListeners('data');
-    socket.resume();
+    output.discard();
     signal('SIGPIPE', false);
   };
   io.stdout.on('error', onOutputError);

@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { engineStatus, type EngineApi } from './api.js';
-import { IDLE_LABEL, IMAGE_LABEL, KEY_LABEL, lastUsed, WARM_LABEL } from './warm-state.js';
+import { IDLE_LABEL, IMAGE_LABEL, KEY_LABEL, lastUsed, removeSocketDirectory, WARM_LABEL } from './warm-state.js';
 import { byName } from '../recipes/names.js';
 
 /** A warm container as `berth warm ls` shows it. */
@@ -65,6 +65,7 @@ export async function stopWarm(api: EngineApi, tool?: string): Promise<WarmConta
     list.map(async (c) => {
       try {
         await api.call('DELETE', `/containers/${c.id}?force=1`);
+        if (c.key) removeSocketDirectory(c.key);
         stopped.push(c);
       } catch (error) {
         // removed by itself in between

@@ -1,20 +1,15 @@
-import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { acquireLock } from '../lock-file.js';
 import { cacheDirectory } from '../berth-files.js';
 
 /**
- * What berth keeps about warm containers in its cache directory (`<cache>/warm`). Nothing here is
- * needed for a warm container to work or to stop: the engine holds the containers, and they stop
- * themselves. These files only make berth faster and friendlier:
+ * What berth keeps about warm containers in its cache directory (`<cache>/warm`). The engine holds
+ * the containers, and they stop themselves; berth's files are:
  *
- * - `pause-v1-<arch>`: the pause program, bind-mounted into every warm container.
- * - `images/<image id>.json`: an image's Entrypoint and Cmd (an image id never changes content).
+ * - `server-<hash>-<arch>`: the warm server program, bind-mounted into every warm container.
+ * - `sockets/<key>/`: a warm container's socket directory, mounted into it (see socketDirectory).
  * - `used/<container name>`: touched when a call ends; its mtime is the last use `warm ls` shows.
- * - `pids/<container name>`: the host pid and start time of the container's init, so that a call
- *   resets the idle time with a signal of its own instead of an engine request.
- * - `execs/<berth pid>-<exec id>`: a call running in a warm container, so that gc and the next run
- *   can kill what a SIGKILLed berth left running there (see removeWarmOrphans).
  * - `unavailable/<tool>.json`: why a tool cannot be kept warm here, so it is said once.
  * - `locks/<key>.lock`: one creator per warm container.
  */
@@ -26,8 +21,30 @@ function sub(name: string): string {
   return path.join(warmDirectory(), name);
 }
 
-/** Where the pause program is mounted in a warm container: docker's /dev is a tmpfs of its own. */
-export const PAUSE_TARGET = '/dev/.berth-pause';
+/** Where the server program and its socket directory are mounted: docker's /dev is a tmpfs of its own. */
+export const SERVER_TARGET = '/dev/.berth-server';
+export const SOCKET_TARGET = '/dev/.berth-warm';
+
+/**
+ * The directory of a warm container's socket (`s` in it): under `sockets/`, which only berth's
+ * user may enter, and itself open to every uid, since the container's user (the server's) may be
+ * another. Unix socket paths are short (107 bytes): the name is the key's first 20 digits.
+ */
+export function socketDirectory(key: string): string {
+  return path.join(sub('sockets'), key.slice(0, 20));
+}
+
+export function makeSocketDirectory(key: string): string {
+  const dir = socketDirectory(key);
+  mkdirSync(sub('sockets'), { recursive: true, mode: 0o700 });
+  mkdirSync(dir, { recursive: true });
+  chmodSync(dir, 0o777); // whatever the umask
+  return dir;
+}
+
+export function removeSocketDirectory(key: string): void {
+  rmSync(socketDirectory(key), { recursive: true, force: true });
+}
 
 /** Labels of every warm container (with berth.managed, berth.tool, berth.version, berth.host, berth.pid). */
 export const WARM_LABEL = 'berth.warm';
@@ -62,68 +79,6 @@ export function lastUsed(name: string): number | undefined {
   } catch {
     return undefined;
   }
-}
-
-/** The container's init as `pid start-time`, if this user's berth has recorded it. */
-export function readInitProcess(name: string): { pid: number; start: string } | undefined {
-  try {
-    const [pid, start] = readFileSync(path.join(sub('pids'), name), 'utf8').split(' ');
-    if (Number(pid) > 0 && start) return { pid: Number(pid), start };
-  } catch {
-    // not recorded
-  }
-  return undefined;
-}
-
-export function writeInitProcess(name: string, pid: number, start: string): void {
-  try {
-    mkdirSync(sub('pids'), { recursive: true });
-    writeFileSync(path.join(sub('pids'), name), `${pid} ${start}`);
-  } catch {
-    // the engine is asked instead
-  }
-}
-
-export interface ExecRecord {
-  berthPid: number;
-  exec: string;
-  tool: string;
-  file: string;
-}
-
-/** Notes that this berth process runs `exec` in a warm container; returns the function that forgets it. */
-export function recordExec(exec: string, tool: string): () => void {
-  const file = path.join(sub('execs'), `${process.pid}-${exec}`);
-  try {
-    mkdirSync(sub('execs'), { recursive: true });
-    writeFileSync(file, tool);
-  } catch {
-    return () => undefined;
-  }
-  return () => rmSync(file, { force: true });
-}
-
-export function execRecords(): ExecRecord[] {
-  let names: string[];
-  try {
-    names = readdirSync(sub('execs'));
-  } catch {
-    return [];
-  }
-  const records: ExecRecord[] = [];
-  for (const name of names) {
-    const m = /^(\d+)-([0-9a-f]+)$/.exec(name);
-    if (!m) continue;
-    const file = path.join(sub('execs'), name);
-    let tool: string;
-    try {
-      tool = readFileSync(file, 'utf8') || '?';
-    } catch {
-      continue;
-    }
-    records.push({ berthPid: Number(m[1]), exec: m[2]!, tool, file });
-  }
-  return records;
 }
 
 export interface Unavailable {

@@ -1,5 +1,5 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -75,9 +75,9 @@ describe('warm containers', () => {
     const labels = JSON.parse(docker('inspect', '--format', '{{json .Config.Labels}}', ids[0]!)) as Record<string, string>;
     expect(labels).toMatchObject({ 'berth.managed': 'true', 'berth.warm': 'true', 'berth.tool': tool, 'berth.idle-minutes': '10' });
     expect(labels['berth.key']).toMatch(/^[0-9a-f]{64}$/);
-    // Its main process is berth's pause program under the engine's init, not the image's.
+    // Its main process is berth's warm server under the engine's init, not the image's.
     expect(docker('inspect', '--format', '{{json .Path}} {{json .Args}} {{.HostConfig.Init}} {{.HostConfig.AutoRemove}}', ids[0]!)).toBe(
-      '"/dev/.berth-pause" ["600"] true true',
+      '"/dev/.berth-server" ["600","/dev/.berth-warm/s"] true true',
     );
   });
 
@@ -115,7 +115,7 @@ describe('warm containers', () => {
     expect(r.stdout.toString()).toBe('by setting\n');
     const ids = warmContainers(tool);
     expect(ids).toHaveLength(1);
-    expect(docker('inspect', '--format', '{{index .Config.Labels "berth.idle-minutes"}} {{json .Args}}', ids[0]!)).toBe('0.5 ["30"]');
+    expect(docker('inspect', '--format', '{{index .Config.Labels "berth.idle-minutes"}} {{json .Args}}', ids[0]!)).toBe('0.5 ["30","/dev/.berth-warm/s"]');
     const fresh = await berth(s, ['run', '--no-warm', tool, 'echo', 'fresh']);
     expect(fresh.stdout.toString()).toBe('fresh\n');
     expect(warmContainers(tool)).toEqual(ids);
@@ -264,20 +264,44 @@ describe('warm containers', () => {
     expect(warmContainers(tool)).toHaveLength(2);
   });
 
-  it('runs fresh, saying why once, when berth may not signal the tool', async () => {
-    // berth runs as OTHER_UID, the tool as the image's user (root): no signal could reach it.
-    const tool = recipe(other, 'nosignal', { user: 'image' });
+  it("runs the image's user warm when berth is another uid, signals included", async () => {
+    // berth runs as OTHER_UID, the tool as the image's user (root): the server signals it.
+    const tool = recipe(other, 'otheruser', { user: 'image' });
     const first = await berth(other, ['run', '--warm', tool, 'id', '-u']);
     expect(first.stdout.toString()).toBe('0\n');
+    expect(first.stderr).toBe('');
+    expect(warmContainers(tool)).toHaveLength(1);
+    let child: ReturnType<typeof spawn> | undefined;
+    let out = '';
+    const result = berth(other, ['run', '--warm', tool, 'trap-signals'], {
+      onSpawn: (c) => {
+        child = c;
+        c.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+      },
+      stdout: new Writable({ write: (_d, _e, cb) => cb() }),
+    });
+    await until('the tool is ready', () => out.includes('ready'), 30_000);
+    child!.kill('SIGTERM');
+    const r = await result;
+    expect(out).toContain('got TERM');
+    expect(r.code).toBe(0);
+    expect(warmContainers(tool)).toHaveLength(1);
+  });
+
+  it('runs fresh, saying why once, when its socket path would be too long', async () => {
+    const tool = recipe(sb, 'longpath');
+    const env = { XDG_CACHE_HOME: path.join(sb.root, 'c'.repeat(90)) };
+    const first = await run([tool, 'echo', 'fresh'], { env });
+    expect(first.stdout.toString()).toBe('fresh\n');
     expect(first.code).toBe(0);
-    expect(first.stderr).toMatch(new RegExp(`^berth: ${tool}: not kept warm: .*may not signal.*; it runs in a fresh container\\n$`));
-    const second = await berth(other, ['run', '--warm', tool, 'id', '-u']);
-    expect(second.stdout.toString()).toBe('0\n');
+    expect(first.stderr).toMatch(new RegExp(`^berth: ${tool}: not kept warm: its socket path would be longer than 107 bytes .*; it runs in a fresh container\\n$`));
+    const second = await run([tool, 'echo', 'again'], { env });
+    expect(second.stdout.toString()).toBe('again\n');
     expect(second.stderr).toBe('');
     expect(warmContainers(tool)).toEqual([]);
   });
 
-  it('kills what a SIGKILLed berth left running in a warm container (gc)', async () => {
+  it('kills the tool of a SIGKILLed berth at once (its connection closed); gc has nothing to do', async () => {
     const tool = recipe(sb, 'orphan');
     let child: ReturnType<typeof spawn> | undefined;
     let out = '';
@@ -289,27 +313,29 @@ describe('warm containers', () => {
       stdout: new Writable({ write: (_d, _e, cb) => cb() }),
     });
     await until('the tool is ready', () => out.includes('ready'), 30_000);
-    child!.kill('SIGKILL');
-    await result;
     const [id] = warmContainers(tool);
     const processes = () => docker('top', id!, '-o', 'pid,args');
     expect(processes()).toContain('sleep 600');
+    child!.kill('SIGKILL');
+    await result;
+    await until('the tool is gone', () => !processes().includes('sleep 600'), 10_000);
     const gc = await berth(sb, ['gc']);
-    expect(gc.stdout.toString()).toMatch(new RegExp(`removed [0-9a-f]{12} \\(${tool}, berth pid \\d+ is gone\\)`));
-    await until('the leftover tool is gone', () => !processes().includes('sleep 600'), 10_000);
+    expect(gc.stdout.toString()).not.toContain(tool);
     expect(warmContainers(tool)).toEqual([id]);
   });
 
-  it('writes its pause program for x86_64 and aarch64', async () => {
-    const { pauseProgram } = await import('../../src/engine/warm-pause.js');
-    for (const [arch, machine] of [['amd64', 62], ['arm64', 183]] as const) {
-      const elf = pauseProgram(arch)!;
+  it('writes its warm server for x86_64 and aarch64 into the cache', async () => {
+    const { serverProgram } = await import('../../src/engine/warm-server.js');
+    for (const [arch, machine] of [['amd64', 62], ['x86_64', 62], ['arm64', 183], ['aarch64', 183]] as const) {
+      const elf = serverProgram(arch)!;
       expect(elf.readUInt32BE(0)).toBe(0x7f454c46);
       expect(elf.readUInt16LE(18)).toBe(machine);
-      expect(elf.length).toBeLessThan(400);
     }
-    expect(pauseProgram('s390x')).toBeUndefined();
-    const cached = readFileSync(path.join(sb.cache, 'berth', 'warm', `pause-v1-${process.arch === 'arm64' ? 'arm64' : 'amd64'}`));
-    expect(cached.readUInt32BE(0)).toBe(0x7f454c46);
+    expect(serverProgram('s390x')).toBeUndefined();
+    const dir = path.join(sb.cache, 'berth', 'warm');
+    const cached = readdirSync(dir).filter((f) => /^server-[0-9a-f]{12}-amd64$/.test(f));
+    expect(cached).toHaveLength(1);
+    expect(readFileSync(path.join(dir, cached[0]!)).equals(serverProgram('amd64')!)).toBe(true);
+    expect(statSync(path.join(dir, cached[0]!)).mode & 0o777).toBe(0o755);
   });
 });

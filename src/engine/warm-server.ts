@@ -1,0 +1,38 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { writeFileAtomic } from '../berth-files.js';
+import { PROGRAMS, SOURCE_SHA256 } from './warm-server-program.js';
+
+/**
+ * The main process of a warm container: berth's warm server (native/warm-server.c: a static
+ * program without libc, so any image can be kept warm, shells or not, FROM scratch included),
+ * written to berth's cache and bind-mounted read-only into the container. It runs under the
+ * engine's init (HostConfig.Init), which reaps what the tools leave behind.
+ */
+
+/** Normalizes what engines and Node call an architecture to GOARCH. */
+export function goArch(arch: string): string {
+  const a = arch.toLowerCase();
+  if (a === 'x86_64' || a === 'x64' || a === 'amd64') return 'amd64';
+  if (a === 'aarch64' || a === 'arm64' || a === 'arm64/v8') return 'arm64';
+  return a;
+}
+
+/** The server program for `arch`, or undefined for an architecture berth has none for. */
+export function serverProgram(arch: string): Buffer | undefined {
+  const program = PROGRAMS[goArch(arch)];
+  return program ? Buffer.from(program, 'base64') : undefined;
+}
+
+/**
+ * Writes the server for `arch` into `dir` (once per build of it: the name carries its source's
+ * hash; mode 0755, for every uid the tools run as) and returns its path, or undefined when berth
+ * has none for that architecture.
+ */
+export function serverFile(dir: string, arch: string): string | undefined {
+  const program = serverProgram(arch);
+  if (!program) return undefined;
+  const file = path.join(dir, `server-${SOURCE_SHA256.slice(0, 12)}-${goArch(arch)}`);
+  if (!existsSync(file)) writeFileAtomic(file, program, 0o755);
+  return file;
+}
