@@ -575,7 +575,6 @@ __attribute__((used, noreturn)) void start_c(long *stack) {
   /* Signals the server handles itself: a call's end, and berth's connections closing under a
    * write. (A tool gets a clean mask: see serve.) */
   block(1UL << (SIGCHLD - 1) | 1UL << (SIGPIPE - 1));
-  sc(SYS_umask, 0, 0, 0, 0, 0); /* the socket may be used by berth's uid, whatever the container's */
 
   struct sockaddr_un address = {AF_UNIX, {0}};
   size_t n = length(socketPath);
@@ -584,7 +583,12 @@ __attribute__((used, noreturn)) void start_c(long *stack) {
   int listener = sc(SYS_socket, AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, 0, 0);
   if (listener < 0) quit(2);
   sc(SYS_unlinkat, AT_FDCWD, (long)socketPath, 0, 0, 0);
-  if (sc(SYS_bind, listener, (long)&address, 2 + n + 1, 0, 0) < 0) quit(2);
+  /* The socket may be used by berth's uid, whatever the container's (its directory on the host is
+   * only berth's user's). Only the socket: the tools keep the umask runc gave the server. */
+  long umask = sc(SYS_umask, 0, 0, 0, 0, 0);
+  long bound = sc(SYS_bind, listener, (long)&address, 2 + n + 1, 0, 0);
+  sc(SYS_umask, umask, 0, 0, 0, 0);
+  if (bound < 0) quit(2);
   if (sc(SYS_listen, listener, 128, 0, 0, 0) < 0) quit(2);
   unsigned long mask = 1UL << (SIGCHLD - 1);
   int sigchld = sc(SYS_signalfd4, -1, (long)&mask, 8, O_CLOEXEC | O_NONBLOCK, 0);

@@ -7,7 +7,7 @@ export interface Settings {
   shimDir?: string;
   pullPolicy?: 'missing' | 'always' | 'never';
   registryMirror?: string;
-  /** Run every tool warm (a running container that calls exec into), unless --no-warm. */
+  /** Run every tool warm (its container kept running, later calls run in it), unless --no-warm. */
   warm?: boolean;
   /** Minutes a warm container waits for a call before it stops itself (default 10). */
   warmIdleMinutes?: number;

@@ -139,7 +139,7 @@ export function recipeSkeleton(name: string, ref: string): string {
     '# or never.',
     'tty: auto',
     '',
-    '# Keep a container running between calls and exec into it, for tools called very often',
+    '# Keep a container running between calls and run later calls in it, for tools called very often',
     '# (editor linters, formatters).',
     'warm: false',
     '',

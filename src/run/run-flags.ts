@@ -24,7 +24,7 @@ export const RUN_FLAGS = {
   image: { kind: 'option', description: "use this image instead of the recipe's (keeps the rest of the recipe)" },
   'dry-run': { kind: 'boolean', description: 'print the equivalent docker run command and exit' },
   'path-mounts': { kind: 'boolean', allowNo: true, default: true, description: 'mount absolute and .. paths named in the arguments' },
-  warm: { kind: 'boolean', allowNo: true, description: 'keep the container running and exec into it on later calls' },
+  warm: { kind: 'boolean', allowNo: true, description: 'keep the container running and run later calls in it' },
   quiet: { kind: 'boolean', char: 'q', description: 'no pull progress' },
 } as const satisfies Record<string, FlagSpec>;
 

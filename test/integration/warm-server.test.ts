@@ -1,6 +1,6 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable, Writable } from 'node:stream';
@@ -127,6 +127,9 @@ describe.each(ARCHES)('the warm server ($arch)', ({ arch, runner }) => {
     expect(r.stdout.toString()).toBe('call kept new arg one\n/usr\n');
     expect(r.stderr).toBe('oops\n');
     expect(r.code).toBe(7);
+    // The tool has the server's umask (the socket alone is made without one).
+    const umask = (await call(socket, { argv: ['sh', '-c', 'umask'] })) as Ended;
+    expect(umask.stdout.toString()).toBe(`${/^Umask:\s+(\d+)$/m.exec(readFileSync('/proc/self/status', 'utf8'))![1]}\n`);
     // Again on the same server (a call per connection), and 128+N for a signal.
     const killed = (await call(socket, { argv: ['sh', '-c', 'kill -9 $$'] })) as Ended;
     expect(killed.code).toBe(137);

@@ -7,7 +7,7 @@ export default class ConfigSet extends BaseCommand {
   static override description = `shimDir: where berth install writes shims (an absolute path; BERTH_SHIM_DIR overrides it).
 pullPolicy: when runs pull images: missing (default), always, never.
 registryMirror: host[:port] of a mirror that docker.io images are pulled through (BERTH_REGISTRY_MIRROR overrides it).
-warm: true runs every tool warm (a kept container that calls exec into) unless --no-warm; false never (unless --warm).
+warm: true runs every tool warm (its container kept running, later calls run in it) unless --no-warm; false never (unless --warm).
 warmIdleMinutes: minutes a warm container waits for a call before it stops itself (default 10).
 An unknown key or a bad value is refused with the valid ones (exit 1).`;
 

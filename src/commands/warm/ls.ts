@@ -3,7 +3,7 @@ import { BaseCommand } from '../../base-command.js';
 
 export default class WarmLs extends BaseCommand {
   static override summary = 'List the warm containers: tool, image, key, idle time left, id.';
-  static override description = `A warm container (recipe "warm: true", berth run --warm, or the setting "warm") keeps running after a call, and later calls of the same tool, image, directory and mounts exec into it. It stops by itself after its idle time (setting "warmIdleMinutes", default 10); IDLE LEFT counts from the last call your berth knows of.`;
+  static override description = `A warm container (recipe "warm: true", berth run --warm, or the setting "warm") keeps running after a call, and later calls of the same tool, image, directory and mounts run in it. It stops by itself after its idle time (setting "warmIdleMinutes", default 10); IDLE LEFT counts from the last call your berth knows of.`;
 
   static override examples = ['<%= config.bin %> warm ls', '<%= config.bin %> warm ls --json'];
   static override flags = {
