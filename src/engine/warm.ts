@@ -69,6 +69,8 @@ export function warmIdleSeconds(settings: Settings, env: NodeJS.ProcessEnv = pro
 
 /** How long a container just started may take before its server answers. */
 const SERVER_START_MS = 5000;
+/** The largest request the server takes (MAX_REQUEST in native/warm-server.c). */
+const MAX_REQUEST = 2 * 1024 * 1024;
 /** The longest path a unix socket address takes (sun_path, with its NUL). */
 const SOCKET_PATH_MAX = 107;
 
@@ -234,11 +236,14 @@ async function startCall(
   if (socket.length > SOCKET_PATH_MAX) return unavailable(`its socket path would be longer than ${SOCKET_PATH_MAX} bytes (${socket}); set XDG_CACHE_HOME to a shorter directory`);
   const deadline = Date.now() + 20_000;
   let startedAt = 0;
+  let closed = 0;
   while (Date.now() < deadline) {
     const opened = await openCall(socket, request);
     if (opened.kind === 'started' || opened.kind === 'failed') return opened;
     if (opened.kind === 'closed') {
-      // The server was idling out: the container stops; the next one is made.
+      // The server was idling out: its socket goes with it, and the next container is made.
+      // Closed again and again: it refuses this request.
+      if (++closed > 5) return debug('the warm server closed the connection without starting the call');
       await sleep(20);
       continue;
     }
@@ -282,6 +287,9 @@ export async function runWarm(api: EngineApi, plan: RunPlan, image: ImageFacts, 
   const env = plan.tty && !plan.env.some((e) => e.startsWith('TERM=')) ? [...plan.env, 'TERM=xterm'] : plan.env;
   const stdin = plan.stdin && !stdinIsDevNull();
   const request = requestFrame({ argv, env, cwd: plan.workdir, tty: plan.tty, stdin, size: plan.consoleSize });
+  // Over the server's limit (the kernel's own for argv and environment is about as much): a
+  // fresh container reports it as docker does.
+  if (request.length > MAX_REQUEST) return undefined;
   const opened = await startCall(api, plan, image, io, request, key, idleSeconds);
   if (!opened) return undefined;
   if (memo) forgetUnavailable(plan.tool);
