@@ -4,6 +4,15 @@ import path from 'node:path';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { berth, makeSandbox, OTHER_UID, type Sandbox } from '../support/berth.js';
 
+/** A GIF's signature, logical width and frame count (one graphic control extension, 21 F9 04, per frame). */
+function gifFacts(file: string): { magic: string; width: number; frames: number } {
+  const gif = readFileSync(file);
+  const marker = Buffer.from([0x21, 0xf9, 0x04]);
+  let frames = 0;
+  for (let i = gif.indexOf(marker); i !== -1; i = gif.indexOf(marker, i + 1)) frames++;
+  return { magic: gif.subarray(0, 6).toString('latin1'), width: gif.readUInt16LE(6), frames };
+}
+
 /**
  * The BUILT-IN recipes against the real programs. The upstream images cannot be pulled here, so
  * `--image` swaps in a stand-in built from Debian's packages, with each tool where the upstream
@@ -29,14 +38,23 @@ describe('built-in recipes with the real tools', () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const file = path.join(sb.work, 'sample.gif');
-    const gif = readFileSync(file);
-    expect(gif.subarray(0, 6).toString('latin1')).toBe('GIF89a');
-    expect(gif.readUInt16LE(6)).toBe(160);
-    // One graphic control extension (21 F9 04) per frame.
-    let frames = 0;
-    for (let i = gif.indexOf(Buffer.from([0x21, 0xf9, 0x04])); i !== -1; i = gif.indexOf(Buffer.from([0x21, 0xf9, 0x04]), i + 1)) frames++;
-    expect(frames).toBeGreaterThan(1);
+    const gif = gifFacts(file);
+    expect(gif.magic).toBe('GIF89a');
+    expect(gif.width).toBe(160);
+    // 2 s at 8 frames a second.
+    expect(gif.frames).toBe(16);
     expect(statSync(file).uid).toBe(OTHER_UID);
+  });
+
+  it('gif takes GIF_FPS and GIF_WIDTH from the environment, its flags winning over them', async () => {
+    // (sample.mp4 is the previous test's.)
+    const env = { GIF_FPS: '4', GIF_WIDTH: '96' };
+    const viaEnv = await berth(sb, ['run', '--image', standin, 'gif', 'sample.mp4', 'env.gif'], { env, timeoutMs: 120_000 });
+    expect([viaEnv.code, viaEnv.stderr]).toEqual([0, '']);
+    expect(gifFacts(path.join(sb.work, 'env.gif'))).toMatchObject({ width: 96, frames: 8 });
+    const flagsWin = await berth(sb, ['run', '--image', standin, 'gif', '--width=120', 'sample.mp4', 'flags.gif'], { env, timeoutMs: 120_000 });
+    expect([flagsWin.code, flagsWin.stderr]).toEqual([0, '']);
+    expect(gifFacts(path.join(sb.work, 'flags.gif'))).toMatchObject({ width: 120, frames: 8 });
   });
 
   it('gif explains its usage when given the wrong arguments', async () => {

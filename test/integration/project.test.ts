@@ -100,6 +100,30 @@ describe('project pins', () => {
     expect(r.stdout.toString()).toBe('image-2\n');
   });
 
+  it('--warm: a changed pin runs in a warm container of its own, never in the old one', async () => {
+    const project = path.join(sb.root, 'project-warm');
+    mkdirSync(project);
+    const warmOfPins = () => docker('ps', '-q', '--filter', 'label=berth.warm=true', '--filter', 'label=berth.tool=pins', '--filter', `volume=${project}`).split('\n').filter(Boolean);
+    try {
+      writeFileSync(path.join(project, 'berth.yaml'), 'tools:\n  pins: "1.0"\n');
+      expect((await b(['run', '--warm', 'pins', ...which], project)).stdout.toString()).toBe('image-1\n');
+      expect((await b(['run', '--warm', 'pins', ...which], project)).stdout.toString()).toBe('image-1\n');
+      const [first] = warmOfPins();
+      expect(warmOfPins()).toEqual([first]);
+      writeFileSync(path.join(project, 'berth.yaml'), 'tools:\n  pins: "2.0"\n');
+      expect((await b(['run', '--warm', 'pins', ...which], project)).stdout.toString()).toBe('image-2\n');
+      const now = warmOfPins();
+      expect(now).toHaveLength(2);
+      expect(now).toContain(first);
+      // And back: the 1.0 container serves 1.0 again.
+      writeFileSync(path.join(project, 'berth.yaml'), 'tools:\n  pins: "1.0"\n');
+      expect((await b(['run', '--warm', 'pins', ...which], project)).stdout.toString()).toBe('image-1\n');
+      expect(warmOfPins()).toHaveLength(2);
+    } finally {
+      await b(['warm', 'stop', 'pins'], project);
+    }
+  });
+
   it('sync --check fails on a missing lock, without needing the engine', async () => {
     const r = await b(['sync', '--check'], projectA(), { DOCKER_HOST: 'unix:///nonexistent' });
     expect(r.code).toBe(1);

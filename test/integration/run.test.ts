@@ -506,6 +506,20 @@ describe('images', () => {
     expect(r.stdout.toString()).toBe('ok\n');
     expect(r.stderr).toContain(`@${digest}`);
     expect(docker('images', '--digests', '--format', '{{.Digest}}', ref.split(':').slice(0, -1).join(':'))).toContain(digest);
+    // The tag moves on to another image (here and in the registry): the digest still names the first.
+    await buildImage(ref, { marker: 'moved\n' }, `FROM ${inject('fixtureImage')}\nCOPY marker /marker\n`);
+    docker('push', ref);
+    const pinned = await berth(sb, ['run', 'pinned', 'sh', '-c', 'cat /marker 2>/dev/null || echo first image']);
+    expect(pinned.stdout.toString()).toBe('first image\n');
+    writeRecipe(sb, { name: 'by-tag', image: ref });
+    expect((await berth(sb, ['run', 'by-tag', 'cat', '/marker'])).stdout.toString()).toBe('moved\n');
+    // A warm run resolves the image the same way: gone from the engine, it is pulled by digest.
+    docker('rmi', `${ref.slice(0, ref.lastIndexOf(':'))}@${digest}`);
+    const warm = await berth(sb, ['run', '--warm', 'pinned', 'sh', '-c', 'cat /marker 2>/dev/null || echo first image']);
+    expect(warm.stdout.toString()).toBe('first image\n');
+    expect(warm.stderr).toMatch(new RegExp(`^berth: pulling \\S+@${digest}\\n$`));
+    expect(docker('ps', '-q', '--filter', 'label=berth.warm=true', '--filter', 'label=berth.tool=pinned')).not.toBe('');
+    expect((await berth(sb, ['warm', 'stop', 'pinned'])).code).toBe(0);
   });
 
   it('shows a spinner with bytes on a terminal', async () => {

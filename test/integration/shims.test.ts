@@ -1,7 +1,7 @@
 // Shims (`berth install`/`uninstall`/`list --installed`), run as a script would run them: by name,
 // with a PATH holding only the shim directory and the system's basic directories. The BUILT CLI
 // and dist/shim-entry.js run as child processes against the real engine.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
@@ -79,6 +79,32 @@ describe('shims', () => {
     expect(text).toContain(`exec '${process.execPath}' '${path.resolve('dist/shim-entry.js')}' 'fxs' "$@"`);
     const onPath = await berth(sb, ['install', 'fxs-two'], { env: { ...env(), PATH: `${shimDir}:${process.env.PATH}` } });
     expect(onPath.stdout.toString()).toBe(`installed fxs-two -> ${path.join(shimDir, 'fxs-two')}\n`);
+  });
+
+  it("install pulls the tool's image now, so the shim's first run pulls nothing; --no-pull leaves it to that run", async () => {
+    const ref = `${inject('registry')}/berth-test/shim-pull-${process.pid}:1`;
+    execFileSync('docker', ['tag', inject('fixtureImage'), ref]);
+    execFileSync('docker', ['push', '-q', ref]);
+    const cached = () => spawnSync('docker', ['image', 'inspect', ref], { stdio: 'ignore' }).status === 0;
+    const drop = () => execFileSync('docker', ['rmi', ref], { stdio: 'ignore' });
+    writeRecipe(sb, { name: 'fxs-pull', image: ref });
+    try {
+      drop();
+      const installed = await berth(sb, ['install', 'fxs-pull'], { env: env() });
+      expect(installed.code).toBe(0);
+      expect(installed.stderr).toBe(`berth: pulling ${ref}\n`);
+      expect(cached()).toBe(true);
+      expect(await shim(sb, shimDir, 'fxs-pull', ['echo', 'ok'])).toEqual({ stdout: 'ok\n', stderr: '', code: 0 });
+
+      drop();
+      const later = await berth(sb, ['install', '--no-pull', 'fxs-pull'], { env: env() });
+      expect([later.code, later.stderr]).toEqual([0, '']);
+      expect(cached()).toBe(false);
+      expect(await shim(sb, shimDir, 'fxs-pull', ['echo', 'ok'])).toEqual({ stdout: 'ok\n', stderr: `berth: pulling ${ref}\n`, code: 0 });
+    } finally {
+      if (cached()) drop();
+      await berth(sb, ['uninstall', 'fxs-pull'], { env: env() });
+    }
   });
 
   it('install says when a command of the same name comes first on PATH, and the line that puts berth first', async () => {

@@ -73,7 +73,7 @@ describe('warm containers', () => {
     expect(warmContainers(tool)).toEqual(ids);
 
     const labels = JSON.parse(docker('inspect', '--format', '{{json .Config.Labels}}', ids[0]!)) as Record<string, string>;
-    expect(labels).toMatchObject({ 'berth.managed': 'true', 'berth.warm': 'true', 'berth.tool': tool, 'berth.idle-minutes': '10' });
+    expect(labels).toMatchObject({ 'berth.managed': 'true', 'berth.warm': 'true', 'berth.tool': tool, 'berth.version': '1', 'berth.idle-minutes': '10' });
     expect(labels['berth.key']).toMatch(/^[0-9a-f]{64}$/);
     // Its main process is berth's warm server under the engine's init, not the image's.
     expect(docker('inspect', '--format', '{{json .Path}} {{json .Args}} {{.HostConfig.Init}} {{.HostConfig.AutoRemove}}', ids[0]!)).toBe(

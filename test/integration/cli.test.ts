@@ -1,0 +1,50 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { RUN_FLAGS } from '../../src/run/run-flags.js';
+import { berth, makeSandbox, REPO, type Sandbox } from '../support/berth.js';
+
+/**
+ * berth's own command line: `--version` (answered without oclif, so it must say what oclif
+ * would) and `--help`, whose `berth run` flags come from one table (src/run/run-flags.ts).
+ */
+describe('berth --version and --help', () => {
+  let sb: Sandbox;
+  beforeAll(() => {
+    sb = makeSandbox();
+  });
+
+  it('--version says what oclif says for -v: name/version platform-arch node-version', async () => {
+    const { version } = JSON.parse(readFileSync(path.join(REPO, 'package.json'), 'utf8')) as { version: string };
+    const fast = await berth(sb, ['--version']);
+    expect([fast.code, fast.stderr]).toEqual([0, '']);
+    expect(fast.stdout.toString()).toBe(`berth/${version} ${process.platform}-${process.arch} node-${process.version}\n`);
+    // -v is not on the fast path: oclif answers it.
+    const viaOclif = await berth(sb, ['-v']);
+    expect(viaOclif.stdout.toString()).toBe(fast.stdout.toString());
+  });
+
+  it('--help lists every command and topic', async () => {
+    const help = await berth(sb, ['--help']);
+    expect(help.code).toBe(0);
+    const out = help.stdout.toString();
+    expect(out).toContain('$ berth [COMMAND]');
+    const manifest = JSON.parse(readFileSync(path.join(REPO, 'oclif.manifest.json'), 'utf8')) as { commands: Record<string, unknown> };
+    const shown = new Set(Object.keys(manifest.commands).map((id) => id.split(':')[0]!));
+    expect(shown.size).toBeGreaterThan(10);
+    for (const name of shown) expect(out).toMatch(new RegExp(`^  ${name}\\s`, 'm'));
+  });
+
+  it('berth run --help shows each run flag with its description, and so do -h and help run', async () => {
+    const help = await berth(sb, ['run', '--help']);
+    expect(help.code).toBe(0);
+    const out = help.stdout.toString();
+    expect(out).toMatch(/\$ berth run TOOL/);
+    for (const [name, spec] of Object.entries(RUN_FLAGS)) {
+      expect(out).toContain(`--${'allowNo' in spec && spec.allowNo ? `[no-]${name}` : name}`);
+      expect(out.replace(/\s+/g, ' ')).toContain(spec.description.replace(/\s+/g, ' '));
+    }
+    expect((await berth(sb, ['run', '-h'])).stdout.toString()).toBe(out);
+    expect((await berth(sb, ['help', 'run'])).stdout.toString()).toBe(out);
+  });
+});
