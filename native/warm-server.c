@@ -18,14 +18,18 @@
  *                    pty, "i" stdin is forwarded), rows, columns, working directory, argc, argv...,
  *                    envc, env... (merged over the container's environment by name);
  *                    2 stdin bytes (never more unacknowledged than WINDOW); 3 stdin ends;
- *                    4 signal (signal number, 1 = the whole process group); 5 resize (rows, cols: u16 BE).
+ *                    4 signal (2 bytes: the signal number, then 1 for the whole process group, else
+ *                    0); 5 resize (rows, cols: u16 BE).
  *   server -> berth: 1 stdout, 2 stderr (a pty's output is stdout); 3 exit (u32 BE status, 128+N
- *                    for signal N); 4 stdin credit (u32 BE bytes passed on to the tool);
+ *                    for signal N); 4 stdin credit (u32 BE bytes passed on to the tool, or dropped
+ *                    once it has closed its stdin);
  *                    5 could not start (u32 BE errno, then what failed: "exec", "chdir", "pty");
  *                    6 started.
  * A connection that closes before the exit frame is berth gone: the tool's process group is
- * killed, as the end of its container would. After the exit frame, berth closes the connection. When the tool exits, what it left in its process
- * group is killed too; its output is passed on until the pipes close.
+ * killed, as the end of its container would. After the exit frame, berth closes the connection.
+ * When the tool exits, what it left in its process group is killed too, and its output is what
+ * its pipes hold then (a pty's: until 200 ms pass without any): a process that left the group is
+ * not waited for, as the end of a container would not wait for it.
  */
 
 typedef unsigned long size_t;
@@ -40,7 +44,7 @@ enum {
   SYS_bind = 49, SYS_listen = 50, SYS_clone = 56, SYS_execve = 59, SYS_wait4 = 61, SYS_kill = 62,
   SYS_fcntl = 72, SYS_chdir = 80, SYS_umask = 95, SYS_setsid = 112, SYS_exit_group = 231,
   SYS_waitid = 247, SYS_openat = 257, SYS_unlinkat = 263, SYS_ppoll = 271, SYS_accept4 = 288,
-  SYS_signalfd4 = 289, SYS_dup3 = 292, SYS_pipe2 = 293,
+  SYS_signalfd4 = 289, SYS_dup3 = 292, SYS_pipe2 = 293, SYS_close_range = 436,
 };
 static long sc(long n, long a, long b, long c, long d, long e) {
   register long r10 __asm__("r10") = d;
@@ -56,7 +60,7 @@ enum {
   SYS_close = 57, SYS_pipe2 = 59, SYS_read = 63, SYS_write = 64, SYS_ppoll = 73, SYS_signalfd4 = 74,
   SYS_exit_group = 94, SYS_waitid = 95, SYS_kill = 129, SYS_rt_sigprocmask = 135, SYS_setsid = 157,
   SYS_umask = 166, SYS_socket = 198, SYS_bind = 200, SYS_listen = 201, SYS_clone = 220,
-  SYS_execve = 221, SYS_accept4 = 242, SYS_wait4 = 260,
+  SYS_execve = 221, SYS_accept4 = 242, SYS_wait4 = 260, SYS_close_range = 436,
 };
 static long sc(long n, long a, long b, long c, long d, long e) {
   register long x8 __asm__("x8") = n;
@@ -99,6 +103,7 @@ __asm__(".text\n.global _start\n_start:\n mov x29, #0\n mov x30, #0\n mov x0, sp
 #define POLLOUT 4
 #define POLLERR 8
 #define POLLHUP 16
+#define CLOSE_RANGE_CLOEXEC 4
 #define TIOCSCTTY 0x540E
 #define TIOCSWINSZ 0x5414
 #define TIOCGPTN 0x80045430
@@ -156,9 +161,10 @@ static __attribute__((noreturn)) void quit(int status) {
 static u32 be32(const u8 *p) { return (u32)p[0] << 24 | (u32)p[1] << 16 | (u32)p[2] << 8 | p[3]; }
 static void put32(u8 *p, u32 v) { p[0] = v >> 24; p[1] = v >> 16; p[2] = v >> 8; p[3] = v; }
 
+/* A decimal count or size from a request; capped, so that sums of them cannot overflow. */
 static long number(const char *s) {
   long n = 0;
-  while (*s >= '0' && *s <= '9') n = n * 10 + (*s++ - '0');
+  while (*s >= '0' && *s <= '9' && n < 100000000) n = n * 10 + (*s++ - '0');
   return n;
 }
 
@@ -166,7 +172,7 @@ static void block(unsigned long mask) { sc(SYS_rt_sigprocmask, SIG_BLOCK, (long)
 
 /* ---------------------------------------------------------------- one call */
 
-static u8 request[MAX_REQUEST + 8]; /* frames read from berth, parsed in place */
+static u8 request[MAX_REQUEST + 9]; /* frames read from berth, parsed in place (+ a NUL) */
 static size_t requestLength;
 static u8 input[WINDOW];            /* stdin on its way to the tool (a ring) */
 static size_t inputStart, inputLength;
@@ -178,8 +184,9 @@ static char pathBuffer[4096];
 
 static int connection = -1;
 
-/* Writes all of a small frame to the (non-blocking) connection; only for frames sent when
- * nothing else is pending, so a short wait is fine. Returns -1 when berth is gone. */
+/* Writes all of a small frame to the (non-blocking) connection. Only for frames sent when no
+ * output is pending: the relay writes output once the socket takes more, so a frame of a few
+ * bytes fits at once in practice. Returns -1 when berth is gone. */
 static int sendAll(const u8 *p, size_t n) {
   while (n > 0) {
     long w = sc(SYS_write, connection, (long)p, n, 0, 0);
@@ -205,10 +212,10 @@ static int sendFrame(int type, const u8 *payload, size_t n) {
 }
 
 /* What the tool's process runs as: the container's environment with the call's on top. */
-static char **mergeEnvironment(char **base, char **call, int callCount) {
+static char **mergeEnvironment(char **base, char **call, long callCount) {
   int n = 0;
   for (char **e = base; *e && n < MAX_STRINGS - callCount - 1; e++) environment[n++] = *e;
-  for (int i = 0; i < callCount; i++) {
+  for (long i = 0; i < callCount; i++) {
     size_t key = 0;
     while (call[i][key] && call[i][key] != '=') key++;
     int j = 0;
@@ -268,13 +275,14 @@ static void killGroup(int pid) {
 }
 
 static __attribute__((noreturn)) void serve(char **containerEnvironment) {
-  /* The request: the first frame. */
+  /* The request: the first frame, within 10 s (a silent client must not keep the container). */
   size_t need = 8;
   while (requestLength < need) {
     long r = sc(SYS_read, connection, (long)request + requestLength, need - requestLength, 0, 0);
     if (r == -EAGAIN || r == -EINTR) {
       struct pollfd f = {connection, POLLIN, 0};
-      sc(SYS_ppoll, (long)&f, 1, 0, 0, 8);
+      struct timespec wait = {10, 0};
+      if (sc(SYS_ppoll, (long)&f, 1, (long)&wait, 0, 8) == 0) quit(1);
       continue;
     }
     if (r <= 0) quit(1);
@@ -299,11 +307,11 @@ static __attribute__((noreturn)) void serve(char **containerEnvironment) {
   }
   struct winsize size = {(u16)number(strings[2]), (u16)number(strings[3]), 0, 0};
   const char *cwd = strings[4];
-  int argc = number(strings[5]);
-  if (argc < 1 || 6 + argc >= count) quit(1);
+  long argc = number(strings[5]);
+  if (argc < 1 || argc > count - 7) quit(1);
   char **argv = strings + 6;
-  int envc = number(strings[6 + argc]);
-  if (7 + argc + envc > count) quit(1);
+  long envc = number(strings[6 + argc]);
+  if (envc > count - 7 - argc) quit(1);
   char **callEnv = strings + 7 + argc;
   strings[6 + argc] = 0; /* argv's end */
   char **env = mergeEnvironment(containerEnvironment, callEnv, envc);
@@ -356,11 +364,15 @@ static __attribute__((noreturn)) void serve(char **containerEnvironment) {
   if (pid == 0) {
     unsigned long none = 0;
     sc(SYS_rt_sigprocmask, SIG_SETMASK, (long)&none, 0, 8, 0);
+    /* Only 0, 1 and 2 reach the tool, as runc's exec gives: whatever the server was started
+     * with (an engine's init gives none, a shell may) is closed at the exec too (Linux 5.11+;
+     * berth's own descriptors are close-on-exec anyway). */
+    sc(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC, 0, 0);
     sc(SYS_setsid, 0, 0, 0, 0, 0);
     const char *stage = "pty";
     long error = 0;
     if (tty) {
-      int slave = sc(SYS_openat, AT_FDCWD, (long)ptsPath, O_RDWR, 0, 0);
+      int slave = sc(SYS_openat, AT_FDCWD, (long)ptsPath, O_RDWR | O_CLOEXEC, 0, 0);
       if (slave < 0) error = -slave;
       else {
         sc(SYS_ioctl, slave, TIOCSCTTY, 0, 0, 0);
@@ -368,9 +380,13 @@ static __attribute__((noreturn)) void serve(char **containerEnvironment) {
       }
     }
     if (!error) {
-      sc(SYS_dup3, childIn, 0, 0, 0, 0);
-      sc(SYS_dup3, childOut, 1, 0, 0, 0);
-      sc(SYS_dup3, childErr, 2, 0, 0, 0);
+      stage = "stdio";
+      long a = childIn < 0 ? childIn : sc(SYS_dup3, childIn, 0, 0, 0, 0);
+      long b = a < 0 ? a : sc(SYS_dup3, childOut, 1, 0, 0, 0);
+      long c = b < 0 ? b : sc(SYS_dup3, childErr, 2, 0, 0, 0);
+      error = c < 0 ? -c : 0;
+    }
+    if (!error) {
       stage = "chdir";
       error = -sc(SYS_chdir, (long)cwd, 0, 0, 0, 0);
       if (!error) {
@@ -410,7 +426,11 @@ static __attribute__((noreturn)) void serve(char **containerEnvironment) {
 
   /* The relay. The tool's output is read only when the last of it has gone to berth (that is
    * the backpressure); berth's frames are always read, so a signal is never stuck behind data. */
-  if (toTool >= 0 && !tty) sc(SYS_fcntl, toTool, F_SETFL, O_NONBLOCK, 0, 0);
+  if (!tty) {
+    if (toTool >= 0) sc(SYS_fcntl, toTool, F_SETFL, O_NONBLOCK, 0, 0);
+    sc(SYS_fcntl, fromTool, F_SETFL, O_NONBLOCK, 0, 0);
+    sc(SYS_fcntl, errFromTool, F_SETFL, O_NONBLOCK, 0, 0);
+  }
   int sigchld = -1;
   {
     unsigned long mask = 1UL << (SIGCHLD - 1);
@@ -448,14 +468,21 @@ static __attribute__((noreturn)) void serve(char **containerEnvironment) {
     struct pollfd f[5];
     int n = 0, iConn = -1, iSig = -1, iOut = -1, iErr = -1, iIn = -1;
     f[iConn = n++] = (struct pollfd){connection, POLLIN | (outputLength ? POLLOUT : 0), 0};
-    if (sigchld >= 0) f[iSig = n++] = (struct pollfd){sigchld, POLLIN, 0};
+    if (sigchld >= 0 && !exited) f[iSig = n++] = (struct pollfd){sigchld, POLLIN, 0};
     if (outputLength == 0 && fromTool >= 0) f[iOut = n++] = (struct pollfd){fromTool, POLLIN, 0};
     if (outputLength == 0 && errFromTool >= 0) f[iErr = n++] = (struct pollfd){errFromTool, POLLIN, 0};
     if (inputLength > 0 && toTool >= 0) f[iIn = n++] = (struct pollfd){toTool, POLLOUT, 0};
-    /* Without SIGCHLD as a descriptor, look again every 50 ms. */
-    struct timespec tick = {0, 50000000};
-    long ready = sc(SYS_ppoll, (long)f, n, sigchld >= 0 ? 0 : (long)&tick, 0, 8);
+    /* How long to wait: while the tool runs, for an event (without SIGCHLD as a descriptor,
+     * 50 ms at a time). Once it has exited, what is in its pipes is read without waiting (see
+     * below); a pty's last output may take the kernel a moment, and a process that left the
+     * tool's group may hold the pty open: 200 ms without output end it, as the container's end
+     * would end all. */
+    struct timespec tick = {0, 50000000}, now = {0, 0}, settle = {0, 200000000};
+    struct timespec *timeout = sigchld >= 0 ? 0 : &tick;
+    if (exited) timeout = outputLength ? 0 : (!tty && (fromTool >= 0 || errFromTool >= 0)) ? &now : &settle;
+    long ready = sc(SYS_ppoll, (long)f, n, (long)timeout, 0, 8);
     if (ready < 0 && ready != -EINTR) break;
+    if (ready == 0 && exited && tty && outputLength == 0) fromTool = -1;
 
     /* The tool's end: read without reaping first, so its process group cannot be reused while
      * what it left in there is killed. */
@@ -541,8 +568,12 @@ static __attribute__((noreturn)) void serve(char **containerEnvironment) {
     /* Output to berth, a frame at a time. */
     int sources[2] = {iOut, iErr};
     for (int s = 0; s < 2 && outputLength == 0; s++) {
-      if (sources[s] < 0 || !(f[sources[s]].revents & (POLLIN | POLLHUP | POLLERR))) continue;
       int *fd = s == 0 ? &fromTool : &errFromTool;
+      /* Once the tool has exited (and its group been killed), its pipes hold all it wrote: they
+       * are read until empty, not until every writer is gone (one that left the group could
+       * keep them open, where a container's end would have killed it). */
+      int drain = exited && *fd >= 0 && *fd != master;
+      if (!drain && (sources[s] < 0 || !(f[sources[s]].revents & (POLLIN | POLLHUP | POLLERR)))) continue;
       long r = sc(SYS_read, *fd, (long)output + 8, CHUNK, 0, 0);
       if (r > 0) {
         output[0] = s + 1;
@@ -550,6 +581,9 @@ static __attribute__((noreturn)) void serve(char **containerEnvironment) {
         put32(output + 4, r);
         outputStart = 0;
         outputLength = 8 + r;
+      } else if (r == -EAGAIN && drain) {
+        sc(SYS_close, *fd, 0, 0, 0, 0);
+        *fd = -1;
       } else if (r != -EAGAIN && r != -EINTR) {
         /* EOF, or EIO from a pty whose every slave closed (the master stays open for input). */
         if (*fd != master) sc(SYS_close, *fd, 0, 0, 0, 0);
@@ -558,7 +592,8 @@ static __attribute__((noreturn)) void serve(char **containerEnvironment) {
     }
   }
 gone:
-  killGroup(pid);
+  /* (Once reaped, the tool's pid may be another's: its group was killed then.) */
+  if (!exited) killGroup(pid);
   quit(1);
 }
 
@@ -613,7 +648,12 @@ __attribute__((used, noreturn)) void start_c(long *stack) {
     }
     if (ready > 0 && (f[0].revents & POLLIN)) {
       int c = sc(SYS_accept4, listener, 0, 0, SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-      if (c < 0) continue;
+      if (c < 0) {
+        /* Out of descriptors or memory: not again at once. */
+        struct timespec pause = {0, 100000000};
+        if (c != -EAGAIN && c != -EINTR) sc(SYS_ppoll, 0, 0, (long)&pause, 0, 8);
+        continue;
+      }
       long pid = sc(SYS_clone, SIGCHLD_FLAG, 0, 0, 0, 0);
       if (pid == 0) {
         sc(SYS_close, listener, 0, 0, 0, 0);

@@ -27,12 +27,18 @@ describe('built-in recipes with the real tools', () => {
     sb = makeSandbox({ uid: OTHER_UID });
   });
 
-  it('gif turns a video into an optimised, animated GIF owned by the user', async () => {
-    const made = await berth(sb, ['run', '--image', standin, 'ffmpeg', '-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', 'testsrc=duration=2:size=320x240:rate=15', '-pix_fmt', 'yuv420p', 'sample.mp4'], {
+  /** A 2-second test video, made once by the ffmpeg recipe, for the gif tests. */
+  let sample: Promise<void> | undefined;
+  const makeSample = () =>
+    (sample ??= berth(sb, ['run', '--image', standin, 'ffmpeg', '-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', 'testsrc=duration=2:size=320x240:rate=15', '-pix_fmt', 'yuv420p', 'sample.mp4'], {
       timeoutMs: 120_000,
-    });
-    expect(made.stderr).toBe('');
-    expect(made.code).toBe(0);
+    }).then((made) => {
+      expect(made.stderr).toBe('');
+      expect(made.code).toBe(0);
+    }));
+
+  it('gif turns a video into an optimised, animated GIF owned by the user', async () => {
+    await makeSample();
 
     const r = await berth(sb, ['run', '--image', standin, 'gif', '--fps', '8', '--width', '160', 'sample.mp4', 'sample.gif'], { timeoutMs: 120_000 });
     expect(r.stderr).toBe('');
@@ -47,14 +53,17 @@ describe('built-in recipes with the real tools', () => {
   });
 
   it('gif takes GIF_FPS and GIF_WIDTH from the environment, its flags winning over them', async () => {
-    // (sample.mp4 is the previous test's.)
+    await makeSample();
     const env = { GIF_FPS: '4', GIF_WIDTH: '96' };
     const viaEnv = await berth(sb, ['run', '--image', standin, 'gif', 'sample.mp4', 'env.gif'], { env, timeoutMs: 120_000 });
     expect([viaEnv.code, viaEnv.stderr]).toEqual([0, '']);
     expect(gifFacts(path.join(sb.work, 'env.gif'))).toMatchObject({ width: 96, frames: 8 });
-    const flagsWin = await berth(sb, ['run', '--image', standin, 'gif', '--width=120', 'sample.mp4', 'flags.gif'], { env, timeoutMs: 120_000 });
-    expect([flagsWin.code, flagsWin.stderr]).toEqual([0, '']);
-    expect(gifFacts(path.join(sb.work, 'flags.gif'))).toMatchObject({ width: 120, frames: 8 });
+    const widthWins = await berth(sb, ['run', '--image', standin, 'gif', '--width=120', 'sample.mp4', 'width.gif'], { env, timeoutMs: 120_000 });
+    expect([widthWins.code, widthWins.stderr]).toEqual([0, '']);
+    expect(gifFacts(path.join(sb.work, 'width.gif'))).toMatchObject({ width: 120, frames: 8 });
+    const fpsWins = await berth(sb, ['run', '--image', standin, 'gif', '--fps', '5', 'sample.mp4', 'fps.gif'], { env, timeoutMs: 120_000 });
+    expect([fpsWins.code, fpsWins.stderr]).toEqual([0, '']);
+    expect(gifFacts(path.join(sb.work, 'fps.gif'))).toMatchObject({ width: 96, frames: 10 });
   });
 
   it('gif explains its usage when given the wrong arguments', async () => {

@@ -105,19 +105,23 @@ describe('project pins', () => {
     mkdirSync(project);
     const warmOfPins = () => docker('ps', '-q', '--filter', 'label=berth.warm=true', '--filter', 'label=berth.tool=pins', '--filter', `volume=${project}`).split('\n').filter(Boolean);
     try {
+      // The pinned image's PIN, and the container that served it (its hostname: its id's first 12 digits).
+      const served = async () => (await b(['run', '--warm', 'pins', 'sh', '-c', 'echo "$PIN $(hostname)"'], project)).stdout.toString().trim().split(' ');
       writeFileSync(path.join(project, 'berth.yaml'), 'tools:\n  pins: "1.0"\n');
-      expect((await b(['run', '--warm', 'pins', ...which], project)).stdout.toString()).toBe('image-1\n');
-      expect((await b(['run', '--warm', 'pins', ...which], project)).stdout.toString()).toBe('image-1\n');
+      const [pin1, host1] = await served();
+      expect(pin1).toBe('image-1');
       const [first] = warmOfPins();
+      expect(host1).toBe(first);
+      expect(await served()).toEqual([pin1, host1]);
       expect(warmOfPins()).toEqual([first]);
       writeFileSync(path.join(project, 'berth.yaml'), 'tools:\n  pins: "2.0"\n');
-      expect((await b(['run', '--warm', 'pins', ...which], project)).stdout.toString()).toBe('image-2\n');
-      const now = warmOfPins();
-      expect(now).toHaveLength(2);
-      expect(now).toContain(first);
+      const [pin2, host2] = await served();
+      expect(pin2).toBe('image-2');
+      expect(host2).not.toBe(first);
+      expect(warmOfPins().sort()).toEqual([first, host2].sort());
       // And back: the 1.0 container serves 1.0 again.
       writeFileSync(path.join(project, 'berth.yaml'), 'tools:\n  pins: "1.0"\n');
-      expect((await b(['run', '--warm', 'pins', ...which], project)).stdout.toString()).toBe('image-1\n');
+      expect(await served()).toEqual(['image-1', first]);
       expect(warmOfPins()).toHaveLength(2);
     } finally {
       await b(['warm', 'stop', 'pins'], project);

@@ -65,19 +65,27 @@ describe.each(MODES)('berth run ($name)', ({ flags }) => {
   let events: ReturnType<typeof spawn> | undefined;
   let created = '';
   afterAll(async () => {
-    for (const s of [sb, other]) stopWarmContainers(s.work);
-    if (!events) return;
-    await new Promise((r) => setTimeout(r, 500));
-    events.kill();
-    const fresh = created.split('\n').filter((l) => /pid=\d/.test(l) && !l.includes('warm=true'));
-    expect(fresh).toEqual([]);
-    expect(created).toMatch(/warm=true/);
+    try {
+      for (const s of [sb, other]) stopWarmContainers(s.work);
+      if (!events) return;
+      // A container made now marks the end: once its event is in, so are all before it.
+      const sentinel = docker('create', '--label', 'berth.managed=true', '--label', `berth.tool=end-of-pass-${process.pid}`, inject('fixtureImage'), 'true');
+      docker('rm', sentinel);
+      for (let i = 0; i < 200 && !created.includes(sentinel); i++) await new Promise((r) => setTimeout(r, 25));
+      expect(created).toContain(sentinel);
+      const fresh = created.split('\n').filter((l) => /pid=\d/.test(l) && !l.includes('warm=true'));
+      expect(fresh).toEqual([]);
+      expect(created).toMatch(/warm=true/);
+    } finally {
+      events?.kill();
+    }
   });
 
   beforeAll(() => {
     if (warm) {
       events = spawn('docker', ['events', '--since', (Date.now() / 1000).toFixed(3), '--filter', 'event=create', '--filter', 'label=berth.managed=true',
         '--format', '{{.Actor.ID}} pid={{index .Actor.Attributes "berth.pid"}} tool={{index .Actor.Attributes "berth.tool"}} warm={{index .Actor.Attributes "berth.warm"}}'], { stdio: ['ignore', 'pipe', 'ignore'] });
+      // (tool= says which run it was, should one be fresh.)
       events.stdout!.on('data', (d: Buffer) => (created += d.toString()));
     }
   });
@@ -393,7 +401,10 @@ describe.each(MODES)('berth run ($name)', ({ flags }) => {
         } else expect(managedContainers()).toHaveLength(1);
         const r = await berth(sb, next);
         expect(r.code).toBe(0);
-        if (next[0] === 'gc' && !warm) expect(r.stdout.toString()).toMatch(/removed [0-9a-f]{12} \(fx, berth pid \d+ is gone\)/);
+        if (next[0] === 'gc') {
+          if (warm) expect(r.stdout.toString()).toBe('nothing to remove\n');
+          else expect(r.stdout.toString()).toMatch(/removed [0-9a-f]{12} \(fx, berth pid \d+ is gone\)/);
+        }
         expect(managedContainers()).toEqual([]);
       }
     });

@@ -1,7 +1,7 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { constants, tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -89,13 +89,37 @@ async function call(
   return { stdout: out.bytes(), stderr: err.text(), code };
 }
 
-function processGone(marker: string): boolean {
-  try {
-    execFileSync('pgrep', ['-f', marker]);
-    return false;
-  } catch {
-    return true;
+/** Pids of tools the tests started, killed at the end whatever happened. */
+const toolPids = new Set<number>();
+afterAll(() => {
+  for (const pid of toolPids) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // gone, as it should be
+    }
   }
+});
+
+/** Whether process `pid` still runs (a zombie waiting for its reaper does not count). */
+function running(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+/** Pids a tool printed, one a line, remembered for the clean-up. */
+function pidsIn(text: string): number[] {
+  const pids = text.split('\n').filter((l) => /^\d+$/.test(l)).map(Number);
+  for (const pid of pids) toolPids.add(pid);
+  return pids;
+}
+
+async function until(check: () => boolean): Promise<void> {
+  for (let i = 0; i < 200 && !check(); i++) await sleep(25);
 }
 
 describe.each(ARCHES)('the warm server ($arch)', ({ arch, runner }) => {
@@ -104,8 +128,11 @@ describe.each(ARCHES)('the warm server ($arch)', ({ arch, runner }) => {
   const servers: ChildProcess[] = [];
   const start = (idleSeconds: number, name: string) => {
     const socket = path.join(root, `${arch}-${name}.sock`);
-    const [command, ...args] = [...runner, program, String(idleSeconds), socket];
-    const child = spawn(command!, args, { env: { PATH: '/usr/bin:/bin', BASE: 'container', KEEP: 'kept' }, stdio: 'ignore' });
+    // Under umask 077, which the tools must keep (runc gives the server the container's).
+    const child = spawn('sh', ['-c', 'umask 077; exec "$@"', 'sh', ...runner, program, String(idleSeconds), socket], {
+      env: { PATH: '/usr/bin:/bin', BASE: 'container', KEEP: 'kept' },
+      stdio: 'ignore',
+    });
     servers.push(child);
     return { socket, child };
   };
@@ -127,9 +154,10 @@ describe.each(ARCHES)('the warm server ($arch)', ({ arch, runner }) => {
     expect(r.stdout.toString()).toBe('call kept new arg one\n/usr\n');
     expect(r.stderr).toBe('oops\n');
     expect(r.code).toBe(7);
-    // The tool has the server's umask (the socket alone is made without one).
+    // The tool has the server's umask (the socket alone is made without one, for berth's uid).
     const umask = (await call(socket, { argv: ['sh', '-c', 'umask'] })) as Ended;
-    expect(umask.stdout.toString()).toBe(`${/^Umask:\s+(\d+)$/m.exec(readFileSync('/proc/self/status', 'utf8'))![1]}\n`);
+    expect(umask.stdout.toString()).toBe('0077\n');
+    expect(statSync(socket).mode & 0o777).toBe(0o777);
     // Again on the same server (a call per connection), and 128+N for a signal.
     const killed = (await call(socket, { argv: ['sh', '-c', 'kill -9 $$'] })) as Ended;
     expect(killed.code).toBe(137);
@@ -144,39 +172,70 @@ describe.each(ARCHES)('the warm server ($arch)', ({ arch, runner }) => {
     expect(r.stdout.equals(input)).toBe(true);
     const none = (await call(socket, { argv: ['sh', '-c', 'readlink /proc/self/fd/0; wc -c'] })) as Ended;
     expect(none.stdout.toString()).toBe('/dev/null\n0\n');
+    expect(none.code).toBe(0);
   });
 
-  it('keeps the connection until berth has closed it after the exit frame: stdin ending after the tool does no harm', async () => {
+  it('keeps the connection after the exit frame until berth closes it: stdin ending after the tool does no harm', async () => {
     const { socket } = start(60, 'late');
     await ready(socket);
-    // The tool exits at once; berth's stdin-end frame may arrive after that (a closed socket
-    // there made berth drop the unread exit frame, 1 call in ~250).
-    const codes = [];
-    for (let i = 0; i < 100; i++) codes.push(((await call(socket, { argv: ['sh', '-c', 'exit 5'] }, { input: Buffer.alloc(0) })) as Ended).code);
-    expect(codes).toEqual(Array(100).fill(5));
+    // The tool exits without reading stdin, whose end berth has not sent yet. Were the
+    // connection closed after the exit frame, berth's late frame would meet a closed socket
+    // (EPIPE), and Node would drop what berth had not read yet: the exit frame with it.
+    const opened = await openCall(socket, requestFrame({ argv: ['sh', '-c', 'exit 5'], env: [], cwd: root, tty: false, stdin: true }));
+    if (opened.kind !== 'started') throw new Error(`not started: ${opened.kind}`);
+    const s = opened.socket;
+    let ended = false;
+    s.on('end', () => (ended = true));
+    const code = await new Promise<number>((resolve) => {
+      demultiplex(s, collector().stream, collector().stream, (type, payload) => type === EXIT && resolve(payload.readUInt32BE(0)));
+      s.resume();
+    });
+    expect(code).toBe(5);
+    // Still open a while later; the late end of stdin is taken; closing is berth's.
+    await sleep(300);
+    expect(ended).toBe(false);
+    s.write(Buffer.from([3, 0, 0, 0, 0, 0, 0, 0]));
+    await sleep(100);
+    expect([ended, s.destroyed]).toEqual([false, false]);
+    s.end();
+    await new Promise((resolve) => s.once('close', resolve));
   });
 
   it('reports a command that cannot start, with its errno', async () => {
     const { socket } = start(60, 'fail');
     await ready(socket);
-    expect(await call(socket, { argv: ['no-such-command'] })).toEqual({ failed: { errno: 2, stage: 'exec' } });
-    expect(await call(socket, { argv: ['/usr'] })).toEqual({ failed: { errno: 13, stage: 'exec' } });
-    expect(await call(socket, { argv: ['true'], cwd: '/no/such/dir' })).toEqual({ failed: { errno: 2, stage: 'chdir' } });
+    const { ENOENT, EACCES } = constants.errno;
+    expect(await call(socket, { argv: ['no-such-command'] })).toEqual({ failed: { errno: ENOENT, stage: 'exec' } });
+    expect(await call(socket, { argv: ['/usr'] })).toEqual({ failed: { errno: EACCES, stage: 'exec' } });
+    expect(await call(socket, { argv: ['true'], cwd: '/no/such/dir' })).toEqual({ failed: { errno: ENOENT, stage: 'chdir' } });
   });
 
-  it('passes signals to the tool, and its group with SIGKILL', async () => {
+  it('passes a signal to the tool, or to its whole process group', async () => {
     const { socket } = start(60, 'signals');
     await ready(socket);
-    const trapped = (await call(
+    // A shell (the tool) and a child in its group, each saying which signal reached it.
+    const family = [
+      'sh',
+      '-c',
+      'trap "echo parent TERM" TERM; (trap "echo child TERM; exit 0" TERM; echo ready; for i in $(seq 40); do sleep 0.1; done) & wait; wait; echo end',
+    ];
+    const toTool = (await call(socket, { argv: family }, { signalWhenReady: ['SIGTERM', false] })) as Ended;
+    expect(toTool.stdout.toString()).toBe('ready\nparent TERM\nend\n');
+    const toGroup = (await call(socket, { argv: family }, { signalWhenReady: ['SIGTERM', true] })) as Ended;
+    expect(toGroup.stdout.toString().split('\n').sort()).toEqual(['', 'child TERM', 'end', 'parent TERM', 'ready']);
+    expect(toGroup.code).toBe(0);
+  });
+
+  it('passes signals while stdin the tool does not read waits (stdin is credited, never queued ahead of them)', async () => {
+    const { socket } = start(60, 'window');
+    await ready(socket);
+    const r = (await call(
       socket,
       { argv: ['sh', '-c', 'trap "echo got TERM; exit 3" TERM; echo ready; while :; do sleep 0.1; done'] },
-      { signalWhenReady: ['SIGTERM', false] },
+      { input: randomBytes(4 * 1024 * 1024), signalWhenReady: ['SIGTERM', false] },
     )) as Ended;
-    expect(trapped.stdout.toString()).toBe('ready\ngot TERM\n');
-    expect(trapped.code).toBe(3);
-    const group = (await call(socket, { argv: ['sh', '-c', 'trap "" INT TERM; echo ready; sleep 876.5; wait'] }, { signalWhenReady: ['SIGKILL', true] })) as Ended;
-    expect(group.code).toBe(137);
-    expect(processGone('sleep 876.5')).toBe(true);
+    expect(r.stdout.toString()).toBe('ready\ngot TERM\n');
+    expect(r.code).toBe(3);
   });
 
   it('gives a TTY call a pty of the requested size', async () => {
@@ -190,26 +249,56 @@ describe.each(ARCHES)('the warm server ($arch)', ({ arch, runner }) => {
   it("kills the tool's process group when berth's connection closes, and what the tool leaves behind when it exits", async () => {
     const { socket } = start(60, 'gone');
     await ready(socket);
-    const opened = await openCall(socket, requestFrame({ argv: ['sh', '-c', 'sleep 765.4 & sleep 765.3'], env: [], cwd: root, tty: false, stdin: false }));
-    expect(opened.kind).toBe('started');
-    for (let i = 0; i < 100 && processGone('sleep 765.3'); i++) await sleep(20);
-    expect(processGone('sleep 765.3')).toBe(false);
-    if (opened.kind === 'started') opened.socket.destroy();
-    for (let i = 0; i < 100 && !(processGone('sleep 765.3') && processGone('sleep 765.4')); i++) await sleep(50);
-    expect([processGone('sleep 765.3'), processGone('sleep 765.4')]).toEqual([true, true]);
+    const opened = await openCall(socket, requestFrame({ argv: ['sh', '-c', 'sleep 600 & echo $!; echo $$; sleep 600'], env: [], cwd: root, tty: false, stdin: false }));
+    if (opened.kind !== 'started') throw new Error(`not started: ${opened.kind}`);
+    const out = collector();
+    demultiplex(opened.socket, out.stream, out.stream);
+    opened.socket.resume();
+    await until(() => pidsIn(out.text()).length === 2);
+    const pids = pidsIn(out.text());
+    expect(pids.map(running)).toEqual([true, true]);
+    opened.socket.destroy();
+    await until(() => !pids.some(running));
+    expect(pids.map(running)).toEqual([false, false]);
 
-    const left = (await call(socket, { argv: ['sh', '-c', 'sleep 654.3 > /dev/null & echo started'] })) as Ended;
-    expect(left.stdout.toString()).toBe('started\n');
-    for (let i = 0; i < 100 && !processGone('sleep 654.3'); i++) await sleep(20);
-    expect(processGone('sleep 654.3')).toBe(true);
+    const left = (await call(socket, { argv: ['sh', '-c', 'sleep 600 > /dev/null & echo $!'] })) as Ended;
+    const [leftover] = pidsIn(left.stdout.toString());
+    expect(leftover).toBeGreaterThan(0);
+    await until(() => !running(leftover!));
+    expect(running(leftover!)).toBe(false);
+  });
+
+  it('ends a call when the tool exits, not waiting for a process that left its group and holds its output', async () => {
+    const { socket } = start(60, 'setsid');
+    await ready(socket);
+    for (const tty of [false, true]) {
+      // (The tool waits until the child has its own session: before, it is in the group.)
+      const escape = 'setsid sleep 600 & p=$!; until [ "$(cut -d" " -f6 /proc/$p/stat)" = "$p" ]; do sleep 0.01; done; echo $p; echo out; exit 4';
+      const r = (await call(socket, { argv: ['sh', '-c', escape], tty })) as Ended;
+      const [escaped] = pidsIn(r.stdout.toString().replace(/\r/g, ''));
+      expect(r.stdout.toString().replace(/\r/g, '')).toBe(`${escaped}\nout\n`);
+      expect(r.code).toBe(4);
+      // (It runs on, as it would in a warm container, until the clean-up.)
+      expect(running(escaped!)).toBe(true);
+    }
+  });
+
+  it('gives the tool descriptors 0, 1 and 2 only', async () => {
+    const { socket } = start(60, 'fds');
+    await ready(socket);
+    // (3 is the directory ls reads.)
+    for (const tty of [false, true]) {
+      const r = (await call(socket, { argv: ['ls', '/proc/self/fd'], tty, stdin: true }, { input: Buffer.alloc(0) })) as Ended;
+      expect(r.stdout.toString().replace(/\r/g, '').split(/\s+/).filter(Boolean)).toEqual(['0', '1', '2', '3']);
+    }
   });
 
   it('exits after its idle time without calls, removing its socket', async () => {
     const { socket, child } = start(1, 'idle');
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
     await ready(socket);
     expect(((await call(socket, { argv: ['true'] })) as Ended).code).toBe(0);
-    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
-    expect(code).toBe(0);
+    expect(await exited).toBe(0);
     expect(existsSync(socket)).toBe(false);
   });
 });

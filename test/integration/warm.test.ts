@@ -267,13 +267,14 @@ describe('warm containers', () => {
   it("runs the image's user warm when berth is another uid, signals included", async () => {
     // berth runs as OTHER_UID, the tool as the image's user (root): the server signals it.
     const tool = recipe(other, 'otheruser', { user: 'image' });
-    const first = await berth(other, ['run', '--warm', tool, 'id', '-u']);
-    expect(first.stdout.toString()).toBe('0\n');
+    const first = await berth(other, ['run', '--warm', tool, 'sh', '-c', 'id -u; hostname']);
     expect(first.stderr).toBe('');
-    expect(warmContainers(tool)).toHaveLength(1);
+    const [id] = warmContainers(tool);
+    // Served by the warm container (its hostname is its id's first 12 digits), not a fresh one.
+    expect(first.stdout.toString()).toBe(`0\n${id!.slice(0, 12)}\n`);
     let child: ReturnType<typeof spawn> | undefined;
     let out = '';
-    const result = berth(other, ['run', '--warm', tool, 'trap-signals'], {
+    const result = berth(other, ['run', '--warm', tool, 'sh', '-c', 'hostname; exec trap-signals'], {
       onSpawn: (c) => {
         child = c;
         c.stdout!.on('data', (d: Buffer) => (out += d.toString()));
@@ -284,8 +285,9 @@ describe('warm containers', () => {
     child!.kill('SIGTERM');
     const r = await result;
     expect(out).toContain('got TERM');
+    expect(out.split('\n')[0]).toBe(id!.slice(0, 12));
     expect(r.code).toBe(0);
-    expect(warmContainers(tool)).toHaveLength(1);
+    expect(warmContainers(tool)).toEqual([id]);
   });
 
   it('runs fresh, saying why once, when its socket path would be too long', async () => {
@@ -325,7 +327,8 @@ describe('warm containers', () => {
   });
 
   it('writes its warm server for x86_64 and aarch64 into the cache', async () => {
-    const { serverProgram } = await import('../../src/engine/warm-server.js');
+    const { goArch, serverProgram } = await import('../../src/engine/warm-server.js');
+    const { SOURCE_SHA256 } = await import('../../src/engine/warm-server-program.js');
     for (const [arch, machine] of [['amd64', 62], ['x86_64', 62], ['arm64', 183], ['aarch64', 183]] as const) {
       const elf = serverProgram(arch)!;
       expect(elf.readUInt32BE(0)).toBe(0x7f454c46);
@@ -333,9 +336,10 @@ describe('warm containers', () => {
     }
     expect(serverProgram('s390x')).toBeUndefined();
     const dir = path.join(sb.cache, 'berth', 'warm');
-    const cached = readdirSync(dir).filter((f) => /^server-[0-9a-f]{12}-amd64$/.test(f));
+    const arch = goArch(docker('version', '--format', '{{.Server.Arch}}'));
+    const cached = readdirSync(dir).filter((f) => f === `server-${SOURCE_SHA256.slice(0, 12)}-${arch}`);
     expect(cached).toHaveLength(1);
-    expect(readFileSync(path.join(dir, cached[0]!)).equals(serverProgram('amd64')!)).toBe(true);
+    expect(readFileSync(path.join(dir, cached[0]!)).equals(serverProgram(arch)!)).toBe(true);
     expect(statSync(path.join(dir, cached[0]!)).mode & 0o777).toBe(0o755);
   });
 });
