@@ -103,6 +103,7 @@ __asm__(".text\n.global _start\n_start:\n mov x29, #0\n mov x30, #0\n mov x0, sp
 #define POLLOUT 4
 #define POLLERR 8
 #define POLLHUP 16
+#define POLLRDHUP 0x2000
 #define CLOSE_RANGE_CLOEXEC 4
 #define TIOCSCTTY 0x540E
 #define TIOCSWINSZ 0x5414
@@ -316,6 +317,13 @@ static __attribute__((noreturn)) void serve(char **containerEnvironment) {
   strings[6 + argc] = 0; /* argv's end */
   char **env = mergeEnvironment(containerEnvironment, callEnv, envc);
   requestLength = 0;
+  /* berth gave up on this connection already (it found the container paused, say, and ran the
+   * tool elsewhere): the tool must not run twice. */
+  {
+    struct pollfd f = {connection, POLLRDHUP, 0};
+    struct timespec now = {0, 0};
+    if (sc(SYS_ppoll, (long)&f, 1, (long)&now, 0, 8) > 0 && (f.revents & (POLLRDHUP | POLLHUP | POLLERR))) quit(0);
+  }
 
   /* The tool's stdio: pipes, or a pty allocated in the container's /dev/pts. */
   int toTool = -1, fromTool = -1, errFromTool = -1, childIn = -1, childOut = -1, childErr = -1, master = -1;
@@ -449,13 +457,13 @@ static __attribute__((noreturn)) void serve(char **containerEnvironment) {
       u8 c[4];
       put32(c, status);
       if (sendFrame(3, c, 4) < 0) quit(0);
-      /* berth closes the connection once it has the exit frame. Until then it is kept open (10 s
-       * at most), so that a frame berth is still writing, stdin's end say, never meets a closed
-       * socket, which would make berth drop what it has not read yet. */
+      /* berth closes the connection once it has read the exit frame, which may be long after
+       * (a slow reader of its output). Until then it is kept open, so that a frame berth writes
+       * meanwhile (stdin's end, a signal) never meets a closed socket, which would make berth
+       * drop what it has not read yet. */
       for (;;) {
         struct pollfd f = {connection, POLLIN, 0};
-        struct timespec linger = {10, 0};
-        if (sc(SYS_ppoll, (long)&f, 1, (long)&linger, 0, 8) <= 0) break;
+        if (sc(SYS_ppoll, (long)&f, 1, 0, 0, 8) <= 0) break;
         long r = sc(SYS_read, connection, (long)request, sizeof request - 1, 0, 0);
         if (r == 0 || (r < 0 && r != -EAGAIN && r != -EINTR)) break;
       }

@@ -221,6 +221,11 @@ export class EngineApi {
   }
 
   /** A streamed response (a pull's progress): resolves once the status is good, else rejects. */
+  /** Removes a container, running or not; one already gone (or going) is no error. */
+  async removeContainer(idOrName: string): Promise<void> {
+    await this.call('DELETE', `/containers/${idOrName}?force=1`).catch(() => undefined);
+  }
+
   async stream(method: string, apiPath: string, headers: Record<string, string> = {}): Promise<Readable> {
     const reply = await this.request(method, apiPath, undefined, headers);
     if (reply.head.status >= 400) throw await failure(reply);

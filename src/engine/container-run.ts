@@ -83,7 +83,7 @@ export async function runContainer(api: EngineApi, plan: RunPlan, io: RunIO, onM
     throw engineFailure(error, `creating the container for ${plan.tool}`);
   }
   const container = {
-    remove: () => api.call('DELETE', `/containers/${id}?force=1`).catch(() => undefined),
+    remove: () => api.removeContainer(id),
     kill: (signal: string) => api.call('POST', `/containers/${id}/kill?signal=${signal}`).catch(() => undefined),
     resize: (h: number, w: number) => api.call('POST', `/containers/${id}/resize?h=${h}&w=${w}`).catch(() => undefined),
   };

@@ -29,7 +29,7 @@ export async function removeOrphans(): Promise<Orphan[]> {
     if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid || isProcessAlive(pid)) continue;
     orphans.push({ id: c.Id, tool: c.Labels['berth.tool'] ?? '?', pid });
   }
-  await Promise.all(orphans.map((o) => api.call('DELETE', `/containers/${o.id}?force=1`).catch(() => undefined)));
+  await Promise.all(orphans.map((o) => api.removeContainer(o.id)));
   return orphans;
 }
 

@@ -36,12 +36,12 @@ export interface OutputCopy {
 }
 
 /**
- * Splits the engine's multiplexed attach stream (no TTY) into stdout and stderr. Each frame
- * is an 8-byte header (stream type, 3 zero bytes, big-endian length) and its payload. Bytes
- * are passed on as they arrive, partial frames included, and the socket is paused while a
- * target is full, so nothing is buffered whole and binary data is untouched. Frames of types 3
- * and up go, whole, to `control` when given (berth's warm server speaks this format too, with
- * its own frames beside the output: warm-call.ts).
+ * Splits the engine's multiplexed attach stream (no TTY) into stdout and stderr. Each frame is
+ * an 8-byte header (stream type, 3 zero bytes, big-endian length) and its payload. Bytes are
+ * passed on as they arrive, partial frames included, and the socket is paused while a target is
+ * full, so nothing is buffered whole and binary data is untouched. berth's warm server speaks
+ * this format too (TTY or not), with frames of its own, types 3 and up, which go whole to
+ * `control` (warm-call.ts).
  */
 export function demultiplex(source: Duplex, stdout: Writable, stderr: Writable, control?: (type: number, payload: Buffer) => void): OutputCopy {
   let header = Buffer.alloc(0);
@@ -150,11 +150,14 @@ export function pumpStdin(stdin: NodeJS.ReadStream, socket: Duplex): () => void 
   const onEnd = () => socket.end();
   const onData = (chunk: Buffer) => spent(chunk.length);
   stdin.on('end', onEnd);
+  // A stdin that fails (a terminal hung up) has ended, for the tool as for berth.
+  stdin.on('error', onEnd);
   stdin.on('data', onData);
   stdin.pipe(socket, { end: false });
   socket.on('error', () => undefined);
   return () => {
     stdin.off('end', onEnd);
+    stdin.off('error', onEnd);
     stdin.off('data', onData);
     stdin.unpipe(socket);
     stdin.pause();

@@ -8,9 +8,14 @@ import { spent } from './streams.js';
  * (type, 3 zero bytes, big-endian payload length) both ways.
  */
 
+// The server's limits (native/warm-server.c's defines of the same names; a unit test compares).
 /** stdin berth may send that the server has not yet passed on to the tool. */
 export const WINDOW = 256 * 1024;
-const CHUNK = 64 * 1024;
+/** The largest frame berth sends after the request. */
+export const CHUNK = 64 * 1024;
+/** The largest request (argv, environment...) and the most strings in it. */
+export const MAX_REQUEST = 2 * 1024 * 1024;
+export const MAX_STRINGS = 65536;
 
 // berth -> server
 const REQUEST = 1;
@@ -52,21 +57,28 @@ export function requestFrame(request: CallRequest): Buffer {
 export type Opened =
   | { kind: 'started'; socket: Socket }
   | { kind: 'failed'; errno: number; stage: string }
-  /** No server listens there (ENOENT, ECONNREFUSED...). */
-  | { kind: 'absent'; code: string }
+  /** No server listens there (no socket, or nobody behind it). */
+  | { kind: 'absent' }
+  /** A server listens but took no connection now (its backlog is full): try again. */
+  | { kind: 'busy' }
   /** The server closed the connection before starting the tool (it was idling out). */
-  | { kind: 'closed' };
+  | { kind: 'closed' }
+  /** Given up by the caller (`abort`) before the tool started. */
+  | { kind: 'aborted' };
 
 /**
  * Connects to the server at `file` and asks it to start the call. Resolves once the tool has
  * started (the socket is then paused, ready for hostSession) or could not start.
  */
-export function openCall(file: string, request: Buffer): Promise<Opened> {
+export function openCall(file: string, request: Buffer, abort?: AbortSignal): Promise<Opened> {
   return new Promise((resolve) => {
     const socket = connect(file);
     let connected = false;
     let got: Buffer = Buffer.alloc(0);
+    const onAbort = () => done({ kind: 'aborted' });
+    abort?.addEventListener('abort', onAbort);
     const done = (opened: Opened) => {
+      abort?.removeEventListener('abort', onAbort);
       socket.off('data', onData);
       socket.off('close', onClose);
       if (opened.kind !== 'started') socket.destroy();
@@ -88,7 +100,7 @@ export function openCall(file: string, request: Buffer): Promise<Opened> {
     const onClose = () => done({ kind: 'closed' });
     // Errors end in 'close'; one before the connection means nobody listens.
     socket.on('error', (error: NodeJS.ErrnoException) => {
-      if (!connected) done({ kind: 'absent', code: error.code ?? 'error' });
+      if (!connected) done(error.code === 'EAGAIN' ? { kind: 'busy' } : { kind: 'absent' });
     });
     socket.once('connect', () => {
       connected = true;
@@ -165,6 +177,8 @@ export function pumpFramedStdin(stdin: NodeJS.ReadStream, socket: Socket): { cre
   };
   stdin.on('data', onData);
   stdin.on('end', onEnd);
+  // A stdin that fails (a terminal hung up) has ended, for the tool as for berth.
+  stdin.on('error', onEnd);
   return {
     credit(bytes: number) {
       credit += bytes;
@@ -178,6 +192,7 @@ export function pumpFramedStdin(stdin: NodeJS.ReadStream, socket: Socket): { cre
     stop() {
       stdin.off('data', onData);
       stdin.off('end', onEnd);
+      stdin.off('error', onEnd);
       stdin.pause();
     },
   };

@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { engineStatus, type EngineApi } from './api.js';
-import { IDLE_LABEL, IMAGE_LABEL, KEY_LABEL, lastUsed, removeSocketDirectory, WARM_LABEL } from './warm-state.js';
+import { IDLE_LABEL, IMAGE_LABEL, KEY_LABEL, lastUsed, pruneWarmFiles, removeSocketDirectory, WARM_LABEL } from './warm-state.js';
+import { SOURCE_SHA256 } from './warm-server-build.js';
 import { byName } from '../recipes/names.js';
 
 /** A warm container as `berth warm ls` shows it. */
@@ -29,12 +30,12 @@ interface Listed {
   Labels: Record<string, string>;
 }
 
-/** The running warm containers that berth made from this host, by tool. */
-export async function listWarm(api: EngineApi, tool?: string): Promise<WarmContainer[]> {
+/** The warm containers that berth made from this host (`all`: stopped ones too), by tool. */
+export async function listWarm(api: EngineApi, tool?: string, all = false): Promise<WarmContainer[]> {
   const labels = [`${WARM_LABEL}=true`, 'berth.managed=true', `berth.host=${hostname()}`];
   if (tool) labels.push(`berth.tool=${tool}`);
   const filters = encodeURIComponent(JSON.stringify({ label: labels }));
-  const list = await api.call<Listed[]>('GET', `/containers/json?filters=${filters}`);
+  const list = await api.call<Listed[]>('GET', `/containers/json?${all ? 'all=1&' : ''}filters=${filters}`);
   const now = Date.now();
   return list
     .map((c) => {
@@ -74,6 +75,12 @@ export async function stopWarm(api: EngineApi, tool?: string): Promise<WarmConta
     }),
   );
   return stopped.sort((a, b) => byName(a.tool, b.tool) || byName(a.created, b.created));
+}
+
+/** Removes the warm files in berth's cache that no warm container the engine has needs (`berth gc`). */
+export async function pruneWarmCache(api: EngineApi): Promise<void> {
+  const list = await listWarm(api, undefined, true);
+  pruneWarmFiles(new Set(list.map((c) => c.key).filter(Boolean)), new Set(list.map((c) => c.name)), `server-${SOURCE_SHA256.slice(0, 12)}-`);
 }
 
 /** 9m05s, 42s. */

@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomic } from '../berth-files.js';
-import { PROGRAMS, SOURCE_SHA256 } from './warm-server-program.js';
+import { SOURCE_SHA256 } from './warm-server-build.js';
+import { PROGRAMS } from './warm-server-program.js';
 
 /**
  * The main process of a warm container: berth's warm server (native/warm-server.c: a static

@@ -1,4 +1,4 @@
-import { chmodSync, mkdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { acquireLock } from '../lock-file.js';
 import { cacheDirectory } from '../berth-files.js';
@@ -31,19 +31,62 @@ export const SOCKET_TARGET = '/dev/.berth-warm';
  * another. Unix socket paths are short (107 bytes): the name is the key's first 20 digits.
  */
 export function socketDirectory(key: string): string {
-  return path.join(sub('sockets'), key.slice(0, 20));
+  return path.join(socketRoot(), key.slice(0, 20));
+}
+
+export function socketRoot(): string {
+  return sub('sockets');
 }
 
 export function makeSocketDirectory(key: string): string {
   const dir = socketDirectory(key);
-  mkdirSync(sub('sockets'), { recursive: true, mode: 0o700 });
+  mkdirSync(socketRoot(), { recursive: true });
+  chmodSync(socketRoot(), 0o700); // only berth's user reaches the sockets, whatever made it
   mkdirSync(dir, { recursive: true });
   chmodSync(dir, 0o777); // whatever the umask
+  // In use from now: gc leaves it alone (pruneWarmFiles).
+  const now = new Date();
+  utimesSync(dir, now, now);
   return dir;
 }
 
 export function removeSocketDirectory(key: string): void {
   rmSync(socketDirectory(key), { recursive: true, force: true });
+}
+
+function entries(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * Removes what no warm container needs any more (`berth gc`): the socket directories and last-use
+ * marks of containers that are gone (`keys`, `names`: those the engine still has), server programs
+ * of other builds than `server` (`server-HASH-`), and what berth's earlier warm containers kept
+ * (the pause program, init pids, exec records, image commands). A socket directory less than a
+ * minute old is kept: its container may be being created.
+ */
+export function pruneWarmFiles(keys: Set<string>, names: Set<string>, server: string): void {
+  const live = new Set([...keys].map((key) => path.basename(socketDirectory(key))));
+  const recent = (dir: string) => {
+    try {
+      return Date.now() - statSync(dir).mtimeMs < 60_000;
+    } catch {
+      return false;
+    }
+  };
+  for (const dir of entries(socketRoot())) {
+    const full = path.join(socketRoot(), dir);
+    if (!live.has(dir) && !recent(full)) rmSync(full, { recursive: true, force: true });
+  }
+  for (const name of entries(sub('used'))) if (!names.has(name)) rmSync(path.join(sub('used'), name), { force: true });
+  for (const file of entries(warmDirectory())) {
+    if ((file.startsWith('server-') && !file.startsWith(server)) || file.startsWith('pause-v1-')) rmSync(path.join(warmDirectory(), file), { force: true });
+  }
+  for (const old of ['pids', 'execs', 'images']) rmSync(sub(old), { recursive: true, force: true });
 }
 
 /** Labels of every warm container (with berth.managed, berth.tool, berth.version, berth.host, berth.pid). */

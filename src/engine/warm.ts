@@ -9,7 +9,8 @@ import { hostConfig, startFailure, type RunIO } from './container-run.js';
 import type { ImageFacts } from './images.js';
 import { isProcessAlive } from '../lock-file.js';
 import { hostSession, stdinIsDevNull } from './streams.js';
-import { CREDIT, EXIT, openCall, pumpFramedStdin, requestFrame, sendResize, sendSignal, startFailureMessage, type Opened } from './warm-call.js';
+import { CREDIT, EXIT, MAX_REQUEST, MAX_STRINGS, openCall, pumpFramedStdin, requestFrame, sendResize, sendSignal, startFailureMessage, type Opened } from './warm-call.js';
+import { SOURCE_SHA256 } from './warm-server-build.js';
 import {
   forgetUnavailable,
   IDLE_LABEL,
@@ -23,6 +24,7 @@ import {
   shouldRetryWarm,
   SOCKET_TARGET,
   socketDirectory,
+  socketRoot,
   unavailableFor,
   WARM_LABEL,
   warmDirectory,
@@ -69,8 +71,6 @@ export function warmIdleSeconds(settings: Settings, env: NodeJS.ProcessEnv = pro
 
 /** How long a container just started may take before its server answers. */
 const SERVER_START_MS = 5000;
-/** The largest request the server takes (MAX_REQUEST in native/warm-server.c). */
-const MAX_REQUEST = 2 * 1024 * 1024;
 /** The longest path a unix socket address takes (sun_path, with its NUL). */
 const SOCKET_PATH_MAX = 107;
 
@@ -101,13 +101,17 @@ export function warmKey(plan: RunPlan, imageId: string, idleSeconds: number): st
   }
   const identity = {
     v: 2,
+    // A new build of the server gets new containers (the old ones stop when idle).
+    server: SOURCE_SHA256.slice(0, 12),
     tool: plan.tool,
     image: imageId,
     mounts,
     user: plan.user ?? null,
     network: plan.network,
     idle: idleSeconds,
-    // One user's containers: the socket directory is in that user's cache.
+    // One cache's containers: their socket directories are in it (two HOMEs or XDG_CACHE_HOMEs
+    // of one user never share one, nor two users).
+    sockets: socketRoot(),
     uid: process.getuid?.() ?? -1,
   };
   return createHash('sha256').update(JSON.stringify(identity)).digest('hex');
@@ -131,9 +135,15 @@ async function createWarm(api: EngineApi, plan: RunPlan, image: ImageFacts, key:
   } catch (error) {
     return { kind: 'unavailable', reason: `the engine did not say its architecture (${messageOf(error)})` };
   }
-  const server = serverFile(warmDirectory(), arch);
+  let server: string | undefined;
+  let sockets: string;
+  try {
+    server = serverFile(warmDirectory(), arch);
+    sockets = makeSocketDirectory(key);
+  } catch (error) {
+    return { kind: 'unavailable', reason: `berth's cache cannot hold the warm server and its socket (${messageOf(error)})` };
+  }
   if (!server) return { kind: 'unavailable', reason: `berth has no warm server for ${arch || 'this engine'}'s architecture` };
-  const sockets = makeSocketDirectory(key);
   const host = hostConfig(plan);
   const spec = {
     Image: image.id,
@@ -171,7 +181,7 @@ async function createWarm(api: EngineApi, plan: RunPlan, image: ImageFacts, key:
   try {
     await api.call('POST', `/containers/${id}/start`);
   } catch (error) {
-    await api.call('DELETE', `/containers/${id}?force=1`).catch(() => undefined);
+    await api.removeContainer(id);
     return { kind: 'unavailable', reason: `the warm container did not start: ${messageOf(error)}` };
   }
   return { kind: 'created' };
@@ -185,31 +195,25 @@ async function notAnswering(api: EngineApi, name: string): Promise<string> {
   } catch {
     // removed already: it stopped at once
   }
-  await api.call('DELETE', `/containers/${name}?force=1`).catch(() => undefined);
+  await api.removeContainer(name);
   if (!state?.Running) return `the warm server stopped at once${state ? ` (exit code ${state.ExitCode})` : ''}`;
   return "the warm server's socket cannot be reached from here (an engine in a VM or on another machine?)";
 }
 
 /**
- * After a 409 from create: a container of the key's name exists, but its server does not answer. One being created or
- * removed (it stopped when idle) is waited for; one left by a berth that is gone, or running
- * without answering for long, is removed.
+ * After a 409 from create: a container of the key's name exists, but no server answers in its
+ * socket directory. One running is starting (its server about to listen) or idling out: waited
+ * for, never removed (calls may be running in it). One created or stopped that a gone berth
+ * left, or older than 30 s, is removed.
  */
 async function settle(api: EngineApi, name: string): Promise<void> {
   try {
-    const info = await api.call<{ Created: string; State: { Status: string; Running: boolean }; Config: { Labels?: Record<string, string> } }>(
-      'GET',
-      `/containers/${name}/json`,
-    );
+    const info = await api.call<{ Created: string; State: { Status: string }; Config: { Labels?: Record<string, string> } }>('GET', `/containers/${name}/json`);
     const creator = Number(info.Config.Labels?.['berth.pid']);
-    const age = Date.now() - Date.parse(info.Created);
-    const stale = age > 30_000 || !(Number.isInteger(creator) && creator > 0 && isProcessAlive(creator));
-    // One running that long without answering is broken (its server was killed, say).
-    if (info.State.Running ? age > SERVER_START_MS * 2 : stale && ['created', 'exited', 'dead'].includes(info.State.Status)) {
-      await api.call('DELETE', `/containers/${name}?force=1`).catch(() => undefined);
-    }
+    const stale = Date.now() - Date.parse(info.Created) > 30_000 || !(Number.isInteger(creator) && creator > 0 && isProcessAlive(creator));
+    if (stale && ['created', 'exited', 'dead'].includes(info.State.Status)) await api.removeContainer(name);
   } catch {
-    // gone in between: the next exec create says 404
+    // gone in between: the next create makes it
   }
   await sleep(50);
 }
@@ -233,17 +237,41 @@ async function startCall(
     if (rememberUnavailable(plan.tool, reason)) io.stderr.write(`berth: ${plan.tool}: not kept warm: ${reason}; it runs in a fresh container\n`);
     return undefined;
   };
-  if (socket.length > SOCKET_PATH_MAX) return unavailable(`its socket path would be longer than ${SOCKET_PATH_MAX} bytes (${socket}); set XDG_CACHE_HOME to a shorter directory`);
+  if (Buffer.byteLength(socket) > SOCKET_PATH_MAX) {
+    return unavailable(`its socket path would be longer than ${SOCKET_PATH_MAX} bytes (${socket}); set XDG_CACHE_HOME to a shorter directory`);
+  }
+  // A server that has not answered within 2 s may be frozen (docker pause: the kernel still
+  // takes the connection); then the call runs fresh. Else it is waited for: once the tool may
+  // have started, giving up could run it twice.
+  const attempt = async (): Promise<Opened> => {
+    const frozen = new AbortController();
+    const timer = setTimeout(() => {
+      api.call<{ State: { Paused: boolean } }>('GET', `/containers/${name}/json`).then(
+        (info) => info.State.Paused && frozen.abort(),
+        () => undefined,
+      );
+    }, 2000);
+    try {
+      return await openCall(socket, request, frozen.signal);
+    } finally {
+      clearTimeout(timer);
+    }
+  };
   const deadline = Date.now() + 20_000;
   let startedAt = 0;
   let closed = 0;
   while (Date.now() < deadline) {
-    const opened = await openCall(socket, request);
+    const opened = await attempt();
     if (opened.kind === 'started' || opened.kind === 'failed') return opened;
+    if (opened.kind === 'aborted') return debug(`${name} is paused`);
+    if (opened.kind === 'busy') {
+      await sleep(10);
+      continue;
+    }
     if (opened.kind === 'closed') {
       // The server was idling out: its socket goes with it, and the next container is made.
-      // Closed again and again: it refuses this request.
-      if (++closed > 5) return debug('the warm server closed the connection without starting the call');
+      // Closed five times: it refuses this request.
+      if (++closed >= 5) return debug('the warm server closed the connection without starting the call');
       await sleep(20);
       continue;
     }
@@ -257,8 +285,9 @@ async function startCall(
     if (!release) return debug('timed out waiting for another berth to create the warm container');
     try {
       // Another berth may have made it while this one waited for the lock.
-      const again = await openCall(socket, request);
+      const again = await attempt();
       if (again.kind === 'started' || again.kind === 'failed') return again;
+      if (again.kind !== 'absent') continue;
       const outcome = await createWarm(api, plan, image, key, name, idleSeconds);
       if (outcome.kind === 'unavailable') return unavailable(outcome.reason);
       if (outcome.kind === 'exists') await settle(api, name);
@@ -287,9 +316,9 @@ export async function runWarm(api: EngineApi, plan: RunPlan, image: ImageFacts, 
   const env = plan.tty && !plan.env.some((e) => e.startsWith('TERM=')) ? [...plan.env, 'TERM=xterm'] : plan.env;
   const stdin = plan.stdin && !stdinIsDevNull();
   const request = requestFrame({ argv, env, cwd: plan.workdir, tty: plan.tty, stdin, size: plan.consoleSize });
-  // Over the server's limit (the kernel's own for argv and environment is about as much): a
+  // Over the server's limits (the kernel's own for argv and environment is about as much): a
   // fresh container reports it as docker does.
-  if (request.length > MAX_REQUEST) return undefined;
+  if (request.length - 8 > MAX_REQUEST || argv.length + env.length + 7 > MAX_STRINGS) return undefined;
   const opened = await startCall(api, plan, image, io, request, key, idleSeconds);
   if (!opened) return undefined;
   if (memo) forgetUnavailable(plan.tool);

@@ -53,7 +53,7 @@ export async function runTool(request: RunRequest, io: RunIO): Promise<number> {
   const ensure = () => ensureImage(plan.image, policy, pullReporter(io.stderr, request.quiet ?? false));
   try {
     if (warm) {
-      // A warm container's exec, or undefined: this call runs fresh (see src/engine/warm.ts).
+      // The call run in a warm container, or undefined: this call runs fresh (see src/engine/warm.ts).
       // Its module loads while the engine answers the image inspect.
       const [image, { runWarm, warmIdleSeconds }] = await Promise.all([ensure(), import('../engine/warm.js')]);
       const code = await runWarm(api, plan, image, io, { idleSeconds: warmIdleSeconds(settings) });

@@ -1,5 +1,5 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -19,6 +19,11 @@ const SUFFIX = String(process.pid);
 
 function docker(...args: string[]): string {
   return execFileSync('docker', args, { encoding: 'utf8' }).trim();
+}
+
+/** The name of the one warm container of `tool`. */
+function warmContainerName(tool: string): string {
+  return docker('ps', '-a', '--format', '{{.Names}}', '--filter', 'label=berth.warm=true', '--filter', `label=berth.tool=${tool}`);
 }
 
 /** Ids of the warm containers of `tool`, running or not. */
@@ -160,6 +165,58 @@ describe('warm containers', () => {
     expect(all.stdout.toString()).toMatch(new RegExp(`\\(${a}\\)\n`));
     expect(all.stdout.toString()).toMatch(new RegExp(`stopped ${idB!.slice(0, 12)} \\(${b}\\)\n`));
     await until('every warm container is gone', () => warmContainers(a).length + warmContainers(b).length === 0);
+  });
+
+  it("berth gc removes the warm files nothing uses any more, and keeps a live container's", async () => {
+    const s = makeSandbox();
+    const tool = recipe(s, 'prune');
+    expect((await berth(s, ['run', '--warm', tool, 'true'])).code).toBe(0);
+    const warm = path.join(s.cache, 'berth', 'warm');
+    const [live] = readdirSync(path.join(warm, 'sockets'));
+    // What gone containers and earlier berths left: an hour old.
+    const old = new Date(Date.now() - 3600_000);
+    const stale = ['sockets/0123456789abcdef0123', 'pids', 'execs'];
+    for (const dir of stale) mkdirSync(path.join(warm, dir), { recursive: true });
+    for (const file of ['pause-v1-amd64', 'server-000000000000-amd64', 'used/berth-warm-gone-0123456789abcdef0123']) writeFileSync(path.join(warm, file), '');
+    for (const dir of stale) utimesSync(path.join(warm, dir), old, old);
+    // And one just made: its container may be being created.
+    mkdirSync(path.join(warm, 'sockets', 'fedcba9876543210fedc'));
+    const gc = await berth(s, ['gc']);
+    expect(gc.code).toBe(0);
+    expect(readdirSync(path.join(warm, 'sockets')).sort()).toEqual([live!, 'fedcba9876543210fedc'].sort());
+    const left = readdirSync(warm);
+    for (const gone of ['pause-v1-amd64', 'server-000000000000-amd64', 'pids', 'execs']) expect(left).not.toContain(gone);
+    expect(left.filter((f) => f.startsWith('server-'))).toHaveLength(1);
+    expect(readdirSync(path.join(warm, 'used'))).toEqual([warmContainerName(tool)]);
+    // The live container still serves.
+    expect((await berth(s, ['run', '--warm', tool, 'echo', 'still'])).stdout.toString()).toBe('still\n');
+  });
+
+  it('keeps the containers of two caches of one user apart (each holds its socket directory)', async () => {
+    const tool = recipe(sb, 'caches');
+    const elsewhere = { env: { XDG_CACHE_HOME: path.join(sb.root, 'other-cache') } };
+    const host = async (options?: Parameters<typeof run>[1]) => (await run([tool, 'hostname'], options)).stdout.toString();
+    const [here, there] = [await host(), await host(elsewhere)];
+    expect(here).not.toBe(there);
+    expect(warmContainers(tool)).toHaveLength(2);
+    expect([await host(), await host(elsewhere)]).toEqual([here, there]);
+  });
+
+  it('runs fresh while its warm container is paused, and in it again once it is not', async () => {
+    const tool = recipe(sb, 'paused');
+    const hostname = `${(await run([tool, 'hostname'])).stdout.toString().trim()}\n`;
+    const [id] = warmContainers(tool);
+    docker('pause', id!);
+    try {
+      const r = await run([tool, 'sh', '-c', 'hostname; echo ran >> paused-runs.txt']);
+      expect(r.code).toBe(0);
+      expect(r.stdout.toString()).not.toBe(hostname);
+    } finally {
+      docker('unpause', id!);
+    }
+    expect((await run([tool, 'hostname'])).stdout.toString()).toBe(hostname);
+    // The call given up on in the paused container never ran there.
+    expect(readFileSync(path.join(sb.work, 'paused-runs.txt'), 'utf8')).toBe('ran\n');
   });
 
   it('stops by itself after its idle time, and is removed', async () => {
@@ -328,7 +385,7 @@ describe('warm containers', () => {
 
   it('writes its warm server for x86_64 and aarch64 into the cache', async () => {
     const { goArch, serverProgram } = await import('../../src/engine/warm-server.js');
-    const { SOURCE_SHA256 } = await import('../../src/engine/warm-server-program.js');
+    const { SOURCE_SHA256 } = await import('../../src/engine/warm-server-build.js');
     for (const [arch, machine] of [['amd64', 62], ['x86_64', 62], ['arm64', 183], ['aarch64', 183]] as const) {
       const elf = serverProgram(arch)!;
       expect(elf.readUInt32BE(0)).toBe(0x7f454c46);

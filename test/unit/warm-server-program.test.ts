@@ -4,12 +4,29 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BUILT_WITH, SOURCE_SHA256 } from '../../src/engine/warm-server-program.js';
+import { CHUNK, MAX_REQUEST, MAX_STRINGS, WINDOW } from '../../src/engine/warm-call.js';
+import { BUILT_WITH, SOURCE_SHA256 } from '../../src/engine/warm-server-build.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const GENERATED = path.join(ROOT, 'src/engine/warm-server-program.ts');
+const FACTS = path.join(ROOT, 'src/engine/warm-server-build.ts');
 
 describe('the warm server program berth ships', () => {
+  it("has the limits berth's side of the protocol keeps to (warm-call.ts)", () => {
+    const source = readFileSync(path.join(ROOT, 'native/warm-server.c'), 'utf8');
+    const define = (name: string) => {
+      const m = new RegExp(`^#define ${name} \\(?([\\d* ]+)\\)?$`, 'm').exec(source);
+      if (!m) throw new Error(`no #define ${name} in native/warm-server.c`);
+      return m[1]!.split('*').reduce((product, factor) => product * Number(factor.trim()), 1);
+    };
+    expect({ WINDOW, CHUNK, MAX_REQUEST, MAX_STRINGS }).toEqual({
+      WINDOW: define('WINDOW'),
+      CHUNK: define('CHUNK'),
+      MAX_REQUEST: define('MAX_REQUEST'),
+      MAX_STRINGS: define('MAX_STRINGS'),
+    });
+  });
+
   it('was generated from the committed source', () => {
     const source = readFileSync(path.join(ROOT, 'native/warm-server.c'));
     expect(SOURCE_SHA256).toBe(createHash('sha256').update(source).digest('hex'));
@@ -19,13 +36,17 @@ describe('the warm server program berth ships', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'berth-server-build-'));
     try {
       const out = path.join(dir, 'program.ts');
-      execFileSync(path.join(ROOT, 'scripts/build-warm-server.sh'), { env: { ...process.env, WARM_SERVER_OUT: out }, stdio: 'pipe' });
-      const rebuilt = readFileSync(out, 'utf8');
-      const builtWith = /BUILT_WITH = '([^']*)'/.exec(rebuilt)![1];
+      const facts = path.join(dir, 'build.ts');
+      execFileSync(path.join(ROOT, 'scripts/build-warm-server.sh'), { env: { ...process.env, WARM_SERVER_OUT: out, WARM_SERVER_FACTS_OUT: facts }, stdio: 'pipe' });
+      const rebuiltFacts = readFileSync(facts, 'utf8');
+      const builtWith = /BUILT_WITH = '([^']*)'/.exec(rebuiltFacts)![1];
+      expect(rebuiltFacts).toContain(`SOURCE_SHA256 = '${SOURCE_SHA256}'`);
       // Other compilers make other bytes from the same source: then the source still has to
       // build (-Werror) for both architectures, which the script just did.
-      if (builtWith === BUILT_WITH) expect(rebuilt).toBe(readFileSync(GENERATED, 'utf8'));
-      else expect(rebuilt).toContain(`SOURCE_SHA256 = '${SOURCE_SHA256}'`);
+      if (builtWith === BUILT_WITH) {
+        expect(readFileSync(out, 'utf8')).toBe(readFileSync(GENERATED, 'utf8'));
+        expect(rebuiltFacts).toBe(readFileSync(FACTS, 'utf8'));
+      }
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
