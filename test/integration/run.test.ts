@@ -261,6 +261,12 @@ describe.each(MODES)('berth run ($name)', ({ flags }) => {
       expect(managedContainers()).toEqual([]);
     });
 
+    it("sets TERM for a TTY as docker does: the terminal's, else xterm", async () => {
+      const term = async (env: NodeJS.ProcessEnv) => (await berthInTerminal(sb, ['run', ...flags, 'fx', 'sh', '-c', 'echo "term=$TERM"'], { env })).output;
+      expect(await term({ TERM: 'screen-256color' })).toContain('term=screen-256color');
+      expect(await term({ TERM: undefined })).toContain('term=xterm\r');
+    });
+
     it('gives a TTY, in raw mode, when stdin and stdout are a terminal, and restores the terminal', async () => {
       const r = await berthInTerminal(sb, ['run', ...flags, 'fx', 'tty-info'], { rows: 33, cols: 101 });
       expect(r.code).toBe(0);
