@@ -293,6 +293,34 @@ describe.each(ARCHES)('the warm server ($arch)', ({ arch, runner }) => {
     }
   });
 
+  it("reads the tool's output only as berth takes it: a reader that stops holds the tool", async () => {
+    const { socket } = start(60, 'backpressure');
+    await ready(socket);
+    const pidFile = path.join(root, `${arch}-backpressure.pid`);
+    const size = 20 * 1024 * 1024;
+    const opened = await openCall(socket, requestFrame({ argv: ['sh', '-c', `echo $$ > ${pidFile}; exec head -c ${size} /dev/zero`], env: [], cwd: root, tty: false, stdin: false }));
+    if (opened.kind !== 'started') throw new Error(`not started: ${opened.kind}`);
+    // berth reads nothing for a while: the tool must be blocked writing, not done.
+    await until(() => existsSync(pidFile) && readFileSync(pidFile, 'utf8').endsWith('\n'));
+    const [pid] = pidsIn(readFileSync(pidFile, 'utf8'));
+    await sleep(500);
+    expect(running(pid!)).toBe(true);
+    let received = 0;
+    const code = await new Promise<number>((resolve) => {
+      const counter = new Writable({
+        write(chunk: Buffer, _e, cb) {
+          received += chunk.length;
+          cb();
+        },
+      });
+      demultiplex(opened.socket, counter, counter, (type, payload) => type === EXIT && resolve(payload.readUInt32BE(0)));
+      opened.socket.resume();
+    });
+    opened.socket.destroy();
+    expect([code, received]).toEqual([0, size]);
+    expect(running(pid!)).toBe(false);
+  });
+
   it('exits after its idle time without calls, removing its socket', async () => {
     const { socket, child } = start(1, 'idle');
     const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
