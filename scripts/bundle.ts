@@ -34,6 +34,14 @@ const builtinsByRequire: Plugin = {
   },
 };
 
+/** The warm server's program bytes (~30 KB): loaded from dist/engine/ when a warm container is made, never parsed at start-up. */
+const serverProgramApart: Plugin = {
+  name: 'server-program-apart',
+  setup(b) {
+    b.onResolve({ filter: /\/warm-server-program\.js$/ }, () => ({ path: './engine/warm-server-program.js', external: true }));
+  },
+};
+
 await build({
   entryPoints: [CLI],
   outfile: CLI,
@@ -44,7 +52,7 @@ await build({
   target: 'node22',
   packages: 'external',
   logLevel: 'warning',
-  plugins: [builtinsByRequire],
+  plugins: [builtinsByRequire, serverProgramApart],
   // What esbuild's require() shim calls in an ES module.
   banner: { js: "import { createRequire as __berthCreateRequire } from 'node:module';\nconst require = __berthCreateRequire(import.meta.url);" },
 });

@@ -1,8 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomic } from '../berth-files.js';
-import { SOURCE_SHA256 } from './warm-server-build.js';
-import { PROGRAMS } from './warm-server-program.js';
+import { ARCHES, SOURCE_SHA256 } from './warm-server-build.js';
 
 /**
  * The main process of a warm container: berth's warm server (native/warm-server.c: a static
@@ -19,8 +18,12 @@ export function goArch(arch: string): string {
   return a;
 }
 
-/** The server program for `arch`, or undefined for an architecture berth has none for. */
-export function serverProgram(arch: string): Buffer | undefined {
+/**
+ * The server program for `arch`, or undefined for an architecture berth has none for. Its bytes
+ * (~30 KB of base64) are a module of their own, kept out of the start-up bundle (scripts/bundle.ts).
+ */
+export async function serverProgram(arch: string): Promise<Buffer | undefined> {
+  const { PROGRAMS } = await import('./warm-server-program.js');
   const program = PROGRAMS[goArch(arch)];
   return program ? Buffer.from(program, 'base64') : undefined;
 }
@@ -30,10 +33,9 @@ export function serverProgram(arch: string): Buffer | undefined {
  * hash; mode 0755, for every uid the tools run as) and returns its path, or undefined when berth
  * has none for that architecture.
  */
-export function serverFile(dir: string, arch: string): string | undefined {
-  const program = serverProgram(arch);
-  if (!program) return undefined;
+export async function serverFile(dir: string, arch: string): Promise<string | undefined> {
+  if (!ARCHES.includes(goArch(arch))) return undefined;
   const file = path.join(dir, `server-${SOURCE_SHA256.slice(0, 12)}-${goArch(arch)}`);
-  if (!existsSync(file)) writeFileAtomic(file, program, 0o755);
+  if (!existsSync(file)) writeFileAtomic(file, (await serverProgram(arch))!, 0o755);
   return file;
 }

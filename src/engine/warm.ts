@@ -138,7 +138,7 @@ async function createWarm(api: EngineApi, plan: RunPlan, image: ImageFacts, key:
   let server: string | undefined;
   let sockets: string;
   try {
-    server = serverFile(warmDirectory(), arch);
+    server = await serverFile(warmDirectory(), arch);
     sockets = makeSocketDirectory(key);
   } catch (error) {
     return { kind: 'unavailable', reason: `berth's cache cannot hold the warm server and its socket (${messageOf(error)})` };

@@ -2,10 +2,11 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { constants, tmpdir } from 'node:os';
+import type { Socket } from 'node:net';
 import path from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demultiplex } from '../../src/engine/streams.js';
 import { CREDIT, EXIT, openCall, pumpFramedStdin, requestFrame, sendSignal, type CallRequest } from '../../src/engine/warm-call.js';
 import { serverProgram } from '../../src/engine/warm-server.js';
@@ -17,7 +18,7 @@ import { serverProgram } from '../../src/engine/warm-server.js';
  * checked by the run-semantics suite's warm pass (run.test.ts) and warm.test.ts.
  */
 
-const ARCHES = [
+const BUILDS = [
   { arch: 'amd64', runner: [] as string[] },
   { arch: 'arm64', runner: ['qemu-aarch64'] },
 ];
@@ -45,19 +46,42 @@ interface Ended {
   code: number | undefined;
 }
 
+type Request = Partial<CallRequest> & { argv: string[] };
+
+function frame(request: Request): Buffer {
+  return requestFrame({ env: [], cwd: root, tty: false, stdin: false, ...request });
+}
+
+/** The connection of a call that has started (paused, as openCall leaves it). */
+async function started(socket: string, request: Request): Promise<Socket> {
+  const opened = await openCall(socket, frame(request));
+  if (opened.kind !== 'started') throw new Error(`not started: ${JSON.stringify(opened)}`);
+  return opened.socket;
+}
+
+/** The call's output into `stdout` and `stderr` until its exit frame: its exit status. */
+function exitStatus(s: Socket, stdout: Writable, stderr: Writable, credit?: (bytes: number) => void): Promise<number> {
+  return new Promise((resolve) => {
+    demultiplex(s, stdout, stderr, (type, payload) => {
+      if (type === EXIT) resolve(payload.readUInt32BE(0));
+      if (type === CREDIT) credit?.(payload.readUInt32BE(0));
+    });
+    s.resume();
+  });
+}
+
 /** One call through berth's own client code, as warm.ts makes it. */
 async function call(
   socket: string,
-  request: Partial<CallRequest> & { argv: string[] },
+  request: Request,
   options: { input?: Buffer; signalWhenReady?: [NodeJS.Signals, boolean] } = {},
 ): Promise<Ended | { failed: { errno: number; stage: string } }> {
-  const opened = await openCall(socket, requestFrame({ env: [], cwd: root, tty: false, stdin: options.input !== undefined, ...request }));
+  const opened = await openCall(socket, frame({ stdin: options.input !== undefined, ...request }));
   if (opened.kind === 'failed') return { failed: { errno: opened.errno, stage: opened.stage } };
   if (opened.kind !== 'started') throw new Error(`not started: ${JSON.stringify(opened)}`);
   const s = opened.socket;
   const out = collector();
   const err = collector();
-  let code: number | undefined;
   let pump: ReturnType<typeof pumpFramedStdin> | undefined;
   const signal = options.signalWhenReady;
   if (signal) {
@@ -69,21 +93,10 @@ async function call(
     }, 10);
     s.once('close', () => clearInterval(timer));
   }
-  let exited: () => void;
-  const ended = new Promise<void>((resolve) => {
-    exited = resolve;
-    s.once('close', resolve);
-  });
-  demultiplex(s, out.stream, err.stream, (type, payload) => {
-    if (type === EXIT) {
-      code = payload.readUInt32BE(0);
-      exited();
-    }
-    if (type === CREDIT) pump?.credit(payload.readUInt32BE(0));
-  });
+  const closed = new Promise<undefined>((resolve) => s.once('close', () => resolve(undefined)));
+  const status = exitStatus(s, out.stream, err.stream, (bytes) => pump?.credit(bytes));
   if (options.input) pump = pumpFramedStdin(Readable.from([options.input]) as unknown as NodeJS.ReadStream, s);
-  s.resume();
-  await ended;
+  const code = await Promise.race([status, closed]);
   // After the exit frame the server waits for berth to close the connection, as warm.ts does.
   s.destroy();
   return { stdout: out.bytes(), stderr: err.text(), code };
@@ -122,9 +135,9 @@ async function until(check: () => boolean): Promise<void> {
   for (let i = 0; i < 200 && !check(); i++) await sleep(25);
 }
 
-describe.each(ARCHES)('the warm server ($arch)', ({ arch, runner }) => {
+describe.each(BUILDS)('the warm server ($arch)', ({ arch, runner }) => {
   const program = path.join(root, `server-${arch}`);
-  writeFileSync(program, serverProgram(arch)!, { mode: 0o755 });
+  beforeAll(async () => writeFileSync(program, (await serverProgram(arch))!, { mode: 0o755 }));
   const servers: ChildProcess[] = [];
   const start = (idleSeconds: number, name: string) => {
     const socket = path.join(root, `${arch}-${name}.sock`);
@@ -136,9 +149,7 @@ describe.each(ARCHES)('the warm server ($arch)', ({ arch, runner }) => {
     servers.push(child);
     return { socket, child };
   };
-  const ready = async (socket: string) => {
-    for (let i = 0; i < 200 && !existsSync(socket); i++) await sleep(25);
-  };
+  const ready = (socket: string) => until(() => existsSync(socket));
   afterAll(() => {
     for (const s of servers) s.kill('SIGKILL');
   });
@@ -181,16 +192,10 @@ describe.each(ARCHES)('the warm server ($arch)', ({ arch, runner }) => {
     // The tool exits without reading stdin, whose end berth has not sent yet. Were the
     // connection closed after the exit frame, berth's late frame would meet a closed socket
     // (EPIPE), and Node would drop what berth had not read yet: the exit frame with it.
-    const opened = await openCall(socket, requestFrame({ argv: ['sh', '-c', 'exit 5'], env: [], cwd: root, tty: false, stdin: true }));
-    if (opened.kind !== 'started') throw new Error(`not started: ${opened.kind}`);
-    const s = opened.socket;
+    const s = await started(socket, { argv: ['sh', '-c', 'exit 5'], stdin: true });
     let ended = false;
     s.on('end', () => (ended = true));
-    const code = await new Promise<number>((resolve) => {
-      demultiplex(s, collector().stream, collector().stream, (type, payload) => type === EXIT && resolve(payload.readUInt32BE(0)));
-      s.resume();
-    });
-    expect(code).toBe(5);
+    expect(await exitStatus(s, collector().stream, collector().stream)).toBe(5);
     // Still open a while later; the late end of stdin is taken; closing is berth's.
     await sleep(300);
     expect(ended).toBe(false);
@@ -249,15 +254,13 @@ describe.each(ARCHES)('the warm server ($arch)', ({ arch, runner }) => {
   it("kills the tool's process group when berth's connection closes, and what the tool leaves behind when it exits", async () => {
     const { socket } = start(60, 'gone');
     await ready(socket);
-    const opened = await openCall(socket, requestFrame({ argv: ['sh', '-c', 'sleep 600 & echo $!; echo $$; sleep 600'], env: [], cwd: root, tty: false, stdin: false }));
-    if (opened.kind !== 'started') throw new Error(`not started: ${opened.kind}`);
+    const s = await started(socket, { argv: ['sh', '-c', 'sleep 600 & echo $!; echo $$; sleep 600'] });
     const out = collector();
-    demultiplex(opened.socket, out.stream, out.stream);
-    opened.socket.resume();
+    void exitStatus(s, out.stream, out.stream);
     await until(() => pidsIn(out.text()).length === 2);
     const pids = pidsIn(out.text());
     expect(pids.map(running)).toEqual([true, true]);
-    opened.socket.destroy();
+    s.destroy();
     await until(() => !pids.some(running));
     expect(pids.map(running)).toEqual([false, false]);
 
@@ -298,25 +301,21 @@ describe.each(ARCHES)('the warm server ($arch)', ({ arch, runner }) => {
     await ready(socket);
     const pidFile = path.join(root, `${arch}-backpressure.pid`);
     const size = 20 * 1024 * 1024;
-    const opened = await openCall(socket, requestFrame({ argv: ['sh', '-c', `echo $$ > ${pidFile}; exec head -c ${size} /dev/zero`], env: [], cwd: root, tty: false, stdin: false }));
-    if (opened.kind !== 'started') throw new Error(`not started: ${opened.kind}`);
+    const s = await started(socket, { argv: ['sh', '-c', `echo $$ > ${pidFile}; exec head -c ${size} /dev/zero`] });
     // berth reads nothing for a while: the tool must be blocked writing, not done.
     await until(() => existsSync(pidFile) && readFileSync(pidFile, 'utf8').endsWith('\n'));
     const [pid] = pidsIn(readFileSync(pidFile, 'utf8'));
     await sleep(500);
     expect(running(pid!)).toBe(true);
     let received = 0;
-    const code = await new Promise<number>((resolve) => {
-      const counter = new Writable({
-        write(chunk: Buffer, _e, cb) {
-          received += chunk.length;
-          cb();
-        },
-      });
-      demultiplex(opened.socket, counter, counter, (type, payload) => type === EXIT && resolve(payload.readUInt32BE(0)));
-      opened.socket.resume();
+    const counter = new Writable({
+      write(chunk: Buffer, _e, cb) {
+        received += chunk.length;
+        cb();
+      },
     });
-    opened.socket.destroy();
+    const code = await exitStatus(s, counter, counter);
+    s.destroy();
     expect([code, received]).toEqual([0, size]);
     expect(running(pid!)).toBe(false);
   });

@@ -387,16 +387,16 @@ describe('warm containers', () => {
     const { goArch, serverProgram } = await import('../../src/engine/warm-server.js');
     const { SOURCE_SHA256 } = await import('../../src/engine/warm-server-build.js');
     for (const [arch, machine] of [['amd64', 62], ['x86_64', 62], ['arm64', 183], ['aarch64', 183]] as const) {
-      const elf = serverProgram(arch)!;
+      const elf = (await serverProgram(arch))!;
       expect(elf.readUInt32BE(0)).toBe(0x7f454c46);
       expect(elf.readUInt16LE(18)).toBe(machine);
     }
-    expect(serverProgram('s390x')).toBeUndefined();
+    expect(await serverProgram('s390x')).toBeUndefined();
     const dir = path.join(sb.cache, 'berth', 'warm');
     const arch = goArch(docker('version', '--format', '{{.Server.Arch}}'));
     const cached = readdirSync(dir).filter((f) => f === `server-${SOURCE_SHA256.slice(0, 12)}-${arch}`);
     expect(cached).toHaveLength(1);
-    expect(readFileSync(path.join(dir, cached[0]!)).equals(serverProgram(arch)!)).toBe(true);
+    expect(readFileSync(path.join(dir, cached[0]!)).equals((await serverProgram(arch))!)).toBe(true);
     expect(statSync(path.join(dir, cached[0]!)).mode & 0o777).toBe(0o755);
   });
 });
