@@ -1,10 +1,19 @@
-import { chmodSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
 
 /** berth's own cache: parsed files, tool homes, identity files, locks, run notes, warm state. */
 export function cacheDirectory(env: NodeJS.ProcessEnv = process.env): string {
   return path.join(env.XDG_CACHE_HOME || path.join(homedir(), '.cache'), 'berth');
+}
+
+/** The names in a directory; none when it is missing or cannot be read. */
+export function directoryEntries(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
 }
 
 /** Writes `content` to `file` atomically (temp file + rename), creating the directory; `mode` exactly, whatever the umask. */

@@ -1,7 +1,7 @@
-import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
-import { cacheDirectory } from '../berth-files.js';
+import { cacheDirectory, directoryEntries } from '../berth-files.js';
 import { isProcessAlive } from '../lock-file.js';
 import { engineApi } from './api.js';
 
@@ -55,13 +55,7 @@ export function recordRun(): () => void {
  * that is gone exists (it was killed mid-run) are orphans looked for and removed.
  */
 export async function sweepOrphansIfAny(): Promise<Orphan[]> {
-  let notes: string[];
-  try {
-    notes = readdirSync(runsDirectory());
-  } catch {
-    return [];
-  }
-  const gone = notes.filter((n) => /^\d+$/.test(n) && Number(n) !== process.pid && !isProcessAlive(Number(n)));
+  const gone = directoryEntries(runsDirectory()).filter((n) => /^\d+$/.test(n) && Number(n) !== process.pid && !isProcessAlive(Number(n)));
   if (gone.length === 0) return [];
   const removed = await removeOrphans();
   for (const n of gone) rmSync(path.join(runsDirectory(), n), { force: true });

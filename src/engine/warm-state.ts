@@ -1,7 +1,7 @@
-import { chmodSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { acquireLock } from '../lock-file.js';
-import { cacheDirectory } from '../berth-files.js';
+import { cacheDirectory, directoryEntries } from '../berth-files.js';
 
 /**
  * What berth keeps about warm containers in its cache directory (`<cache>/warm`). The engine holds
@@ -54,14 +54,6 @@ export function removeSocketDirectory(key: string): void {
   rmSync(socketDirectory(key), { recursive: true, force: true });
 }
 
-function entries(dir: string): string[] {
-  try {
-    return readdirSync(dir);
-  } catch {
-    return [];
-  }
-}
-
 /**
  * Removes what no warm container needs any more (`berth gc`): the socket directories and last-use
  * marks of containers that are gone (`keys`, `names`: those the engine still has), server programs
@@ -78,12 +70,12 @@ export function pruneWarmFiles(keys: Set<string>, names: Set<string>, server: st
       return false;
     }
   };
-  for (const dir of entries(socketRoot())) {
+  for (const dir of directoryEntries(socketRoot())) {
     const full = path.join(socketRoot(), dir);
     if (!live.has(dir) && !recent(full)) rmSync(full, { recursive: true, force: true });
   }
-  for (const name of entries(sub('used'))) if (!names.has(name)) rmSync(path.join(sub('used'), name), { force: true });
-  for (const file of entries(warmDirectory())) {
+  for (const name of directoryEntries(sub('used'))) if (!names.has(name)) rmSync(path.join(sub('used'), name), { force: true });
+  for (const file of directoryEntries(warmDirectory())) {
     if ((file.startsWith('server-') && !file.startsWith(server)) || file.startsWith('pause-v1-')) rmSync(path.join(warmDirectory(), file), { force: true });
   }
   for (const old of ['pids', 'execs', 'images']) rmSync(sub(old), { recursive: true, force: true });

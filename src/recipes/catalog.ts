@@ -1,7 +1,8 @@
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { InputError, NotFoundError } from '../errors.js';
+import { directoryEntries } from '../berth-files.js';
 import { packageFile } from '../package-files.js';
 import { cachedParse } from '../parse-cache.js';
 import { findProjectRoot } from '../project/root.js';
@@ -59,13 +60,7 @@ export interface Catalog {
 }
 
 function recipeFiles(dir: string): string[] {
-  let names: string[];
-  try {
-    names = readdirSync(dir);
-  } catch {
-    return [];
-  }
-  return names.filter((n) => /\.ya?ml$/.test(n)).sort().map((n) => path.join(dir, n));
+  return directoryEntries(dir).filter((n) => /\.ya?ml$/.test(n)).sort().map((n) => path.join(dir, n));
 }
 
 /** Every recipe in every directory; a broken file is a problem in the list, never a crash. */

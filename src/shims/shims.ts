@@ -1,7 +1,7 @@
-import { accessSync, constants, lstatSync, mkdirSync, openSync, readSync, closeSync, readdirSync, rmSync, realpathSync, statSync } from 'node:fs';
+import { accessSync, constants, lstatSync, mkdirSync, openSync, readSync, closeSync, rmSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { InputError } from '../errors.js';
-import { writeFileAtomic } from '../berth-files.js';
+import { directoryEntries, writeFileAtomic } from '../berth-files.js';
 import { NAME_PATTERN } from '../recipes/names.js';
 import { compiledFile } from '../package-files.js';
 
@@ -103,14 +103,8 @@ export function readShim(file: string): Shim | 'foreign' | undefined {
 
 /** Every berth shim in `dir`, by name; other files are left out. */
 export function listShims(dir: string): Shim[] {
-  let names: string[];
-  try {
-    names = readdirSync(dir);
-  } catch {
-    return [];
-  }
   const shims: Shim[] = [];
-  for (const name of names.sort()) {
+  for (const name of directoryEntries(dir).sort()) {
     const shim = readShim(path.join(dir, name));
     if (shim && shim !== 'foreign') shims.push(shim);
   }
