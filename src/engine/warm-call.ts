@@ -47,10 +47,13 @@ function header(type: number, length: number): Buffer {
   return h;
 }
 
-export function requestFrame(request: CallRequest): Buffer {
+/** The request frame; undefined when it is over the server's limits (the kernel's own for argv and environment are about as much). */
+export function requestFrame(request: CallRequest): Buffer | undefined {
   const { argv, env, size } = request;
   const fields = ['1', `${request.tty ? 't' : ''}${request.stdin ? 'i' : ''}`, String(size?.[0] ?? 0), String(size?.[1] ?? 0), request.cwd];
-  const payload = Buffer.from([...fields, String(argv.length), ...argv, String(env.length), ...env].map((s) => `${s}\0`).join(''));
+  const strings = [...fields, String(argv.length), ...argv, String(env.length), ...env];
+  const payload = Buffer.from(strings.map((s) => `${s}\0`).join(''));
+  if (payload.length > MAX_REQUEST || strings.length > MAX_STRINGS) return undefined;
   return Buffer.concat([header(REQUEST, payload.length), payload]);
 }
 

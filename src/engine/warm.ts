@@ -9,7 +9,7 @@ import { hostConfig, startFailure, type RunIO } from './container-run.js';
 import type { ImageFacts } from './images.js';
 import { isProcessAlive } from '../lock-file.js';
 import { hostSession, stdinIsDevNull } from './streams.js';
-import { CREDIT, EXIT, MAX_REQUEST, MAX_STRINGS, openCall, pumpFramedStdin, requestFrame, sendResize, sendSignal, startFailureMessage, type Opened } from './warm-call.js';
+import { CREDIT, EXIT, openCall, pumpFramedStdin, requestFrame, sendResize, sendSignal, startFailureMessage, type Opened } from './warm-call.js';
 import { SOURCE_SHA256 } from './warm-server-build.js';
 import {
   forgetUnavailable,
@@ -316,36 +316,28 @@ export async function runWarm(api: EngineApi, plan: RunPlan, image: ImageFacts, 
   const env = plan.tty && !plan.env.some((e) => e.startsWith('TERM=')) ? [...plan.env, 'TERM=xterm'] : plan.env;
   const stdin = plan.stdin && !stdinIsDevNull();
   const request = requestFrame({ argv, env, cwd: plan.workdir, tty: plan.tty, stdin, size: plan.consoleSize });
-  // Over the server's limits (the kernel's own for argv and environment is about as much): a
-  // fresh container reports it as docker does.
-  if (request.length - 8 > MAX_REQUEST || argv.length + env.length + 7 > MAX_STRINGS) return undefined;
+  // Over the server's limits: a fresh container reports it as docker does.
+  if (!request) return undefined;
   const opened = await startCall(api, plan, image, io, request, key, idleSeconds);
   if (!opened) return undefined;
   if (memo) forgetUnavailable(plan.tool);
-  const name = warmName(plan.tool, key);
-  if (opened.kind === 'failed') {
-    markUsed(name);
-    throw startFailure(new Error(startFailureMessage(opened.errno, opened.stage, argv[0]!)), plan);
-  }
   try {
+    if (opened.kind === 'failed') throw startFailure(new Error(startFailureMessage(opened.errno, opened.stage, argv[0]!)), plan);
     return await streamCall(plan, io, opened.socket, stdin);
   } finally {
-    markUsed(name);
+    markUsed(warmName(plan.tool, key));
   }
 }
 
 async function streamCall(plan: RunPlan, io: RunIO, socket: import('node:net').Socket, stdin: boolean): Promise<number> {
   const cleanups: Array<() => void> = [];
-  let exitCode: number | undefined;
-  let exited!: () => void;
+  let exited!: (code: number) => void;
   // The exit frame ends the call (the server then waits for berth to close the connection).
-  const exitFrame = new Promise<void>((resolve) => (exited = resolve));
+  const exitFrame = new Promise<number>((resolve) => (exited = resolve));
   let pump: ReturnType<typeof pumpFramedStdin> | undefined;
   const control = (type: number, payload: Buffer) => {
-    if (type === EXIT && payload.length >= 4) {
-      exitCode = payload.readUInt32BE(0);
-      exited();
-    } else if (type === CREDIT && payload.length >= 4) pump?.credit(payload.readUInt32BE(0));
+    if (type === EXIT && payload.length >= 4) exited(payload.readUInt32BE(0));
+    else if (type === CREDIT && payload.length >= 4) pump?.credit(payload.readUInt32BE(0));
   };
   // Output, signals and raw mode as a fresh run's (streams.ts); signals go to the server, which
   // signals the tool (a second Ctrl-C: its whole process group, with SIGKILL).
@@ -370,10 +362,9 @@ async function streamCall(plan: RunPlan, io: RunIO, socket: import('node:net').S
   }
   socket.resume();
   try {
-    await Promise.race([exitFrame, session.outputDone]);
     // No exit frame: the container went away under the call (berth warm stop, docker rm -f),
     // killed as a fresh container removed by force would be.
-    return exitCode ?? 137;
+    return await Promise.race([exitFrame, session.outputDone.then(() => 137)]);
   } finally {
     for (const cleanup of cleanups.reverse()) cleanup();
     socket.destroy();

@@ -49,7 +49,7 @@ interface Ended {
 type Request = Partial<CallRequest> & { argv: string[] };
 
 function frame(request: Request): Buffer {
-  return requestFrame({ env: [], cwd: root, tty: false, stdin: false, ...request });
+  return requestFrame({ env: [], cwd: root, tty: false, stdin: false, ...request })!;
 }
 
 /** The connection of a call that has started (paused, as openCall leaves it). */

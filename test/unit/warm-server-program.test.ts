@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CHUNK, MAX_REQUEST, MAX_STRINGS, WINDOW } from '../../src/engine/warm-call.js';
+import { CHUNK, MAX_REQUEST, MAX_STRINGS, requestFrame, WINDOW } from '../../src/engine/warm-call.js';
 import { BUILT_WITH, SOURCE_SHA256 } from '../../src/engine/warm-server-build.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -25,6 +25,12 @@ describe('the warm server program berth ships', () => {
       MAX_REQUEST: define('MAX_REQUEST'),
       MAX_STRINGS: define('MAX_STRINGS'),
     });
+    // And berth makes no request over them (the call then runs in a fresh container).
+    const request = (argv: string[], env: string[] = []) => requestFrame({ argv, env, cwd: '/w', tty: false, stdin: false });
+    expect(request(['x'.repeat(MAX_REQUEST - 100)])?.length).toBeGreaterThan(MAX_REQUEST - 100);
+    expect(request(['x'.repeat(MAX_REQUEST)])).toBeUndefined();
+    expect(request(['true'], Array.from({ length: MAX_STRINGS - 8 }, (_, i) => `V${i}=1`))).toBeDefined();
+    expect(request(['true'], Array.from({ length: MAX_STRINGS - 7 }, (_, i) => `V${i}=1`))).toBeUndefined();
   });
 
   it('was generated from the committed source', () => {
