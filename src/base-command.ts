@@ -1,5 +1,6 @@
 import { Command } from '@oclif/core';
 import { reportError } from './errors.js';
+import { printable } from './terminal-text.js';
 
 /**
  * Every berth command extends this: berth's typed errors become one line on stderr and their
@@ -12,8 +13,8 @@ export abstract class BaseCommand extends Command {
     return super.catch(error);
   }
 
-  /** Writes a line to stdout. */
+  /** Writes a line to stdout; text from files comes out printable (no terminal control characters). */
   protected out(line: string): void {
-    process.stdout.write(`${line}\n`);
+    process.stdout.write(`${printable(line, true)}\n`);
   }
 }

@@ -24,3 +24,8 @@ export function writeFileAtomic(file: string, content: string | Uint8Array, mode
   if (mode !== undefined) chmodSync(temp, mode);
   renameSync(temp, file);
 }
+
+/** berth's own state that is not a cache (losing it changes behaviour): the trusted projects. */
+export function stateDirectory(env: NodeJS.ProcessEnv = process.env): string {
+  return path.join(env.XDG_STATE_HOME || path.join(homedir(), '.local', 'state'), 'berth');
+}

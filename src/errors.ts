@@ -1,3 +1,5 @@
+import { printable } from './terminal-text.js';
+
 /**
  * berth's own failures, each carrying the exit code it maps to. Codes follow docker's
  * convention so scripts can tell berth's failures from the tool's: 125 berth or the engine
@@ -46,6 +48,18 @@ export class InputError extends BerthError {
   }
 }
 
+/** A project recipe that the user has not trusted (or that changed since): nothing was started. */
+export class UntrustedRecipeError extends InputError {
+  constructor(
+    message: string,
+    /** The untrusted recipe and the one it would replace, when it parses: for `berth info`'s summary. */
+    readonly recipe?: import('./recipes/schema.js').Recipe,
+    readonly shadowed?: import('./recipes/schema.js').Recipe,
+  ) {
+    super(message);
+  }
+}
+
 /**
  * The one place failures become output and exit codes, for every command and for shims: a
  * BerthError is its one-line message and its exit code (the stack too under BERTH_DEBUG=1); any
@@ -55,14 +69,14 @@ export class InputError extends BerthError {
  */
 export function reportError(error: unknown, stderr: NodeJS.WritableStream = process.stderr): boolean {
   if (error instanceof BerthError) {
-    stderr.write(`${error.message}\n`);
+    stderr.write(`${printable(error.message, true)}\n`);
     if (process.env.BERTH_DEBUG === '1' && error.stack) stderr.write(`${error.stack}\n`);
     process.exitCode = error.exitCode;
     return true;
   }
   const isOclif = typeof error === 'object' && error !== null && 'oclif' in error;
   if (process.env.BERTH_DEBUG !== '1' && !isOclif) {
-    stderr.write(`berth: ${error instanceof Error ? error.message : String(error)}\n`);
+    stderr.write(`berth: ${printable(error instanceof Error ? error.message : String(error), true)}\n`);
     process.exitCode = 125;
     return true;
   }

@@ -25,11 +25,28 @@ export default class Info extends BaseCommand {
     const { applyMirror } = await import('../image-reference.js');
     const { registryMirror } = await import('../config/settings.js');
     const { formatInfo, imageState, recipeInfo } = await import('../recipes/info.js');
-    const resolved = await resolveTool(args.tool, process.cwd());
+    const { UntrustedRecipeError } = await import('../errors.js');
+    const { formatPermissions } = await import('../recipes/permissions.js');
+    const { shadowedRecipe } = await import('../recipes/catalog.js');
+    let resolved: Awaited<ReturnType<typeof resolveTool>>;
+    try {
+      resolved = await resolveTool(args.tool, process.cwd());
+    } catch (error) {
+      // Not trusted: what it would let its tool reach is exactly what the user needs to see.
+      if (error instanceof UntrustedRecipeError && error.recipe && !flags.json) {
+        this.out(`${error.recipe.name}: not trusted project recipe ${error.recipe.file}; its tool would reach:`);
+        for (const line of formatPermissions(error.recipe, error.shadowed)) this.out(line);
+      }
+      throw error;
+    }
     const reference = applyMirror(resolved.image, registryMirror());
     const state = await imageState(reference);
     const info = recipeInfo(resolved.recipe, { reference, version: resolved.version, from: resolved.versionFrom, locked: resolved.locked }, state);
     if (flags.json) this.out(JSON.stringify(info, null, 2));
-    else for (const line of formatInfo(info, state)) this.out(line);
+    else {
+      for (const line of formatInfo(info, state)) this.out(line);
+      this.out('permissions:');
+      for (const line of formatPermissions(resolved.recipe, shadowedRecipe(resolved.recipe))) this.out(line);
+    }
   }
 }

@@ -19,8 +19,11 @@ export default class Search extends BaseCommand {
     const { formatTable, listEntry, searchRecipes } = await import('../recipes/listing.js');
     const catalog = loadCatalog(recipeDirectories());
     const entries = searchRecipes(catalog.recipes, args.term).map(listEntry);
-    if (catalog.problems.length > 0) {
-      const n = catalog.problems.length;
+    const { warn } = await import('../terminal-text.js');
+    for (const p of catalog.problems) if (p.untrusted) warn(p.message);
+    const unreadable = catalog.problems.filter((p) => !p.untrusted);
+    if (unreadable.length > 0) {
+      const n = unreadable.length;
       process.stderr.write(`berth: ${n} recipe file${n === 1 ? '' : 's'} could not be read and ${n === 1 ? 'was' : 'were'} not searched (see berth recipes lint)\n`);
     }
     if (flags.json) this.out(JSON.stringify(entries, null, 2));

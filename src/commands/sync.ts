@@ -1,5 +1,6 @@
 import { Flags } from '@oclif/core';
 import { BaseCommand } from '../base-command.js';
+import { warn } from '../terminal-text.js';
 
 export default class Sync extends BaseCommand {
   static override summary = 'Pull every tool berth.yaml pins and write berth.lock with the digests the registry served.';
@@ -22,7 +23,7 @@ export default class Sync extends BaseCommand {
       const cwd = process.cwd();
       const check = checkLock(cwd, recipeDirectories(cwd));
       if (!check) throw new InputError(`berth: no berth.yaml in ${cwd} or above it`);
-      for (const p of check.problems) process.stderr.write(`${p.message}; ${p.fix}\n`);
+      for (const p of check.problems) warn(`${p.message}; ${p.fix}`);
       if (check.problems.length > 0) process.exitCode = 1;
       else this.out(`${check.files.lockFile} is in sync with berth.yaml (${check.tools} tool${check.tools === 1 ? '' : 's'})`);
       return;
@@ -32,7 +33,7 @@ export default class Sync extends BaseCommand {
     let engine: Awaited<ReturnType<typeof dockerSyncEngine>> | undefined;
     const connect = async () => (engine = await dockerSyncEngine(pullReporter(process.stderr, flags.quiet)));
     const result = await syncProject(process.cwd(), connect, { update: flags.update }).finally(() => engine?.close());
-    if (result.replacedBrokenLock) process.stderr.write(`berth: replaced a malformed berth.lock (${result.replacedBrokenLock})\n`);
+    if (result.replacedBrokenLock) warn(`berth: replaced a malformed berth.lock (${result.replacedBrokenLock})`);
     for (const t of result.tools) this.out(`${t.state === 'kept' ? 'kept  ' : 'locked'} ${t.entry.name} ${t.entry.version} ${t.entry.image}@${t.entry.digest}`);
     this.out(result.written ? `wrote ${result.files.lockFile}` : `${result.files.lockFile} unchanged`);
   }

@@ -1,3 +1,4 @@
+import { printable } from '../terminal-text.js';
 import { loadCatalog, recipeDirectories } from '../recipes/catalog.js';
 import { checkLock } from '../project/check.js';
 import path from 'node:path';
@@ -12,7 +13,7 @@ export interface Finding {
 }
 
 export function formatFinding(f: Finding): string {
-  return f.ok ? `ok ${f.text}` : `problem ${f.text}; fix: ${f.fix}`;
+  return printable(f.ok ? `ok ${f.text}` : `problem ${f.text}; fix: ${f.fix}`);
 }
 
 /** Asks the engine its version; a bounded wait so an unreachable TCP engine does not hang doctor. */
@@ -68,7 +69,8 @@ export async function diagnose(cwd: string, env: NodeJS.ProcessEnv = process.env
 
   const catalog = loadCatalog(recipeDirectories(cwd, env));
   for (const problem of catalog.problems) {
-    findings.push({ ok: false, text: `recipe ${problem.message}`, fix: `correct or remove ${problem.file} (berth recipes lint checks it)` });
+    if (problem.untrusted) findings.push({ ok: false, text: problem.message.replace(/^berth: /, ''), fix: `review them with berth trust --show, then berth trust (or remove ${problem.file})` });
+    else findings.push({ ok: false, text: `recipe ${problem.message}`, fix: `correct or remove ${problem.file} (berth recipes lint checks it)` });
   }
   if (catalog.problems.length === 0) findings.push({ ok: true, text: `recipes: ${catalog.recipes.length} recipes, every file valid` });
 

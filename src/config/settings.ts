@@ -11,9 +11,11 @@ export interface Settings {
   warm?: boolean;
   /** Minutes a warm container waits for a call before it stops itself (default 10). */
   warmIdleMinutes?: number;
+  /** Directories (colon separated) whose berth.yaml or .berth is used even when others own or can write them. */
+  safeDirectories?: string;
 }
 
-export const SETTING_KEYS = ['shimDir', 'pullPolicy', 'registryMirror', 'warm', 'warmIdleMinutes'] as const;
+export const SETTING_KEYS = ['shimDir', 'pullPolicy', 'registryMirror', 'warm', 'warmIdleMinutes', 'safeDirectories'] as const;
 /** The keys as --help names them: "shimDir, pullPolicy, … or warmIdleMinutes". */
 export const SETTING_KEYS_TEXT = `${SETTING_KEYS.slice(0, -1).join(', ')} or ${SETTING_KEYS.at(-1)}`;
 export type SettingKey = (typeof SETTING_KEYS)[number];
@@ -29,6 +31,7 @@ export const SETTING_VALUES: Record<SettingKey, string> = {
   registryMirror: 'host[:port] of a registry mirror for docker.io images, e.g. mirror.example.com:5000',
   warm: 'true, false',
   warmIdleMinutes: 'a number of minutes greater than 0, e.g. 10',
+  safeDirectories: 'absolute directory paths separated by ":", e.g. /srv/shared/app',
 };
 
 const HOST_PORT = /^(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)(?:\.(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?))*(?::\d{1,5})?$/i;
@@ -59,6 +62,11 @@ export function normalizeSetting(key: SettingKey, value: string, home = homedir(
     }
     case 'warm':
       return value === 'true' ? true : value === 'false' ? false : new Error(`"${value}" is not true or false`);
+    case 'safeDirectories': {
+      const dirs = value.split(':');
+      const bad = dirs.find((d) => !path.isAbsolute(d));
+      return bad === undefined ? dirs.map((d) => path.normalize(d).replace(/(.)\/+$/, '$1')).join(':') : new Error(`"${bad}" is not an absolute path`);
+    }
     case 'warmIdleMinutes': {
       const minutes = Number(value);
       return value.trim() !== '' && Number.isFinite(minutes) && minutes > 0 ? minutes : new Error(`"${value}" is not a number of minutes greater than 0`);

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { InputError, NotFoundError } from '../errors.js';
+import { InputError, NotFoundError, UntrustedRecipeError } from '../errors.js';
 import { parseImageReference } from '../image-reference.js';
 import { findRecipe, type RecipeDirectory } from '../recipes/catalog.js';
 import { imageForVersion } from '../recipes/image.js';
@@ -81,7 +81,14 @@ export async function loadProjectPins(cwd: string, dirs: RecipeDirectory[]): Pro
   if (!files || !existsSync(files.manifestFile)) return undefined;
   const manifest = await cached('berth.yaml', files.manifestFile, async () => (await import('./manifest.js')).readManifest);
   const pins = new Map<string, ResolvedPin>();
-  for (const pin of manifest.pins) pins.set(pin.name, resolvePin(manifest, pin, dirs));
+  for (const pin of manifest.pins) {
+    try {
+      pins.set(pin.name, resolvePin(manifest, pin, dirs));
+    } catch (error) {
+      // A tool whose project recipe is not trusted: its own run says so; the others still run.
+      if (!(error instanceof UntrustedRecipeError)) throw error;
+    }
+  }
   let lock: Lock | undefined;
   if (existsSync(files.lockFile)) {
     const entries = await cached('berth.lock', files.lockFile, async () => {

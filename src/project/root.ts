@@ -1,16 +1,100 @@
-import { existsSync } from 'node:fs';
+import { realpathSync, statSync, type Stats } from 'node:fs';
 import path from 'node:path';
+import { readSettings } from '../config/settings.js';
+import { warn } from '../terminal-text.js';
 
 export const PROJECT_FILE = 'berth.yaml';
+export const PROJECT_DIRECTORY = '.berth';
 export const LOCK_FILE = 'berth.lock';
 
-/** The nearest directory at or above `cwd` holding a berth.yaml or a .berth directory. */
-export function findProjectRoot(cwd: string): string | undefined {
+/**
+ * The nearest directory at or above `cwd` holding a berth.yaml or a .berth directory that berth
+ * may act on (see projectCandidateProblem). A candidate it may not is said once on stderr and
+ * passed over, as if absent, and the walk goes on upwards.
+ */
+export function findProjectRoot(cwd: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
   let dir = path.resolve(cwd);
   for (;;) {
-    if (existsSync(path.join(dir, PROJECT_FILE)) || existsSync(path.join(dir, '.berth'))) return dir;
+    for (const name of [PROJECT_FILE, PROJECT_DIRECTORY]) {
+      const candidate = path.join(dir, name);
+      let stats: Stats;
+      try {
+        stats = statSync(candidate);
+      } catch {
+        continue;
+      }
+      const problem = projectCandidateProblem(dir, stats, env);
+      if (!problem) return dir;
+      if (!ignored.has(candidate)) {
+        ignored.add(candidate);
+        warn(`berth: ignoring ${candidate}: ${problem} (if you trust it, add ${dir} to BERTH_SAFE_DIRECTORIES or the safeDirectories setting)`);
+      }
+    }
     const parent = path.dirname(dir);
     if (parent === dir) return undefined;
     dir = parent;
+  }
+}
+
+/** Candidates already said to be ignored by this process: each is said once. */
+const ignored = new Set<string>();
+
+/**
+ * Why a project candidate (berth.yaml or .berth in `dir`) must not be used, as git refuses a
+ * repository owned by someone else (CVE-2022-24765): the candidate or its directory belongs to
+ * another user (root excepted), or the directory can be written by other users without the sticky
+ * bit keeping them from replacing what is there (a world-writable directory, or a group-writable
+ * one of a group that is not the user's own). undefined when it is safe, or listed as an
+ * exception in BERTH_SAFE_DIRECTORIES or the safeDirectories setting.
+ */
+export function projectCandidateProblem(dir: string, candidate: Stats, env: NodeJS.ProcessEnv = process.env, user = currentUser()): string | undefined {
+  const problem = ownershipProblem(dir, candidate, user);
+  if (!problem) return undefined;
+  return isSafeDirectory(dir, env) ? undefined : problem;
+}
+
+export interface User {
+  uid: number;
+  gid: number;
+}
+
+function currentUser(): User {
+  return { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 };
+}
+
+function ownershipProblem(dir: string, candidate: Stats, user: User): string | undefined {
+  const foreign = (uid: number) => uid !== user.uid && uid !== 0;
+  if (foreign(candidate.uid)) return `owned by uid ${candidate.uid}`;
+  let parent: Stats;
+  try {
+    parent = statSync(dir);
+  } catch {
+    return 'its directory cannot be read';
+  }
+  if (foreign(parent.uid)) return `${dir} is owned by uid ${parent.uid}`;
+  const sticky = (parent.mode & 0o1000) !== 0;
+  if (!sticky && (parent.mode & 0o002) !== 0) return `${dir} can be written by every user`;
+  if (!sticky && (parent.mode & 0o020) !== 0 && parent.gid !== user.gid) return `${dir} can be written by group ${parent.gid}`;
+  return undefined;
+}
+
+/** BERTH_SAFE_DIRECTORIES (colon separated) and the safeDirectories setting: directories the user vouches for. */
+function isSafeDirectory(dir: string, env: NodeJS.ProcessEnv): boolean {
+  const listed = [...(env.BERTH_SAFE_DIRECTORIES ?? '').split(':'), ...safeDirectoriesSetting(env)].filter(Boolean);
+  if (listed.length === 0) return false;
+  const real = realpathOr(dir);
+  return listed.some((entry) => path.isAbsolute(entry) && (realpathOr(entry) === real || path.resolve(entry) === dir));
+}
+
+function safeDirectoriesSetting(env: NodeJS.ProcessEnv): string[] {
+  // Read only when a candidate is refused: the settings file stays off the common path.
+  return readSettings(env).safeDirectories?.split(':') ?? [];
+}
+
+function realpathOr(p: string): string {
+  try {
+    return realpathSync(p);
+  } catch {
+    return path.resolve(p);
   }
 }

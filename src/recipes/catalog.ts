@@ -1,12 +1,14 @@
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
-import { InputError, NotFoundError } from '../errors.js';
+import { InputError, NotFoundError, UntrustedRecipeError } from '../errors.js';
 import { directoryEntries } from '../berth-files.js';
 import { packageFile } from '../package-files.js';
 import { cachedParse } from '../parse-cache.js';
 import { findProjectRoot } from '../project/root.js';
+import { projectRecipeDirectory, projectTrust } from '../project/trust.js';
 import { byName, NAME_PATTERN } from './names.js';
+import { describeChanges } from './permissions.js';
 import { parseRecipeFile } from './recipe-file.js';
 import type { Recipe, RecipeSource } from './schema.js';
 
@@ -15,6 +17,8 @@ import type { Recipe, RecipeSource } from './schema.js';
 export interface RecipeDirectory {
   dir: string;
   source: RecipeSource;
+  /** A project's recipes, not (or no longer) trusted: never used; a run of a tool they define stops (see project/trust.ts). */
+  untrusted?: { root: string; changed: string[] };
 }
 
 export const BUILTIN_RECIPES = packageFile('recipes/');
@@ -27,8 +31,11 @@ export function userRecipeDirectory(env: NodeJS.ProcessEnv = process.env): strin
 /** The directories searched, highest precedence first. */
 export function recipeDirectories(cwd = process.cwd(), env: NodeJS.ProcessEnv = process.env): RecipeDirectory[] {
   const dirs: RecipeDirectory[] = [];
-  const project = findProjectRoot(cwd);
-  if (project) dirs.push({ dir: path.join(project, '.berth', 'recipes'), source: 'project' });
+  const project = findProjectRoot(cwd, env);
+  if (project) {
+    const trust = projectTrust(project, env);
+    dirs.push({ dir: projectRecipeDirectory(project), source: 'project', untrusted: trust.trusted ? undefined : { root: project, changed: trust.changed } });
+  }
   for (const dir of (env.BERTH_RECIPES_PATH ?? '').split(':')) {
     if (dir) dirs.push({ dir: path.resolve(cwd, dir), source: 'path' });
   }
@@ -49,6 +56,8 @@ export function readRecipe(file: string, source: RecipeSource): Recipe {
 export interface RecipeProblem {
   file: string;
   message: string;
+  /** A project's recipes not used because they are not trusted (not a broken file). */
+  untrusted?: boolean;
 }
 
 export interface Catalog {
@@ -68,7 +77,11 @@ export function loadCatalog(dirs: RecipeDirectory[] = recipeDirectories()): Cata
   const chosen = new Map<string, Recipe>();
   const problems: RecipeProblem[] = [];
   let files = 0;
-  for (const { dir, source } of dirs) {
+  for (const { dir, source, untrusted } of dirs) {
+    if (untrusted) {
+      problems.push({ file: dir, message: untrustedNote(untrusted.root, untrusted.changed), untrusted: true });
+      continue;
+    }
     for (const file of recipeFiles(dir)) {
       files++;
       try {
@@ -91,15 +104,53 @@ export function loadCatalog(dirs: RecipeDirectory[] = recipeDirectories()): Cata
 export function findRecipe(name: string, dirs: RecipeDirectory[] = recipeDirectories()): Recipe {
   // Only a valid name is looked up: "../x" must not read a file outside the recipe directories.
   if (!NAME_PATTERN.test(name)) throw new NotFoundError(`berth: "${name}" is not a recipe name (see berth list)`);
-  for (const { dir, source } of dirs) {
+  for (const [i, { dir, source, untrusted }] of dirs.entries()) {
     for (const ext of ['.yaml', '.yml']) {
       const file = path.join(dir, name + ext);
-      if (existsSync(file)) return readRecipe(file, source);
+      if (!existsSync(file)) continue;
+      if (untrusted) throw untrustedRecipeError(name, file, untrusted.root, dirs.slice(i + 1));
+      return readRecipe(file, source);
     }
   }
   const known = loadCatalog(dirs).recipes.map((r) => r.name);
   const near = nearestNames(name, known);
   throw new NotFoundError(`berth: no recipe for "${name}"${near.length ? `; did you mean ${near.join(', ')}?` : ''} (see berth list)`);
+}
+
+/** The recipe `recipe` takes precedence over (same name, in a later directory), if any. */
+export function shadowedRecipe(recipe: Recipe, dirs: RecipeDirectory[] = recipeDirectories()): Recipe | undefined {
+  const own = dirs.findIndex((d) => d.source === recipe.source && path.dirname(recipe.file) === path.resolve(d.dir));
+  try {
+    return own === -1 ? undefined : findRecipe(recipe.name, dirs.slice(own + 1));
+  } catch {
+    return undefined;
+  }
+}
+
+/** The one line `berth list` and `doctor` give for a project whose recipes are not trusted. */
+export function untrustedNote(root: string, changed: string[]): string {
+  return `berth: ${root}: the project's recipes (${changed.join(', ')}) are not trusted, so not used; review them with berth trust --show, then run berth trust there`;
+}
+
+/**
+ * Why a run of `name` stops in a project whose recipe for it is not trusted: what that recipe
+ * would change against the one it shadows (or that it adds a tool), and how to trust it.
+ */
+function untrustedRecipeError(name: string, file: string, root: string, rest: RecipeDirectory[]): UntrustedRecipeError {
+  let recipe: Recipe;
+  try {
+    recipe = parseRecipeFile(file, 'project');
+  } catch (error) {
+    return new UntrustedRecipeError(`berth: ${name}: the project recipe ${file} is not trusted (and is not valid: ${(error as Error).message.replace(/^berth: /, '')})`);
+  }
+  let shadowed: Recipe | undefined;
+  try {
+    shadowed = findRecipe(name, rest);
+  } catch {
+    // it adds a tool of its own
+  }
+  const what = describeChanges(recipe, shadowed);
+  return new UntrustedRecipeError(`berth: ${name}: the project recipe ${file} is not trusted; ${what}; review it (berth trust --show), then run berth trust in ${root}`, recipe, shadowed);
 }
 
 /** Names within a small edit distance, closest first. */

@@ -5,7 +5,8 @@ import { formatTable, listEntry } from './listing.js';
  * `berth list` without loading oclif. Writes to stdout, problems to stderr.
  */
 export async function printList(flags: { json?: boolean; installed?: boolean }): Promise<void> {
-  const out = (line: string) => process.stdout.write(`${line}\n`);
+  const { printable } = await import('../terminal-text.js');
+  const out = (line: string) => process.stdout.write(`${printable(line, true)}\n`);
   if (flags.installed) {
     const { shimDirectory } = await import('../config/settings.js');
     const { listShims } = await import('../shims/shims.js');
@@ -18,7 +19,8 @@ export async function printList(flags: { json?: boolean; installed?: boolean }):
   }
   const { loadCatalog, recipeDirectories } = await import('./catalog.js');
   const catalog = loadCatalog(recipeDirectories());
-  for (const problem of catalog.problems) process.stderr.write(`${problem.message}\n`);
+  const { warn } = await import('../terminal-text.js');
+  for (const problem of catalog.problems) warn(problem.message);
   const entries = catalog.recipes.map(listEntry);
   if (flags.json) {
     out(JSON.stringify(entries, null, 2));

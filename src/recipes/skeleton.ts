@@ -3,6 +3,7 @@ import path from 'node:path';
 import { InputError } from '../errors.js';
 import { parseImageReference } from '../image-reference.js';
 import { findProjectRoot } from '../project/root.js';
+import { projectRecipeDirectory } from '../project/trust.js';
 import { writeFileAtomic } from '../berth-files.js';
 import { yamlLibrary } from '../yaml-file.js';
 import { userRecipeDirectory } from './catalog.js';
@@ -167,7 +168,7 @@ export interface NewRecipeOptions {
 /** Where `berth recipes new` puts a recipe: the user's directory, or the project's with --project. */
 export function newRecipeDirectory(project: boolean, cwd = process.cwd(), env: NodeJS.ProcessEnv = process.env): string {
   if (!project) return userRecipeDirectory(env);
-  return path.join(findProjectRoot(cwd) ?? path.resolve(cwd), '.berth', 'recipes');
+  return projectRecipeDirectory(findProjectRoot(cwd, env) ?? path.resolve(cwd));
 }
 
 /** Writes a new recipe skeleton atomically; refuses to replace an existing one without force. */

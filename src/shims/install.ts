@@ -6,6 +6,8 @@ import { imageForVersion, parseToolSpec } from '../recipes/image.js';
 import { resolveTool } from '../run/resolve.js';
 import { pullReporter } from '../run/pull-progress.js';
 import { InputError, NotFoundError } from '../errors.js';
+import { formatPermissions } from '../recipes/permissions.js';
+import { printable } from '../terminal-text.js';
 import { assertInstallable, installShim, isOnPath, pathExportLine, shadowingCommand } from './shims.js';
 
 /**
@@ -29,7 +31,7 @@ export async function installTools(
     const recipe = findRecipe(name, dirs);
     if (version !== undefined) imageForVersion(recipe, version);
     assertInstallable(dir, name);
-    return { spec, name, version };
+    return { spec, name, version, recipe };
   });
   const seen = new Set<string>();
   for (const t of tools) {
@@ -41,6 +43,11 @@ export async function installTools(
   const pull = options.pull !== false && policy !== 'never';
   const images: string[] = [];
   if (pull) for (const t of tools) images.push((await resolveTool(t.spec, cwd)).image);
+  // What a recipe berth does not ship lets its tool reach, said before it goes on PATH.
+  for (const t of tools.filter((t) => t.recipe.source !== 'builtin')) {
+    out(printable(`${t.name}: a ${t.recipe.source} recipe (${t.recipe.file}); its tool can reach:`));
+    for (const line of formatPermissions(t.recipe)) out(line);
+  }
   for (const t of tools) {
     const { path, replaced } = installShim(dir, t.name, t.version);
     out(`${replaced ? 'updated' : 'installed'} ${t.spec} -> ${path}`);

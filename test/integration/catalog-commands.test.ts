@@ -236,6 +236,11 @@ describe('berth recipes new and lint', () => {
     expect(created.stdout).toBe(`${file}\n`);
     const lint = await berth(['recipes', 'lint', file], { cwd: sub });
     expect(lint.code, lint.stderr).toBe(0);
+    expect(created.stderr).toContain('project recipes are used once trusted: berth trust');
+    const untrusted = await berth(['info', 'projtool', '--json'], { cwd: sub, env: { DOCKER_HOST: 'unix:///nonexistent/docker.sock' } });
+    expect(untrusted.code).toBe(1);
+    expect(untrusted.stderr).toContain('is not trusted');
+    expect((await berth(['trust'], { cwd: sub })).code).toBe(0);
     const info = await berth(['info', 'projtool', '--json'], { cwd: sub, env: { DOCKER_HOST: 'unix:///nonexistent/docker.sock' } });
     expect(JSON.parse(info.stdout)).toMatchObject({ source: 'project', image: 'docker.io/example/projtool:{version}-alpine', version: '3.1' });
   });

@@ -46,7 +46,7 @@ describe('berth config', () => {
     for (const args of [['set', 'pullpolicy', 'always'], ['get', 'nope'], ['unset', 'nope']]) {
       const r = await config(...args);
       expect(r.code).toBe(1);
-      expect(r.stderr).toBe(`berth: unknown setting "${args[1]}"; valid settings: shimDir, pullPolicy, registryMirror, warm, warmIdleMinutes\n`);
+      expect(r.stderr).toBe(`berth: unknown setting "${args[1]}"; valid settings: shimDir, pullPolicy, registryMirror, warm, warmIdleMinutes, safeDirectories\n`);
     }
   });
 
@@ -73,7 +73,7 @@ describe('berth config', () => {
     const r = await config('list');
     expect(r.stdout.toString()).toBe('registryMirror=ok.example:1\n');
     expect(r.stderr).toBe(
-      `berth: ${file()}: pullPolicy: "sometimes" is not valid (valid values: missing, always, never); it is ignored\nberth: ${file()}: colour: not a setting (valid: shimDir, pullPolicy, registryMirror, warm, warmIdleMinutes)\n`,
+      `berth: ${file()}: pullPolicy: "sometimes" is not valid (valid values: missing, always, never); it is ignored\nberth: ${file()}: colour: not a setting (valid: shimDir, pullPolicy, registryMirror, warm, warmIdleMinutes, safeDirectories)\n`,
     );
     writeFileSync(file(), '{}');
   });

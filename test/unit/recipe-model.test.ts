@@ -4,7 +4,8 @@ import { mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { InputError, NotFoundError } from '../../src/errors.js';
+import { InputError, NotFoundError, UntrustedRecipeError } from '../../src/errors.js';
+import { trustProject, untrustProject } from '../../src/project/trust.js';
 import { BUILTIN_RECIPES, findRecipe, loadCatalog, readRecipe, recipeDirectories, userRecipeDirectory } from '../../src/recipes/catalog.js';
 import { imageForVersion, parseToolSpec } from '../../src/recipes/image.js';
 import type { RecipeSource } from '../../src/recipes/schema.js';
@@ -193,8 +194,8 @@ describe('recipe directories', () => {
       user: path.join(root, 'xdg', 'berth', 'recipes'),
     };
     for (const dir of Object.values(dirs)) mkdirSync(dir, { recursive: true });
-    const env = { XDG_CONFIG_HOME: path.join(root, 'xdg'), BERTH_RECIPES_PATH: `${dirs.path1}:${dirs.path2}` };
-    return { cwd, dirs, env };
+    const env = { XDG_CONFIG_HOME: path.join(root, 'xdg'), XDG_STATE_HOME: path.join(root, 'state'), BERTH_RECIPES_PATH: `${dirs.path1}:${dirs.path2}` };
+    return { cwd, dirs, env, project };
   }
 
   const jq = (description: string) => `name: jq\ndescription: ${description}\nimage: docker.io/example/jq:{version}\nversion: '9'\n`;
@@ -212,7 +213,7 @@ describe('recipe directories', () => {
   });
 
   it('resolve a name to the recipe of highest precedence', () => {
-    const { cwd, dirs, env } = layout();
+    const { cwd, dirs, env, project } = layout();
     const order = [
       ['project', dirs.project],
       ['path', dirs.path1],
@@ -220,6 +221,7 @@ describe('recipe directories', () => {
       ['user', dirs.user],
     ] as const;
     for (const [, dir] of order) write(dir, 'jq.yaml', jq(`jq from ${dir}`));
+    trustProject(project, env);
     for (const [source, dir] of order) {
       const recipe = findRecipe('jq', recipeDirectories(cwd, env));
       expect(recipe.source).toBe(source);
@@ -234,10 +236,11 @@ describe('recipe directories', () => {
   });
 
   it('count shadowed files and list each name once', () => {
-    const { cwd, dirs, env } = layout();
+    const { cwd, dirs, env, project } = layout();
     write(dirs.project, 'jq.yaml', jq('project jq'));
     write(dirs.user, 'jq.yaml', jq('user jq'));
     write(dirs.user, 'mine.yaml', jq('mine').replace('name: jq', 'name: mine'));
+    trustProject(project, env);
     const catalog = loadCatalog(recipeDirectories(cwd, env));
     const builtins = loadCatalog([{ dir: BUILTIN_RECIPES, source: 'builtin' }]);
     expect(catalog.files).toBe(builtins.files + 3);
@@ -245,6 +248,47 @@ describe('recipe directories', () => {
     expect(catalog.recipes.find((r) => r.name === 'jq')?.description).toBe('project jq');
     expect(catalog.recipes.find((r) => r.name === 'mine')?.source).toBe('user');
     expect(catalog.recipes.map((r) => r.name)).toEqual([...catalog.recipes.map((r) => r.name)].sort((a, b) => a.localeCompare(b)));
+  });
+
+  it('use project recipes only while they are exactly as trusted; a run of one stops, the others resolve', () => {
+    const { cwd, dirs, env, project } = layout();
+    write(dirs.project, 'jq.yaml', jq('project jq').replace("version: '9'", "version: '9'\nnetwork: host\nenv: [TOKEN]"));
+    write(dirs.user, 'jq.yaml', jq('user jq'));
+    write(dirs.user, 'mine.yaml', jq('mine').replace('name: jq', 'name: mine'));
+    const untrusted = () => {
+      try {
+        findRecipe('jq', recipeDirectories(cwd, env));
+      } catch (error) {
+        return error as UntrustedRecipeError;
+      }
+      throw new Error('the untrusted project recipe was used');
+    };
+    const refused = untrusted();
+    expect(refused).toBeInstanceOf(UntrustedRecipeError);
+    expect(refused.exitCode).toBe(1);
+    expect(refused.message).toBe(
+      `berth: jq: the project recipe ${dirs.project}/jq.yaml is not trusted; it would replace the user jq with network host (the host's own network: every local service and port) instead of none; env passed TOKEN instead of (none beyond terminal and locale); review it (berth trust --show), then run berth trust in ${project}`,
+    );
+    expect(findRecipe('mine', recipeDirectories(cwd, env)).source).toBe('user');
+    const catalog = loadCatalog(recipeDirectories(cwd, env));
+    expect(catalog.recipes.find((r) => r.name === 'jq')?.source).toBe('user');
+    expect(catalog.problems).toEqual([{ file: dirs.project, untrusted: true, message: expect.stringContaining(`berth: ${project}: the project's recipes (jq.yaml) are not trusted`) }]);
+
+    trustProject(project, env);
+    expect(findRecipe('jq', recipeDirectories(cwd, env)).description).toBe('project jq');
+    write(dirs.project, 'jq.yaml', jq('project jq, edited'));
+    expect(untrusted().message).toContain('it would replace the user jq (same image and permissions)');
+    trustProject(project, env);
+    write(dirs.project, 'new.yaml', jq('new').replace('name: jq', 'name: new'));
+    expect(untrusted()).toBeInstanceOf(UntrustedRecipeError);
+    trustProject(project, env);
+    rmSync(path.join(dirs.project, 'new.yaml'));
+    expect(untrusted()).toBeInstanceOf(UntrustedRecipeError);
+    trustProject(project, env);
+    expect(findRecipe('jq', recipeDirectories(cwd, env)).source).toBe('project');
+    expect(untrustProject(project, env)).toBe(true);
+    expect(untrusted()).toBeInstanceOf(UntrustedRecipeError);
+    expect(untrustProject(project, env)).toBe(false);
   });
 
   it('list the others when one recipe is broken, with the broken one in problems', () => {

@@ -1,5 +1,6 @@
 import { Flags } from '@oclif/core';
 import { BaseCommand } from '../../base-command.js';
+import { warn } from '../../terminal-text.js';
 
 export default class ConfigList extends BaseCommand {
   static override summary = 'List the settings that are set, as key=value.';
@@ -11,7 +12,7 @@ export default class ConfigList extends BaseCommand {
     const { flags } = await this.parse(ConfigList);
     const { openSettings } = await import('../../config/store.js');
     const store = await openSettings();
-    for (const problem of store.invalid()) process.stderr.write(`berth: ${store.file}: ${problem}\n`);
+    for (const problem of store.invalid()) warn(`berth: ${store.file}: ${problem}`);
     const entries = store.list();
     if (flags.json) this.out(JSON.stringify(Object.fromEntries(entries), null, 2));
     else for (const [key, value] of entries) this.out(`${key}=${value}`);

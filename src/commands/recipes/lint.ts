@@ -1,5 +1,6 @@
 import { Args } from '@oclif/core';
 import { BaseCommand } from '../../base-command.js';
+import { warn } from '../../terminal-text.js';
 
 export default class RecipesLint extends BaseCommand {
   static override summary = 'Check recipe files; with no files, every recipe berth can find.';
@@ -11,7 +12,7 @@ export default class RecipesLint extends BaseCommand {
     const { argv } = await this.parse(RecipesLint);
     const { lintRecipes } = await import('../../recipes/lint.js');
     const { checked, problems } = lintRecipes(argv as string[]);
-    for (const p of problems) process.stderr.write(`${p.message}\n`);
+    for (const p of problems) warn(p.message);
     if (problems.length > 0) {
       process.exitCode = 1;
       process.stderr.write(`${problems.length} problem${problems.length === 1 ? '' : 's'} in ${checked} recipe file${checked === 1 ? '' : 's'}\n`);

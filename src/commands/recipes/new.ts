@@ -27,5 +27,7 @@ export default class RecipesNew extends BaseCommand {
     if (warning) process.stderr.write(`berth: note: ${warning}\n`);
     this.out(file);
     process.stderr.write(`edit it, then check it with: berth recipes lint ${file}\n`);
+    // The project's trust covers its recipes as they were: this one is used once trusted.
+    if (flags.project) process.stderr.write('project recipes are used once trusted: berth trust (after your edits)\n');
   }
 }

@@ -1,0 +1,125 @@
+import { createRequire } from 'node:module';
+import { readFileSync, realpathSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { directoryEntries, stateDirectory, writeFileAtomic } from '../berth-files.js';
+import { PROJECT_DIRECTORY } from './root.js';
+
+const require = createRequire(import.meta.url);
+
+/**
+ * Trust in a project's own recipes (`.berth/recipes/*.yaml`), as `mise trust` and `direnv allow`
+ * do it: a recipe can name any image, the host network, root, secrets from the environment, so a
+ * cloned repository's recipes take effect only once the user has trusted them, and only while
+ * they are exactly what was trusted. Recorded per project (its real path) with the sha256 of
+ * every recipe file; a file changed, added or removed ends the trust until `berth trust` again.
+ * The record lives in berth's state directory, which no project can write.
+ */
+export interface TrustRecord {
+  /** File name in .berth/recipes → sha256 of its bytes. */
+  recipes: Record<string, string>;
+  trustedAt: string;
+}
+
+interface TrustStore {
+  version: 1;
+  projects: Record<string, TrustRecord>;
+}
+
+export type TrustState =
+  | { trusted: true; record?: TrustRecord }
+  /** changed: the file names added, removed or edited since trusted (all of them when never trusted). */
+  | { trusted: false; record?: TrustRecord; changed: string[] };
+
+export function trustFile(env: NodeJS.ProcessEnv = process.env): string {
+  return path.join(stateDirectory(env), 'trust.json');
+}
+
+export function projectRecipeDirectory(root: string): string {
+  return path.join(root, PROJECT_DIRECTORY, 'recipes');
+}
+
+/** The key a project is trusted under: its real path, so a symlinked path is the same project. */
+export function projectKey(root: string): string {
+  try {
+    return realpathSync(root);
+  } catch {
+    return path.resolve(root);
+  }
+}
+
+/** The recipe files of a project (the names the catalog reads) and the sha256 of each. */
+export function projectRecipeHashes(root: string): Record<string, string> {
+  const dir = projectRecipeDirectory(root);
+  const hashes: Record<string, string> = {};
+  // crypto loads only for a project with recipes: it is not on the start-up path of other runs.
+  const { createHash } = require('node:crypto') as typeof import('node:crypto');
+  for (const name of directoryEntries(dir).filter((n) => /\.ya?ml$/.test(n)).sort()) {
+    const file = path.join(dir, name);
+    try {
+      // Never open what is not a regular file: a FIFO would hang here.
+      if (!statSync(file).isFile()) {
+        hashes[name] = 'not a file';
+        continue;
+      }
+      hashes[name] = createHash('sha256').update(readFileSync(file)).digest('hex');
+    } catch (error) {
+      hashes[name] = `unreadable: ${(error as NodeJS.ErrnoException).code ?? 'error'}`;
+    }
+  }
+  return hashes;
+}
+
+function readStore(env: NodeJS.ProcessEnv): TrustStore {
+  try {
+    const raw = JSON.parse(readFileSync(trustFile(env), 'utf8')) as Partial<TrustStore>;
+    if (raw.version === 1 && raw.projects && typeof raw.projects === 'object') return { version: 1, projects: raw.projects };
+  } catch {
+    // none yet, or damaged: nothing is trusted
+  }
+  return { version: 1, projects: {} };
+}
+
+function writeStore(store: TrustStore, env: NodeJS.ProcessEnv): void {
+  writeFileAtomic(trustFile(env), `${JSON.stringify(store, null, 2)}\n`, 0o600);
+}
+
+/** Names whose presence or hash differ between two hash maps. */
+function differences(a: Record<string, string>, b: Record<string, string>): string[] {
+  const names = new Set([...Object.keys(a), ...Object.keys(b)]);
+  return [...names].filter((n) => a[n] !== b[n]).sort();
+}
+
+/** Whether the project's recipes are exactly those the user trusted. A project without recipes needs no trust. */
+export function projectTrust(root: string, env: NodeJS.ProcessEnv = process.env, current = projectRecipeHashes(root)): TrustState {
+  const record = readStore(env).projects[projectKey(root)];
+  if (Object.keys(current).length === 0) return { trusted: true, record };
+  if (!record) return { trusted: false, changed: Object.keys(current) };
+  const changed = differences(record.recipes ?? {}, current);
+  return changed.length === 0 ? { trusted: true, record } : { trusted: false, record, changed };
+}
+
+/** Trusts the project's recipes as they are now. */
+export function trustProject(root: string, env: NodeJS.ProcessEnv = process.env): TrustRecord {
+  const store = readStore(env);
+  const record: TrustRecord = { recipes: projectRecipeHashes(root), trustedAt: new Date().toISOString() };
+  store.projects[projectKey(root)] = record;
+  writeStore(store, env);
+  return record;
+}
+
+/** Forgets the trust in a project; false when it had none. */
+export function untrustProject(root: string, env: NodeJS.ProcessEnv = process.env): boolean {
+  const store = readStore(env);
+  const key = projectKey(root);
+  if (!store.projects[key]) return false;
+  delete store.projects[key];
+  writeStore(store, env);
+  return true;
+}
+
+/** Every trusted project, by path. */
+export function trustedProjects(env: NodeJS.ProcessEnv = process.env): Array<{ root: string; record: TrustRecord }> {
+  return Object.entries(readStore(env).projects)
+    .map(([root, record]) => ({ root, record }))
+    .sort((a, b) => (a.root < b.root ? -1 : a.root > b.root ? 1 : 0));
+}
