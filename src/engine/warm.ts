@@ -11,6 +11,7 @@ import { isProcessAlive } from '../lock-file.js';
 import { hostSession, stdinIsDevNull } from './streams.js';
 import { CREDIT, EXIT, openCall, pumpFramedStdin, requestFrame, sendResize, sendSignal, startFailureMessage, type Opened } from './warm-call.js';
 import { SOURCE_SHA256 } from './warm-server-build.js';
+import { warn } from '../terminal-text.js';
 import {
   forgetUnavailable,
   IDLE_LABEL,
@@ -79,7 +80,7 @@ function messageOf(error: unknown): string {
 }
 
 function debug(message: string): undefined {
-  if (process.env.BERTH_DEBUG === '1') process.stderr.write(`berth: warm: ${message}\n`);
+  if (process.env.BERTH_DEBUG === '1') warn(`berth: warm: ${message}`);
   return undefined;
 }
 
@@ -234,7 +235,7 @@ async function startCall(
   const name = warmName(plan.tool, key);
   const socket = path.join(socketDirectory(key), 's');
   const unavailable = (reason: string) => {
-    if (rememberUnavailable(plan.tool, reason)) io.stderr.write(`berth: ${plan.tool}: not kept warm: ${reason}; it runs in a fresh container\n`);
+    if (rememberUnavailable(plan.tool, reason)) warn(`berth: ${plan.tool}: not kept warm: ${reason}; it runs in a fresh container`, io.stderr);
     return undefined;
   };
   if (Buffer.byteLength(socket) > SOCKET_PATH_MAX) {
