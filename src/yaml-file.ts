@@ -1,8 +1,8 @@
-import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { Document, LineCounter, Node } from 'yaml';
 import type { z } from 'zod';
 import { InputError } from './errors.js';
+import { INPUT_FILE_LIMIT, readInputFile } from './input-file.js';
 
 /**
  * YAML files that users write (recipes, berth.yaml, berth.lock): parsed keeping positions so
@@ -21,16 +21,35 @@ export interface YamlFile {
   lines: LineCounter;
 }
 
-export function readYamlFile(file: string, text = readFileSync(file, 'utf8')): YamlFile {
-  const { LineCounter, parseDocument } = yamlLibrary();
+export function readYamlFile(file: string, text = readInputFile(file).toString('utf8')): YamlFile {
+  const { LineCounter, parseDocument, visit, isScalar } = yamlLibrary();
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  const invalid = (offset: number, what: string) => {
+    const line = lines.linePos(offset).line;
+    return new InputError(`${file}:${line}: not valid YAML: ${what}`, file, line);
+  };
+  if (text.length > INPUT_FILE_LIMIT) throw new InputError(`${file}: over berth's limit of ${INPUT_FILE_LIMIT} bytes for this kind of file`, file);
+  // The library's own uniqueKeys check compares every key with every other (a 40 000-key file
+  // took 45 s): keys are checked here instead, with a set per map.
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: false });
   const error = doc.errors[0];
-  if (error) {
-    const line = lines.linePos(error.pos[0]).line;
-    const what = error.message.split('\n')[0]?.replace(/ at line \d+, column \d+:?$/, '') ?? 'invalid YAML';
-    throw new InputError(`${file}:${line}: not valid YAML: ${what}`, file, line);
-  }
+  if (error) throw invalid(error.pos[0], error.message.split('\n')[0]?.replace(/ at line \d+, column \d+:?$/, '') ?? 'invalid YAML');
+  let duplicate: InputError | undefined;
+  visit(doc, {
+    Map(_, map) {
+      const seen = new Set<unknown>();
+      for (const pair of map.items) {
+        const key = isScalar(pair.key) ? pair.key.value : pair.key;
+        if (seen.has(key)) {
+          duplicate = invalid((pair.key as Node | null)?.range?.[0] ?? 0, 'Map keys must be unique');
+          return visit.BREAK;
+        }
+        seen.add(key);
+      }
+      return undefined;
+    },
+  });
+  if (duplicate) throw duplicate;
   return { file, doc, lines };
 }
 
@@ -58,7 +77,13 @@ export function lineOf(yaml: YamlFile, path: readonly PropertyKey[], key = false
 
 /** Validates the document against a schema; the first problem becomes one InputError line. */
 export function parseWith<S extends z.ZodType>(yaml: YamlFile, schema: S, what: string): z.output<S> {
-  const data: unknown = yaml.doc.toJS();
+  let data: unknown;
+  try {
+    data = yaml.doc.toJS();
+  } catch (error) {
+    // e.g. the library's guard against alias expansion bombs ("Excessive alias count")
+    throw new InputError(`${yaml.file}:1: not valid YAML: ${(error as Error).message.split('\n')[0]}`, yaml.file, 1);
+  }
   if (data === null || data === undefined) throw new InputError(`${yaml.file}:1: the file is empty; expected ${what}`, yaml.file, 1);
   const result = schema.safeParse(data);
   if (result.success) return result.data;

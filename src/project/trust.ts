@@ -1,7 +1,8 @@
 import { createRequire } from 'node:module';
-import { readFileSync, realpathSync, statSync } from 'node:fs';
+import { readFileSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import { directoryEntries, stateDirectory, writeFileAtomic } from '../berth-files.js';
+import { readInputFile } from '../input-file.js';
 import { PROJECT_DIRECTORY } from './root.js';
 
 const require = createRequire(import.meta.url);
@@ -56,14 +57,10 @@ export function projectRecipeHashes(root: string): Record<string, string> {
   for (const name of directoryEntries(dir).filter((n) => /\.ya?ml$/.test(n)).sort()) {
     const file = path.join(dir, name);
     try {
-      // Never open what is not a regular file: a FIFO would hang here.
-      if (!statSync(file).isFile()) {
-        hashes[name] = 'not a file';
-        continue;
-      }
-      hashes[name] = createHash('sha256').update(readFileSync(file)).digest('hex');
+      hashes[name] = createHash('sha256').update(readInputFile(file)).digest('hex');
     } catch (error) {
-      hashes[name] = `unreadable: ${(error as NodeJS.ErrnoException).code ?? 'error'}`;
+      // Not a file, too large, unreadable: trusted (or not) as that, and refused when read as a recipe.
+      hashes[name] = `unreadable: ${(error as Error).message.slice(file.length + 2)}`;
     }
   }
   return hashes;
