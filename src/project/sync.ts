@@ -6,6 +6,7 @@ import { recipeDirectories } from '../recipes/catalog.js';
 import type { PullReporter } from '../run/pull-progress.js';
 import { formatLock, readLock, writeLock, type Lock, type LockEntry } from './lock.js';
 import { readManifest } from './manifest.js';
+import { withProjectLock } from './project-lock.js';
 import { entryMatches, projectFiles, resolvePin, splitDigest, withoutTag, type ProjectFiles } from './project.js';
 
 export interface SyncedTool {
@@ -67,6 +68,11 @@ export async function syncProject(
   if (!files || !existsSync(files.manifestFile)) {
     throw new InputError(`berth: no berth.yaml in ${cwd} or above it; pin a tool first with berth use TOOL[@VERSION]`);
   }
+  // berth.yaml is read, and berth.lock written, holding the project's lock (see withProjectLock).
+  return withProjectLock(files.root, () => syncLocked(cwd, files, connect, options));
+}
+
+async function syncLocked(cwd: string, files: ProjectFiles, connect: () => Promise<SyncEngine>, options: { update?: boolean; mirror?: string }): Promise<SyncResult> {
   const manifest = readManifest(files.manifestFile);
   const dirs = recipeDirectories(cwd);
   const pins = manifest.pins.map((pin) => resolvePin(manifest, pin, dirs));

@@ -4,19 +4,49 @@ import { parseToolSpec } from '../recipes/image.js';
 import { InputError } from '../errors.js';
 import { setPin } from './manifest.js';
 import { imageForPin, projectFiles } from './project.js';
+import { withProjectLock } from './project-lock.js';
 import { PROJECT_FILE } from './root.js';
 
 /**
  * `berth use TOOL[@VERSION]`: the tool must have a recipe and the version must be one its image
  * can express; the pin goes into the nearest project's berth.yaml, or a new one in `cwd`.
  */
-export function usePin(spec: string, cwd: string): { file: string; name: string; version: string; previous?: string; changed: boolean } {
+export function usePin(spec: string, cwd: string): UseResult {
+  const { name, version } = checkPin(spec, cwd);
+  const file = manifestFileFor(cwd);
+  return { file, name, version, ...setPin(file, name, version) };
+}
+
+export interface UseResult {
+  file: string;
+  name: string;
+  version: string;
+  previous?: string;
+  changed: boolean;
+}
+
+/** The tool and the version to pin for `spec`, checked: a recipe, and a version its image can express. */
+function checkPin(spec: string, cwd: string): { name: string; version: string } {
   const { name, version: asked } = parseToolSpec(spec);
   const recipe = findRecipe(name, recipeDirectories(cwd));
   const version = asked ?? recipe.version;
   const image = imageForPin(recipe, version);
   if (image instanceof Error) throw new InputError(`berth: ${name}@${version}: ${image.message}`);
-  const file = projectFiles(cwd)?.manifestFile ?? path.join(cwd, PROJECT_FILE);
-  const { previous, changed } = setPin(file, name, version);
-  return { file, name, version, previous, changed };
+  return { name, version };
+}
+
+function manifestFileFor(cwd: string): string {
+  return projectFiles(cwd)?.manifestFile ?? path.join(cwd, PROJECT_FILE);
+}
+
+/**
+ * `berth use A[@V] B[@V]...`: every spec is checked before anything is written; then the pins are
+ * set under the project's lock, each on the file as it is then (parallel berths lose nothing).
+ */
+export async function usePins(specs: string[], cwd: string): Promise<UseResult[]> {
+  const pins = specs.map((spec) => checkPin(spec, cwd));
+  const twice = pins.find((p, i) => pins.findIndex((q) => q.name === p.name) !== i);
+  if (twice) throw new InputError(`berth: ${twice.name} is named twice; a project pins one version of a tool`);
+  const file = manifestFileFor(cwd);
+  return withProjectLock(path.dirname(file), () => pins.map(({ name, version }) => ({ file, name, version, ...setPin(file, name, version) })));
 }
