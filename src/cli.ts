@@ -7,19 +7,15 @@ import { packageFile } from './package-files.js';
  * completions); everything else, help included, goes to oclif.
  */
 export async function main(argv: string[], options: { dir: string; development?: boolean }): Promise<void> {
+  // A reader that went away (`berth list | head`): stop as a native tool would on SIGPIPE,
+  // instead of a stack trace, or oclif waiting for a drain that never comes. (A tool's run
+  // handles it itself: the tool gets the SIGPIPE; `berth run -h` and a bare `berth run` go to
+  // oclif and get this handler below.)
+  if (argv[0] !== 'run') quietOnClosedOutput();
   if (argv[0] === '--version' && argv.length === 1) {
     const { version } = JSON.parse(readFileSync(packageFile('package.json'), 'utf8')) as { version: string };
     process.stdout.write(`berth/${version} ${process.platform}-${process.arch} node-${process.version}\n`);
     return;
-  }
-  // A reader that went away (`berth list | head`): stop as a native tool would on SIGPIPE,
-  // instead of a stack trace, or oclif waiting for a drain that never comes. (`berth run`
-  // handles it itself: the tool gets the SIGPIPE.)
-  if (argv[0] !== 'run') {
-    process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-      if (error.code === 'EPIPE') process.exit(141);
-      throw error;
-    });
   }
   const listFlags = argv[0] === 'list' ? (await import('./recipes/list-command.js')).plainListFlags(argv.slice(1)) : undefined;
   if (listFlags) {
@@ -32,6 +28,7 @@ export async function main(argv: string[], options: { dir: string; development?:
   if (argv[0] === 'run') {
     const { runCommandLine } = await import('./run/command-line.js');
     if (await runCommandLine(argv.slice(1))) return;
+    quietOnClosedOutput();
   }
   // oclif reads the login shell from the passwd entry when SHELL is unset, and throws for a uid
   // that has none (CI containers, `docker run --user`): berth must work there.
@@ -47,5 +44,15 @@ export async function runShim(argv: string[]): Promise<void> {
   if (!tool || !(await runCommandLine(['--', tool, ...args]))) {
     process.stderr.write('berth: the shim names no tool; reinstall it with berth install TOOL\n');
     process.exitCode = 126;
+  }
+}
+
+/** Exit 141 (128 + SIGPIPE), silently, when the reader of stdout or stderr has gone. */
+function quietOnClosedOutput(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'EPIPE') process.exit(141);
+      throw error;
+    });
   }
 }

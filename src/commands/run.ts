@@ -43,8 +43,10 @@ The current directory is mounted at the same path, the tool runs as you, streams
   async run(): Promise<void> {
     const { runCommandLine } = await import('../run/command-line.js');
     if (!(await runCommandLine(this.argv))) {
-      await this.parse(Run);
-      this.error('berth run needs a tool name, e.g. berth run jq --version', { exit: 125 });
+      // No tool named (help flags never reach here: oclif serves them). oclif's own usage error
+      // would list every flag in an order that contradicts the flags-before-tool rule.
+      const { InputError } = await import('../errors.js');
+      throw new InputError('berth: berth run needs a tool: berth run [FLAGS] TOOL[@VERSION] [TOOL ARGS...], e.g. berth run jq --version (berth run --help for the flags)', undefined, undefined, 125);
     }
   }
 }

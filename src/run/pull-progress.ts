@@ -10,9 +10,15 @@ function megabytes(bytes: number): string {
  */
 export type PullReporter = (ref: string) => Promise<PullProgress & { stop(): void }>;
 
-export function pullReporter(stderr: NodeJS.WriteStream, quiet: boolean): PullReporter {
+/** Narrower than this (some CI ptys and `script` report 0 columns), a spinner cannot redraw in place. */
+const SPINNER_MIN_COLUMNS = 20;
+
+export function pullReporter(stderr: NodeJS.WriteStream, quiet: boolean, env: NodeJS.ProcessEnv = process.env): PullReporter {
   if (quiet) return async () => ({ update() {}, stop() {} });
-  if (!stderr.isTTY) {
+  // Only a real, sized, capable terminal gets the spinner; any odd one gets the plain line (ora
+  // on a 0-column terminal redrew in a tight loop, starving signals).
+  const spinner = stderr.isTTY && (stderr.columns ?? 0) >= SPINNER_MIN_COLUMNS && env.TERM !== 'dumb';
+  if (!spinner) {
     return async (ref) => {
       stderr.write(`berth: pulling ${ref}\n`);
       return { update() {}, stop() {} };
