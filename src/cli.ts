@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { packageFile } from './package-files.js';
+import { nearestNames } from './nearest-names.js';
+import { printable } from './terminal-text.js';
 
 /**
  * berth's entry. `berth run`, a plain `berth list` and `--version` take a path that loads no
@@ -30,6 +32,12 @@ export async function main(argv: string[], options: { dir: string; development?:
     if (await runCommandLine(argv.slice(1))) return;
     quietOnClosedOutput();
   }
+  const unknown = argv[0] && !argv[0].startsWith('-') ? await unknownCommand(argv) : undefined;
+  if (unknown) {
+    process.stderr.write(`${unknown}\n`);
+    process.exitCode = 1;
+    return;
+  }
   // oclif reads the login shell from the passwd entry when SHELL is unset, and throws for a uid
   // that has none (CI containers, `docker run --user`): berth must work there.
   process.env.SHELL ??= 'sh';
@@ -55,4 +63,33 @@ function quietOnClosedOutput(): void {
       throw error;
     });
   }
+}
+
+/**
+ * A command line whose first word (or a topic's second) names no command: one line with the
+ * nearest commands (oclif would say `command rn:jq not found`, exit 2), or, for a tool's name,
+ * how to run it. Commands are read from oclif's manifest.
+ */
+async function unknownCommand(argv: string[]): Promise<string | undefined> {
+  let ids: string[];
+  try {
+    ids = Object.keys((JSON.parse(readFileSync(packageFile('oclif.manifest.json'), 'utf8')) as { commands: Record<string, unknown> }).commands);
+  } catch {
+    return undefined; // no manifest (development): oclif finds the commands itself
+  }
+  const [first = '', second] = argv;
+  const topic = !ids.includes(first) && ids.some((id) => id.startsWith(`${first}:`));
+  const [word, prefix, candidates] =
+    topic && second !== undefined && !second.startsWith('-')
+      ? [second, `${first} `, ids.filter((id) => id.startsWith(`${first}:`)).map((id) => id.slice(first.length + 1))]
+      : [first, '', [...new Set(ids.map((id) => id.split(':')[0]!))]];
+  if (candidates.includes(word)) return undefined;
+  let hint: string;
+  const { recipeExists } = await import('./recipes/catalog.js');
+  if (!prefix && recipeExists(word)) hint = `; to run the tool: berth run ${word}`;
+  else {
+    const near = nearestNames(word, candidates);
+    hint = near.length > 0 ? `; did you mean ${near.map((n) => prefix + n).join(', ')}?` : '';
+  }
+  return printable(`berth: "${prefix}${word}" is not a berth command${hint} (berth help lists the commands)`);
 }

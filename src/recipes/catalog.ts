@@ -8,6 +8,7 @@ import { cachedParse } from '../parse-cache.js';
 import { findProjectRoot } from '../project/root.js';
 import { projectRecipeDirectory, projectTrust } from '../project/trust.js';
 import { byName, NAME_PATTERN } from './names.js';
+import { nearestNames } from '../nearest-names.js';
 import { describeChanges } from './permissions.js';
 import { parseRecipeFile } from './recipe-file.js';
 import type { Recipe, RecipeSource } from './schema.js';
@@ -97,6 +98,11 @@ export function loadCatalog(dirs: RecipeDirectory[] = recipeDirectories()): Cata
   return { recipes, problems, files };
 }
 
+/** Whether a recipe file of that name exists in any directory (not whether it is valid or trusted). */
+export function recipeExists(name: string, dirs: RecipeDirectory[] = recipeDirectories()): boolean {
+  return NAME_PATTERN.test(name) && dirs.some(({ dir }) => ['.yaml', '.yml'].some((ext) => existsSync(path.join(dir, name + ext))));
+}
+
 /**
  * Finds one recipe by name, reading only the files named after it (the fast path of a run).
  * A broken file for that name is an error; recipes of other names are never read.
@@ -151,26 +157,4 @@ function untrustedRecipeError(name: string, file: string, root: string, rest: Re
   }
   const what = describeChanges(recipe, shadowed);
   return new UntrustedRecipeError(`berth: ${name}: the project recipe ${file} is not trusted; ${what}; review it (berth trust --show), then run berth trust in ${root}`, recipe, shadowed);
-}
-
-/** Names within a small edit distance, closest first. */
-export function nearestNames(name: string, names: string[], max = 3): string[] {
-  return names
-    .map((n) => ({ n, d: n.startsWith(name) || name.startsWith(n) ? 1 : editDistance(name, n) }))
-    .filter(({ d }) => d <= Math.max(2, Math.floor(name.length / 3)))
-    .sort((a, b) => a.d - b.d || byName(a.n, b.n))
-    .slice(0, max)
-    .map(({ n }) => n);
-}
-
-function editDistance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    const row = [i];
-    for (let j = 1; j <= b.length; j++) {
-      row[j] = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    prev = row;
-  }
-  return prev[b.length]!;
 }

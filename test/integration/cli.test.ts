@@ -1,8 +1,9 @@
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { RUN_FLAGS } from '../../src/run/run-flags.js';
-import { berth, makeSandbox, REPO, type Sandbox } from '../support/berth.js';
+import { BERTH, berth, makeSandbox, REPO, type Sandbox } from '../support/berth.js';
 
 /**
  * berth's own command line: `--version` (answered without oclif, so it must say what oclif
@@ -46,5 +47,36 @@ describe('berth --version and --help', () => {
     }
     expect((await berth(sb, ['run', '-h'])).stdout.toString()).toBe(out);
     expect((await berth(sb, ['help', 'run'])).stdout.toString()).toBe(out);
+  });
+});
+
+describe('first hour', () => {
+  let sb: Sandbox;
+  beforeAll(() => {
+    sb = makeSandbox();
+  });
+
+  it.each([
+    [['rn', 'jq'], 'berth: "rn" is not a berth command; did you mean run, gc? (berth help lists the commands)'],
+    [['confg', 'list'], 'berth: "confg" is not a berth command; did you mean config? (berth help lists the commands)'],
+    [['warm', 'lss'], 'berth: "warm lss" is not a berth command; did you mean warm ls? (berth help lists the commands)'],
+    [['jq', '.'], 'berth: "jq" is not a berth command; to run the tool: berth run jq (berth help lists the commands)'],
+    [['xyzzy'], 'berth: "xyzzy" is not a berth command (berth help lists the commands)'],
+  ])('a mistyped command (%s) gets one line with suggestions, exit 1', async (args, line) => {
+    const r = await berth(sb, args);
+    expect([r.code, r.stderr, r.stdout.toString()]).toEqual([1, `${line}\n`, '']);
+  });
+
+  // An older Node gives one line, not a warning and then a run; checked with the host's own older
+  // Node (Debian's, which .ci/run installs with npm).
+  const old = spawnSync('/usr/bin/node', ['--version'], { encoding: 'utf8' });
+  const oldMajor = old.status === 0 ? Number(old.stdout.trim().replace(/^v/, '').split('.')[0]) : undefined;
+  it.runIf(oldMajor !== undefined && oldMajor < 22)('refuses a Node older than 22 with one line, exit 1', () => {
+    for (const args of [['--version'], ['run', 'jq', '--version'], ['list']]) {
+      const r = spawnSync('/usr/bin/node', [BERTH, ...args], { encoding: 'utf8', env: sb.env });
+      expect(r.status).toBe(1);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toBe(`berth: needs Node.js 22 or newer; this is ${old.stdout.trim()} (/usr/bin/node)\n`);
+    }
   });
 });
