@@ -107,13 +107,71 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
   return settings as Settings;
 }
 
-/** Where shims go: BERTH_SHIM_DIR, else the shimDir setting, else ~/.local/bin. */
-export function shimDirectory(env: NodeJS.ProcessEnv = process.env): string {
-  if (env.BERTH_SHIM_DIR) return path.resolve(env.BERTH_SHIM_DIR);
-  return readSettings(env).shimDir ?? path.join(env.HOME || homedir(), '.local', 'bin');
+/** Variables that override a setting: set (even empty, which turns the setting off), they win. */
+export const SETTING_VARIABLES: Partial<Record<SettingKey, string>> = {
+  shimDir: 'BERTH_SHIM_DIR',
+  registryMirror: 'BERTH_REGISTRY_MIRROR',
+};
+
+/** What applies when a setting is not set; absent: nothing (warm: each recipe decides). */
+function settingDefault(key: SettingKey, env: NodeJS.ProcessEnv): SettingValue | undefined {
+  switch (key) {
+    case 'shimDir':
+      return path.join(env.HOME || homedir(), '.local', 'bin');
+    case 'pullPolicy':
+      return 'missing';
+    case 'warmIdleMinutes':
+      return 10;
+    default:
+      return undefined;
+  }
 }
 
-/** The registry mirror in force: BERTH_REGISTRY_MIRROR, else the user setting. */
+export interface EffectiveSetting {
+  value?: SettingValue;
+  source: 'environment' | 'settings file' | 'default' | 'not set';
+  /** The variable, when the environment decided. */
+  variable?: string;
+}
+
+/**
+ * The one place a setting's value in force is decided: its variable when set, else the settings
+ * file, else the default. `berth config get/list` show it with its source; runs read it here.
+ */
+export function effectiveSetting(key: SettingKey, env: NodeJS.ProcessEnv = process.env, settings: Settings = readSettings(env)): EffectiveSetting {
+  const variable = SETTING_VARIABLES[key];
+  if (variable && env[variable] !== undefined) {
+    const raw = env[variable]!;
+    const value = raw === '' ? undefined : key === 'shimDir' ? path.resolve(raw) : raw;
+    return { value, source: 'environment', variable };
+  }
+  const stored = settings[key];
+  if (stored !== undefined) return { value: stored, source: 'settings file' };
+  const fallback = settingDefault(key, env);
+  return fallback === undefined ? { source: 'not set' } : { value: fallback, source: 'default' };
+}
+
+/** Where shims go: BERTH_SHIM_DIR, else the shimDir setting, else ~/.local/bin. */
+export function shimDirectory(env: NodeJS.ProcessEnv = process.env): string {
+  return String(effectiveSetting('shimDir', env).value ?? settingDefault('shimDir', env));
+}
+
+/** The registry mirror in force: BERTH_REGISTRY_MIRROR (empty: none), else the user setting. */
 export function registryMirror(env: NodeJS.ProcessEnv = process.env, settings: Settings = readSettings(env)): string | undefined {
-  return env.BERTH_REGISTRY_MIRROR || settings.registryMirror;
+  const value = effectiveSetting('registryMirror', env, settings).value;
+  return value === undefined ? undefined : String(value);
+}
+
+/** A setting's source in words: `from BERTH_SHIM_DIR`, `the default`, … */
+export function describeSource(setting: EffectiveSetting): string {
+  switch (setting.source) {
+    case 'environment':
+      return setting.value === undefined ? `turned off by ${setting.variable}=` : `from ${setting.variable}`;
+    case 'settings file':
+      return 'set';
+    case 'default':
+      return 'the default';
+    case 'not set':
+      return 'not set';
+  }
 }

@@ -21,7 +21,13 @@ describe('berth config', () => {
   });
 
   it('sets, gets, lists and unsets, in $XDG_CONFIG_HOME/berth/config.json', async () => {
-    expect((await config('list')).stdout.toString()).toBe('');
+    const shown = (lines: string[][]) => {
+      const width = Math.max(...lines.map(([kv]) => kv!.length));
+      return lines.map(([kv, source]) => `${kv!.padEnd(width)}  (${source})\n`).join('');
+    };
+    expect((await config('list')).stdout.toString()).toBe(
+      shown([[`shimDir=${sb.root}/.local/bin`, 'the default'], ['pullPolicy=missing', 'the default'], ['registryMirror=', 'not set'], ['warm=', 'not set'], ['warmIdleMinutes=10', 'the default'], ['safeDirectories=', 'not set']]),
+    );
     const set = await config('set', 'pullPolicy', 'always');
     expect([set.code, set.stdout.toString()]).toEqual([0, 'pullPolicy=always\n']);
     expect((await config('set', 'shimDir', '~/my-bin')).stdout.toString()).toBe(`shimDir=${sb.root}/my-bin\n`);
@@ -29,7 +35,14 @@ describe('berth config', () => {
     expect(JSON.parse(readFileSync(file(), 'utf8'))).toEqual({ pullPolicy: 'always', shimDir: `${sb.root}/my-bin`, registryMirror: 'mirror.example.com:5000' });
     const get = await config('get', 'pullPolicy');
     expect([get.code, get.stdout.toString()]).toEqual([0, 'always\n']);
-    expect((await config('list')).stdout.toString()).toBe(`shimDir=${sb.root}/my-bin\npullPolicy=always\nregistryMirror=mirror.example.com:5000\n`);
+    expect((await config('list')).stdout.toString()).toBe(
+      shown([[`shimDir=${sb.root}/my-bin`, 'set'], ['pullPolicy=always', 'set'], ['registryMirror=mirror.example.com:5000', 'set'], ['warm=', 'not set'], ['warmIdleMinutes=10', 'the default'], ['safeDirectories=', 'not set']]),
+    );
+    // A variable wins over the file; set empty, it turns the setting off.
+    const byEnv = await berth(sb, ['config', 'get', 'registryMirror'], { env: { BERTH_REGISTRY_MIRROR: 'other.example.com' } });
+    expect([byEnv.code, byEnv.stdout.toString(), byEnv.stderr]).toEqual([0, 'other.example.com\n', 'berth: registryMirror: from BERTH_REGISTRY_MIRROR\n']);
+    const off = await berth(sb, ['config', 'get', 'registryMirror'], { env: { BERTH_REGISTRY_MIRROR: '' } });
+    expect([off.code, off.stdout.toString(), off.stderr]).toEqual([1, '', 'berth: registryMirror is not set (turned off by BERTH_REGISTRY_MIRROR=)\n']);
     expect(JSON.parse((await config('list', '--json')).stdout.toString())).toEqual({ shimDir: `${sb.root}/my-bin`, pullPolicy: 'always', registryMirror: 'mirror.example.com:5000' });
     expect((await config('set', 'warm', 'true')).stdout.toString()).toBe('warm=true\n');
     expect((await config('set', 'warmIdleMinutes', '2.5')).stdout.toString()).toBe('warmIdleMinutes=2.5\n');
@@ -38,7 +51,9 @@ describe('berth config', () => {
     for (const key of ['pullPolicy', 'shimDir', 'registryMirror', 'warm', 'warmIdleMinutes']) expect((await config('unset', key)).stdout.toString()).toBe(`unset ${key}\n`);
     expect((await config('unset', 'pullPolicy')).stdout.toString()).toBe('pullPolicy was not set\n');
     const unsetGet = await config('get', 'pullPolicy');
-    expect([unsetGet.code, unsetGet.stdout.toString(), unsetGet.stderr]).toEqual([1, '', 'berth: pullPolicy is not set\n']);
+    expect([unsetGet.code, unsetGet.stdout.toString(), unsetGet.stderr]).toEqual([0, 'missing\n', 'berth: pullPolicy: the default\n']);
+    const noDefault = await config('get', 'registryMirror');
+    expect([noDefault.code, noDefault.stdout.toString(), noDefault.stderr]).toEqual([1, '', 'berth: registryMirror is not set\n']);
     expect(JSON.parse(readFileSync(file(), 'utf8'))).toEqual({});
   });
 
@@ -71,7 +86,10 @@ describe('berth config', () => {
   it('reports entries of a hand-edited file that are not valid settings, which runs ignore', async () => {
     writeFileSync(file(), JSON.stringify({ pullPolicy: 'sometimes', colour: 'blue', registryMirror: 'ok.example:1' }));
     const r = await config('list');
-    expect(r.stdout.toString()).toBe('registryMirror=ok.example:1\n');
+    // The invalid pullPolicy is ignored: the default applies, as in a run.
+    expect(r.stdout.toString()).toMatch(/^pullPolicy=missing +\(the default\)$/m);
+    expect(r.stdout.toString()).toMatch(/^registryMirror=ok\.example:1 +\(set\)$/m);
+    expect(JSON.parse((await config('list', '--json')).stdout.toString())).toEqual({ registryMirror: 'ok.example:1' });
     expect(r.stderr).toBe(
       `berth: ${file()}: pullPolicy: "sometimes" is not valid (valid values: missing, always, never); it is ignored\nberth: ${file()}: colour: not a setting (valid: shimDir, pullPolicy, registryMirror, warm, warmIdleMinutes, safeDirectories)\n`,
     );

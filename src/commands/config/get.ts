@@ -3,19 +3,23 @@ import { BaseCommand } from '../../base-command.js';
 import { SETTING_KEYS_TEXT } from '../../config/settings.js';
 
 export default class ConfigGet extends BaseCommand {
-  static override summary = 'Print the value of a setting (exit 1 when it is not set).';
-  static override description = 'Settings: shimDir, pullPolicy (missing|always|never), registryMirror (host[:port]), warm (true|false), warmIdleMinutes.';
+  static override summary = 'Print the value of a setting in force: its variable, else the settings file, else the default (exit 1 when none applies).';
+  static override description = `Settings: ${SETTING_KEYS_TEXT}. Where the value comes from is said on stderr when it is not the settings file.`;
   static override examples = ['<%= config.bin %> config get pullPolicy'];
   static override args = { key: Args.string({ description: SETTING_KEYS_TEXT, required: true }) };
 
   async run(): Promise<void> {
     const { args } = await this.parse(ConfigGet);
-    const { openSettings, settingKey } = await import('../../config/store.js');
+    const { settingKey } = await import('../../config/store.js');
+    const { describeSource, effectiveSetting } = await import('../../config/settings.js');
     const key = settingKey(args.key);
-    const value = (await openSettings()).get(key);
-    if (value === undefined) {
-      process.stderr.write(`berth: ${key} is not set\n`);
+    const setting = effectiveSetting(key);
+    if (setting.value === undefined) {
+      process.stderr.write(`berth: ${key} is not set${setting.source === 'environment' ? ` (${describeSource(setting)})` : ''}\n`);
       process.exitCode = 1;
-    } else this.out(String(value));
+      return;
+    }
+    this.out(String(setting.value));
+    if (setting.source !== 'settings file') process.stderr.write(`berth: ${key}: ${describeSource(setting)}\n`);
   }
 }
