@@ -14,6 +14,7 @@ Then run berth sync to lock the image's digest in berth.lock.`;
     const { argv } = await this.parse(Use);
     const { usePins } = await import('../project/use.js');
     for (const r of await usePins(argv as string[], process.cwd())) {
+      if (r.warning) process.stderr.write(`berth: note: ${r.warning}\n`);
       const what = `${r.name} ${r.version}`;
       if (!r.changed) this.out(`${r.file} already pins ${what}`);
       else this.out(`${r.previous ? `changed ${r.name} from ${r.previous} to ${r.version}` : `pinned ${what}`} in ${r.file}; run berth sync to lock its digest`);

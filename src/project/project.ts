@@ -1,7 +1,6 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { InputError, NotFoundError, UntrustedRecipeError } from '../errors.js';
-import { parseImageReference } from '../image-reference.js';
 import { findRecipe, type RecipeDirectory } from '../recipes/catalog.js';
 import { imageForVersion } from '../recipes/image.js';
 import type { Recipe } from '../recipes/schema.js';
@@ -34,19 +33,13 @@ export interface ResolvedPin extends Pin {
  * express that version (no `{version}` in it, or a version that makes no valid tag).
  */
 export function imageForPin(recipe: Recipe, version: string): string | Error {
-  let image: string;
   try {
-    image = imageForVersion(recipe, version);
+    return imageForVersion(recipe, version);
   } catch (error) {
     if (!(error instanceof InputError)) throw error;
-    return new Error(`the recipe's image ${recipe.image} has no {version}; only ${recipe.version} is available (${recipe.file})`);
+    if (!recipe.image.includes('{version}')) return new Error(`the recipe's image ${recipe.image} has no {version}; only ${recipe.version} is available (${recipe.file})`);
+    return new Error(error.message.replace(/^berth: [^:]*: /, ''));
   }
-  try {
-    parseImageReference(image);
-  } catch (error) {
-    return new Error(`does not fit the recipe's image ${recipe.image}: ${(error as Error).message}`);
-  }
-  return image;
 }
 
 /** Resolves one pin; an unknown tool or an inexpressible version is an InputError at the pin's line. */

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { findRecipe, recipeDirectories } from '../recipes/catalog.js';
+import { knownVersions } from '../recipes/info.js';
 import { parseToolSpec } from '../recipes/image.js';
 import { InputError } from '../errors.js';
 import { setPin } from './manifest.js';
@@ -12,9 +13,9 @@ import { PROJECT_FILE } from './root.js';
  * can express; the pin goes into the nearest project's berth.yaml, or a new one in `cwd`.
  */
 export function usePin(spec: string, cwd: string): UseResult {
-  const { name, version } = checkPin(spec, cwd);
+  const { name, version, warning } = checkPin(spec, cwd);
   const file = manifestFileFor(cwd);
-  return { file, name, version, ...setPin(file, name, version) };
+  return { file, name, version, warning, ...setPin(file, name, version) };
 }
 
 export interface UseResult {
@@ -23,16 +24,21 @@ export interface UseResult {
   version: string;
   previous?: string;
   changed: boolean;
+  /** The version is not one the recipe lists. */
+  warning?: string;
 }
 
 /** The tool and the version to pin for `spec`, checked: a recipe, and a version its image can express. */
-function checkPin(spec: string, cwd: string): { name: string; version: string } {
+function checkPin(spec: string, cwd: string): { name: string; version: string; warning?: string } {
   const { name, version: asked } = parseToolSpec(spec);
   const recipe = findRecipe(name, recipeDirectories(cwd));
   const version = asked ?? recipe.version;
   const image = imageForPin(recipe, version);
   if (image instanceof Error) throw new InputError(`berth: ${name}@${version}: ${image.message}`);
-  return { name, version };
+  const known = knownVersions(recipe);
+  // Allowed (the image may well have it), but a typo would only show at the pull.
+  const warning = known.includes(version) ? undefined : `${name} ${version} is not among the recipe's known versions (${known.join(', ')}); berth sync or the first run will find out whether the image has it`;
+  return { name, version, warning };
 }
 
 function manifestFileFor(cwd: string): string {
@@ -48,5 +54,5 @@ export async function usePins(specs: string[], cwd: string): Promise<UseResult[]
   const twice = pins.find((p, i) => pins.findIndex((q) => q.name === p.name) !== i);
   if (twice) throw new InputError(`berth: ${twice.name} is named twice; a project pins one version of a tool`);
   const file = manifestFileFor(cwd);
-  return withProjectLock(path.dirname(file), () => pins.map(({ name, version }) => ({ file, name, version, ...setPin(file, name, version) })));
+  return withProjectLock(path.dirname(file), () => pins.map(({ name, version, warning }) => ({ file, name, version, warning, ...setPin(file, name, version) })));
 }

@@ -1,4 +1,5 @@
 import { InputError } from '../errors.js';
+import { parseImageReference } from '../image-reference.js';
 import type { Recipe } from './schema.js';
 
 /**
@@ -13,6 +14,12 @@ export function imageForVersion(recipe: Recipe, version = recipe.version): strin
     );
   }
   const image = recipe.image.replaceAll('{version}', version);
+  // A version that makes no valid tag (too long, odd characters) is refused here, not by the engine.
+  try {
+    parseImageReference(image);
+  } catch (error) {
+    throw new InputError(`berth: ${recipe.name}@${version}: does not fit the recipe's image ${recipe.image}: ${(error as Error).message}`, recipe.file);
+  }
   return version === recipe.version && recipe.digest ? `${image}@${recipe.digest}` : image;
 }
 

@@ -6,7 +6,7 @@ import { findProjectRoot } from '../project/root.js';
 import { projectRecipeDirectory } from '../project/trust.js';
 import { writeFileAtomic } from '../berth-files.js';
 import { yamlLibrary } from '../yaml-file.js';
-import { userRecipeDirectory } from './catalog.js';
+import { BUILTIN_RECIPES, userRecipeDirectory } from './catalog.js';
 import { NAME_PATTERN } from './schema.js';
 
 /** The image fields of a new recipe, taken apart from the reference the user gave. */
@@ -38,7 +38,8 @@ export function skeletonImage(ref: string): SkeletonImage {
   } catch (error) {
     throw new InputError(`berth: --image ${ref}: ${(error as Error).message}`);
   }
-  const repository = `${parsed.registry}/${parsed.repository}`;
+  // The repository as the user wrote it (`local/jq` stays local/jq, not docker.io/local/jq).
+  const repository = withoutTagOrDigest(ref);
   if (!parsed.tag) {
     return {
       image: `${repository}:{version}`,
@@ -54,6 +55,13 @@ export function skeletonImage(ref: string): SkeletonImage {
     digest: parsed.digest,
     warning: parsed.tag === 'latest' ? `"latest" is not a version: pin an exact version tag before you rely on it` : undefined,
   };
+}
+
+function withoutTagOrDigest(ref: string): string {
+  const at = ref.indexOf('@');
+  const name = at === -1 ? ref : ref.slice(0, at);
+  const colon = name.lastIndexOf(':');
+  return colon > name.lastIndexOf('/') ? name.slice(0, colon) : name;
 }
 
 /** Checks a recipe name; throws InputError saying what a name may contain. */
@@ -172,9 +180,13 @@ export function newRecipeDirectory(project: boolean, cwd = process.cwd(), env: N
 }
 
 /** Writes a new recipe skeleton atomically; refuses to replace an existing one without force. */
-export function writeNewRecipe(options: NewRecipeOptions): { file: string; warning?: string } {
+export function writeNewRecipe(options: NewRecipeOptions): { file: string; warnings: string[] } {
   checkRecipeName(options.name);
   const { warning } = skeletonImage(options.image);
+  const warnings = warning ? [warning] : [];
+  if (existsSync(path.join(BUILTIN_RECIPES, `${options.name}.yaml`))) {
+    warnings.push(`${options.name} is a built-in recipe: yours will be used instead of it (berth info ${options.name} shows which one runs)`);
+  }
   const content = recipeSkeleton(options.name, options.image);
   const dir = newRecipeDirectory(options.project ?? false, options.cwd, options.env);
   const file = path.join(dir, `${options.name}.yaml`);
@@ -184,5 +196,5 @@ export function writeNewRecipe(options: NewRecipeOptions): { file: string; warni
     }
   }
   writeFileAtomic(file, content);
-  return { file, warning };
+  return { file, warnings };
 }

@@ -1,5 +1,14 @@
 import type { RunPlan } from './plan.js';
 
+/** `type=bind,source=…,target=…[,readonly]`; a field with a comma or quote is CSV-quoted, as docker reads it. */
+function mountSpec(source: string, target: string, readOnly: boolean): string {
+  const field = (key: string, value: string) => {
+    const text = `${key}=${value}`;
+    return /[",]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+  };
+  return ['type=bind', field('source', source), field('target', target), ...(readOnly ? ['readonly'] : [])].join(',');
+}
+
 /** The `docker run` argv equivalent to a plan: what --dry-run prints and what a shell can run. */
 export function dockerRunArgs(plan: RunPlan): string[] {
   const argv = ['docker', 'run', '--rm'];
@@ -10,7 +19,8 @@ export function dockerRunArgs(plan: RunPlan): string[] {
   for (const [key, value] of Object.entries(plan.labels)) {
     if (key !== 'berth.pid' && key !== 'berth.host') argv.push('--label', `${key}=${value}`);
   }
-  for (const m of plan.mounts) argv.push('-v', `${m.source}:${m.target}${m.readOnly ? ':ro' : ''}`);
+  // --mount, not -v: a path with ':' (or ',' quoted by docker's CSV rules) stays one path.
+  for (const m of plan.mounts) argv.push('--mount', mountSpec(m.source, m.target, m.readOnly));
   argv.push('-w', plan.workdir);
   for (const e of plan.env) argv.push('-e', e);
   const [entrypoint, ...rest] = plan.entrypoint;

@@ -69,6 +69,7 @@ export function parseRunFlags(own: string[]): ParsedRunFlags | undefined {
     }
     value ??= own[++i];
     if (value === undefined) throw new InputError(`berth run: --${name} needs a value`, undefined, undefined, 125);
+    if (value === '') throw new InputError(`berth run: --${name} needs a value, not an empty one`, undefined, undefined, 125);
     if (spec.options && !spec.options.includes(value)) {
       throw new InputError(`berth run: --${name} must be one of ${spec.options.join(', ')}, not "${value}"`, undefined, undefined, 125);
     }

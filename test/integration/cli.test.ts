@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { RUN_FLAGS } from '../../src/run/run-flags.js';
@@ -65,6 +65,33 @@ describe('first hour', () => {
   ])('a mistyped command (%s) gets one line with suggestions, exit 1', async (args, line) => {
     const r = await berth(sb, args);
     expect([r.code, r.stderr, r.stdout.toString()]).toEqual([1, `${line}\n`, '']);
+  });
+
+  it('recipes lint warns of a user recipe on "latest" or no tag (naming the file, line and field), still exit 0', async () => {
+    const latest = path.join(sb.recipes, 'floating.yaml');
+    writeFileSync(latest, 'name: floating\ndescription: d\nversion: latest\nimage: example.org/me/floating:{version}\n');
+    const untagged = path.join(sb.recipes, 'bare.yaml');
+    writeFileSync(untagged, 'name: bare\ndescription: d\nversion: "1"\nimage: example.org/me/bare\n');
+    const r = await berth(sb, ['recipes', 'lint', latest, untagged]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe(
+      `${latest}:4: image: "latest" is not a version; pin an exact version tag so every run gets the same image (warning)\n` +
+        `${untagged}:4: image: no tag; pin an exact version tag so every run gets the same image (warning)\n`,
+    );
+    rmSync(latest);
+    rmSync(untagged);
+  });
+
+  it('berth use notes a version the recipe does not list, and pins it', async () => {
+    writeFileSync(path.join(sb.recipes, 'listed.yaml'), 'name: listed\ndescription: d\nversion: "2.0"\nversions: ["1.0"]\nimage: example.org/me/listed:{version}\n');
+    const project = path.join(sb.root, 'use-note');
+    mkdirSync(project);
+    const known = await berth(sb, ['use', 'listed@1.0'], { cwd: project });
+    expect([known.code, known.stderr]).toEqual([0, '']);
+    const unknown = await berth(sb, ['use', 'listed@1.1'], { cwd: project });
+    expect(unknown.code).toBe(0);
+    expect(unknown.stderr).toBe("berth: note: listed 1.1 is not among the recipe's known versions (2.0, 1.0); berth sync or the first run will find out whether the image has it\n");
+    expect(readFileSync(path.join(project, 'berth.yaml'), 'utf8')).toBe('tools:\n  listed: "1.1"\n');
   });
 
   // An older Node gives one line, not a warning and then a run; checked with the host's own older

@@ -84,3 +84,33 @@ describe('bad and hostile files', () => {
     expect(r.stderr).toBe(`${dir}/piped.yaml: not a regular file (a FIFO)\n`);
   });
 });
+
+describe('bad arguments', () => {
+  let sb: Sandbox;
+  beforeAll(() => {
+    sb = makeSandbox();
+    writeRecipe(sb, { name: 'fine', image: inject('fixtureImage'), entrypoint: ['echo'], args: ['fine'] });
+    writeRecipe(sb, { name: 'tagged', image: `${inject('fixtureImage').split(':')[0]}:{version}`, version: '1' });
+  });
+
+  it('--dry-run in a directory whose path has ":" and "," prints a command a shell runs as berth does', async () => {
+    const odd = path.join(sb.root, 'a:b,c');
+    mkdirSync(odd);
+    const dry = await berth(sb, ['run', '--dry-run', 'fine', 'x'], { cwd: odd });
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(dry.stdout.toString()).toContain('--mount');
+    const viaShell = execFileSync('sh', ['-c', dry.stdout.toString()], { cwd: odd, encoding: 'utf8' });
+    const real = await berth(sb, ['run', 'fine', 'x'], { cwd: odd });
+    expect(viaShell).toBe(real.stdout.toString());
+    expect(viaShell).toBe('fine x\n');
+  });
+
+  it('an empty --image and a version no tag can hold are refused in one line, nothing started', async () => {
+    const empty = await berth(sb, ['run', '--image', '', 'fine']);
+    expect([empty.code, empty.stderr]).toEqual([125, 'berth run: --image needs a value, not an empty one\n']);
+    const long = 'v'.repeat(200);
+    const tooLong = await berth(sb, ['run', `tagged@${long}`]);
+    expect(tooLong.code).toBe(1);
+    expect(tooLong.stderr).toMatch(new RegExp(`^berth: tagged@${long}: does not fit the recipe's image \\S+: "${long}" is not a valid tag\\n$`));
+  });
+});

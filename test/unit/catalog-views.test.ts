@@ -114,10 +114,12 @@ describe('info', () => {
 
 describe('recipes new', () => {
   it('takes the version out of the tag', () => {
-    expect(skeletonImage('koalaman/shellcheck:v0.11.0')).toEqual({ image: 'docker.io/koalaman/shellcheck:v{version}', version: '0.11.0', digest: undefined, warning: undefined });
-    expect(skeletonImage('jrottenberg/ffmpeg:7.1-alpine').image).toBe('docker.io/jrottenberg/ffmpeg:{version}-alpine');
-    expect(skeletonImage('dpokidov/imagemagick:7.1.2-12')).toMatchObject({ image: 'docker.io/dpokidov/imagemagick:{version}', version: '7.1.2-12' });
-    expect(skeletonImage('node:22.22.0-alpine3.23')).toMatchObject({ image: 'docker.io/library/node:{version}-alpine3.23', version: '22.22.0' });
+    expect(skeletonImage('koalaman/shellcheck:v0.11.0')).toEqual({ image: 'koalaman/shellcheck:v{version}', version: '0.11.0', digest: undefined, warning: undefined });
+    expect(skeletonImage('jrottenberg/ffmpeg:7.1-alpine').image).toBe('jrottenberg/ffmpeg:{version}-alpine');
+    // The reference as given: a local image's name is not made a Docker Hub one.
+    expect(skeletonImage('local/jq:1').image).toBe('local/jq:{version}');
+    expect(skeletonImage('dpokidov/imagemagick:7.1.2-12')).toMatchObject({ image: 'dpokidov/imagemagick:{version}', version: '7.1.2-12' });
+    expect(skeletonImage('node:22.22.0-alpine3.23')).toMatchObject({ image: 'node:{version}-alpine3.23', version: '22.22.0' });
     expect(skeletonImage('localhost:5000/me/tool:stable')).toMatchObject({ image: 'localhost:5000/me/tool:{version}', version: 'stable' });
     expect(skeletonImage(`ghcr.io/me/tool:1.0@sha256:${'e'.repeat(64)}`)).toMatchObject({ version: '1.0', digest: `sha256:${'e'.repeat(64)}` });
     expect(skeletonImage('me/tool').warning).toMatch(/no tag/);
@@ -167,6 +169,9 @@ describe('recipes new', () => {
     writeNewRecipe({ name: 'mytool', image: 'me/tool:2.0', env, force: true });
     expect(readRecipe(user.file, 'user').version).toBe('2.0');
     expect(existsSync(path.join(path.dirname(user.file), 'mytool.yaml.tmp'))).toBe(false);
+    expect(user.warnings).toEqual([]);
+    // A built-in name: it says yours will be used instead.
+    expect(writeNewRecipe({ name: 'jq', image: 'me/jq:1.0', env }).warnings).toEqual(['jq is a built-in recipe: yours will be used instead of it (berth info jq shows which one runs)']);
   });
 
   it('refuses a bad name or image with one line', () => {

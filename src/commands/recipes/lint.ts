@@ -11,8 +11,9 @@ export default class RecipesLint extends BaseCommand {
   async run(): Promise<void> {
     const { argv } = await this.parse(RecipesLint);
     const { lintRecipes } = await import('../../recipes/lint.js');
-    const { checked, problems } = lintRecipes(argv as string[]);
+    const { checked, problems, warnings } = lintRecipes(argv as string[]);
     for (const p of problems) warn(p.message);
+    for (const w of warnings) warn(w);
     if (problems.length > 0) {
       process.exitCode = 1;
       process.stderr.write(`${problems.length} problem${problems.length === 1 ? '' : 's'} in ${checked} recipe file${checked === 1 ? '' : 's'}\n`);

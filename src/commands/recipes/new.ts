@@ -23,8 +23,8 @@ export default class RecipesNew extends BaseCommand {
   async run(): Promise<void> {
     const { args, flags } = await this.parse(RecipesNew);
     const { writeNewRecipe } = await import('../../recipes/skeleton.js');
-    const { file, warning } = writeNewRecipe({ name: args.name, image: flags.image, project: flags.project, force: flags.force });
-    if (warning) process.stderr.write(`berth: note: ${warning}\n`);
+    const { file, warnings } = writeNewRecipe({ name: args.name, image: flags.image, project: flags.project, force: flags.force });
+    for (const warning of warnings) process.stderr.write(`berth: note: ${warning}\n`);
     this.out(file);
     process.stderr.write(`edit it, then check it with: berth recipes lint ${file}\n`);
     // The project's trust covers its recipes as they were: this one is used once trusted.
