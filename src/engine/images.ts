@@ -52,7 +52,9 @@ export async function pullImage(ref: string, progress?: PullProgress): Promise<v
   try {
     stream = await engineApi().stream('POST', `/images/create?fromImage=${encodeURIComponent(fromImage)}&tag=${encodeURIComponent(tag)}`, headers);
   } catch (error) {
-    throw engineFailure(error, `pulling ${ref}`);
+    // The engine refused the pull before streaming it (an unreachable registry, an unknown tag).
+    const failure = engineFailure(error, `pulling ${ref}`);
+    throw engineStatus(error) === undefined ? failure : new EngineError(`${failure.message}${pullHint(failure.message, parsed)}`);
   }
   const layers = new Map<string, { done: number; total: number }>();
   await new Promise<void>((resolve, reject) => {
@@ -71,7 +73,7 @@ export async function pullImage(ref: string, progress?: PullProgress): Promise<v
         } catch {
           continue;
         }
-        if (event.error) failed ??= new EngineError(`berth: pulling ${ref} failed: ${event.error.trim()}`);
+        if (event.error) failed ??= new EngineError(`berth: pulling ${ref} failed: ${event.error.trim()}${pullHint(event.error, parsed)}`);
         else if (event.id && event.progressDetail?.total) {
           const layer = { done: event.progressDetail.current ?? 0, total: event.progressDetail.total };
           if (event.status === 'Extracting') layer.done = layer.total;
@@ -91,6 +93,25 @@ export async function pullImage(ref: string, progress?: PullProgress): Promise<v
     stream.on('error', (error) => reject(engineFailure(error, `pulling ${ref}`)));
     stream.on('end', () => (failed ? reject(failed) : resolve()));
   });
+}
+
+/**
+ * What the user can do about a failed pull, from the engine's words: a registry the engine cannot
+ * reach, one that refuses the credentials, or a tag or digest it does not have.
+ */
+export function pullHint(message: string, ref: ReturnType<typeof parseImageReference>): string {
+  if (/dial tcp|no such host|connection refused|i\/o timeout|TLS handshake timeout|server misbehaving|network is unreachable|timeout exceeded|Client\.Timeout/i.test(message)) {
+    return ` (the engine cannot reach ${ref.registry}: point berth at a mirror with berth config set registryMirror HOST:PORT, run another image with --image, or run what is cached with --pull never)`;
+  }
+  if (/unauthorized|authentication required|denied|forbidden/i.test(message)) {
+    return ` (the registry refused: log in with docker login ${ref.registry}; berth uses ~/.docker/config.json as docker does)`;
+  }
+  if (/manifest unknown|not found|does not exist/i.test(message)) {
+    return ref.digest
+      ? ` (the registry no longer has this digest; in a project whose berth.lock locks it, berth sync --update locks what the tag names now)`
+      : ` (the registry has no ${ref.tag ?? 'latest'} for ${ref.repository}: check the version)`;
+  }
+  return '';
 }
 
 /**

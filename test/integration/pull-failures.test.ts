@@ -1,0 +1,32 @@
+// Issue 12 §3 and §6: a failed pull says why in words a user can act on.
+import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { berth, makeSandbox, writeRecipe, type Sandbox } from '../support/berth.js';
+
+describe('failed pulls', () => {
+  let sb: Sandbox;
+  beforeAll(() => {
+    sb = makeSandbox();
+  });
+
+  it('an unreachable registry points at the mirror setting, --image and --pull never', async () => {
+    writeRecipe(sb, { name: 'offline', image: '127.0.0.1:9/berth-test/offline:1' });
+    const r = await berth(sb, ['run', '-q', 'offline']);
+    expect(r.code).toBe(125);
+    const lines = r.stderr.trimEnd().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^berth: pulling 127\.0\.0\.1:9\/berth-test\/offline:1/);
+    expect(lines[0]).toContain('(the engine cannot reach 127.0.0.1:9: point berth at a mirror with berth config set registryMirror HOST:PORT, run another image with --image, or run what is cached with --pull never)');
+  });
+
+  it('a digest the registry no longer has suggests berth sync --update; an unknown tag says to check the version', async () => {
+    const repo = `${inject('registry')}/berth-test/fixture`;
+    writeRecipe(sb, { name: 'gone', image: `${repo}:1`, digest: `sha256:${'0'.repeat(64)}` });
+    const gone = await berth(sb, ['run', '-q', 'gone']);
+    expect(gone.code).toBe(125);
+    expect(gone.stderr).toContain('(the registry no longer has this digest; in a project whose berth.lock locks it, berth sync --update locks what the tag names now)');
+    writeRecipe(sb, { name: 'notag', image: `${repo}:no-such-tag` });
+    const notag = await berth(sb, ['run', '-q', 'notag']);
+    expect(notag.code).toBe(125);
+    expect(notag.stderr).toContain('(the registry has no no-such-tag for berth-test/fixture: check the version)');
+  });
+});
