@@ -1,13 +1,13 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { registryMirror } from '../config/settings.js';
-import { EngineError, InputError } from '../errors.js';
+import { BerthError, EngineError, InputError } from '../errors.js';
 import { applyMirror, parseImageReference } from '../image-reference.js';
 import { recipeDirectories } from '../recipes/catalog.js';
 import type { PullReporter } from '../run/pull-progress.js';
 import { formatLock, readLock, writeLock, type Lock, type LockEntry } from './lock.js';
 import { readManifest } from './manifest.js';
 import { withProjectLock } from './project-lock.js';
-import { entryMatches, projectFiles, resolvePin, splitDigest, withoutTag, type ProjectFiles } from './project.js';
+import { entryMatches, projectFiles, resolvePin, splitDigest, withoutTag, type ProjectFiles, type ResolvedPin } from './project.js';
 
 export interface SyncedTool {
   entry: LockEntry;
@@ -89,21 +89,20 @@ async function syncLocked(cwd: string, files: ProjectFiles, connect: () => Promi
   const mirror = options.mirror ?? registryMirror();
   let docker: SyncEngine | undefined;
   const tools: SyncedTool[] = [];
+  // Every tool is tried, so one run names every tool that fails; the lock is written only when
+  // all succeed (a partial lock would drop the failed tools' entries).
+  const failures: string[] = [];
   for (const pin of pins) {
-    docker ??= await connect();
-    const kept = old?.entries.get(pin.name);
-    if (kept && !options.update && entryMatches(kept, pin.version, pin.image)) {
-      await docker.ensure(applyMirror(`${withoutTag(kept.image)}@${kept.digest}`, mirror), 'missing');
-      tools.push({ entry: { ...kept }, state: 'kept' });
-      continue;
+    try {
+      docker ??= await connect();
+      tools.push(await syncTool(docker, pin, old?.entries.get(pin.name), mirror, options.update ?? false));
+    } catch (error) {
+      if (!(error instanceof BerthError) || docker === undefined) throw error;
+      failures.push(`${pin.name} ${pin.version}: ${error.message.replace(/^berth: /, '')}`);
     }
-    const ref = applyMirror(pin.image, mirror);
-    const repoDigests = await docker.ensure(ref, 'always');
-    const digest = splitDigest(pin.image).digest ?? digestFor(ref, repoDigests);
-    if (!digest) {
-      throw new EngineError(`berth: pulled ${ref} but the engine recorded no digest for it (RepoDigests: ${repoDigests.join(', ') || 'none'})`);
-    }
-    tools.push({ entry: { name: pin.name, version: pin.version, image: splitDigest(pin.image).reference, digest, line: 0 }, state: 'locked' });
+  }
+  if (failures.length > 0) {
+    throw new EngineError(`berth: sync: ${failures.length} of ${pins.length} tool${pins.length === 1 ? '' : 's'} failed; ${files.lockFile} is unchanged\n${failures.map((f) => `berth: ${f}`).join('\n')}`);
   }
   let current: string | undefined;
   try {
@@ -115,4 +114,16 @@ async function syncLocked(cwd: string, files: ProjectFiles, connect: () => Promi
   const written = current !== formatLock(entries);
   if (written) writeLock(files.lockFile, entries);
   return { files, tools, written, replacedBrokenLock };
+}
+
+async function syncTool(docker: SyncEngine, pin: ResolvedPin, kept: LockEntry | undefined, mirror: string | undefined, update: boolean): Promise<SyncedTool> {
+  if (kept && !update && entryMatches(kept, pin.version, pin.image)) {
+    await docker.ensure(applyMirror(`${withoutTag(kept.image)}@${kept.digest}`, mirror), 'missing');
+    return { entry: { ...kept }, state: 'kept' };
+  }
+  const ref = applyMirror(pin.image, mirror);
+  const repoDigests = await docker.ensure(ref, 'always');
+  const digest = splitDigest(pin.image).digest ?? digestFor(ref, repoDigests);
+  if (!digest) throw new EngineError(`berth: pulled ${ref} but the engine recorded no digest for it (RepoDigests: ${repoDigests.join(', ') || 'none'})`);
+  return { entry: { name: pin.name, version: pin.version, image: splitDigest(pin.image).reference, digest, line: 0 }, state: 'locked' };
 }

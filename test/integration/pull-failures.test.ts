@@ -30,3 +30,26 @@ describe('failed pulls', () => {
     expect(notag.stderr).toContain('(the registry has no no-such-tag for berth-test/fixture: check the version)');
   });
 });
+
+describe('berth sync with failing tools', () => {
+  it('reports every tool that failed, one line each, and leaves berth.lock unwritten', async () => {
+    const sb = makeSandbox();
+    const [repo] = inject('registryFixtureRef').split(/:(?=[^:/]+$)/);
+    writeRecipe(sb, { name: 'good', image: `${repo}:{version}`, version: '1' });
+    writeRecipe(sb, { name: 'bad-a', image: '127.0.0.1:9/berth-test/a:{version}', version: '1' });
+    writeRecipe(sb, { name: 'bad-b', image: '127.0.0.1:9/berth-test/b:{version}', version: '2' });
+    const { mkdirSync, existsSync } = await import('node:fs');
+    const path = await import('node:path');
+    const project = path.join(sb.root, 'project');
+    mkdirSync(project);
+    expect((await berth(sb, ['use', 'bad-a', 'good', 'bad-b'], { cwd: project })).code).toBe(0);
+    const r = await berth(sb, ['sync', '-q'], { cwd: project });
+    expect(r.code).toBe(125);
+    const lines = r.stderr.trimEnd().split('\n');
+    expect(lines[0]).toBe(`berth: sync: 2 of 3 tools failed; ${project}/berth.lock is unchanged`);
+    expect(lines).toHaveLength(3);
+    expect(lines[1]).toMatch(/^berth: bad-a 1: pulling 127\.0\.0\.1:9\/berth-test\/a:1/);
+    expect(lines[2]).toMatch(/^berth: bad-b 2: pulling 127\.0\.0\.1:9\/berth-test\/b:2/);
+    expect(existsSync(path.join(project, 'berth.lock'))).toBe(false);
+  });
+});
