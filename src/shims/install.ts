@@ -5,7 +5,7 @@ import { findRecipe, recipeDirectories } from '../recipes/catalog.js';
 import { imageForVersion, parseToolSpec } from '../recipes/image.js';
 import { resolveTool } from '../run/resolve.js';
 import { pullReporter } from '../run/pull-progress.js';
-import { InputError, NotFoundError } from '../errors.js';
+import { BerthError, EngineError, InputError, NotFoundError } from '../errors.js';
 import { formatPermissions } from '../recipes/permissions.js';
 import { printable } from '../terminal-text.js';
 import { assertInstallable, installShim, isOnPath, pathExportLine, shadowingCommand } from './shims.js';
@@ -59,6 +59,10 @@ export async function installTools(
     const report = pullReporter(process.stderr, options.quiet ?? false);
     try {
       for (const image of images) await ensureImage(applyMirror(image, mirror), policy, report);
+    } catch (error) {
+      // The shims are written: the user must not think the install failed as a whole.
+      if (error instanceof BerthError) throw new EngineError(`${error.message} (the shim${tools.length === 1 ? ' is' : 's are'} installed; the image is pulled again at the first run)`);
+      throw error;
     } finally {
       engineApi().close();
     }

@@ -53,3 +53,18 @@ describe('berth sync with failing tools', () => {
     expect(existsSync(path.join(project, 'berth.lock'))).toBe(false);
   });
 });
+
+describe('berth install whose pull fails', () => {
+  it('says the shim is installed', async () => {
+    const sb = makeSandbox();
+    writeRecipe(sb, { name: 'unpulled', image: '127.0.0.1:9/berth-test/unpulled:1' });
+    const path = await import('node:path');
+    const { existsSync } = await import('node:fs');
+    const shimDir = path.join(sb.root, 'bin');
+    const r = await berth(sb, ['install', '-q', 'unpulled'], { env: { BERTH_SHIM_DIR: shimDir } });
+    expect(r.code).toBe(125);
+    expect(r.stdout.toString()).toContain(`installed unpulled -> ${shimDir}/unpulled`);
+    expect(r.stderr.trimEnd()).toMatch(/\(the shim is installed; the image is pulled again at the first run\)$/);
+    expect(existsSync(path.join(shimDir, 'unpulled'))).toBe(true);
+  });
+});
