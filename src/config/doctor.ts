@@ -1,8 +1,8 @@
 import { printable } from '../terminal-text.js';
-import { loadCatalog, recipeDirectories } from '../recipes/catalog.js';
+import { loadCatalog, recipeDirectories, recipeExists } from '../recipes/catalog.js';
 import { checkLock } from '../project/check.js';
 import path from 'node:path';
-import { isOnPath, listShims, pathExportLine, shadowingCommand, shimTargetProblem } from '../shims/shims.js';
+import { isOnPath, listShims, pathExportLine, shadowingCommand, shimEnvironment, shimTargetProblem, type Shim } from '../shims/shims.js';
 import { shimDirectory } from './settings.js';
 
 /** One line of `berth doctor`: `ok WHAT` or `problem WHAT; fix: HOW`. */
@@ -41,6 +41,13 @@ async function engineFinding(timeoutMs: number): Promise<Finding> {
   }
 }
 
+/** Why the shim's tool has no recipe a run of it would find (with the shim's own recipe directory). */
+function shimRecipeProblem(shim: Shim, cwd: string, env: NodeJS.ProcessEnv): string | undefined {
+  const dirs = recipeDirectories(cwd, shimEnvironment(shim, env));
+  if (recipeExists(shim.name, dirs)) return undefined;
+  return `no recipe for ${shim.name} where its runs look (${dirs.filter((d) => d.source !== 'builtin').map((d) => d.dir).join(', ')} and the built-in ones)`;
+}
+
 /**
  * `berth doctor`: the engine (and its version), the shim directory on PATH, every shim's Node and
  * berth entry, the recipe directories, and berth.lock when inside a project.
@@ -57,7 +64,9 @@ export async function diagnose(cwd: string, env: NodeJS.ProcessEnv = process.env
     const problem = shimTargetProblem(shim);
     const spec = shim.version ? `${shim.name}@${shim.version}` : shim.name;
     const other = shadowingCommand(shimDir, shim.name, env.PATH);
+    const unresolved = problem ? undefined : shimRecipeProblem(shim, cwd, env);
     if (problem) findings.push({ ok: false, text: `shim ${shim.name}: ${problem}`, fix: `berth install ${spec} (rewrites it for this berth)` });
+    else if (unresolved) findings.push({ ok: false, text: `shim ${shim.name}: ${unresolved}`, fix: `restore its recipe, or berth uninstall ${shim.name}` });
     else if (other) {
       findings.push({
         ok: false,

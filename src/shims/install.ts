@@ -1,3 +1,4 @@
+import { dirname } from 'node:path';
 import { readSettings, registryMirror, shimDirectory } from '../config/settings.js';
 import { applyMirror } from '../image-reference.js';
 import { NAME_PATTERN } from '../recipes/names.js';
@@ -49,7 +50,9 @@ export async function installTools(
     for (const line of formatPermissions(t.recipe)) out(line);
   }
   for (const t of tools) {
-    const { path, replaced } = installShim(dir, t.name, t.version);
+    // A user's or BERTH_RECIPES_PATH recipe: the shim carries its directory (see shimScript).
+    const recipes = t.recipe.source === 'path' || t.recipe.source === 'user' ? dirname(t.recipe.file) : undefined;
+    const { path, replaced } = installShim(dir, t.name, t.version, recipes);
     out(`${replaced ? 'updated' : 'installed'} ${t.spec} -> ${path}`);
   }
   if (pull) {

@@ -31,6 +31,8 @@ export interface Shim {
   /** The Node binary and the berth entry the shim runs, as written in it. */
   node?: string;
   entry?: string;
+  /** The recipe directory the shim carries (its recipe is not built in), if any. */
+  recipes?: string;
 }
 
 /** Single-quotes a word for /bin/sh. */
@@ -49,7 +51,7 @@ function shWords(line: string): string[] {
   return words;
 }
 
-export function shimScript(name: string, version: string | undefined, node: string = process.execPath, entry: string = SHIM_ENTRY): string {
+export function shimScript(name: string, version: string | undefined, node: string = process.execPath, entry: string = SHIM_ENTRY, recipes?: string): string {
   const spec = version ? `${name}@${version}` : name;
   return [
     '#!/bin/sh',
@@ -57,6 +59,9 @@ export function shimScript(name: string, version: string | undefined, node: stri
     `# Runs \`berth run ${spec}\` with this script's arguments. Written by \`berth install\`; remove it with \`berth uninstall ${name}\`.`,
     `# tool: ${name}`,
     ...(version ? [`# version: ${version}`] : []),
+    // A recipe of the user's own (BERTH_RECIPES_PATH, ~/.config/berth/recipes) is found under a
+    // bare environment too (cron, env -i): its directory comes along unless the caller sets one.
+    ...(recipes ? [`# recipes: ${recipes}`, `[ -n "\${BERTH_RECIPES_PATH+x}" ] || { BERTH_RECIPES_PATH=${shQuote(recipes)}; export BERTH_RECIPES_PATH; }`] : []),
     `exec ${shQuote(node)} ${shQuote(entry)} ${shQuote(spec)} "$@"`,
     '',
   ].join('\n');
@@ -69,7 +74,7 @@ export function parseShim(text: string, file: string): Shim | undefined {
   const field = (key: string) => lines.find((l) => l.startsWith(`# ${key}: `))?.slice(key.length + 4);
   const exec = lines.find((l) => l.startsWith('exec '));
   const words = exec ? shWords(exec.slice(5)) : [];
-  return { name: field('tool') ?? path.basename(file), version: field('version'), path: file, node: words[0], entry: words[1] };
+  return { name: field('tool') ?? path.basename(file), version: field('version'), path: file, node: words[0], entry: words[1], recipes: field('recipes') };
 }
 
 /** The first 4 kB of a regular file; undefined for anything else (missing, directory, symlink). */
@@ -119,12 +124,12 @@ function foreign(file: string, doing: string): InputError {
  * Writes the shim for `name` (executable, atomically), creating the directory. Replaces only a
  * shim berth wrote; any other file there is an InputError and is left as it is.
  */
-export function installShim(dir: string, name: string, version?: string): { path: string; replaced?: Shim } {
+export function installShim(dir: string, name: string, version?: string, recipes?: string): { path: string; replaced?: Shim } {
   const file = path.join(dir, name);
   const existing = readShim(file);
   if (existing === 'foreign') throw foreign(file, 'overwriting');
   mkdirSync(dir, { recursive: true });
-  writeFileAtomic(file, shimScript(name, version), 0o755);
+  writeFileAtomic(file, shimScript(name, version, process.execPath, SHIM_ENTRY, recipes), 0o755);
   return { path: file, replaced: existing };
 }
 
@@ -184,6 +189,11 @@ export function shadowingCommand(dir: string, name: string, pathVariable = proce
 /** The exact line to add to a shell profile to put `dir` on PATH. */
 export function pathExportLine(dir: string): string {
   return `export PATH="${dir.replace(/(["\\$`])/g, '\\$1')}:$PATH"`;
+}
+
+/** The environment a shim gives berth: its recipe directory when the caller sets none. */
+export function shimEnvironment(shim: Shim, env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return shim.recipes && env.BERTH_RECIPES_PATH === undefined ? { ...env, BERTH_RECIPES_PATH: shim.recipes } : env;
 }
 
 /** Problems with a shim's targets: a Node or a berth entry that is not there any more. */

@@ -2,7 +2,7 @@
 // with a PATH holding only the shim directory and the system's basic directories. The BUILT CLI
 // and dist/shim-entry.js run as child processes against the real engine.
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { asUser, berth, makeSandbox, OTHER_UID, REPO, writeRecipe, type Sandbox } from '../support/berth.js';
@@ -275,5 +275,24 @@ describe('shims', () => {
     expect(fixed.code).toBe(1);
     expect(fixed.stderr).toMatch(/has no \{version\}/);
     expect(existsSync(path.join(shimDir, 'fxs-two'))).toBe(false);
+  });
+});
+
+describe('a shim of a recipe from BERTH_RECIPES_PATH', () => {
+  it('runs under env -i, and doctor says when its recipe is gone', async () => {
+    const sb = makeSandbox();
+    const shimDir = path.join(sb.root, 'bare-bin');
+    writeRecipe(sb, { name: 'fxs-bare', image: inject('fixtureImage'), entrypoint: ['echo'], args: ['bare'] });
+    const install = await berth(sb, ['install', '--no-pull', 'fxs-bare'], { env: { BERTH_SHIM_DIR: shimDir } });
+    expect(install.code, install.stderr).toBe(0);
+    // cron, Makefiles, env -i: no BERTH_RECIPES_PATH, no XDG variables.
+    const bare = spawnSync('env', ['-i', 'PATH=/usr/bin:/bin', `HOME=${sb.root}`, path.join(shimDir, 'fxs-bare'), 'x'], { cwd: sb.work, encoding: 'utf8' });
+    expect([bare.status, bare.stderr, bare.stdout]).toEqual([0, '', 'bare x\n']);
+    const ok = await berth(sb, ['doctor'], { env: { BERTH_SHIM_DIR: shimDir, PATH: `${shimDir}:${process.env.PATH}` } });
+    expect(ok.stdout.toString()).toContain(`ok shim fxs-bare runs`);
+    rmSync(path.join(sb.recipes, 'fxs-bare.yaml'));
+    const gone = await berth(sb, ['doctor'], { env: { BERTH_SHIM_DIR: shimDir, PATH: `${shimDir}:${process.env.PATH}` } });
+    expect(gone.code).toBe(1);
+    expect(gone.stdout.toString()).toContain(`problem shim fxs-bare: no recipe for fxs-bare where its runs look (`);
   });
 });
