@@ -1,7 +1,7 @@
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
-import { cacheDirectory, directoryEntries } from '../berth-files.js';
+import { cacheDirectory, directoryEntries, writePrivateFile } from '../berth-files.js';
 import { isProcessAlive } from '../lock-file.js';
 import { engineApi } from './api.js';
 
@@ -42,8 +42,7 @@ const runsDirectory = () => path.join(cacheDirectory(), 'runs');
 export function recordRun(): () => void {
   const file = path.join(runsDirectory(), String(process.pid));
   try {
-    mkdirSync(runsDirectory(), { recursive: true });
-    writeFileSync(file, '');
+    writePrivateFile(file, '');
   } catch {
     return () => undefined; // no cache: gc still finds orphans
   }

@@ -139,7 +139,8 @@ async function createWarm(api: EngineApi, plan: RunPlan, image: ImageFacts, key:
   let sockets: string;
   try {
     server = await serverFile(warmDirectory(), arch);
-    sockets = makeSocketDirectory(key);
+    // plan.user is set only for `user: host`: berth's own uid:gid.
+    sockets = makeSocketDirectory(key, plan.user !== undefined);
   } catch (error) {
     return { kind: 'unavailable', reason: `berth's cache cannot hold the warm server and its socket (${messageOf(error)})` };
   }
