@@ -100,7 +100,9 @@ export function warmKey(plan: RunPlan, imageId: string, idleSeconds: number): st
     }
   }
   const identity = {
-    v: 2,
+    // 3: containers carry berth.uid (owner.ts); those made before never serve a call again
+    // (no one's warm ls or warm stop would see them) and stop when idle.
+    v: 3,
     // A new build of the server gets new containers (the old ones stop when idle).
     server: SOURCE_SHA256.slice(0, 12),
     tool: plan.tool,

@@ -59,7 +59,8 @@ describe('warm containers', () => {
   });
 
   afterAll(async () => {
-    for (const tool of tools) await berth(sb, ['warm', 'stop', tool]);
+    // (Root's: some tools ran as OTHER_UID.)
+    for (const tool of tools) await berth(sb, ['warm', 'stop', '--all-users', tool]);
     for (const tool of tools) expect(warmContainers(tool)).toEqual([]);
     for (const image of images) docker('rmi', '-f', image);
   });
