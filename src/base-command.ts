@@ -1,4 +1,4 @@
-import { Command } from '@oclif/core';
+import { Command, Flags } from '@oclif/core';
 import { reportError } from './errors.js';
 import { printable } from './terminal-text.js';
 
@@ -17,4 +17,12 @@ export abstract class BaseCommand extends Command {
   protected out(line: string): void {
     process.stdout.write(`${printable(line, true)}\n`);
   }
+}
+
+/**
+ * `--all-users` of the commands that see berth's containers (warm ls, warm stop, gc), which
+ * otherwise see only the caller's: root only (engine/owner.ts refuses it to others).
+ */
+export function allUsersFlag(what: string) {
+  return Flags.boolean({ description: `${what}, and those of a berth from before containers were labelled with their user (root only)` });
 }

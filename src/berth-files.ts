@@ -1,10 +1,15 @@
-import { chmodSync, mkdirSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
+import { chmodSync, linkSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
 
 /** berth's own cache: parsed files, tool homes, identity files, locks, run notes, warm state. */
 export function cacheDirectory(env: NodeJS.ProcessEnv = process.env): string {
   return path.join(env.XDG_CACHE_HOME || path.join(homedir(), '.cache'), 'berth');
+}
+
+/** berth's settings (`config.json`, written by `berth config`). */
+export function configDirectory(env: NodeJS.ProcessEnv = process.env): string {
+  return path.join(env.XDG_CONFIG_HOME || path.join(homedir(), '.config'), 'berth');
 }
 
 /** The names in a directory; none when it is missing or cannot be read. */
@@ -16,10 +21,86 @@ export function directoryEntries(dir: string): string[] {
   }
 }
 
-/** Writes `content` to `file` atomically (temp file + rename), creating the directory; `mode` exactly, whatever the umask. */
+/**
+ * The modes of what berth writes for itself: only its user reads them (another user of the
+ * machine could learn from them what one works on, or plant a lock, a passwd file or a socket).
+ */
+export const PRIVATE_DIRECTORY_MODE = 0o700;
+export const PRIVATE_FILE_MODE = 0o600;
+
+/** berth's roots this process has already checked (tightenRoot). */
+const checkedRoots = new Set<string>();
+
+/**
+ * One of berth's roots that an earlier berth created with the umask's mode (0755) is made 0700
+ * when this process first writes under it, if it is the user's: that alone keeps everything
+ * below it, whatever its mode, from other users.
+ */
+function tightenRoot(dir: string): void {
+  for (const root of [cacheDirectory(), configDirectory()]) {
+    if (checkedRoots.has(root) || (dir !== root && !dir.startsWith(root + path.sep))) continue;
+    checkedRoots.add(root);
+    try {
+      const st = statSync(root);
+      if (st.uid === process.getuid?.() && (st.mode & 0o777) !== PRIVATE_DIRECTORY_MODE) chmodSync(root, PRIVATE_DIRECTORY_MODE);
+    } catch {
+      // not there, or not berth's user's to change: left as it is
+    }
+  }
+}
+
+/**
+ * berth's private directory: creates `dir`, and whatever is missing above it (as XDG asks of a
+ * base directory made on the way), mode 0700 whatever the umask; returns it.
+ */
+export function privateDirectory(dir: string): string {
+  const full = path.resolve(dir);
+  const first = mkdirSync(full, { recursive: true, mode: PRIVATE_DIRECTORY_MODE });
+  if (first !== undefined) {
+    // The umask may have taken more bits (0277 leaves a directory berth cannot write in).
+    for (let d = full; ; d = path.dirname(d)) {
+      chmodSync(d, PRIVATE_DIRECTORY_MODE);
+      if (d === first || d === path.dirname(d)) break;
+    }
+  }
+  tightenRoot(full);
+  return full;
+}
+
+/** A temporary name next to `file` that no other writer (another process, an earlier crash) has. */
+function tempName(file: string): string {
+  return `${file}.${process.pid}.${Date.now()}${Math.random().toString(36).slice(2, 8)}.tmp`;
+}
+
+/**
+ * berth's private file: writes `content` to `file` atomically (a temporary file renamed over it),
+ * in a private directory, mode 0600 whatever the umask. `mode`: another, where a different uid
+ * must read the file (the caller says why). `exclusive`: fails with EEXIST when `file` exists (a
+ * hard link in place of the rename), for lock files.
+ */
+export function writePrivateFile(file: string, content: string | Uint8Array, options: { mode?: number; exclusive?: boolean } = {}): void {
+  privateDirectory(path.dirname(file));
+  const temp = tempName(file);
+  // Made 0600 at once: its content is never open to others, not even until the chmod.
+  writeFileSync(temp, content, { mode: PRIVATE_FILE_MODE, flag: 'wx' });
+  let placed = false;
+  try {
+    chmodSync(temp, options.mode ?? PRIVATE_FILE_MODE); // what the umask took
+    if (options.exclusive) linkSync(temp, file);
+    else renameSync(temp, file);
+    placed = !options.exclusive;
+  } finally {
+    if (!placed) rmSync(temp, { force: true });
+  }
+}
+
+/**
+ * Writes one of the user's own files (a recipe, berth.yaml, a shim) atomically (temp file +
+ * rename), creating the directory; its modes are the umask's, or `mode` exactly.
+ */
 export function writeFileAtomic(file: string, content: string | Uint8Array, mode?: number): void {
   mkdirSync(path.dirname(file), { recursive: true });
-  const temp = `${file}.${process.pid}.${Date.now()}.tmp`;
+  const temp = tempName(file);
   writeFileSync(temp, content);
   if (mode !== undefined) chmodSync(temp, mode);
   renameSync(temp, file);

@@ -1,5 +1,5 @@
-import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
+import { readFileSync, rmSync } from 'node:fs';
+import { writePrivateFile } from './berth-files.js';
 
 /** Whether a process with this pid exists (EPERM: it exists but is someone else's). */
 export function isProcessAlive(pid: number): boolean {
@@ -12,18 +12,16 @@ export function isProcessAlive(pid: number): boolean {
 }
 
 /**
- * An exclusive lock between berth processes: a file created with O_EXCL holding the owner's pid.
+ * An exclusive lock between berth processes: a private file holding the owner's pid, created
+ * only where there is none (and so never seen without its pid).
  * A lock whose owner is gone is taken over. Resolves with the release function, or undefined
  * when `timeoutMs` passes first.
  */
 export async function acquireLock(file: string, options: { timeoutMs?: number; pollMs?: number } = {}): Promise<(() => void) | undefined> {
-  mkdirSync(path.dirname(file), { recursive: true });
   const deadline = Date.now() + (options.timeoutMs ?? Infinity);
   for (;;) {
     try {
-      const fd = openSync(file, 'wx');
-      writeFileSync(fd, String(process.pid));
-      closeSync(fd);
+      writePrivateFile(file, String(process.pid), { exclusive: true });
       return () => rmSync(file, { force: true });
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;

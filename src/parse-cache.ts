@@ -1,6 +1,6 @@
 import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { cacheDirectory, writeFileAtomic } from './berth-files.js';
+import { cacheDirectory, writePrivateFile } from './berth-files.js';
 import { shortHash } from './short-hash.js';
 
 /**
@@ -26,7 +26,7 @@ export function cachedParse<T>(kind: string, file: string, parse: () => T): T {
   }
   const value = parse();
   try {
-    writeFileAtomic(entry, JSON.stringify({ key, stamp, value }));
+    writePrivateFile(entry, JSON.stringify({ key, stamp, value }));
   } catch {
     // a read-only cache only costs speed
   }

@@ -1,16 +1,22 @@
-import { BaseCommand } from '../base-command.js';
+import { allUsersFlag, BaseCommand } from '../base-command.js';
 
 export default class Gc extends BaseCommand {
   static override summary = "Remove containers left behind by berth processes that are gone, and warm containers' files that nothing uses any more.";
-  static override examples = ['<%= config.bin %> gc'];
+  static override description = "Only your containers are removed, and only your berth's files; root removes everyone's left-behind containers with --all-users (its files stay its own).";
+  static override examples = ['<%= config.bin %> gc', { description: "As root, every user's:", command: '<%= config.bin %> gc --all-users' }];
+  static override flags = {
+    'all-users': allUsersFlag("remove every user's left-behind containers, not only yours"),
+  };
 
   async run(): Promise<void> {
-    await this.parse(Gc);
+    const { flags } = await this.parse(Gc);
+    const { ownerFilter } = await import('../engine/owner.js');
+    const owners = ownerFilter(flags['all-users']);
     const { engineFailure } = await import('../engine/connection.js');
     const { removeOrphans } = await import('../engine/orphans.js');
     const { pruneWarmCache } = await import('../engine/warm-list.js');
     const { engineApi } = await import('../engine/api.js');
-    const removed = await removeOrphans().catch((error: unknown) => {
+    const removed = await removeOrphans(owners).catch((error: unknown) => {
       throw engineFailure(error, 'listing containers');
     });
     const api = engineApi();

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
+import { configDirectory } from '../berth-files.js';
 
 /** User settings: `berth config` writes them through conf; every run reads them from here. */
 export interface Settings {
@@ -81,9 +82,8 @@ export function storedSetting(key: SettingKey, raw: unknown): SettingValue | und
   return value instanceof Error ? undefined : value;
 }
 
-export function configDirectory(env: NodeJS.ProcessEnv = process.env): string {
-  return path.join(env.XDG_CONFIG_HOME || path.join(homedir(), '.config'), 'berth');
-}
+// Defined with the cache directory: berth's roots, whose privacy berth-files.ts keeps.
+export { configDirectory };
 
 export const SETTINGS_FILE = 'config.json';
 

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { PRIVATE_FILE_MODE, privateDirectory } from '../berth-files.js';
 import { InputError } from '../errors.js';
 import { configDirectory, isSettingKey, normalizeSetting, SETTING_KEYS, SETTING_VALUES, SETTINGS_FILE, storedSetting, type SettingKey, type SettingValue } from './settings.js';
 
@@ -36,7 +37,9 @@ export async function openSettings(env: NodeJS.ProcessEnv = process.env): Promis
   const file = path.join(cwd, SETTINGS_FILE);
   let conf: InstanceType<typeof Conf<Record<string, unknown>>>;
   try {
-    conf = new Conf<Record<string, unknown>>({ cwd, configName: 'config', accessPropertiesByDotNotation: false, clearInvalidConfig: false });
+    // berth's private directory and file, as the cache's (conf would make them with the umask's modes).
+    privateDirectory(cwd);
+    conf = new Conf<Record<string, unknown>>({ cwd, configName: 'config', accessPropertiesByDotNotation: false, clearInvalidConfig: false, configFileMode: PRIVATE_FILE_MODE });
   } catch (error) {
     throw new InputError(`${file}: cannot be read: ${(error as Error).message.split('\n')[0]} (fix it, or remove it to start over)`, file);
   }

@@ -1,9 +1,10 @@
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
-import { cacheDirectory, directoryEntries } from '../berth-files.js';
+import { cacheDirectory, directoryEntries, writePrivateFile } from '../berth-files.js';
 import { isProcessAlive } from '../lock-file.js';
 import { engineApi } from './api.js';
+import { ownerFilter } from './owner.js';
 
 export interface Orphan {
   id: string;
@@ -13,13 +14,14 @@ export interface Orphan {
 
 /**
  * Removes berth's containers whose berth process is gone (berth was SIGKILLed, the machine
- * slept…). Only containers started from this host are judged: a pid means nothing elsewhere. (A
- * warm call of a gone berth needs nothing: its server kills the tool when the connection closes.)
+ * slept…). Only containers started from this host are judged: a pid means nothing elsewhere; and
+ * only the caller's (`owners`: ownerFilter's labels). (A warm call of a gone berth needs nothing:
+ * its server kills the tool when the connection closes.)
  */
-export async function removeOrphans(): Promise<Orphan[]> {
+export async function removeOrphans(owners: string[] = ownerFilter()): Promise<Orphan[]> {
   const host = hostname();
   const api = engineApi();
-  const filters = encodeURIComponent(JSON.stringify({ label: ['berth.managed=true', `berth.host=${host}`] }));
+  const filters = encodeURIComponent(JSON.stringify({ label: ['berth.managed=true', `berth.host=${host}`, ...owners] }));
   const list = await api.call<Array<{ Id: string; Labels: Record<string, string> }>>('GET', `/containers/json?all=1&filters=${filters}`);
   const orphans: Orphan[] = [];
   for (const c of list) {
@@ -42,8 +44,7 @@ const runsDirectory = () => path.join(cacheDirectory(), 'runs');
 export function recordRun(): () => void {
   const file = path.join(runsDirectory(), String(process.pid));
   try {
-    mkdirSync(runsDirectory(), { recursive: true });
-    writeFileSync(file, '');
+    writePrivateFile(file, '');
   } catch {
     return () => undefined; // no cache: gc still finds orphans
   }

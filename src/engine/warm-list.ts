@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import { engineStatus, type EngineApi } from './api.js';
+import { ownerFilter, UID_LABEL } from './owner.js';
 import { IDLE_LABEL, IMAGE_LABEL, KEY_LABEL, lastUsed, pruneWarmFiles, removeSocketDirectory, WARM_LABEL } from './warm-state.js';
 import { SOURCE_SHA256 } from './warm-server-build.js';
 import { byName } from '../recipes/names.js';
@@ -18,6 +19,17 @@ export interface WarmContainer {
   id: string;
   name: string;
   created: string;
+  /** The uid of the user whose berth made it; null for one made before berth labelled that. */
+  uid: number | null;
+}
+
+export interface WarmQuery {
+  /** Only this tool's. */
+  tool?: string;
+  /** Stopped ones too. */
+  stopped?: boolean;
+  /** Whose (ownerFilter's labels); the caller's by default. */
+  owners?: string[];
 }
 
 interface Listed {
@@ -30,12 +42,12 @@ interface Listed {
   Labels: Record<string, string>;
 }
 
-/** The warm containers that berth made from this host (`all`: stopped ones too), by tool. */
-export async function listWarm(api: EngineApi, tool?: string, all = false): Promise<WarmContainer[]> {
-  const labels = [`${WARM_LABEL}=true`, 'berth.managed=true', `berth.host=${hostname()}`];
-  if (tool) labels.push(`berth.tool=${tool}`);
+/** The warm containers that berth made from this host, the caller's unless `owners` says otherwise, by tool. */
+export async function listWarm(api: EngineApi, query: WarmQuery = {}): Promise<WarmContainer[]> {
+  const labels = [`${WARM_LABEL}=true`, 'berth.managed=true', `berth.host=${hostname()}`, ...(query.owners ?? ownerFilter())];
+  if (query.tool) labels.push(`berth.tool=${query.tool}`);
   const filters = encodeURIComponent(JSON.stringify({ label: labels }));
-  const list = await api.call<Listed[]>('GET', `/containers/json?${all ? 'all=1&' : ''}filters=${filters}`);
+  const list = await api.call<Listed[]>('GET', `/containers/json?${query.stopped ? 'all=1&' : ''}filters=${filters}`);
   const now = Date.now();
   return list
     .map((c) => {
@@ -53,14 +65,18 @@ export async function listWarm(api: EngineApi, tool?: string, all = false): Prom
         id: c.Id,
         name,
         created: new Date(c.Created * 1000).toISOString(),
+        uid: /^\d+$/.test(c.Labels[UID_LABEL] ?? '') ? Number(c.Labels[UID_LABEL]) : null,
       };
     })
     .sort((a, b) => byName(a.tool, b.tool) || byName(a.created, b.created));
 }
 
-/** Stops (and so removes: AutoRemove) the warm containers, all or one tool's; returns those stopped. */
-export async function stopWarm(api: EngineApi, tool?: string): Promise<WarmContainer[]> {
-  const list = await listWarm(api, tool);
+/**
+ * Stops (and so removes: AutoRemove) the warm containers, all or one tool's, the caller's unless
+ * `owners` says otherwise; returns those stopped.
+ */
+export async function stopWarm(api: EngineApi, tool?: string, owners?: string[]): Promise<WarmContainer[]> {
+  const list = await listWarm(api, { tool, owners });
   const stopped: WarmContainer[] = [];
   await Promise.all(
     list.map(async (c) => {
@@ -77,9 +93,12 @@ export async function stopWarm(api: EngineApi, tool?: string): Promise<WarmConta
   return stopped.sort((a, b) => byName(a.tool, b.tool) || byName(a.created, b.created));
 }
 
-/** Removes the warm files in berth's cache that no warm container the engine has needs (`berth gc`). */
+/**
+ * Removes the warm files in berth's cache that no warm container the engine has needs (`berth
+ * gc`). Only the caller's containers can use them: their keys hold this cache (warmKey).
+ */
 export async function pruneWarmCache(api: EngineApi): Promise<void> {
-  const list = await listWarm(api, undefined, true);
+  const list = await listWarm(api, { stopped: true });
   pruneWarmFiles(new Set(list.map((c) => c.key).filter(Boolean)), new Set(list.map((c) => c.name)), `server-${SOURCE_SHA256.slice(0, 12)}-`);
 }
 

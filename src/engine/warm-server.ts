@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { writeFileAtomic } from '../berth-files.js';
+import { writePrivateFile } from '../berth-files.js';
 import { ARCHES, SOURCE_SHA256 } from './warm-server-build.js';
 
 /**
@@ -30,12 +30,14 @@ export async function serverProgram(arch: string): Promise<Buffer | undefined> {
 
 /**
  * Writes the server for `arch` into `dir` (once per build of it: the name carries its source's
- * hash; mode 0755, for every uid the tools run as) and returns its path, or undefined when berth
- * has none for that architecture.
+ * hash) and returns its path, or undefined when berth has none for that architecture. Mode 0755,
+ * the one file of berth's cache others may read: the container's user, any uid with `user:
+ * image`, runs it (reaching it through the bind mount, not the 0700 cache), and its bytes are
+ * berth's own, public ones.
  */
 export async function serverFile(dir: string, arch: string): Promise<string | undefined> {
   if (!ARCHES.includes(goArch(arch))) return undefined;
   const file = path.join(dir, `server-${SOURCE_SHA256.slice(0, 12)}-${goArch(arch)}`);
-  if (!existsSync(file)) writeFileAtomic(file, (await serverProgram(arch))!, 0o755);
+  if (!existsSync(file)) writePrivateFile(file, (await serverProgram(arch))!, { mode: 0o755 });
   return file;
 }

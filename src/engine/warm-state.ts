@@ -1,7 +1,7 @@
-import { chmodSync, mkdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { chmodSync, readFileSync, rmSync, statSync, utimesSync } from 'node:fs';
 import path from 'node:path';
 import { acquireLock } from '../lock-file.js';
-import { cacheDirectory, directoryEntries } from '../berth-files.js';
+import { cacheDirectory, directoryEntries, PRIVATE_DIRECTORY_MODE, privateDirectory, writePrivateFile } from '../berth-files.js';
 
 /**
  * What berth keeps about warm containers in its cache directory (`<cache>/warm`). The engine holds
@@ -26,9 +26,9 @@ export const SERVER_TARGET = '/dev/.berth-server';
 export const SOCKET_TARGET = '/dev/.berth-warm';
 
 /**
- * The directory of a warm container's socket (`s` in it): under `sockets/`, which only berth's
- * user may enter, and itself open to every uid, since the container's user (the server's) may be
- * another. Unix socket paths are short (107 bytes): the name is the key's first 20 digits.
+ * The directory of a warm container's socket (`s` in it), under `sockets/`, which only berth's
+ * user may enter (see makeSocketDirectory). Unix socket paths are short (107 bytes): the name is
+ * the key's first 20 digits.
  */
 export function socketDirectory(key: string): string {
   return path.join(socketRoot(), key.slice(0, 20));
@@ -38,12 +38,20 @@ export function socketRoot(): string {
   return sub('sockets');
 }
 
-export function makeSocketDirectory(key: string): string {
+/**
+ * Makes the socket directory of `key`. The warm server binds (and at its end removes) the socket
+ * in it as the container's user: with `user: host` that is berth's user, and the directory is
+ * private (0700). With `user: image` it is any uid: an image's non-root USER cannot enter a 0700
+ * directory of berth's user, nor can root without CAP_DAC_OVERRIDE over host files (a userns-
+ * remapped engine). So the directory is 0733 then, the least that works: others may create and
+ * remove names in it but not list it. That opens it to no one on the host: `sockets/` above is
+ * 0700 (made so again here, whatever an earlier berth left), and the container reaches the
+ * directory through its bind mount, not through that path.
+ */
+export function makeSocketDirectory(key: string, containerUserIsBerths: boolean): string {
   const dir = socketDirectory(key);
-  mkdirSync(socketRoot(), { recursive: true });
-  chmodSync(socketRoot(), 0o700); // only berth's user reaches the sockets, whatever made it
-  mkdirSync(dir, { recursive: true });
-  chmodSync(dir, 0o777); // whatever the umask
+  chmodSync(privateDirectory(socketRoot()), PRIVATE_DIRECTORY_MODE);
+  chmodSync(privateDirectory(dir), containerUserIsBerths ? PRIVATE_DIRECTORY_MODE : 0o733);
   // In use from now: gc leaves it alone (pruneWarmFiles).
   const now = new Date();
   utimesSync(dir, now, now);
@@ -99,8 +107,7 @@ export function markUsed(name: string): void {
     utimesSync(file, now, now);
   } catch {
     try {
-      mkdirSync(sub('used'), { recursive: true });
-      writeFileSync(file, '');
+      writePrivateFile(file, '');
     } catch {
       // a read-only cache: warm ls shows the start time instead
     }
@@ -142,8 +149,7 @@ export function shouldRetryWarm(memo: Unavailable | undefined): boolean {
 export function rememberUnavailable(tool: string, reason: string): boolean {
   const previous = unavailableFor(tool);
   try {
-    mkdirSync(sub('unavailable'), { recursive: true });
-    writeFileSync(path.join(sub('unavailable'), `${tool}.json`), JSON.stringify({ reason, at: Date.now() } satisfies Unavailable));
+    writePrivateFile(path.join(sub('unavailable'), `${tool}.json`), JSON.stringify({ reason, at: Date.now() } satisfies Unavailable));
   } catch {
     // said again next time
   }

@@ -101,7 +101,9 @@ export function warmKey(plan: RunPlan, imageId: string, idleSeconds: number): st
     }
   }
   const identity = {
-    v: 2,
+    // 3: containers carry berth.uid (owner.ts); those made before never serve a call again
+    // (no one's warm ls or warm stop would see them) and stop when idle.
+    v: 3,
     // A new build of the server gets new containers (the old ones stop when idle).
     server: SOURCE_SHA256.slice(0, 12),
     tool: plan.tool,
@@ -140,7 +142,8 @@ async function createWarm(api: EngineApi, plan: RunPlan, image: ImageFacts, key:
   let sockets: string;
   try {
     server = await serverFile(warmDirectory(), arch);
-    sockets = makeSocketDirectory(key);
+    // plan.user is set only for `user: host`: berth's own uid:gid.
+    sockets = makeSocketDirectory(key, plan.user !== undefined);
   } catch (error) {
     return { kind: 'unavailable', reason: `berth's cache cannot hold the warm server and its socket (${messageOf(error)})` };
   }

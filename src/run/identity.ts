@@ -1,5 +1,5 @@
-import { mkdirSync, readFileSync } from 'node:fs';
-import { cacheDirectory, writeFileAtomic } from '../berth-files.js';
+import { readFileSync } from 'node:fs';
+import { cacheDirectory, privateDirectory, writePrivateFile } from '../berth-files.js';
 import { userInfo } from 'node:os';
 import path from 'node:path';
 
@@ -35,13 +35,14 @@ function writeIfChanged(file: string, content: string): void {
   } catch {
     // missing: write it
   }
-  writeFileAtomic(file, content);
+  writePrivateFile(file, content);
 }
 
 /**
  * passwd and group files naming only root, the user and nobody, kept in berth's cache and
  * bind-mounted read-only over the image's. They do not depend on the image, so the same
- * files serve every tool and `--dry-run` prints exactly what berth runs.
+ * files serve every tool and `--dry-run` prints exactly what berth runs. Private (0600) like the
+ * rest of the cache: they are mounted only for `user: host`, whose container runs as their owner.
  */
 export function identityFiles(id: Identity, env: NodeJS.ProcessEnv = process.env): { passwd: string; group: string } {
   const dir = path.join(cacheDirectory(env), 'identity', `${id.uid}-${id.gid}`);
@@ -57,9 +58,7 @@ export function identityFiles(id: Identity, env: NodeJS.ProcessEnv = process.env
   return files;
 }
 
-/** The host directory kept as the tool's HOME between runs, owned by the user. */
+/** The host directory kept as the tool's HOME between runs, the user's only (mounted for `user: host` only). */
 export function toolHome(tool: string, env: NodeJS.ProcessEnv = process.env): string {
-  const dir = path.join(cacheDirectory(env), 'home', tool);
-  mkdirSync(dir, { recursive: true });
-  return dir;
+  return privateDirectory(path.join(cacheDirectory(env), 'home', tool));
 }

@@ -118,6 +118,7 @@ export function planRun(recipe: Recipe, image: string, args: string[], options: 
       'berth.version': version,
       'berth.pid': String(process.pid),
       'berth.host': hostname(),
+      'berth.uid': String(process.getuid!()),
     },
   };
 }

@@ -59,7 +59,8 @@ describe('warm containers', () => {
   });
 
   afterAll(async () => {
-    for (const tool of tools) await berth(sb, ['warm', 'stop', tool]);
+    // (Root's: some tools ran as OTHER_UID.)
+    for (const tool of tools) await berth(sb, ['warm', 'stop', '--all-users', tool]);
     for (const tool of tools) expect(warmContainers(tool)).toEqual([]);
     for (const image of images) docker('rmi', '-f', image);
   });
@@ -345,6 +346,21 @@ describe('warm containers', () => {
     expect(out.split('\n')[0]).toBe(id!.slice(0, 12));
     expect(r.code).toBe(0);
     expect(warmContainers(tool)).toEqual([id]);
+  });
+
+  it("runs warm as an image's user that is neither root nor berth's: its socket directory lets it in, and no one else", async () => {
+    const ref = `berth-test/warm-nonroot-${SUFFIX}:1`;
+    images.push(ref);
+    await buildImage(ref, {}, `FROM ${inject('fixtureImage')}\nUSER 1000:1000\n`);
+    const tool = recipe(other, 'nonroot', { image: ref, user: 'image' });
+    const r = await berth(other, ['run', '--warm', tool, 'sh', '-c', 'id -u; hostname']);
+    expect(r.stderr).toBe('');
+    const [id] = warmContainers(tool);
+    expect(r.stdout.toString()).toBe(`1000\n${id!.slice(0, 12)}\n`);
+    const dir = docker('inspect', '--format', '{{range .Mounts}}{{if eq .Destination "/dev/.berth-warm"}}{{.Source}}{{end}}{{end}}', id!);
+    // Others may make and remove names in it, not list it; and reach it only through sockets/.
+    expect(path.dirname(dir)).toBe(path.join(other.cache, 'berth', 'warm', 'sockets'));
+    expect([statSync(path.dirname(dir)).mode & 0o7777, statSync(dir).mode & 0o7777]).toEqual([0o700, 0o733]);
   });
 
   it('runs fresh, saying why once, when its socket path would be too long', async () => {

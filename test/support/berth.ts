@@ -74,6 +74,8 @@ export interface BerthOptions {
   onSpawn?: (child: ChildProcess) => void;
   /** Collect stdout (default) or only count it and hash it. */
   stdout?: NodeJS.WritableStream;
+  /** The umask berth starts with (set by a shell in front of it); else this process's. */
+  umask?: number;
 }
 
 /**
@@ -98,6 +100,7 @@ export function asUser(sandbox: Sandbox, argv: string[]): string[] {
 export function berth(sandbox: Sandbox, args: string[], options: BerthOptions = {}): Promise<BerthResult> {
   return new Promise((resolve, reject) => {
     const node = [process.execPath, BERTH, ...args];
+    if (options.umask !== undefined) node.unshift('sh', '-c', `umask ${options.umask.toString(8).padStart(3, '0')} && exec "$@"`, 'sh');
     const [command, ...argv] = asUser(sandbox, options.measureMemory ? ['/usr/bin/time', '-f', 'BERTH_MAXRSS=%M', ...node] : node);
     const child = spawn(command!, argv, {
       cwd: options.cwd ?? sandbox.work,

@@ -7,6 +7,7 @@ import { demultiplex } from '../../src/engine/streams.js';
 import { applyMirror, parseImageReference } from '../../src/image-reference.js';
 import { split } from '../../src/run/argv.js';
 import { dockerRunArgs, shellQuote } from '../../src/run/docker-command.js';
+import { UID_LABEL } from '../../src/engine/owner.js';
 import { pathMounts, planRun, type Host } from '../../src/run/plan.js';
 import type { Recipe } from '../../src/recipes/schema.js';
 
@@ -79,6 +80,10 @@ describe('run plan', () => {
     const image = planRun(recipe({ user: 'image' }), 'i', [], {}, host());
     expect(image.user).toBeUndefined();
     expect(image.mounts.map((m) => m.target)).toEqual([work]);
+  });
+
+  it("labels the container with the invoking uid, the label berth's listings filter on", () => {
+    expect(planRun(recipe(), 'i', [], {}, host()).labels[UID_LABEL]).toBe(String(process.getuid!()));
   });
 
   it('mounts outside paths: existing ones, and the directory of a file to be written', () => {

@@ -1,23 +1,26 @@
 import { Flags } from '@oclif/core';
-import { BaseCommand } from '../../base-command.js';
+import { allUsersFlag, BaseCommand } from '../../base-command.js';
 
 export default class WarmLs extends BaseCommand {
-  static override summary = 'List the warm containers: tool, image, key, idle time left, id.';
-  static override description = `A warm container (recipe "warm: true", berth run --warm, or the setting "warm") keeps running after a call, and later calls of the same tool, image, directory and mounts run in it. It stops by itself after its idle time (setting "warmIdleMinutes", default 10); IDLE LEFT counts from the last call your berth knows of.`;
+  static override summary = 'List your warm containers: tool, image, key, idle time left, id.';
+  static override description = `A warm container (recipe "warm: true", berth run --warm, or the setting "warm") keeps running after a call, and later calls of the same tool, image, directory and mounts run in it. It stops by itself after its idle time (setting "warmIdleMinutes", default 10); IDLE LEFT counts from the last call your berth knows of. Only your warm containers are listed; root sees everyone's with --all-users, with their UID (- for one from before berth labelled it).`;
 
-  static override examples = ['<%= config.bin %> warm ls', '<%= config.bin %> warm ls --json'];
+  static override examples = ['<%= config.bin %> warm ls', '<%= config.bin %> warm ls --json', { description: "As root, every user's:", command: '<%= config.bin %> warm ls --all-users' }];
   static override flags = {
     json: Flags.boolean({ description: 'print JSON (the shape is documented in docs/json-output.md)' }),
+    'all-users': allUsersFlag("list every user's warm containers, not only yours"),
   };
 
   async run(): Promise<void> {
     const { flags } = await this.parse(WarmLs);
+    const { ownerFilter } = await import('../../engine/owner.js');
+    const owners = ownerFilter(flags['all-users']);
     const { engineApi } = await import('../../engine/api.js');
     const { engineFailure } = await import('../../engine/connection.js');
     const { formatDuration, listWarm } = await import('../../engine/warm-list.js');
     const api = engineApi();
     try {
-      const list = await listWarm(api).catch((error: unknown) => {
+      const list = await listWarm(api, { owners }).catch((error: unknown) => {
         throw engineFailure(error, 'listing warm containers');
       });
       if (flags.json) {
@@ -29,8 +32,14 @@ export default class WarmLs extends BaseCommand {
         return;
       }
       const { formatTable } = await import('../../recipes/listing.js');
+      const head = ['TOOL', 'IMAGE', 'KEY', 'IDLE LEFT', 'ID'];
       const rows = list.map((c) => [c.tool, c.image, c.key.slice(0, 12), formatDuration(c.idleLeftSeconds), c.id.slice(0, 12)]);
-      for (const line of formatTable(['TOOL', 'IMAGE', 'KEY', 'IDLE LEFT', 'ID'], rows)) this.out(line);
+      // Whose, when they may be anyone's.
+      if (flags['all-users']) {
+        head.push('UID');
+        rows.forEach((row, i) => row.push(String(list[i]!.uid ?? '-')));
+      }
+      for (const line of formatTable(head, rows)) this.out(line);
     } finally {
       api.close();
     }

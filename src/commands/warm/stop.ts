@@ -1,23 +1,28 @@
 import { Args } from '@oclif/core';
-import { BaseCommand } from '../../base-command.js';
+import { allUsersFlag, BaseCommand } from '../../base-command.js';
 
 export default class WarmStop extends BaseCommand {
-  static override summary = "Stop the warm containers, all of them or one tool's.";
-  static override description = 'A stopped warm container is removed; the next warm call of its tool starts a new one. Calls running in it end as if killed (exit code 137).';
+  static override summary = "Stop your warm containers, all of them or one tool's.";
+  static override description = "A stopped warm container is removed; the next warm call of its tool starts a new one. Calls running in it end as if killed (exit code 137). Other users' warm containers are left alone; root stops everyone's with --all-users.";
 
-  static override examples = ['<%= config.bin %> warm stop', '<%= config.bin %> warm stop shellcheck'];
+  static override examples = ['<%= config.bin %> warm stop', '<%= config.bin %> warm stop shellcheck', { description: "As root, every user's:", command: '<%= config.bin %> warm stop --all-users' }];
   static override args = {
     tool: Args.string({ description: 'only the warm containers of this tool', required: false }),
   };
+  static override flags = {
+    'all-users': allUsersFlag("stop every user's warm containers, not only yours"),
+  };
 
   async run(): Promise<void> {
-    const { args } = await this.parse(WarmStop);
+    const { args, flags } = await this.parse(WarmStop);
+    const { ownerFilter } = await import('../../engine/owner.js');
+    const owners = ownerFilter(flags['all-users']);
     const { engineApi } = await import('../../engine/api.js');
     const { engineFailure } = await import('../../engine/connection.js');
     const { stopWarm } = await import('../../engine/warm-list.js');
     const api = engineApi();
     try {
-      const stopped = await stopWarm(api, args.tool).catch((error: unknown) => {
+      const stopped = await stopWarm(api, args.tool, owners).catch((error: unknown) => {
         throw engineFailure(error, 'stopping warm containers');
       });
       for (const c of stopped) this.out(`stopped ${c.id.slice(0, 12)} (${c.tool})`);
