@@ -1,6 +1,7 @@
-import { chmodSync, linkSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, linkSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
+import { BerthError } from './errors.js';
 
 /** berth's own cache: parsed files, tool homes, identity files, locks, run notes, warm state. */
 export function cacheDirectory(env: NodeJS.ProcessEnv = process.env): string {
@@ -37,7 +38,7 @@ const checkedRoots = new Set<string>();
  * below it, whatever its mode, from other users.
  */
 function tightenRoot(dir: string): void {
-  for (const root of [cacheDirectory(), configDirectory()]) {
+  for (const root of [cacheDirectory(), configDirectory(), stateDirectory()]) {
     if (checkedRoots.has(root) || (dir !== root && !dir.startsWith(root + path.sep))) continue;
     checkedRoots.add(root);
     try {
@@ -55,7 +56,12 @@ function tightenRoot(dir: string): void {
  */
 export function privateDirectory(dir: string): string {
   const full = path.resolve(dir);
-  const first = mkdirSync(full, { recursive: true, mode: PRIVATE_DIRECTORY_MODE });
+  let first: string | undefined;
+  try {
+    first = makeDirectories(full, PRIVATE_DIRECTORY_MODE);
+  } catch (error) {
+    throw writeFailure(error, full);
+  }
   if (first !== undefined) {
     // The umask may have taken more bits (0277 leaves a directory berth cannot write in).
     for (let d = full; ; d = path.dirname(d)) {
@@ -81,15 +87,19 @@ function tempName(file: string): string {
 export function writePrivateFile(file: string, content: string | Uint8Array, options: { mode?: number; exclusive?: boolean } = {}): void {
   privateDirectory(path.dirname(file));
   const temp = tempName(file);
-  // Made 0600 at once: its content is never open to others, not even until the chmod.
-  writeFileSync(temp, content, { mode: PRIVATE_FILE_MODE, flag: 'wx' });
   let placed = false;
   try {
+    // Made 0600 at once: its content is never open to others, not even until the chmod.
+    writeFileSync(temp, content, { mode: PRIVATE_FILE_MODE, flag: 'wx' });
     chmodSync(temp, options.mode ?? PRIVATE_FILE_MODE); // what the umask took
     if (options.exclusive) linkSync(temp, file);
     else renameSync(temp, file);
     placed = !options.exclusive;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST' && options.exclusive) throw error;
+    throw writeFailure(error, file);
   } finally {
+    // Nothing half-written is left behind (a full disk fails the write, not the create).
     if (!placed) rmSync(temp, { force: true });
   }
 }
@@ -99,11 +109,61 @@ export function writePrivateFile(file: string, content: string | Uint8Array, opt
  * rename), creating the directory; its modes are the umask's, or `mode` exactly.
  */
 export function writeFileAtomic(file: string, content: string | Uint8Array, mode?: number): void {
-  mkdirSync(path.dirname(file), { recursive: true });
   const temp = tempName(file);
-  writeFileSync(temp, content);
-  if (mode !== undefined) chmodSync(temp, mode);
-  renameSync(temp, file);
+  let placed = false;
+  try {
+    makeDirectories(path.dirname(file));
+    writeFileSync(temp, content);
+    if (mode !== undefined) chmodSync(temp, mode);
+    renameSync(temp, file);
+    placed = true;
+  } catch (error) {
+    throw writeFailure(error, file);
+  } finally {
+    // A full disk or a read-only directory leaves no `*.tmp` beside the file (git would see it).
+    if (!placed) rmSync(temp, { force: true });
+  }
+}
+
+/**
+ * mkdir -p. Node's recursive mkdir says ENOENT for a parent it could not create whatever the
+ * cause (a read-only file system, permissions): the real cause is read from creating the first
+ * missing directory alone.
+ */
+function makeDirectories(dir: string, mode?: number): string | undefined {
+  try {
+    return mkdirSync(dir, { recursive: true, mode });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    let missing = dir;
+    while (path.dirname(missing) !== missing && !existsSync(path.dirname(missing))) missing = path.dirname(missing);
+    mkdirSync(missing, { mode }); // throws the real cause
+    throw error;
+  }
+}
+
+/** The XDG variable that moves each of berth's roots (the hint for a root it cannot write). */
+function rootVariable(file: string): string | undefined {
+  const roots: Array<[string, string]> = [
+    [cacheDirectory(), 'XDG_CACHE_HOME'],
+    [configDirectory(), 'XDG_CONFIG_HOME'],
+    [stateDirectory(), 'XDG_STATE_HOME'],
+  ];
+  return roots.find(([root]) => file === root || file.startsWith(root + path.sep))?.[1];
+}
+
+/**
+ * A write that failed for a reason the user can act on (no space, a read-only or foreign
+ * directory), as one line saying what and where, with the fix for berth's own directories; any
+ * other error as it is.
+ */
+function writeFailure(error: unknown, file: string): Error {
+  const code = (error as NodeJS.ErrnoException).code;
+  const why = code === 'ENOSPC' ? 'no space left on the device' : code === 'EROFS' ? 'a read-only file system' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'EDQUOT' ? 'over the disk quota' : undefined;
+  if (!why) return error as Error;
+  const variable = rootVariable(file);
+  const hint = variable ? `; berth keeps its own files there: set ${variable} to a writable directory` : '';
+  return new BerthError(`berth: cannot write ${file}: ${why}${hint}`, variable ? 125 : 1);
 }
 
 /** berth's own state that is not a cache (losing it changes behaviour): the trusted projects. */

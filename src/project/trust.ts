@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { readFileSync, realpathSync } from 'node:fs';
 import path from 'node:path';
-import { directoryEntries, stateDirectory, writeFileAtomic } from '../berth-files.js';
+import { directoryEntries, stateDirectory, writePrivateFile } from '../berth-files.js';
 import { readInputFile } from '../input-file.js';
 import { PROJECT_DIRECTORY } from './root.js';
 
@@ -77,7 +77,7 @@ function readStore(env: NodeJS.ProcessEnv): TrustStore {
 }
 
 function writeStore(store: TrustStore, env: NodeJS.ProcessEnv): void {
-  writeFileAtomic(trustFile(env), `${JSON.stringify(store, null, 2)}\n`, 0o600);
+  writePrivateFile(trustFile(env), `${JSON.stringify(store, null, 2)}\n`);
 }
 
 /** Names whose presence or hash differ between two hash maps. */

@@ -114,3 +114,52 @@ describe('bad arguments', () => {
     expect(tooLong.stderr).toMatch(new RegExp(`^berth: tagged@${long}: does not fit the recipe's image \\S+: "${long}" is not a valid tag\\n$`));
   });
 });
+
+describe('a full disk and a read-only home', () => {
+  let sb: Sandbox;
+  const mounts: string[] = [];
+  beforeAll(() => {
+    sb = makeSandbox();
+    writeRecipe(sb, { name: 'fine', image: inject('fixtureImage'), entrypoint: ['echo'], args: ['fine'] });
+    return () => {
+      for (const m of mounts.reverse()) execFileSync('umount', ['-l', m]);
+    };
+  });
+
+  /** A tmpfs at `dir`: `full` filled to the last byte, or mounted read-only. */
+  function tmpfs(name: string, how: 'full' | 'read-only'): string {
+    const dir = path.join(sb.root, name);
+    mkdirSync(dir);
+    execFileSync('mount', ['-t', 'tmpfs', '-o', `size=256k${how === 'read-only' ? ',ro' : ''}`, 'tmpfs', dir]);
+    mounts.push(dir);
+    if (how === 'full') {
+      mkdirSync(path.join(dir, 'project'));
+      try {
+        execFileSync('dd', ['if=/dev/zero', `of=${path.join(dir, 'filler')}`, 'bs=4k'], { stdio: 'ignore' });
+      } catch {
+        // "No space left on device": full, as meant
+      }
+    }
+    return dir;
+  }
+
+  it('on a full disk, berth use and a run fail in one line and leave no temporary file', async () => {
+    const full = tmpfs('full', 'full');
+    const project = path.join(full, 'project');
+    const use = await berth(sb, ['use', 'fine'], { cwd: project });
+    expect(use.code).toBe(1);
+    expect(use.stderr).toBe(`berth: cannot write ${project}/berth.yaml: no space left on the device\n`);
+    const run = await berth(sb, ['run', 'fine'], { env: { XDG_CACHE_HOME: path.join(full, 'cache') } });
+    expect(run.code).toBe(125);
+    expect(run.stderr).toMatch(new RegExp(`^berth: cannot write ${full}/cache/berth\\S*: no space left on the device; berth keeps its own files there: set XDG_CACHE_HOME to a writable directory\\n$`));
+    const left = execFileSync('find', [full, '-name', '*.tmp'], { encoding: 'utf8' });
+    expect(left).toBe('');
+  });
+
+  it('a read-only home says to set XDG_CACHE_HOME', async () => {
+    const home = tmpfs('readonly-home', 'read-only');
+    const r = await berth(sb, ['run', 'fine'], { env: { HOME: home, XDG_CACHE_HOME: '' } });
+    expect(r.code).toBe(125);
+    expect(r.stderr).toMatch(new RegExp(`^berth: cannot write ${home}/\\.cache/berth\\S*: a read-only file system; berth keeps its own files there: set XDG_CACHE_HOME to a writable directory\\n$`));
+  });
+});
