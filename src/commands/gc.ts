@@ -25,7 +25,7 @@ export default class Gc extends BaseCommand {
         throw engineFailure(error, 'listing warm containers');
       })
       .finally(() => api.close());
-    for (const o of removed) this.out(`removed ${o.id.slice(0, 12)} (${o.tool}, berth pid ${o.pid} is gone)`);
+    for (const o of removed) this.out(`removed ${o.id.slice(0, 12)} (${o.tool}, its berth${o.pid ? ` (pid ${o.pid})` : ''} is gone)`);
     this.out(removed.length === 0 ? 'nothing to remove' : `removed ${removed.length} container${removed.length === 1 ? '' : 's'}`);
   }
 }

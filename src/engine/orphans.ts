@@ -1,8 +1,8 @@
 import { rmSync } from 'node:fs';
-import { hostname } from 'node:os';
+import { connect, createServer, type Server } from 'node:net';
 import path from 'node:path';
-import { cacheDirectory, directoryEntries, writePrivateFile } from '../berth-files.js';
-import { isProcessAlive } from '../lock-file.js';
+import { directoryEntries, privateDirectory } from '../berth-files.js';
+import { RUN_LABEL, RUN_SOCKET, runsDirectory } from '../run/run-id.js';
 import { engineApi } from './api.js';
 import { ownerFilter } from './owner.js';
 
@@ -12,54 +12,94 @@ export interface Orphan {
   pid: number;
 }
 
-/**
- * Removes berth's containers whose berth process is gone (berth was SIGKILLed, the machine
- * slept…). Only containers started from this host are judged: a pid means nothing elsewhere; and
- * only the caller's (`owners`: ownerFilter's labels). (A warm call of a gone berth needs nothing:
- * its server kills the tool when the connection closes.)
+/*
+ * A container's berth is proven alive or gone, never guessed from a pid (a pid means nothing in
+ * another PID namespace, where a live berth's pid may be free here): a running berth listens on
+ * its run socket (RUN_LABEL names it); a socket that refuses connections is a berth that died.
+ * One that cannot be reached from here (another machine, a cache this user cannot read, a berth
+ * from before the run sockets) is never judged gone.
  */
-export async function removeOrphans(owners: string[] = ownerFilter()): Promise<Orphan[]> {
-  const host = hostname();
-  const api = engineApi();
-  const filters = encodeURIComponent(JSON.stringify({ label: ['berth.managed=true', `berth.host=${host}`, ...owners] }));
-  const list = await api.call<Array<{ Id: string; Labels: Record<string, string> }>>('GET', `/containers/json?all=1&filters=${filters}`);
-  const orphans: Orphan[] = [];
-  for (const c of list) {
-    // A warm container outlives the berth that made it, by design: it stops itself when idle.
-    if (c.Labels['berth.warm'] === 'true') continue;
-    const pid = Number(c.Labels['berth.pid']);
-    if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid || isProcessAlive(pid)) continue;
-    orphans.push({ id: c.Id, tool: c.Labels['berth.tool'] ?? '?', pid });
+
+/** A unix socket path's limit (sun_path, with its terminating zero). */
+const SOCKET_PATH_MAX = 107;
+
+/**
+ * Proves this process alive until the returned function is called: it listens on its run
+ * socket. No cache, or a cache path too long for a socket: nothing is proven, and so no sweep
+ * ever removes this run's container (the engine's AutoRemove still does, when it ends).
+ */
+export function recordRun(): () => void {
+  if (Buffer.byteLength(RUN_SOCKET) > SOCKET_PATH_MAX) return () => undefined;
+  let server: Server;
+  try {
+    privateDirectory(path.dirname(RUN_SOCKET));
+    server = createServer((socket) => socket.destroy()).on('error', () => undefined);
+    server.listen(RUN_SOCKET);
+    server.unref();
+  } catch {
+    return () => undefined;
   }
+  return () => {
+    server.close();
+    rmSync(RUN_SOCKET, { force: true });
+  };
+}
+
+/** Whether the berth listening on `file` is gone: only a refused connection says so. */
+function isGone(file: string): Promise<boolean> {
+  if (!path.isAbsolute(file) || file === RUN_SOCKET) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    const socket = connect(file);
+    // A berth too busy to accept at once is alive enough.
+    const timer = setTimeout(() => done(false), 2000);
+    const done = (gone: boolean) => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(gone);
+    };
+    socket.on('connect', () => done(false));
+    socket.on('error', (error: NodeJS.ErrnoException) => done(error.code === 'ECONNREFUSED'));
+  });
+}
+
+/** The run sockets in this user's cache whose berth is gone. */
+async function goneRuns(): Promise<string[]> {
+  const dir = runsDirectory();
+  const files = directoryEntries(dir).filter((n) => n.endsWith('.sock')).map((n) => path.join(dir, n));
+  const gone = await Promise.all(files.map(async (f) => ((await isGone(f)) ? [f] : [])));
+  return gone.flat();
+}
+
+/**
+ * Removes the caller's containers (`owners`: ownerFilter's labels) whose berth is proven gone:
+ * fresh ones, and warm ones that never started (their berth killed between create and start). A
+ * running warm container outlives its berth by design: it stops itself when idle. `runs`: judge
+ * only these run sockets (already found gone).
+ */
+export async function removeOrphans(owners: string[] = ownerFilter(), runs?: string[]): Promise<Orphan[]> {
+  const api = engineApi();
+  const filters = encodeURIComponent(JSON.stringify({ label: ['berth.managed=true', RUN_LABEL, ...owners] }));
+  const list = await api.call<Array<{ Id: string; State?: string; Labels: Record<string, string> }>>('GET', `/containers/json?all=1&filters=${filters}`);
+  const candidates = list.filter((c) => c.Labels['berth.warm'] !== 'true' || c.State === 'created');
+  const sockets = [...new Set(candidates.map((c) => c.Labels[RUN_LABEL] ?? ''))];
+  const gone = new Set(runs ?? (await Promise.all(sockets.map(async (s) => ((await isGone(s)) ? [s] : [])))).flat());
+  const orphans = candidates
+    .filter((c) => gone.has(c.Labels[RUN_LABEL] ?? ''))
+    .map((c) => ({ id: c.Id, tool: c.Labels['berth.tool'] ?? '?', pid: Number(c.Labels['berth.pid']) || 0 }));
   await Promise.all(orphans.map((o) => api.removeContainer(o.id)));
+  // A gone run's socket file is removed once its containers are (only this user's own).
+  for (const s of gone) if (path.dirname(s) === runsDirectory()) rmSync(s, { force: true });
   return orphans;
 }
 
-const runsDirectory = () => path.join(cacheDirectory(), 'runs');
-
 /**
- * Notes that this process is running a tool, until the returned function is called. A note left
- * behind names a berth that was killed: the next run then looks for its container.
- */
-export function recordRun(): () => void {
-  const file = path.join(runsDirectory(), String(process.pid));
-  try {
-    writePrivateFile(file, '');
-  } catch {
-    return () => undefined; // no cache: gc still finds orphans
-  }
-  return () => rmSync(file, { force: true });
-}
-
-/**
- * What every run does instead of listing the engine's containers: only when a note of a berth
- * that is gone exists (it was killed mid-run) are orphans looked for and removed.
+ * What every run does instead of listing the engine's containers: only when a run socket of a
+ * berth that is gone is in the cache (it was killed mid-run) are containers looked for.
  */
 export async function sweepOrphansIfAny(): Promise<Orphan[]> {
-  const gone = directoryEntries(runsDirectory()).filter((n) => /^\d+$/.test(n) && Number(n) !== process.pid && !isProcessAlive(Number(n)));
+  // Notes of berths from before the run sockets (runs/PID): nothing can be proven from them.
+  for (const n of directoryEntries(runsDirectory())) if (/^\d+$/.test(n)) rmSync(path.join(runsDirectory(), n), { force: true });
+  const gone = await goneRuns();
   if (gone.length === 0) return [];
-  const removed = await removeOrphans();
-  for (const n of gone) rmSync(path.join(runsDirectory(), n), { force: true });
-  return removed;
+  return removeOrphans(ownerFilter(), gone);
 }
-

@@ -1,4 +1,5 @@
 import type { RunPlan } from './plan.js';
+import { RUN_LABEL } from './run-id.js';
 
 /** `type=bind,source=…,target=…[,readonly]`; a field with a comma or quote is CSV-quoted, as docker reads it. */
 function mountSpec(source: string, target: string, readOnly: boolean): string {
@@ -17,7 +18,7 @@ export function dockerRunArgs(plan: RunPlan): string[] {
   argv.push('--init', '--network', plan.network, '--log-driver', 'none', '--security-opt', 'no-new-privileges');
   if (plan.user) argv.push('--user', plan.user);
   for (const [key, value] of Object.entries(plan.labels)) {
-    if (key !== 'berth.pid' && key !== 'berth.host') argv.push('--label', `${key}=${value}`);
+    if (key !== 'berth.pid' && key !== 'berth.host' && key !== RUN_LABEL) argv.push('--label', `${key}=${value}`);
   }
   // --mount, not -v: a path with ':' (or ',' quoted by docker's CSV rules) stays one path.
   for (const m of plan.mounts) argv.push('--mount', mountSpec(m.source, m.target, m.readOnly));

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { InputError } from '../errors.js';
 import type { Recipe } from '../recipes/schema.js';
 import { identityFiles, toolHome, type Identity } from './identity.js';
+import { RUN_LABEL, RUN_SOCKET } from './run-id.js';
 
 /** What the user asked for on the command line, besides the tool and its arguments. */
 export interface RunOptions {
@@ -117,6 +118,7 @@ export function planRun(recipe: Recipe, image: string, args: string[], options: 
       'berth.tool': recipe.name,
       'berth.version': version,
       'berth.pid': String(process.pid),
+      [RUN_LABEL]: RUN_SOCKET,
       'berth.host': hostname(),
       'berth.uid': String(process.getuid!()),
     },

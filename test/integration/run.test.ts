@@ -409,7 +409,7 @@ describe.each(MODES)('berth run ($name)', ({ flags }) => {
         expect(r.code).toBe(0);
         if (next[0] === 'gc') {
           if (warm) expect(r.stdout.toString()).toBe('nothing to remove\n');
-          else expect(r.stdout.toString()).toMatch(/removed [0-9a-f]{12} \(fx, berth pid \d+ is gone\)/);
+          else expect(r.stdout.toString()).toMatch(/removed [0-9a-f]{12} \(fx, its berth \(pid \d+\) is gone\)/);
         }
         expect(managedContainers()).toEqual([]);
       }

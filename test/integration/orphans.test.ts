@@ -1,0 +1,75 @@
+// Issue 12 §3: whether a container's berth is gone is proven, not guessed from hostname + pid. A
+// berth in another PID namespace (same host name, same cache) whose pid is free here keeps its
+// container through gc and other runs' sweeps; once it is killed, its container is removed.
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { BERTH, berth, makeSandbox, writeRecipe, type Sandbox } from '../support/berth.js';
+
+function docker(...args: string[]): string {
+  return execFileSync('docker', args, { encoding: 'utf8' }).trim();
+}
+
+const until = async (what: string, ok: () => boolean, ms = 20_000) => {
+  const deadline = Date.now() + ms;
+  while (!ok()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+};
+
+describe('orphans across PID namespaces', () => {
+  let sb: Sandbox;
+  const tool = `pidns-${process.pid}`;
+  const containers = () => docker('ps', '-aq', '--filter', `label=berth.tool=${tool}`).split('\n').filter(Boolean);
+
+  let child: ReturnType<typeof spawn> | undefined;
+
+  beforeAll(() => {
+    sb = makeSandbox();
+    writeRecipe(sb, { name: tool, image: inject('fixtureImage') });
+    // Whatever happens, nothing of this test outlives it.
+    return () => {
+      if (child?.exitCode === null) {
+        // unshare's child is the namespace's init: killed, it takes every process in it along.
+        spawnSync('pkill', ['-KILL', '-P', String(child.pid)]);
+        child.kill('SIGKILL');
+      }
+      const left = containers();
+      if (left.length > 0) docker('rm', '-f', ...left);
+    };
+  });
+
+  it("a live berth whose pid is free here keeps its container; killed, its container goes", async () => {
+    // A pid the host does not use, for berth inside the namespace (ns_last_pid sets the next one).
+    let pid = 30_000;
+    while (existsSync(`/proc/${pid}`) || existsSync(`/proc/${pid - 1}`)) pid++;
+    const script = `echo ${pid - 1} > /proc/sys/kernel/ns_last_pid && "$0" "$@"`;
+    child = spawn('unshare', ['-p', '-f', '--mount-proc', 'sh', '-c', script, process.execPath, BERTH, 'run', tool, 'sh', '-c', 'echo ready; sleep 600'], {
+      cwd: sb.work,
+      env: sb.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+    await until(`the tool is ready (stderr: ${err})`, () => out.includes('ready'));
+    expect(containers()).toHaveLength(1);
+    expect(docker('inspect', '--format', '{{index .Config.Labels "berth.pid"}}', containers()[0]!)).toBe(String(pid));
+    expect(existsSync(`/proc/${pid}`)).toBe(false);
+
+    // Alive: neither gc nor another run's sweep touches it.
+    const gc = await berth(sb, ['gc']);
+    expect([gc.code, gc.stdout.toString()]).toEqual([0, 'nothing to remove\n']);
+    expect(containers()).toHaveLength(1);
+
+    // Killed (SIGKILL to the namespace's init kills every process in it): its container is an orphan.
+    execFileSync('pkill', ['-KILL', '-P', String(child!.pid)]);
+    await new Promise((r) => child!.on('close', r));
+    const after = await berth(sb, ['gc']);
+    expect(after.code).toBe(0);
+    expect(after.stdout.toString()).toMatch(new RegExp(`^removed [0-9a-f]{12} \\(${tool}, its berth \\(pid ${pid}\\) is gone\\)\\nremoved 1 container\\n$`));
+    expect(containers()).toEqual([]);
+  });
+});
