@@ -1,4 +1,4 @@
-import { rmSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { connect, createServer, type Server } from 'node:net';
 import path from 'node:path';
 import { directoryEntries, privateDirectory } from '../berth-files.js';
@@ -23,13 +23,27 @@ export interface Orphan {
 /** A unix socket path's limit (sun_path, with its terminating zero). */
 const SOCKET_PATH_MAX = 107;
 
+/** This run's proof of life (see recordRun). */
+export interface RunRecord {
+  /** The run ended as it should: nothing of it is left to find. */
+  end(): void;
+  /**
+   * The run failed on berth's or the engine's side (the engine lost mid-run): its containers are
+   * removed now if the engine answers, else its socket stays, refusing connections, so the next
+   * run's sweep or `berth gc` removes them. Resolves with how many were removed now, or undefined
+   * when that is left to them.
+   */
+  abandon(): Promise<number | undefined>;
+}
+
 /**
- * Proves this process alive until the returned function is called: it listens on its run
- * socket. No cache, or a cache path too long for a socket: nothing is proven, and so no sweep
- * ever removes this run's container (the engine's AutoRemove still does, when it ends).
+ * Proves this process alive until the run ends: it listens on its run socket. No cache, or a
+ * cache path too long for a socket: nothing is proven, and so no sweep ever removes this run's
+ * container (the engine's AutoRemove still does, when it ends).
  */
-export function recordRun(): () => void {
-  if (Buffer.byteLength(RUN_SOCKET) > SOCKET_PATH_MAX) return () => undefined;
+export function recordRun(): RunRecord {
+  const none: RunRecord = { end: () => undefined, abandon: async () => undefined };
+  if (Buffer.byteLength(RUN_SOCKET) > SOCKET_PATH_MAX) return none;
   let server: Server;
   try {
     privateDirectory(path.dirname(RUN_SOCKET));
@@ -37,11 +51,33 @@ export function recordRun(): () => void {
     server.listen(RUN_SOCKET);
     server.unref();
   } catch {
-    return () => undefined;
+    return none;
   }
-  return () => {
-    server.close();
-    rmSync(RUN_SOCKET, { force: true });
+  return {
+    end() {
+      server.close();
+      rmSync(RUN_SOCKET, { force: true });
+    },
+    async abandon() {
+      // The listener goes (closing it removes the socket); a plain file in its place refuses
+      // connections just as a killed berth's socket does, and so marks the run gone.
+      server.close();
+      try {
+        writeFileSync(RUN_SOCKET, '', { mode: 0o600 });
+      } catch {
+        // no cache to mark: the engine's AutoRemove is all there is
+      }
+      try {
+        const removed = await Promise.race([
+          removeOrphans(ownerFilter(), [RUN_SOCKET]),
+          new Promise<never>((_, reject) => setTimeout(() => reject(new Error('no answer')), 5000).unref()),
+        ]);
+        rmSync(RUN_SOCKET, { force: true });
+        return removed.length;
+      } catch {
+        return undefined;
+      }
+    },
   };
 }
 

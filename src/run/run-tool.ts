@@ -1,4 +1,5 @@
 import { readSettings, registryMirror, type Settings } from '../config/settings.js';
+import { EngineError } from '../errors.js';
 import { applyMirror } from '../image-reference.js';
 import type { RunIO } from '../engine/container-run.js';
 import { stdinIsDevNull } from '../engine/streams.js';
@@ -49,7 +50,8 @@ export async function runTool(request: RunRequest, io: RunIO): Promise<number> {
   const policy = request.pull ?? settings.pullPolicy ?? 'missing';
   // Orphans of killed berths are swept alongside the run, never in its way.
   const sweep = sweepOrphansIfAny().catch(() => []);
-  const done = recordRun();
+  const record = recordRun();
+  let failed = false;
   const ensure = () => ensureImage(plan.image, policy, pullReporter(io.stderr, request.quiet ?? false));
   try {
     if (warm) {
@@ -60,8 +62,15 @@ export async function runTool(request: RunRequest, io: RunIO): Promise<number> {
       if (code !== undefined) return code;
     } else if (policy === 'always') await ensure();
     return await runContainer(api, plan, io, ensure);
+  } catch (error) {
+    if (!(error instanceof EngineError)) throw error;
+    failed = true;
+    // berth or the engine failed (the engine lost mid-run): the tool must not run on unseen.
+    const removed = await record.abandon();
+    if (removed === undefined) throw new EngineError(`${error.message} (if the tool's container is still there, the next berth run or berth gc removes it)`);
+    throw removed > 0 ? new EngineError(`${error.message} (the tool's container was removed)`) : error;
   } finally {
-    done();
+    if (!failed) record.end();
     await sweep;
     api.close();
   }

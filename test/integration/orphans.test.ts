@@ -73,3 +73,50 @@ describe('orphans across PID namespaces', () => {
     expect(containers()).toEqual([]);
   });
 });
+
+describe('the engine lost mid-run', () => {
+  it("exits 125 saying what happens to the tool's container, and the next run removes it", async () => {
+    const { createServer, connect } = await import('node:net');
+    const path = await import('node:path');
+    const sb = makeSandbox();
+    const tool = `cut-${process.pid}`;
+    writeRecipe(sb, { name: tool, image: inject('fixtureImage') });
+    const containers = () => docker('ps', '-aq', '--filter', `label=berth.tool=${tool}`).split('\n').filter(Boolean);
+    // A socket proxy to the engine that the test cuts, as a dropped ssh forward would be.
+    const sockets = new Set<import('node:net').Socket>();
+    const proxyPath = path.join(sb.root, 'proxy.sock');
+    const proxy = createServer((client) => {
+      const engine = connect('/var/run/docker.sock');
+      for (const s of [client, engine]) {
+        sockets.add(s);
+        s.on('error', () => undefined);
+      }
+      client.pipe(engine).pipe(client);
+    });
+    await new Promise<void>((r) => proxy.listen(proxyPath, r));
+    try {
+      let out = '';
+      const result = berth(sb, ['run', tool, 'sh', '-c', 'echo ready; sleep 600'], {
+        env: { DOCKER_HOST: `unix://${proxyPath}` },
+        onSpawn: (c) => c.stdout!.on('data', (d: Buffer) => (out += d.toString())),
+        stdout: new (await import('node:stream')).Writable({ write: (_d, _e, cb) => cb() }),
+      });
+      await until('the tool is ready', () => out.includes('ready'));
+      proxy.close();
+      for (const s of sockets) s.destroy();
+      const r = await result;
+      expect(r.code).toBe(125);
+      expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
+      expect(r.stderr).toContain("(if the tool's container is still there, the next berth run or berth gc removes it)");
+      expect(containers()).toHaveLength(1);
+      // The engine is back (reached directly): the next run sweeps the container away.
+      const next = await berth(sb, ['run', tool, 'true']);
+      expect(next.code, next.stderr).toBe(0);
+      await until('the container is gone', () => containers().length === 0);
+    } finally {
+      proxy.close();
+      const left = containers();
+      if (left.length > 0) docker('rm', '-f', ...left);
+    }
+  });
+});
