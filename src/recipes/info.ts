@@ -134,7 +134,10 @@ export function formatInfo(info: RecipeInfo, state: ImageState): string[] {
   field('tags', list(info.tags));
   field('source', `${info.source} (${info.file})`);
   field('image', info.image);
-  field('digest', info.digest ?? '(none: the tag alone pins the image)');
+  // The recipe's digest pins its default version only: said so when another version runs here,
+  // so it never reads as the digest of the reference below.
+  const digestNote = info.digest && info.referenceVersion !== info.version ? ` (pins ${info.version}, the default; not what runs here)` : '';
+  field('digest', info.digest ? `${info.digest}${digestNote}` : '(none: the tag alone pins the image)');
   const origin = [
     ...(info.referenceVersion === info.version ? [] : [`for ${info.referenceVersion}`]),
     ...(info.referenceFrom === 'project' ? ["pinned by the project's berth.yaml"] : []),

@@ -94,6 +94,10 @@ describe('info', () => {
       "  reference  r@sha256:1 (for 0.10.0, pinned by the project's berth.yaml, digest locked in berth.lock)",
     );
     expect(line({ reference: 'r:0.10.0', version: '0.10.0', from: 'command line', locked: false })).toBe('  reference  r:0.10.0 (for 0.10.0)');
+    // The recipe's digest is for its default version: said so when another one runs here.
+    const digest = (ref: Parameters<typeof recipeInfo>[1]) => formatInfo(recipeInfo(recipe, ref, { cached: false, size: null }), { cached: false, size: null }).find((l) => l.startsWith('  digest'));
+    expect(digest(byDefault(recipe))).toBe(`  digest     ${recipe.digest}`);
+    expect(digest({ reference: 'r@sha256:1', version: '0.10.0', from: 'project', locked: true })).toBe(`  digest     ${recipe.digest} (pins ${recipe.version}, the default; not what runs here)`);
   });
 
   it('shows a script recipe and its examples in the human form', () => {
