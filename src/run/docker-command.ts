@@ -10,7 +10,12 @@ export function dockerRunArgs(plan: RunPlan): string[] {
   for (const [key, value] of Object.entries(plan.labels)) {
     if (key !== 'berth.pid' && key !== 'berth.host') argv.push('--label', `${key}=${value}`);
   }
-  for (const m of plan.mounts) argv.push('-v', `${m.source}:${m.target}${m.readOnly ? ':ro' : ''}`);
+  for (const m of plan.mounts) {
+    // A file berth makes just before the run: --mount, which fails on a missing source where -v
+    // would make a directory there as root.
+    if (m.create) argv.push('--mount', `type=bind,source=${m.source},target=${m.target}${m.readOnly ? ',readonly' : ''}`);
+    else argv.push('-v', `${m.source}:${m.target}${m.readOnly ? ':ro' : ''}`);
+  }
   argv.push('-w', plan.workdir);
   for (const e of plan.env) argv.push('-e', e);
   const [entrypoint, ...rest] = plan.entrypoint;
