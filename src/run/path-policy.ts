@@ -178,9 +178,11 @@ export function judgePath(p: string, rules: readonly Rule[], socket = false): Re
     return { rule, reason: inside ? `is in ${rule.path} (${rule.what})` : `is ${rule.what}` };
   }
   if (socket) return { rule: { path: p, scope: 'itself', kind: 'socket', what: 'a socket' }, reason: 'is a socket' };
-  // Of what it contains, the nearest says most (/tmp contains the home, more than a socket in it).
+  // Of what it contains, the nearest says most (/tmp contains the home, more than a socket in
+  // it); then the table's order.
+  const depth = (r: Rule) => r.path.split('/').length;
   let nearest: Rule | undefined;
-  for (const rule of rules) if (contains(p, rule) && (!nearest || rule.path.length < nearest.path.length)) nearest = rule;
+  for (const rule of rules) if (contains(p, rule) && (!nearest || depth(rule) < depth(nearest))) nearest = rule;
   if (!nearest) return undefined;
   return { rule: nearest, reason: `contains ${nearest.scope === 'prefix' ? `${nearest.path}*` : nearest.path} (${nearest.what})` };
 }
@@ -214,7 +216,7 @@ export function passwdHomes(text: string): string[] {
     const uid = Number(fields[2]);
     const home = fields[5]!;
     if (!(uid === 0 || (uid >= 1000 && uid !== 65534)) || !home.startsWith('/') || home === '/') continue;
-    homes.push(path.normalize(home));
+    homes.push(path.resolve(home));
   }
   return homes;
 }
@@ -223,7 +225,7 @@ export function passwdHomes(text: string): string[] {
 function unixSocket(address: string | undefined): string | undefined {
   if (!address?.startsWith('unix://')) return undefined;
   const p = address.slice('unix://'.length);
-  return path.isAbsolute(p) ? path.normalize(p) : undefined;
+  return path.isAbsolute(p) ? path.resolve(p) : undefined;
 }
 
 /**
@@ -232,7 +234,7 @@ function unixSocket(address: string | undefined): string | undefined {
  * docker context's); undefined: the default socket, /var/run/docker.sock.
  */
 export function policyContext(env: NodeJS.ProcessEnv, engineEndpoint?: string): PolicyContext {
-  const absolute = (p: string | undefined) => (p && path.isAbsolute(p) ? path.normalize(p) : undefined);
+  const absolute = (p: string | undefined) => (p && path.isAbsolute(p) ? path.resolve(p) : undefined);
   const homeDir = absolute(env.HOME) ?? homedir();
   const home = withRealPath(homeDir);
   const others = new Set<string>(['/root']);
