@@ -214,7 +214,8 @@ function refusal(named: string, real: string, judged: string, reason: string, su
  * - a file to be written: its directory is mounted when that is the user's own (owned by the
  *   user, not group- or world-writable) and the policy allows it; otherwise berth makes the
  *   empty file itself just before the run and mounts only it (`create`; run-tool.ts removes it
- *   afterwards if the tool left it untouched).
+ *   afterwards if the tool left it untouched). A missing file right under / is the image's
+ *   business (`cat /marker`): nothing is mounted for it.
  * - /dev/null, /dev/stdin, /dev/fd/N and the like: the container has its own.
  *
  * `existing`: the mounts made before (the current directory, HOME, -v); `owner`: the user's uid.
@@ -294,8 +295,10 @@ export function pathMounts(args: string[], cwd: string, existing: Mount[], polic
     }
 
     // A file to be written, at `real` once the tool writes `named`: its directory must be there.
+    // One right under / that the host lacks is the image's (`cat /marker`): left to it.
     const namedDir = path.dirname(named);
     const realDir = path.dirname(real);
+    if (namedDir === '/' || realDir === '/') continue;
     const where = place(namedDir, realDir, true);
     if (!where) continue;
     const target = path.join(where.target, path.basename(named));

@@ -297,8 +297,8 @@ describe('path arguments', () => {
     expect(mountsFor([path.join(home, 'out.gif')])).toEqual([{ source: path.join(home, 'out.gif'), target: path.join(home, 'out.gif'), readOnly: false, create: true }]);
     // An existing file in the home directory is mounted alone.
     expect(mountsFor([path.join(home, 'notes.txt')])).toEqual([{ source: path.join(home, 'notes.txt'), target: path.join(home, 'notes.txt'), readOnly: false }]);
-    // Nothing when the directory is missing.
-    expect(mountsFor([path.join(outside, 'no', 'out.gif')])).toEqual([]);
+    // Nothing when the directory is missing, nor for a missing file right under / (the image's).
+    expect(mountsFor([path.join(outside, 'no', 'out.gif'), '/marker', '../../../../../../marker'])).toEqual([]);
   });
 
   it('refuses / as the current directory, and mounts HOME at its own path when the current directory is an ancestor or the home', () => {
