@@ -200,7 +200,7 @@ export function socketReason(p: string, rules: readonly Rule[], socket = false):
 /** An absolute path and, when it differs and exists, its real path. */
 function withRealPath(p: string): string[] {
   try {
-    const real = realpathSync(p);
+    const real = realpathSync.native(p);
     return real === p ? [p] : [p, real];
   } catch {
     return [p];

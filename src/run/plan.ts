@@ -176,7 +176,7 @@ function volumeSocketWarning(spec: string, source: string, policy: () => PolicyC
   let real = source;
   try {
     socket = statSync(source).isSocket();
-    real = realpathSync(source);
+    real = realpathSync.native(source);
   } catch {
     // parseVolume has checked it exists; a race is the engine's to report
   }
@@ -266,13 +266,13 @@ export function pathMounts(args: string[], cwd: string, existing: Mount[], polic
     let real: string;
     let exists = true;
     try {
-      real = realpathSync(named);
+      real = realpathSync.native(named);
     } catch {
       // A file to be written: its directory must exist (a dangling symlink is left alone).
       if (lstatOrUndefined(named)) continue;
       exists = false;
       try {
-        const dir = realpathSync(path.dirname(named));
+        const dir = realpathSync.native(path.dirname(named));
         if (!statSync(dir).isDirectory()) continue;
         real = path.join(dir, path.basename(named));
       } catch {
@@ -315,7 +315,7 @@ export function pathMounts(args: string[], cwd: string, existing: Mount[], polic
 
 function realPathOr(p: string): string {
   try {
-    return realpathSync(p);
+    return realpathSync.native(p);
   } catch {
     return p;
   }
