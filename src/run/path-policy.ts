@@ -107,7 +107,7 @@ const HOME_ENGINE_SOCKETS: readonly string[] = [
 /** Engine sockets under $XDG_RUNTIME_DIR (rootless docker, podman, containerd, buildkit). */
 const RUNTIME_ENGINE_SOCKETS: readonly string[] = ['docker.sock', 'docker', 'podman', 'containerd', 'buildkit'];
 
-const ENGINE_SOCKET = 'an engine socket';
+export const ENGINE_SOCKET = 'an engine socket';
 const CREDENTIALS = 'credentials';
 
 /** The rules, in the order they are tried: the first that matches gives the reason. */
@@ -188,13 +188,17 @@ export function judgePath(p: string, rules: readonly Rule[], socket = false): Re
 }
 
 /**
- * Why a mount source hands the tool an engine or other socket (for the `-v` warning): it is a
- * socket, or is, is in, or contains a known engine socket location. Undefined otherwise.
+ * Whether a mount source hands the tool an engine or other socket (for the `-v` warning): it is
+ * a socket, or is, is in, or contains a known socket location (the rule says which). `present`
+ * says whether something is at a rule's path: a directory counts as holding a socket only when
+ * it does.
  */
-export function socketReason(p: string, rules: readonly Rule[], socket = false): string | undefined {
+export function socketRefusal(p: string, rules: readonly Rule[], socket = false, present: (rule: Rule) => boolean = () => true): Refusal | undefined {
   const sockets = rules.filter((r) => r.kind === 'socket');
   const refusal = judgePath(p, sockets, socket);
-  return refusal?.reason;
+  if (!refusal?.reason.startsWith('contains ')) return refusal;
+  const held = sockets.find((rule) => contains(p, rule) && present(rule));
+  return held && { rule: held, reason: `contains ${held.scope === 'prefix' ? `${held.path}*` : held.path} (${held.what})` };
 }
 
 /** An absolute path and, when it differs and exists, its real path. */

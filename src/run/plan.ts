@@ -4,7 +4,8 @@ import path from 'node:path';
 import { InputError } from '../errors.js';
 import type { Recipe } from '../recipes/schema.js';
 import { identityFiles, toolHome, type Identity } from './identity.js';
-import { isContainerOwn, judgePath, pathRules, policyContext, socketReason, type PolicyContext, type Rule } from './path-policy.js';
+import { directoryEntries } from '../berth-files.js';
+import { ENGINE_SOCKET, isContainerOwn, judgePath, pathRules, policyContext, socketRefusal, type PolicyContext, type Rule } from './path-policy.js';
 
 /** What the user asked for on the command line, besides the tool and its arguments. */
 export interface RunOptions {
@@ -170,7 +171,11 @@ function within(p: string, dir: string): boolean {
   return p === dir || p.startsWith(dir.endsWith('/') ? dir : `${dir}/`);
 }
 
-/** The stderr line for a `-v` that hands the tool an engine socket (or any socket), if it does. */
+/**
+ * The stderr line for a `-v` that hands the tool an engine socket (or any socket), if it does. A
+ * directory is said to hold one only when it does (a home without Docker Desktop holds no
+ * ~/.docker/run).
+ */
 function volumeSocketWarning(spec: string, source: string, policy: () => PolicyContext): string | undefined {
   let socket = false;
   let real = source;
@@ -181,10 +186,17 @@ function volumeSocketWarning(spec: string, source: string, policy: () => PolicyC
     // parseVolume has checked it exists; a race is the engine's to report
   }
   const rules = pathRules(policy());
-  const reason = socketReason(source, rules, socket) ?? (real === source ? undefined : socketReason(real, rules, socket));
-  if (!reason) return undefined;
-  const consequence = reason.includes('engine socket') ? 'the tool can control the engine, and so this machine' : 'the tool can talk to what listens on it';
-  return `berth: warning: -v ${spec}: ${source} ${reason}: ${consequence}`;
+  const found = [source, real].map((p) => socketRefusal(p, rules, socket, present)).find(Boolean);
+  if (!found) return undefined;
+  const consequence = found.rule.what === ENGINE_SOCKET ? 'the tool can control the engine, and so this machine' : 'the tool can talk to what listens on it';
+  return `berth: warning: -v ${spec}: ${source} ${found.reason}: ${consequence}`;
+}
+
+/** Something is at a rule's path (for a prefix: a name in its directory starts with it). */
+function present(rule: Rule): boolean {
+  if (rule.scope !== 'prefix') return existsSync(rule.path);
+  const base = path.basename(rule.path);
+  return directoryEntries(path.dirname(rule.path)).some((name) => name.startsWith(base));
 }
 
 /** The one-line refusal of a path argument, with the -v that would mount it anyway. */

@@ -1,10 +1,10 @@
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, renameSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, renameSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeCreatedFiles } from '../../src/run/created-files.js';
-import { HOME_CREDENTIALS, isContainerOwn, judgePath, passwdHomes, pathRules, policyContext, socketReason, type PolicyContext } from '../../src/run/path-policy.js';
+import { HOME_CREDENTIALS, isContainerOwn, judgePath, passwdHomes, pathRules, policyContext, socketRefusal, type PolicyContext } from '../../src/run/path-policy.js';
 import { pathMounts, planRun, type Mount } from '../../src/run/plan.js';
 import type { Recipe } from '../../src/recipes/schema.js';
 
@@ -138,14 +138,14 @@ describe('the path policy, row by row', () => {
   });
 
   it('says when a -v source hands the tool an engine socket, or any socket', () => {
-    expect(socketReason('/var/run/docker.sock', rules)).toBe('is an engine socket');
-    expect(socketReason('/run/podman', rules)).toBe('is an engine socket');
-    expect(socketReason('/var/run', rules)).toBe('contains /var/run/docker.sock (an engine socket)');
-    expect(socketReason('/run', rules.filter((r) => r.path !== '/run/docker.sock'))).toBe('contains /run/docker* (an engine socket)');
-    expect(socketReason('/home/me/.docker', rules)).toBe('contains /home/me/.docker/run (an engine socket)');
-    expect(socketReason('/srv/app.sock', rules, true)).toBe('is a socket');
-    expect(socketReason('/etc', rules)).toBeUndefined();
-    expect(socketReason('/srv/data', rules)).toBeUndefined();
+    expect(socketRefusal('/var/run/docker.sock', rules)?.reason).toBe('is an engine socket');
+    expect(socketRefusal('/run/podman', rules)?.reason).toBe('is an engine socket');
+    expect(socketRefusal('/var/run', rules)?.reason).toBe('contains /var/run/docker.sock (an engine socket)');
+    expect(socketRefusal('/run', rules.filter((r) => r.path !== '/run/docker.sock'))?.reason).toBe('contains /run/docker* (an engine socket)');
+    expect(socketRefusal('/home/me/.docker', rules)?.reason).toBe('contains /home/me/.docker/run (an engine socket)');
+    expect(socketRefusal('/srv/app.sock', rules, true)?.reason).toBe('is a socket');
+    expect(socketRefusal('/etc', rules)?.reason).toBeUndefined();
+    expect(socketRefusal('/srv/data', rules)?.reason).toBeUndefined();
   });
 
   it('counts login accounts of /etc/passwd as homes (root, uid 1000 and above, not nobody)', () => {
@@ -324,6 +324,15 @@ describe('path arguments', () => {
     });
     expect(warnings).toEqual([`berth: warning: -v ${socketPath}:/app.sock: ${socketPath} is a socket: the tool can talk to what listens on it`]);
     expect(plan.mounts.map((m) => m.target)).toEqual([work, '/app.sock', '/o']);
+    // A directory that would hold an engine socket warns only when it does.
+    const plain = { cwd: work, env: {}, stdinIsTTY: false, stdoutIsTTY: false, policy: () => ctx, warn: (line: string) => warnings.push(line) };
+    warnings.length = 0;
+    planRun(recipe, 'i', [], { volumes: [`${home}:/h`] }, plain);
+    expect(warnings).toEqual([]);
+    mkdirSync(path.join(home, '.docker', 'run'), { recursive: true });
+    planRun(recipe, 'i', [], { volumes: [`${home}:/h`] }, plain);
+    expect(warnings).toEqual([`berth: warning: -v ${home}:/h: ${home} contains ${home}/.docker/run (an engine socket): the tool can control the engine, and so this machine`]);
+    rmSync(path.join(home, '.docker'), { recursive: true });
   });
 });
 
