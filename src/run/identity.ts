@@ -1,18 +1,17 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, realpathSync } from 'node:fs';
 import { cacheDirectory, privateDirectory, writePrivateFile } from '../berth-files.js';
 import { userInfo } from 'node:os';
 import path from 'node:path';
 
 /**
  * Who the tool runs as. With `user: host` it is the invoking uid:gid, given a passwd and
- * group entry and a writable HOME, so tools that look themselves up find a real user.
+ * group entry and a writable HOME (the tool's own, toolHome), so tools that look themselves up
+ * find a real user.
  */
 export interface Identity {
   uid: number;
   gid: number;
   name: string;
-  /** HOME inside the container. */
-  home: string;
 }
 
 export function hostIdentity(): Identity {
@@ -25,7 +24,7 @@ export function hostIdentity(): Identity {
     // a uid with no passwd entry on the host (containers, CI): fall back to $USER
   }
   const name = uid === 0 ? 'root' : /^[a-z_][a-z0-9_-]{0,31}$/i.test(username) ? username : 'user';
-  return { uid, gid, name, home: uid === 0 ? '/root' : `/home/${name}` };
+  return { uid, gid, name };
 }
 
 
@@ -40,15 +39,16 @@ function writeIfChanged(file: string, content: string): void {
 
 /**
  * passwd and group files naming only root, the user and nobody, kept in berth's cache and
- * bind-mounted read-only over the image's. They do not depend on the image, so the same
- * files serve every tool and `--dry-run` prints exactly what berth runs. Private (0600) like the
- * rest of the cache: they are mounted only for `user: host`, whose container runs as their owner.
+ * bind-mounted read-only over the image's. The user's entry names the tool's HOME (`home`, its
+ * toolHome), so there is a pair per tool (`identity/UID-GID/TOOL/`); they do not depend on the
+ * image, and `--dry-run` prints exactly what berth runs. Private (0600) like the rest of the
+ * cache: they are mounted only for `user: host`, whose container runs as their owner.
  */
-export function identityFiles(id: Identity, env: NodeJS.ProcessEnv = process.env): { passwd: string; group: string } {
-  const dir = path.join(cacheDirectory(env), 'identity', `${id.uid}-${id.gid}`);
-  const passwd = ['root:x:0:0:root:/root:/bin/sh'];
+export function identityFiles(id: Identity, tool: string, home: string, env: NodeJS.ProcessEnv = process.env): { passwd: string; group: string } {
+  const dir = path.join(cacheDirectory(env), 'identity', `${id.uid}-${id.gid}`, tool);
+  const passwd = [`root:x:0:0:root:${id.uid === 0 ? home : '/root'}:/bin/sh`];
   const group = ['root:x:0:'];
-  if (id.uid !== 0) passwd.push(`${id.name}:x:${id.uid}:${id.gid}:${id.name}:${id.home}:/bin/sh`);
+  if (id.uid !== 0) passwd.push(`${id.name}:x:${id.uid}:${id.gid}:${id.name}:${home}:/bin/sh`);
   if (id.gid !== 0) group.push(`${id.name}:x:${id.gid}:`);
   passwd.push('nobody:x:65534:65534:nobody:/nonexistent:/sbin/nologin');
   group.push('nogroup:x:65534:');
@@ -58,7 +58,12 @@ export function identityFiles(id: Identity, env: NodeJS.ProcessEnv = process.env
   return files;
 }
 
-/** The host directory kept as the tool's HOME between runs, the user's only (mounted for `user: host` only). */
+/**
+ * The host directory kept as the tool's HOME between runs, the user's only (mounted for `user:
+ * host` only). It is mounted at its own path, like every other mount, and HOME names that path:
+ * no host path is shadowed by it (the real home included), whatever the current directory.
+ */
 export function toolHome(tool: string, env: NodeJS.ProcessEnv = process.env): string {
-  return privateDirectory(path.join(cacheDirectory(env), 'home', tool));
+  // The cache may be reached through a symlink: the mount and HOME name the real place.
+  return realpathSync(privateDirectory(path.join(cacheDirectory(env), 'home', tool)));
 }

@@ -1,10 +1,12 @@
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, lstatSync, realpathSync, statSync, type Stats } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { InputError } from '../errors.js';
 import type { Recipe } from '../recipes/schema.js';
 import { identityFiles, toolHome, type Identity } from './identity.js';
 import { RUN_LABEL, RUN_SOCKET } from './run-id.js';
+import { directoryEntries } from '../berth-files.js';
+import { ENGINE_SOCKET, isContainerOwn, judgePath, pathRules, policyContext, socketRefusal, type PolicyContext, type Rule } from './path-policy.js';
 
 /** What the user asked for on the command line, besides the tool and its arguments. */
 export interface RunOptions {
@@ -27,12 +29,21 @@ export interface Host {
   terminalSize?: [rows: number, columns: number];
   /** undefined for `user: image`; rootless engines also run without remapping. */
   identity?: Identity;
+  /** The path policy's facts (path-policy.ts), when not read from the host. */
+  policy?: () => PolicyContext;
+  /** Where warnings go (one line each): an engine socket mounted with -v. */
+  warn?: (line: string) => void;
 }
 
 export interface Mount {
   source: string;
   target: string;
   readOnly: boolean;
+  /**
+   * A file to be written that berth makes (empty, as the user) just before the run and mounts
+   * alone, and removes after it when the tool left it empty and untouched (run-tool.ts).
+   */
+  create?: boolean;
 }
 
 /** Everything needed to create the container; also printed as `docker run` by --dry-run. */
@@ -80,18 +91,38 @@ export function planRun(recipe: Recipe, image: string, args: string[], options: 
   for (const key of recipe.env) add(key, host.env[key]);
   for (const key of Object.keys(host.env).sort()) if (PASSED_ENV.test(key)) add(key, host.env[key]);
 
+  if (host.cwd === '/') {
+    throw new InputError(
+      'berth: the current directory is /: berth mounts the current directory into the tool, never the whole filesystem; cd to a directory of your own first',
+      undefined,
+      undefined,
+      125,
+    );
+  }
   const mounts: Mount[] = [{ source: host.cwd, target: host.cwd, readOnly: false }];
   const identity = recipe.user === 'host' ? host.identity : undefined;
   if (identity) {
-    const files = identityFiles(identity, host.env);
+    // The tool's HOME at its own path (see toolHome); already there when the current directory holds it.
+    const home = toolHome(recipe.name, host.env);
+    if (/[:\n]/.test(home)) {
+      throw new InputError(`berth: the tool's HOME, ${JSON.stringify(home)}, has a ":" or a newline, which a passwd entry cannot hold; set XDG_CACHE_HOME to another directory`, undefined, undefined, 125);
+    }
+    const files = identityFiles(identity, recipe.name, home, host.env);
     mounts.push({ source: files.passwd, target: '/etc/passwd', readOnly: true });
     mounts.push({ source: files.group, target: '/etc/group', readOnly: true });
-    mounts.push({ source: toolHome(recipe.name, host.env), target: identity.home, readOnly: false });
-    add('HOME', identity.home);
+    if (!within(home, host.cwd)) mounts.push({ source: home, target: home, readOnly: false });
+    add('HOME', home);
     add('USER', identity.name);
   }
-  for (const spec of options.volumes ?? []) mounts.push(parseVolume(spec, host.cwd));
-  if (options.pathMounts !== false) mounts.push(...pathMounts(args, host.cwd, mounts));
+  let context: PolicyContext | undefined;
+  const policy = () => (context ??= host.policy?.() ?? policyContext(host.env));
+  for (const spec of options.volumes ?? []) {
+    const mount = parseVolume(spec, host.cwd);
+    const warning = volumeSocketWarning(spec, mount.source, policy);
+    if (warning) host.warn?.(warning);
+    mounts.push(mount);
+  }
+  if (options.pathMounts !== false) mounts.push(...pathMounts(args, host.cwd, mounts, policy));
 
   const tty =
     options.tty ?? (recipe.tty === 'always' ? true : recipe.tty === 'never' ? false : host.stdinIsTTY && host.stdoutIsTTY);
@@ -138,33 +169,187 @@ export function parseVolume(spec: string, cwd: string): Mount {
   return { source, target: parts[1], readOnly: mode === 'ro' };
 }
 
-/** Paths the engine cannot mount over, or that make no sense to share. */
-const UNMOUNTABLE = /^\/(proc|sys|dev)(\/|$)|^\/$/;
+/** `p` is `dir` or inside it. */
+function within(p: string, dir: string): boolean {
+  return p === dir || p.startsWith(dir.endsWith('/') ? dir : `${dir}/`);
+}
 
 /**
- * Absolute or `..` paths among the tool's arguments that lie outside the directories already
- * mounted: an existing file or directory is mounted at the same path; a file to be written is
- * mounted through its parent directory, when that exists.
+ * The stderr line for a `-v` that hands the tool an engine socket (or any socket), if it does. A
+ * directory is said to hold one only when it does (a home without Docker Desktop holds no
+ * ~/.docker/run).
  */
-export function pathMounts(args: string[], cwd: string, existing: Mount[]): Mount[] {
+function volumeSocketWarning(spec: string, source: string, policy: () => PolicyContext): string | undefined {
+  let socket = false;
+  let real = source;
+  try {
+    socket = statSync(source).isSocket();
+    real = realpathSync.native(source);
+  } catch {
+    // parseVolume has checked it exists; a race is the engine's to report
+  }
+  const rules = pathRules(policy());
+  const found = [source, real].map((p) => socketRefusal(p, rules, socket, present)).find(Boolean);
+  if (!found) return undefined;
+  const consequence = found.rule.what === ENGINE_SOCKET ? 'the tool can control the engine, and so this machine' : 'the tool can talk to what listens on it';
+  return `berth: warning: -v ${spec}: ${source} ${found.reason}: ${consequence}`;
+}
+
+/** Something is at a rule's path (for a prefix: a name in its directory starts with it). */
+function present(rule: Rule): boolean {
+  if (rule.scope !== 'prefix') return existsSync(rule.path);
+  const base = path.basename(rule.path);
+  return directoryEntries(path.dirname(rule.path)).some((name) => name.startsWith(base));
+}
+
+/** The one-line refusal of a path argument, with the -v that would mount it anyway. */
+function refusal(named: string, real: string, judged: string, reason: string, suggestion: string): InputError {
+  const what = judged === named ? named : `${named} (-> ${real})`;
+  return new InputError(
+    `berth: ${what} ${reason}: not mounted (mount it yourself with -v ${suggestion} if you mean it, or --no-path-mounts)`,
+    undefined,
+    undefined,
+    125,
+  );
+}
+
+/**
+ * The mounts that make the paths named among the tool's arguments mean inside what they mean
+ * outside, judged by the path policy (path-policy.ts); a refused path throws (exit 125) before
+ * anything starts.
+ *
+ * Which arguments: absolute and `..` paths (also as `--flag=VALUE`), and other relative ones only
+ * when a symlink on the way leads elsewhere. Each is resolved (realpath; for a file not yet
+ * there, its directory's): when the named path and its real path are both visible already
+ * (inside the current directory or another same-path mount), nothing is mounted. Otherwise:
+ *
+ * - an existing file or directory: its real path is mounted at the named path, or, when the
+ *   named path is visible already (a symlink inside the current directory), at its real path,
+ *   where the symlink leads inside as outside. Both the named and the real path are judged.
+ * - a file to be written: its directory is mounted when that is the user's own (owned by the
+ *   user, not group- or world-writable) and the policy allows it; otherwise berth makes the
+ *   empty file itself just before the run and mounts only it (`create`; run-tool.ts removes it
+ *   afterwards if the tool left it untouched). A missing file right under / is the image's
+ *   business (`cat /marker`): nothing is mounted for it.
+ * - /dev/null, /dev/stdin, /dev/fd/N and the like: the container has its own.
+ *
+ * `existing`: the mounts made before (the current directory, HOME, -v); `owner`: the user's uid.
+ */
+export function pathMounts(args: string[], cwd: string, existing: Mount[], policy: () => PolicyContext, owner = process.getuid?.() ?? -1): Mount[] {
   const mounts: Mount[] = [];
-  // Already visible at the same path through a writable same-path mount, or a mount point taken.
-  const covered = (p: string) =>
-    [...existing, ...mounts].some(
-      (m) => p === m.target || (!m.readOnly && m.source === m.target && p.startsWith(m.target.endsWith('/') ? m.target : `${m.target}/`)),
-    );
+  // The mounts that show the host's files at their own paths: each with the real path of what
+  // it shows. The same-path ones made before, and every one made here (real at named).
+  const views = existing.filter((m) => m.source === m.target).map((m) => ({ ...m, real: realPathOr(m.source) }));
+  const all = () => [...existing, ...mounts];
+  // How `named` (real path `real`) looks inside: 'same' when it is a mount's target, or in a
+  // view and leads to the same file; 'elsewhere' when in a view but a symlink leads out of it;
+  // 'absent' when in none. `writing`: a directory the tool is to write in, which needs a writable view.
+  const inside = (named: string, real: string, writing: boolean): 'same' | 'elsewhere' | 'absent' => {
+    if (all().some((m) => m.target === named)) return 'same';
+    const holding = views.filter((v) => (!writing || !v.readOnly) && within(named, v.target));
+    if (holding.length === 0) return 'absent';
+    return holding.some((v) => within(real, v.real)) ? 'same' : 'elsewhere';
+  };
+  // A real path is visible at itself when a view whose target is its own real path holds it.
+  const realVisible = (real: string, writing: boolean) => views.some((v) => (!writing || !v.readOnly) && v.real === v.target && within(real, v.target));
+  let rules: Rule[] | undefined;
+  const judge = (p: string, socket = false) => judgePath(p, (rules ??= pathRules(policy())), socket);
+  const add = (mount: Mount) => {
+    if (all().some((m) => m.target === mount.target)) return;
+    mounts.push(mount);
+    if (!mount.create) views.push({ ...mount, real: mount.source });
+  };
+  /**
+   * Where the tool needs `real` shown so that `named` works inside (undefined: it works already),
+   * and the paths to judge for it: the named path when the mount goes there, the real path unless
+   * already visible.
+   */
+  const place = (named: string, real: string, writing: boolean): { target: string; judged: string[] } | undefined => {
+    const seen = inside(named, real, writing);
+    if (seen === 'same') return undefined;
+    if (seen === 'elsewhere') return realVisible(real, writing) ? undefined : { target: real, judged: [real] };
+    return { target: named, judged: realVisible(real, writing) || real === named ? [named] : [named, real] };
+  };
+
   for (const arg of args) {
-    const value = arg.startsWith('-') && arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : arg;
-    if (!(value.startsWith('/') || value === '..' || value.startsWith('../'))) continue;
-    const target = path.resolve(cwd, value);
-    if (UNMOUNTABLE.test(target) || covered(target)) continue;
-    let source: string | undefined;
-    if (existsSync(target)) source = target;
-    else {
-      const parent = path.dirname(target);
-      if (!UNMOUNTABLE.test(parent) && existsSync(parent) && statSync(parent).isDirectory() && !covered(parent)) source = parent;
+    const value = arg.startsWith('-') ? (arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : '') : arg;
+    if (!value) continue;
+    const explicit = value.startsWith('/') || value === '..' || value.startsWith('../');
+    const named = path.resolve(cwd, value);
+    if (isContainerOwn(named)) continue;
+
+    let real: string;
+    let exists = true;
+    try {
+      real = realpathSync.native(named);
+    } catch {
+      // A file to be written: its directory must exist (a dangling symlink is left alone).
+      if (lstatOrUndefined(named)) continue;
+      exists = false;
+      try {
+        const dir = realpathSync.native(path.dirname(named));
+        if (!statSync(dir).isDirectory()) continue;
+        real = path.join(dir, path.basename(named));
+      } catch {
+        continue;
+      }
     }
-    if (source && !mounts.some((m) => m.target === source)) mounts.push({ source, target: source, readOnly: false });
+    // A relative argument matters only when a symlink leads out of where it is.
+    if (!explicit && real === named) continue;
+
+    if (exists) {
+      const where = place(named, real, false);
+      if (!where) continue;
+      const socket = statSync(real).isSocket();
+      for (const p of where.judged) {
+        const refused = judge(p, socket);
+        if (refused) throw refusal(named, real, p, refused.reason, `${where.target}:${where.target}`);
+      }
+      add({ source: real, target: where.target, readOnly: false });
+      continue;
+    }
+
+    // A file to be written, at `real` once the tool writes `named`: its directory must be there.
+    // One right under / that the host lacks is the image's (`cat /marker`): left to it.
+    const namedDir = path.dirname(named);
+    const realDir = path.dirname(real);
+    if (namedDir === '/' || realDir === '/') continue;
+    const where = place(namedDir, realDir, true);
+    if (!where) continue;
+    const target = path.join(where.target, path.basename(named));
+    for (const p of where.judged.map((dir) => path.join(dir, path.basename(named)))) {
+      const refused = judge(p);
+      if (refused) throw refusal(named, real, p, refused.reason, `${where.target}:${where.target}`);
+    }
+    // The directory when it is the user's own and allowed, else only the file, made by berth.
+    if (ownDirectory(realDir, owner) && where.judged.every((dir) => !judge(dir))) add({ source: realDir, target: where.target, readOnly: false });
+    else add({ source: real, target, readOnly: false, create: true });
   }
   return mounts;
+}
+
+function realPathOr(p: string): string {
+  try {
+    return realpathSync.native(p);
+  } catch {
+    return p;
+  }
+}
+
+function lstatOrUndefined(p: string): Stats | undefined {
+  try {
+    return lstatSync(p);
+  } catch {
+    return undefined;
+  }
+}
+
+/** A directory only its owner can write to, and that owner is the user. */
+function ownDirectory(dir: string, owner: number): boolean {
+  try {
+    const st = statSync(dir);
+    return st.isDirectory() && st.uid === owner && (st.mode & 0o022) === 0;
+  } catch {
+    return false;
+  }
 }

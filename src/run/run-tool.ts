@@ -1,10 +1,13 @@
 import { readSettings, registryMirror, type Settings } from '../config/settings.js';
 import { EngineError } from '../errors.js';
+import { warn } from '../terminal-text.js';
 import { applyMirror } from '../image-reference.js';
 import type { RunIO } from '../engine/container-run.js';
 import { stdinIsDevNull } from '../engine/streams.js';
 import type { PullPolicy } from '../engine/images.js';
+import { makeCreatedFiles } from './created-files.js';
 import { hostIdentity } from './identity.js';
+import { policyContext } from './path-policy.js';
 import { planRun, type RunOptions, type RunPlan } from './plan.js';
 import { resolveTool } from './resolve.js';
 import { pullReporter } from './pull-progress.js';
@@ -25,6 +28,7 @@ export async function planTool(request: RunRequest, io: RunIO): Promise<RunPlan>
 /** The plan, the settings it was made with, and whether it runs warm: --warm / --no-warm, else the user setting when set, else the recipe. */
 async function planToolRun(request: RunRequest, io: RunIO): Promise<{ plan: RunPlan; warm: boolean; settings: Settings }> {
   const { isRootlessEngine } = await import('../engine/rootless.js');
+  const { engineEndpoint } = await import('../engine/connection.js');
   const resolved = await resolveTool(request.tool, process.cwd(), request.image);
   const settings = readSettings();
   const image = request.image ? resolved.image : applyMirror(resolved.image, registryMirror(process.env, settings));
@@ -35,13 +39,24 @@ async function planToolRun(request: RunRequest, io: RunIO): Promise<{ plan: RunP
     stdoutIsTTY: Boolean(io.stdout.isTTY),
     terminalSize: io.stdout.isTTY && io.stdout.rows ? [io.stdout.rows, io.stdout.columns] : undefined,
     identity: isRootlessEngine() ? undefined : hostIdentity(),
+    policy: () => policyContext(process.env, knownEndpoint(engineEndpoint)),
+    warn: (line) => warn(line, io.stderr),
   });
   return { plan, warm: request.warm ?? settings.warm ?? resolved.recipe.warm, settings };
 }
 
+/** The engine's address for the path policy; undefined (the default socket) when the docker context is broken (the run reports that). */
+function knownEndpoint(endpoint: () => string | undefined): string | undefined {
+  try {
+    return endpoint();
+  } catch {
+    return undefined;
+  }
+}
+
 /** `berth run`: plan, make sure the image is cached, run, and return the tool's exit code. */
 export async function runTool(request: RunRequest, io: RunIO): Promise<number> {
-  const { plan, warm, settings } = await planToolRun(request, io);
+  const { plan, warm: warmAsked, settings } = await planToolRun(request, io);
   const { engineApi } = await import('../engine/api.js');
   const { ensureImage } = await import('../engine/images.js');
   const { recordRun, sweepOrphansIfAny } = await import('../engine/orphans.js');
@@ -53,6 +68,12 @@ export async function runTool(request: RunRequest, io: RunIO): Promise<number> {
   const record = recordRun();
   let failed = false;
   const ensure = () => ensureImage(plan.image, policy, pullReporter(io.stderr, request.quiet ?? false));
+  // Files to be written that berth makes for the tool (see pathMounts); removed at the end if
+  // left untouched, however the run ends.
+  const created = makeCreatedFiles(plan.mounts);
+  plan.mounts = created.mounts;
+  // A single file made for this call is of no use to a later one: such a call runs fresh.
+  const warm = warmAsked && !plan.mounts.some((m) => m.create);
   try {
     if (warm) {
       // The call run in a warm container, or undefined: this call runs fresh (see src/engine/warm.ts).
@@ -70,6 +91,7 @@ export async function runTool(request: RunRequest, io: RunIO): Promise<number> {
     if (removed === undefined) throw new EngineError(`${error.message} (if the tool's container is still there, the next berth run or berth gc removes it)`);
     throw removed > 0 ? new EngineError(`${error.message} (the tool's container was removed)`) : error;
   } finally {
+    created.cleanup();
     if (!failed) record.end();
     await sweep;
     api.close();

@@ -174,7 +174,9 @@ describe.each(MODES)('berth run ($name)', ({ flags }) => {
 
     it('gives the user a name, a HOME that is writable, and keeps HOME between runs', async () => {
       const r = await berth(other, ['run', ...flags, 'fx', 'ids']);
-      expect(r.stdout.toString()).toBe(`uid=${OTHER_UID} gid=${other.gid} user=tester home=/home/tester home-writable=yes\n`);
+      // HOME is the tool's own directory in berth's cache, at its own path.
+      const home = path.join(other.cache, 'berth', 'home', 'fx');
+      expect(r.stdout.toString()).toBe(`uid=${OTHER_UID} gid=${other.gid} user=tester home=${home} home-writable=yes\n`);
       await berth(other, ['run', ...flags, 'fx', 'sh', '-c', 'echo kept > "$HOME/cache-file"']);
       const again = await berth(other, ['run', ...flags, 'fx', 'sh', '-c', 'cat "$HOME/cache-file"']);
       expect(again.stdout.toString()).toBe('kept\n');

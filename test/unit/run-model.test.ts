@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -8,6 +8,7 @@ import { applyMirror, parseImageReference } from '../../src/image-reference.js';
 import { split } from '../../src/run/argv.js';
 import { dockerRunArgs, shellQuote } from '../../src/run/docker-command.js';
 import { UID_LABEL } from '../../src/engine/owner.js';
+import type { PolicyContext } from '../../src/run/path-policy.js';
 import { pathMounts, planRun, type Host } from '../../src/run/plan.js';
 import type { Recipe } from '../../src/recipes/schema.js';
 
@@ -46,12 +47,15 @@ function recipe(fields: Partial<Recipe> = {}): Recipe {
 }
 
 describe('run plan', () => {
-  const base = mkdtempSync(path.join(tmpdir(), 'berth-plan-'));
+  const base = realpathSync(mkdtempSync(path.join(tmpdir(), 'berth-plan-')));
   const work = path.join(base, 'work');
   mkdirSync(work);
+  // The tool's HOME: in berth's cache, at its own path.
+  const toolHome = path.join(base, 'cache', 'berth', 'home', 'tool');
+  const policy: PolicyContext = { home: ['/home/ann'], homes: ['/root'], runtimeDir: [], credentials: [], engineSockets: ['/var/run/docker.sock'], sockets: [] };
   const host = (over: Partial<Host> = {}): Host => ({
     cwd: work, env: { XDG_CACHE_HOME: path.join(base, 'cache'), TERM: 'xterm', LC_ALL: 'C', SECRET: 's', KEEP: 'k' },
-    stdinIsTTY: false, stdoutIsTTY: false, identity: { uid: 1000, gid: 1000, name: 'ann', home: '/home/ann' }, ...over,
+    stdinIsTTY: false, stdoutIsTTY: false, identity: { uid: 1000, gid: 1000, name: 'ann' }, policy: () => policy, ...over,
   });
 
   it('chooses a TTY only when stdin and stdout are both terminals, unless told', () => {
@@ -63,7 +67,7 @@ describe('run plan', () => {
 
   it('passes only terminal and locale variables, the recipe env and -e', () => {
     const plan = planRun(recipe({ env: ['KEEP'] }), 'i', [], { env: ['X=1', 'SECRET'] }, host());
-    expect(plan.env).toEqual(['X=1', 'SECRET=s', 'KEEP=k', 'LC_ALL=C', 'TERM=xterm', 'HOME=/home/ann', 'USER=ann']);
+    expect(plan.env).toEqual(['X=1', 'SECRET=s', 'KEEP=k', 'LC_ALL=C', 'TERM=xterm', `HOME=${toolHome}`, 'USER=ann']);
   });
 
   it('runs a script under /bin/sh with the arguments as "$@", and prepends recipe args otherwise', () => {
@@ -76,7 +80,13 @@ describe('run plan', () => {
   it('runs as the host user with passwd, group and HOME, or as the image user', () => {
     const plan = planRun(recipe(), 'i', [], {}, host());
     expect(plan.user).toBe('1000:1000');
-    expect(plan.mounts.map((m) => m.target)).toEqual([work, '/etc/passwd', '/etc/group', '/home/ann']);
+    expect(plan.mounts.map((m) => [m.source, m.target])).toEqual([
+      [work, work],
+      [path.join(base, 'cache', 'berth', 'identity', '1000-1000', 'tool', 'passwd'), '/etc/passwd'],
+      [path.join(base, 'cache', 'berth', 'identity', '1000-1000', 'tool', 'group'), '/etc/group'],
+      [toolHome, toolHome],
+    ]);
+    expect(readFileSync(plan.mounts[1]!.source, 'utf8')).toContain(`ann:x:1000:1000:ann:${toolHome}:/bin/sh\n`);
     const image = planRun(recipe({ user: 'image' }), 'i', [], {}, host());
     expect(image.user).toBeUndefined();
     expect(image.mounts.map((m) => m.target)).toEqual([work]);
@@ -90,9 +100,9 @@ describe('run plan', () => {
     const other = path.join(base, 'other');
     mkdirSync(other, { recursive: true });
     writeFileSync(path.join(other, 'in.mp4'), '');
-    const mounts = pathMounts([path.join(other, 'in.mp4'), path.join(other, 'new', 'x'), path.join(base, 'out.gif'), '../other/in.mp4', 'rel.txt', '/proc/self', `--out=${path.join(other, 'in.mp4')}`], work, [
+    const mounts = pathMounts([path.join(other, 'in.mp4'), path.join(other, 'new', 'x'), path.join(base, 'out.gif'), '../other/in.mp4', 'rel.txt', '/dev/null', `--out=${path.join(other, 'in.mp4')}`], work, [
       { source: work, target: work, readOnly: false },
-    ]);
+    ], () => policy);
     expect(mounts.map((m) => m.target)).toEqual([path.join(other, 'in.mp4'), base]);
   });
 
