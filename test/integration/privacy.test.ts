@@ -142,7 +142,7 @@ describe('privacy', () => {
     }
     expect(wrong).toEqual([]);
     // What was walked: the parse cache, a tool home, identity files, warm state, the settings.
-    for (const part of ['parsed', `home/${host}`, `identity/${OTHER_UID}-${other.gid}/passwd`, `identity/${OTHER_UID}-${other.gid}/group`, 'warm/used', 'warm/sockets', 'runs', '../../config/berth/config.json']) {
+    for (const part of ['parsed', `home/${host}`, `identity/${OTHER_UID}-${other.gid}/${host}/passwd`, `identity/${OTHER_UID}-${other.gid}/${host}/group`, 'warm/used', 'warm/sockets', 'runs', '../../config/berth/config.json']) {
       expect([...seen], part).toContain(part);
     }
   });
