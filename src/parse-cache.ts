@@ -1,5 +1,6 @@
 import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { cacheDirectory, writePrivateFile } from './berth-files.js';
 import { shortHash } from './short-hash.js';
 
@@ -16,7 +17,8 @@ export function cachedParse<T>(kind: string, file: string, parse: () => T): T {
   } catch {
     return parse(); // missing or unreadable: let the parser say so
   }
-  const key = `${kind}\0${path.resolve(file)}`;
+  // The build's own stamp too: a new berth (another schema, another parsed shape) parses again.
+  const key = `${kind}\0${path.resolve(file)}\0${buildStamp()}`;
   const entry = path.join(cacheDirectory(), 'parsed', `${shortHash(key)}.json`);
   try {
     const cached = JSON.parse(readFileSync(entry, 'utf8')) as { key: string; stamp: string; value: T };
@@ -31,4 +33,18 @@ export function cachedParse<T>(kind: string, file: string, parse: () => T): T {
     // a read-only cache only costs speed
   }
   return value;
+}
+
+let build: string | undefined;
+
+/** This berth's build, as the time its code was written: the bundle or module running now. */
+function buildStamp(): string {
+  if (build === undefined) {
+    try {
+      build = String(statSync(fileURLToPath(import.meta.url)).mtimeMs);
+    } catch {
+      build = 'unknown';
+    }
+  }
+  return build;
 }

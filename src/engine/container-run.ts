@@ -66,7 +66,7 @@ export function startFailure(error: unknown, plan: RunPlan): BerthError {
  * and returns the tool's exit code. The container removes itself; every path out of here
  * (exit, failed start, signals) leaves none behind.
  */
-export async function runContainer(api: EngineApi, plan: RunPlan, io: RunIO, onMissingImage?: () => Promise<unknown>): Promise<number> {
+export async function runContainer(api: EngineApi, plan: RunPlan, io: RunIO, onMissingImage?: () => Promise<unknown>, onCreated?: () => void): Promise<number> {
   const create = async () => (await api.call<{ Id: string }>('POST', '/containers/create', containerSpec(plan))).Id;
   let id: string;
   try {
@@ -82,6 +82,7 @@ export async function runContainer(api: EngineApi, plan: RunPlan, io: RunIO, onM
   } catch (error) {
     throw engineFailure(error, `creating the container for ${plan.tool}`);
   }
+  onCreated?.();
   const container = {
     remove: () => api.removeContainer(id),
     kill: (signal: string) => api.call('POST', `/containers/${id}/kill?signal=${signal}`).catch(() => undefined),

@@ -39,6 +39,7 @@ export interface RecipeInfo {
   script: string | null;
   network: Recipe['network'];
   env: string[];
+  home: string[];
   user: Recipe['user'];
   tty: Recipe['tty'];
   warm: boolean;
@@ -82,6 +83,7 @@ export function recipeInfo(recipe: Recipe, ref: InfoReference, state: ImageState
     script: recipe.script ?? null,
     network: recipe.network,
     env: [...recipe.env],
+    home: [...recipe.home],
     user: recipe.user,
     tty: recipe.tty,
     warm: recipe.warm,
@@ -158,6 +160,7 @@ export function formatInfo(info: RecipeInfo, state: ImageState): string[] {
   if (info.args.length > 0) field('args', info.args.join(' '));
   field('network', info.network);
   field('env', list(info.env));
+  if (info.home.length > 0) field('home', list(info.home));
   field('user', info.user);
   field('tty', info.tty);
   if (info.warm) field('warm', 'yes');

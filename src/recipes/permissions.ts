@@ -11,6 +11,7 @@ export interface Permissions {
   network: string;
   user: string;
   env: string;
+  home: string;
   mounts: string;
 }
 
@@ -19,6 +20,7 @@ const LABELS: Record<keyof Permissions, string> = {
   network: 'network',
   user: 'user',
   env: 'env passed',
+  home: 'your files',
   mounts: 'mounts',
 };
 
@@ -39,6 +41,10 @@ export function permissions(recipe: Recipe): Permissions {
     network: NETWORK[recipe.network],
     user: USER[recipe.user],
     env: recipe.env.length > 0 ? recipe.env.join(', ') : '(none beyond terminal and locale)',
+    home:
+      recipe.home.length > 0
+        ? recipe.home.map((e) => (e.endsWith(':rw') ? `~/${e.slice(0, -3)} (read-write)` : `~/${e} (read-only)`)).join(', ')
+        : '(none from your home)',
     // The same for every recipe today (no recipe field adds mounts): said so the user sees it.
     mounts: 'the current directory; paths named in the arguments (see berth help run)',
   };

@@ -13,6 +13,8 @@ const require = createRequire(import.meta.url);
  * from berth's cache).
  */
 const VERSION_PATTERN = /^[\w][\w.+-]*$/;
+/** A `home:` entry: a path relative to the user's home (no `..`, no leading `/`), `:rw` to write it. */
+export const HOME_ENTRY = /^(?!\/)(?!(?:.*\/)?\.\.(?:\/|$|:))[^:\n\0]+(?::rw)?$/;
 
 function build(z: typeof Zod) {
   const stringList = z.array(z.string().min(1, 'an empty string'));
@@ -31,6 +33,7 @@ function build(z: typeof Zod) {
     script: z.string().min(1, 'a /bin/sh script').optional(),
     network: z.enum(['none', 'bridge', 'host']).default('none'),
     env: z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name')).default([]),
+    home: z.array(z.string().regex(HOME_ENTRY, 'a path under your home such as .aws or .kube/config, with :rw to let the tool write it')).default([]),
     user: z.enum(['host', 'image']).default('host'),
     tty: z.enum(['auto', 'always', 'never']).default('auto'),
     warm: z.boolean().default(false),

@@ -1,11 +1,11 @@
 import { existsSync, lstatSync, realpathSync, statSync, type Stats } from 'node:fs';
-import { hostname } from 'node:os';
+import { homedir, hostname } from 'node:os';
 import path from 'node:path';
 import { InputError } from '../errors.js';
 import type { Recipe } from '../recipes/schema.js';
 import { identityFiles, toolHome, type Identity } from './identity.js';
 import { RUN_LABEL, RUN_SOCKET } from './run-id.js';
-import { directoryEntries } from '../berth-files.js';
+import { directoryEntries, privateDirectory, writePrivateFile } from '../berth-files.js';
 import { ENGINE_SOCKET, isContainerOwn, judgePath, pathRules, policyContext, socketRefusal, type PolicyContext, type Rule } from './path-policy.js';
 
 /** What the user asked for on the command line, besides the tool and its arguments. */
@@ -111,6 +111,7 @@ export function planRun(recipe: Recipe, image: string, args: string[], options: 
     mounts.push({ source: files.passwd, target: '/etc/passwd', readOnly: true });
     mounts.push({ source: files.group, target: '/etc/group', readOnly: true });
     if (!within(home, host.cwd)) mounts.push({ source: home, target: home, readOnly: false });
+    for (const entry of recipe.home) mounts.push(...homeEntryMount(entry, home, host.env));
     add('HOME', home);
     add('USER', identity.name);
   }
@@ -170,6 +171,32 @@ export function parseVolume(spec: string, cwd: string): Mount {
 }
 
 /** `p` is `dir` or inside it. */
+/**
+ * A recipe's `home:` entry (`.aws`, `.kube/config`, `:rw` to write): the user's real file or
+ * directory, mounted at the same place in the tool's HOME, read-only unless the recipe says rw.
+ * One the user does not have is left out. Its mount point is made by berth, as the user, inside
+ * the tool's HOME (berth's cache), so the engine makes nothing there as root.
+ */
+function homeEntryMount(entry: string, toolHomeDir: string, env: NodeJS.ProcessEnv): Mount[] {
+  const rw = entry.endsWith(':rw');
+  const relative = rw ? entry.slice(0, -':rw'.length) : entry;
+  let source: string;
+  let stats: Stats;
+  try {
+    source = realpathSync(path.join(env.HOME || homedir(), relative));
+    stats = statSync(source);
+  } catch {
+    return [];
+  }
+  const target = path.join(toolHomeDir, relative);
+  if (stats.isDirectory()) privateDirectory(target);
+  else {
+    privateDirectory(path.dirname(target));
+    if (!existsSync(target)) writePrivateFile(target, '');
+  }
+  return [{ source, target, readOnly: !rw }];
+}
+
 function within(p: string, dir: string): boolean {
   return p === dir || p.startsWith(dir.endsWith('/') ? dir : `${dir}/`);
 }

@@ -67,6 +67,7 @@ export async function runTool(request: RunRequest, io: RunIO): Promise<number> {
   const sweep = sweepOrphansIfAny().catch(() => []);
   const record = recordRun();
   let failed = false;
+  let containerMade = false;
   const ensure = () => ensureImage(plan.image, policy, pullReporter(io.stderr, request.quiet ?? false));
   // Files to be written that berth makes for the tool (see pathMounts); removed at the end if
   // left untouched, however the run ends.
@@ -82,9 +83,10 @@ export async function runTool(request: RunRequest, io: RunIO): Promise<number> {
       const code = await runWarm(api, plan, image, io, { idleSeconds: warmIdleSeconds(settings) });
       if (code !== undefined) return code;
     } else if (policy === 'always') await ensure();
-    return await runContainer(api, plan, io, ensure);
+    return await runContainer(api, plan, io, ensure, () => (containerMade = true));
   } catch (error) {
-    if (!(error instanceof EngineError)) throw error;
+    // Only a container that exists can run on unseen (a warm call's tool dies with its connection).
+    if (!(error instanceof EngineError) || !containerMade) throw error;
     failed = true;
     // berth or the engine failed (the engine lost mid-run): the tool must not run on unseen.
     const removed = await record.abandon();

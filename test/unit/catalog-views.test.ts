@@ -78,7 +78,7 @@ describe('info', () => {
     expect(Object.keys(info)).toEqual([
       'name', 'description', 'homepage', 'tags', 'source', 'file', 'version', 'versions', 'image', 'digest',
       'referenceVersion', 'reference', 'referenceFrom', 'locked', 'cached', 'size', 'entrypoint', 'args', 'script',
-      'network', 'env', 'user', 'tty', 'warm', 'notes', 'examples',
+      'network', 'env', 'home', 'user', 'tty', 'warm', 'notes', 'examples',
     ]);
     expect(info).toMatchObject({ version: '0.11.0', referenceVersion: '0.11.0', referenceFrom: 'recipe', locked: false, cached: true, size: 1234, script: null, notes: null, entrypoint: ['/bin/shellcheck'] });
     const unknown = recipeInfo(recipe, { ...byDefault(recipe), reference: 'x' }, { cached: null, size: null, reason: 'engine not reachable' });
@@ -148,7 +148,7 @@ describe('recipes new', () => {
 
   it('explains every field of the schema in a comment', () => {
     const text = recipeSkeleton('my-tool', 'me/tool:1.0');
-    for (const field of ['name', 'description', 'homepage', 'tags', 'image', 'version', 'versions', 'digest', 'entrypoint', 'args', 'script', 'network', 'env', 'user', 'tty', 'warm', 'notes', 'examples']) {
+    for (const field of ['name', 'description', 'homepage', 'tags', 'image', 'version', 'versions', 'digest', 'entrypoint', 'args', 'script', 'network', 'env', 'home', 'user', 'tty', 'warm', 'notes', 'examples']) {
       expect(text, field).toMatch(new RegExp(`^(# )?${field}:`, 'm'));
     }
   });

@@ -302,7 +302,7 @@ describe('path arguments', () => {
   });
 
   it('refuses / as the current directory, and mounts HOME at its own path when the current directory is an ancestor or the home', () => {
-    const recipe = { name: 'tool', description: 'd', tags: [], image: 'i', version: '1', args: [], network: 'none', env: [], user: 'host', tty: 'auto', warm: false, examples: [], file: '/r', source: 'user' } as Recipe;
+    const recipe = { name: 'tool', description: 'd', tags: [], image: 'i', version: '1', args: [], network: 'none', env: [], home: [], user: 'host', tty: 'auto', warm: false, examples: [], file: '/r', source: 'user' } as Recipe;
     const hostOf = (cwd: string) => ({ cwd, env: { XDG_CACHE_HOME: path.join(home, '.cache') }, stdinIsTTY: false, stdoutIsTTY: false, identity: { uid: 1000, gid: 1000, name: 'me' }, policy: () => ctx });
     expect(() => planRun(recipe, 'i', [], {}, hostOf('/'))).toThrow(/^berth: the current directory is \/: /);
     const toolHome = path.join(home, '.cache', 'berth', 'home', 'tool');
@@ -318,7 +318,7 @@ describe('path arguments', () => {
 
   it('warns of a -v that hands the tool a socket, and mounts it', () => {
     const warnings: string[] = [];
-    const recipe = { name: 'tool', description: 'd', tags: [], image: 'i', version: '1', args: [], network: 'none', env: [], user: 'image', tty: 'auto', warm: false, examples: [], file: '/r', source: 'user' } as Recipe;
+    const recipe = { name: 'tool', description: 'd', tags: [], image: 'i', version: '1', args: [], network: 'none', env: [], home: [], user: 'image', tty: 'auto', warm: false, examples: [], file: '/r', source: 'user' } as Recipe;
     const plan = planRun(recipe, 'i', ['/app.sock'], { volumes: [`${socketPath}:/app.sock`, `${outside}:/o`] }, {
       cwd: work, env: {}, stdinIsTTY: false, stdoutIsTTY: false, policy: () => ctx, warn: (line) => warnings.push(line),
     });

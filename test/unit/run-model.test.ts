@@ -41,7 +41,7 @@ describe('image references', () => {
 
 function recipe(fields: Partial<Recipe> = {}): Recipe {
   return {
-    name: 'tool', description: 'd', tags: [], image: 'example.org/tool:{version}', version: '1', args: [], network: 'none', env: [],
+    name: 'tool', description: 'd', tags: [], image: 'example.org/tool:{version}', version: '1', args: [], network: 'none', env: [], home: [],
     user: 'host', tty: 'auto', warm: false, examples: [], file: '/r/tool.yaml', source: 'user', ...fields,
   };
 }
