@@ -76,7 +76,7 @@ describe('shims', () => {
     expect(r.code).toBe(0);
     const file = path.join(shimDir, 'fxs');
     // A recipe that is not built in: what its tool can reach is said first.
-    const summary = `fxs: a path recipe (${sb.recipes}/fxs.yaml); its tool can reach:\n  image      ${inject('fixtureImage')}\n  network    none\n  user       you (your uid:gid)\n  env passed (none beyond terminal and locale)\n  mounts     the current directory; paths named in the arguments (see berth help run)\n`;
+    const summary = `fxs: a path recipe (${sb.recipes}/fxs.yaml); its tool can reach:\n  image      ${inject('fixtureImage')}\n  network    none\n  user       you (your uid:gid)\n  env passed (none beyond terminal and locale)\n  your files (none from your home)\n  mounts     the current directory; paths named in the arguments (see berth help run)\n`;
     expect(r.stdout.toString().startsWith(summary)).toBe(true);
     expect(withoutSummaries(r.stdout.toString())).toBe(
       `installed fxs -> ${file}\n${shimDir} is not on your PATH; add this line to your shell profile (~/.profile, ~/.bashrc or ~/.zshrc):\nexport PATH="${shimDir}:$PATH"\n`,
