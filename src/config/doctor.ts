@@ -30,13 +30,27 @@ async function engineFinding(timeoutMs: number): Promise<Finding> {
     });
     try {
       const v = await Promise.race([docker.version(), timeout]);
-      return { ok: true, text: `engine reachable at ${where}: Docker ${v.Version} (API ${v.ApiVersion}, ${v.Os}/${v.Arch})` };
+      return { ok: true, text: `engine reachable at ${where}: Docker ${v.Version} (API ${v.ApiVersion}, ${v.Os}/${v.Arch}), ${await modeText(timeoutMs)}` };
     } finally {
       clearTimeout(timer);
     }
   } catch (error) {
     const message = engineFailure(error, 'asking the engine its version').message.replace(/^berth: /, '');
     return { ok: false, text: `engine not reachable: ${message}`, fix: `start the Docker engine, or point DOCKER_HOST (or the docker context) at a running one` };
+  }
+}
+
+/** Rootful or rootless, asked afresh (the answer refreshes the one runs keep; see engine/rootless.ts). */
+async function modeText(timeoutMs: number): Promise<string> {
+  const { engineApi } = await import('../engine/api.js');
+  const { engineMode } = await import('../engine/rootless.js');
+  const api = engineApi();
+  try {
+    const mode = await engineMode(api, { fresh: true, timeoutMs });
+    if (mode.source === 'assumed') return `taken for rootful (${mode.reason}), so tools run as your uid:gid`;
+    return mode.rootless ? 'rootless' : 'rootful';
+  } finally {
+    api.close();
   }
 }
 
