@@ -1,6 +1,6 @@
 // Whether the engine is rootless: read from its /info answer, kept per endpoint and socket file.
 import { chmodSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { createServer, type AddressInfo, type Server } from 'node:net';
+import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -57,10 +57,13 @@ describe('rootlessFromInfo', () => {
 class FakeEngine {
   requests = 0;
   private server?: Server;
+  private readonly sockets = new Set<Socket>();
   constructor(public answer: () => { status: number; body: string } | 'hang') {}
 
   listen(where: string | 0): Promise<string> {
     const server = createServer((socket) => {
+      this.sockets.add(socket);
+      socket.on('close', () => this.sockets.delete(socket));
       let buffered = '';
       socket.on('error', () => undefined);
       socket.on('data', (d) => {
@@ -84,8 +87,9 @@ class FakeEngine {
 
   close(): Promise<void> {
     return new Promise((resolve) => {
-      this.server?.close(() => resolve());
-      this.server?.closeAllConnections?.();
+      if (!this.server?.listening) return resolve();
+      this.server.close(() => resolve());
+      for (const socket of this.sockets) socket.destroy();
     });
   }
 }
