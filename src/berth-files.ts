@@ -2,7 +2,7 @@ import { chmodSync, mkdirSync, readdirSync, renameSync, writeFileSync } from 'no
 import { homedir } from 'node:os';
 import path from 'node:path';
 
-/** berth's own cache: parsed files, tool homes, identity files, locks, run notes, warm state. */
+/** berth's own cache: parsed files, tool homes, identity files, locks, run notes, warm state, engines' rootless answers. */
 export function cacheDirectory(env: NodeJS.ProcessEnv = process.env): string {
   return path.join(env.XDG_CACHE_HOME || path.join(homedir(), '.cache'), 'berth');
 }
