@@ -39,23 +39,30 @@ export function rootlessFromInfo(info: unknown): boolean {
   return named || i.Rootless === true || i.host?.security?.rootless === true;
 }
 
+/** What berth knows of an endpoint without asking it, and which answers it may keep for it. */
+export interface EndpointIdentity {
+  key: string;
+  stamp: string;
+  keeps: 'any' | 'rootful' | 'none';
+}
+
 /**
- * What identifies the engine without asking it: the endpoint, and for a unix socket the socket
- * file's device, inode and ctime, which change when the engine (or a proxy) is restarted or
- * replaced, since each makes its socket anew (a reused inode number still gets a new ctime,
- * unless the old socket went and the new one came within one clock tick). A TCP address says
- * nothing of what listens there: `stamp` is undefined, and only a "rootful" answer is kept for it,
- * which is safe to be wrong; `berth doctor` asks afresh.
+ * The endpoint, and for a unix socket the socket file's device, inode and ctime, which change
+ * when the engine (or a proxy) is restarted or replaced, since each makes its socket anew (a
+ * reused inode number still gets a new ctime, unless the old socket went and the new one came
+ * within one clock tick). A TCP address says nothing of what listens there: only "rootful" is
+ * kept for it, which is safe to be wrong (`berth doctor` asks afresh). A socket that cannot be
+ * stat'ed keeps nothing (the request fails too).
  */
-export function endpointIdentity(target: Target): { key: string; stamp?: string } {
-  if (target.kind !== 'unix') return { key: `${target.kind}://${target.hostname}:${target.port}` };
+export function endpointIdentity(target: Target): EndpointIdentity {
+  if (target.kind !== 'unix') return { key: `${target.kind}://${target.hostname}:${target.port}`, stamp: '', keeps: 'rootful' };
   const socket = path.resolve(target.path);
   const key = `unix://${socket}`;
   try {
     const st = statSync(socket, { bigint: true });
-    return { key, stamp: `${st.dev}:${st.ino}:${st.ctimeNs}` };
+    return { key, stamp: `${st.dev}:${st.ino}:${st.ctimeNs}`, keeps: 'any' };
   } catch {
-    return { key, stamp: 'absent' }; // matches no entry; the request fails too
+    return { key, stamp: '', keeps: 'none' };
   }
 }
 
@@ -63,30 +70,25 @@ function cacheFile(key: string): string {
   return path.join(cacheDirectory(), 'engines', `${shortHash(key)}.json`);
 }
 
-interface Entry {
-  key: string;
-  stamp?: string;
-  rootless: boolean;
-}
+const keeps = (id: EndpointIdentity, rootless: boolean) => id.keeps === 'any' || (id.keeps === 'rootful' && !rootless);
 
-function cachedRootless(id: { key: string; stamp?: string }): boolean | undefined {
+function cachedRootless(id: EndpointIdentity): boolean | undefined {
   try {
-    const entry = JSON.parse(readFileSync(cacheFile(id.key), 'utf8')) as Entry;
-    if (entry.key !== id.key || typeof entry.rootless !== 'boolean') return undefined;
-    if (id.stamp === undefined) return entry.rootless ? undefined : false;
-    return entry.stamp === id.stamp ? entry.rootless : undefined;
+    const entry = JSON.parse(readFileSync(cacheFile(id.key), 'utf8')) as { key?: unknown; stamp?: unknown; rootless?: unknown };
+    if (entry.key !== id.key || entry.stamp !== id.stamp || typeof entry.rootless !== 'boolean') return undefined;
+    return keeps(id, entry.rootless) ? entry.rootless : undefined;
   } catch {
     return undefined; // none yet, or damaged: ask
   }
 }
 
-function remember(id: { key: string; stamp?: string }, rootless: boolean): void {
-  if (rootless && id.stamp === undefined) return; // see endpointIdentity
+function remember(id: EndpointIdentity, rootless: boolean): void {
+  if (!keeps(id, rootless)) return;
   try {
     const file = cacheFile(id.key);
     mkdirSync(path.dirname(file), { recursive: true });
     chmodSync(path.dirname(file), 0o700); // whatever made it
-    writeFileAtomic(file, JSON.stringify({ key: id.key, stamp: id.stamp, rootless } satisfies Entry), 0o600);
+    writeFileAtomic(file, JSON.stringify({ key: id.key, stamp: id.stamp, rootless }), 0o600);
   } catch {
     // a read-only cache only costs a request next time
   }
