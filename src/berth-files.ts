@@ -3,7 +3,7 @@ import { homedir } from 'node:os';
 import path from 'node:path';
 import { BerthError } from './errors.js';
 
-/** berth's own cache: parsed files, tool homes, identity files, locks, run notes, warm state. */
+/** berth's own cache: parsed files, tool homes, identity files, locks, run notes, warm state, engines' rootless answers. */
 export function cacheDirectory(env: NodeJS.ProcessEnv = process.env): string {
   return path.join(env.XDG_CACHE_HOME || path.join(homedir(), '.cache'), 'berth');
 }

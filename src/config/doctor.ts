@@ -31,7 +31,7 @@ async function engineFinding(timeoutMs: number): Promise<Finding> {
     });
     try {
       const v = await Promise.race([docker.version(), timeout]);
-      return { ok: true, text: `engine reachable at ${where}: Docker ${v.Version} (API ${v.ApiVersion}, ${v.Os}/${v.Arch})` };
+      return { ok: true, text: `engine reachable at ${where}: Docker ${v.Version} (API ${v.ApiVersion}, ${v.Os}/${v.Arch}), ${await modeText(timeoutMs)}` };
     } finally {
       clearTimeout(timer);
     }
@@ -46,6 +46,20 @@ function shimRecipeProblem(shim: Shim, cwd: string, env: NodeJS.ProcessEnv): str
   const dirs = recipeDirectories(cwd, shimEnvironment(shim, env));
   if (recipeExists(shim.name, dirs)) return undefined;
   return `no recipe for ${shim.name} where its runs look (${dirs.filter((d) => d.source !== 'builtin').map((d) => d.dir).join(', ')} and the built-in ones)`;
+}
+
+/** Rootful or rootless, asked afresh (the answer refreshes the one runs keep; see engine/rootless.ts). */
+async function modeText(timeoutMs: number): Promise<string> {
+  const { engineApi } = await import('../engine/api.js');
+  const { engineMode } = await import('../engine/rootless.js');
+  const api = engineApi();
+  try {
+    const mode = await engineMode(api, { fresh: true, timeoutMs });
+    if (mode.source === 'assumed') return `taken for rootful (${mode.reason}), so tools run as your uid:gid`;
+    return mode.rootless ? 'rootless' : 'rootful';
+  } finally {
+    api.close();
+  }
 }
 
 /**

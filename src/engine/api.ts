@@ -199,7 +199,8 @@ interface Reply {
 }
 
 export class EngineApi {
-  private readonly target = engineTarget();
+  /** The endpoint this client speaks to (what `engineMode` keys its answer by). */
+  readonly target = engineTarget();
   /** Connections kept open between requests (keep-alive). */
   private readonly idle: Array<{ socket: Duplex; forget: () => void }> = [];
 
@@ -208,9 +209,13 @@ export class EngineApi {
     for (const { socket } of this.idle.splice(0)) socket.destroy();
   }
 
-  /** A JSON call: resolves with the parsed body, rejects with EngineApiError on an error status. */
-  async call<T = unknown>(method: string, apiPath: string, body?: unknown): Promise<T> {
-    const reply = await this.request(method, apiPath, body);
+  /**
+   * A JSON call: resolves with the parsed body, rejects with EngineApiError on an error status.
+   * `timeoutMs` bounds the whole exchange (connect to the body's end), for calls that must not
+   * wait on an engine that does not answer; it rejects with code ETIMEDOUT.
+   */
+  async call<T = unknown>(method: string, apiPath: string, body?: unknown, options: { timeoutMs?: number } = {}): Promise<T> {
+    const reply = await this.request(method, apiPath, body, {}, options.timeoutMs);
     if (reply.head.status >= 400) throw await failure(reply);
     const text = await readAll(reply.body);
     try {
@@ -256,7 +261,7 @@ export class EngineApi {
    * Sends one request on an idle connection or a new one. A kept connection that the engine has
    * closed meanwhile fails before any response byte: the request is sent again on a new one.
    */
-  private request(method: string, apiPath: string, body?: unknown, headers: Record<string, string> = {}): Promise<Reply> {
+  private request(method: string, apiPath: string, body?: unknown, headers: Record<string, string> = {}, timeoutMs?: number): Promise<Reply> {
     const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
     let head = `${method} ${apiPath} HTTP/1.1\r\nHost: ${this.target.host}\r\n`;
     for (const [name, value] of Object.entries(headers)) head += `${name}: ${value}\r\n`;
@@ -264,10 +269,12 @@ export class EngineApi {
     head += `Content-Length: ${payload?.length ?? 0}\r\n\r\n`;
     const bytes = payload ? Buffer.concat([Buffer.from(head, 'latin1'), payload]) : Buffer.from(head, 'latin1');
     const upgrade = headers.Upgrade !== undefined;
+    // One deadline for both attempts, so a retry does not double the wait.
+    const deadline = timeoutMs === undefined ? undefined : Date.now() + timeoutMs;
     const attempt = (retry: boolean): Promise<Reply> => {
       const kept = retry ? this.take() : undefined;
       const socket = kept ?? this.connect();
-      return this.exchange(socket, method === 'HEAD', upgrade, bytes).catch((error: unknown) => {
+      return this.exchange(socket, method === 'HEAD', upgrade, bytes, deadline).catch((error: unknown) => {
         if (kept && (error as { beforeResponse?: boolean }).beforeResponse) return attempt(false);
         throw error;
       });
@@ -275,12 +282,18 @@ export class EngineApi {
     return attempt(true);
   }
 
-  private exchange(socket: Duplex, bodyless: boolean, upgrade: boolean, bytes: Buffer): Promise<Reply> {
+  private exchange(socket: Duplex, bodyless: boolean, upgrade: boolean, bytes: Buffer, deadline?: number): Promise<Reply> {
     const { PassThrough } = require('node:stream') as typeof import('node:stream');
     return new Promise((resolve, reject) => {
       const body = new PassThrough();
       let replied = false;
+      // Past the deadline the exchange fails as a dead connection would: socket gone, error out.
+      const timer =
+        deadline === undefined
+          ? undefined
+          : setTimeout(() => onError(Object.assign(new Error('the engine did not answer in time'), { code: 'ETIMEDOUT' })), Math.max(0, deadline - Date.now()));
       const detach = () => {
+        clearTimeout(timer);
         socket.off('data', onData);
         socket.off('error', onError);
         socket.off('close', onClose);

@@ -38,7 +38,9 @@ async function planToolRun(request: RunRequest, io: RunIO): Promise<{ plan: RunP
     stdinIsTTY: !stdinIsDevNull() && Boolean(io.stdin.isTTY),
     stdoutIsTTY: Boolean(io.stdout.isTTY),
     terminalSize: io.stdout.isTTY && io.stdout.rows ? [io.stdout.rows, io.stdout.columns] : undefined,
-    identity: isRootlessEngine() ? undefined : hostIdentity(),
+    // Asked once the recipe is known to be good (cached per engine socket); with no engine, as for
+    // --dry-run offline, the safe answer: rootful, the user's uid:gid.
+    identity: (await isRootlessEngine()) ? undefined : hostIdentity(),
     policy: () => policyContext(process.env, knownEndpoint(engineEndpoint)),
     warn: (line) => warn(line, io.stderr),
   });
