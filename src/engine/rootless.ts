@@ -1,6 +1,6 @@
-import { chmodSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { cacheDirectory, writeFileAtomic } from '../berth-files.js';
+import { cacheDirectory, writePrivateFile } from '../berth-files.js';
 import { shortHash } from '../short-hash.js';
 import type { EngineApi, Target } from './api.js';
 
@@ -85,10 +85,7 @@ function cachedRootless(id: EndpointIdentity): boolean | undefined {
 function remember(id: EndpointIdentity, rootless: boolean): void {
   if (!keeps(id, rootless)) return;
   try {
-    const file = cacheFile(id.key);
-    mkdirSync(path.dirname(file), { recursive: true });
-    chmodSync(path.dirname(file), 0o700); // whatever made it
-    writeFileAtomic(file, JSON.stringify({ key: id.key, stamp: id.stamp, rootless }), 0o600);
+    writePrivateFile(cacheFile(id.key), JSON.stringify({ key: id.key, stamp: id.stamp, rootless }));
   } catch {
     // a read-only cache only costs a request next time
   }
