@@ -26,11 +26,18 @@ async function engineFinding(timeoutMs: number): Promise<Finding> {
     (await import('../engine/api.js')).engineTarget();
     const docker = await engine();
     let timer: NodeJS.Timeout | undefined;
+    // Aborted at the deadline: a request left open to a hung engine would keep doctor from exiting.
+    const abort = new AbortController();
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(Object.assign(new Error(`no answer within ${timeoutMs / 1000} s`), { code: 'ETIMEDOUT' })), timeoutMs);
+      timer = setTimeout(() => {
+        abort.abort();
+        reject(Object.assign(new Error('the engine did not answer in time'), { code: 'ETIMEDOUT' }));
+      }, timeoutMs);
     });
     try {
-      const v = await Promise.race([docker.version(), timeout]);
+      // (dockerode takes abortSignal; its types do not say so)
+      const version = docker.version.bind(docker) as unknown as (opts: { abortSignal: AbortSignal }) => ReturnType<typeof docker.version>;
+      const v = await Promise.race([version({ abortSignal: abort.signal }), timeout]);
       return { ok: true, text: `engine reachable at ${where}: Docker ${v.Version} (API ${v.ApiVersion}, ${v.Os}/${v.Arch}), ${await modeText(timeoutMs)}` };
     } finally {
       clearTimeout(timer);

@@ -198,6 +198,16 @@ interface Reply {
   socket?: Duplex;
 }
 
+/**
+ * The deadline of every engine call that is not the tool's own run (create, inspect, list, start,
+ * remove, …): an engine that accepts connections and never answers fails berth in one line
+ * instead of hanging it. The wait for a tool's exit has none (`timeoutMs: Infinity`).
+ */
+export const CALL_TIMEOUT_MS = Number(process.env.BERTH_ENGINE_TIMEOUT) * 1000 || 60_000;
+
+/** The error code of a stream that made no progress for its stallMs. */
+export const STALLED = 'EBERTHSTALLED';
+
 export class EngineApi {
   /** The endpoint this client speaks to (what `engineMode` keys its answer by). */
   readonly target = engineTarget();
@@ -215,7 +225,8 @@ export class EngineApi {
    * wait on an engine that does not answer; it rejects with code ETIMEDOUT.
    */
   async call<T = unknown>(method: string, apiPath: string, body?: unknown, options: { timeoutMs?: number } = {}): Promise<T> {
-    const reply = await this.request(method, apiPath, body, {}, options.timeoutMs);
+    const timeoutMs = options.timeoutMs ?? CALL_TIMEOUT_MS;
+    const reply = await this.request(method, apiPath, body, {}, Number.isFinite(timeoutMs) ? timeoutMs : undefined);
     if (reply.head.status >= 400) throw await failure(reply);
     const text = await readAll(reply.body);
     try {
@@ -231,8 +242,8 @@ export class EngineApi {
     await this.call('DELETE', `/containers/${idOrName}?force=1`).catch(() => undefined);
   }
 
-  async stream(method: string, apiPath: string, headers: Record<string, string> = {}): Promise<Readable> {
-    const reply = await this.request(method, apiPath, undefined, headers);
+  async stream(method: string, apiPath: string, headers: Record<string, string> = {}, options: { stallMs?: number } = {}): Promise<Readable> {
+    const reply = await this.request(method, apiPath, undefined, headers, undefined, options.stallMs);
     if (reply.head.status >= 400) throw await failure(reply);
     return reply.body;
   }
@@ -242,7 +253,8 @@ export class EngineApi {
    * request carries only its JSON options, so nothing but the tool's stdin ever reaches the stream.
    */
   async upgrade(apiPath: string, body?: unknown): Promise<Duplex> {
-    const reply = await this.request('POST', apiPath, body, { Connection: 'Upgrade', Upgrade: 'tcp' });
+    // The deadline holds until the engine's 101; the raw stream after it is the tool's own.
+    const reply = await this.request('POST', apiPath, body, { Connection: 'Upgrade', Upgrade: 'tcp' }, CALL_TIMEOUT_MS);
     if (reply.socket) return reply.socket;
     // A response instead of the upgrade: the engine refused (no such container, …).
     throw await failure(reply);
@@ -261,7 +273,7 @@ export class EngineApi {
    * Sends one request on an idle connection or a new one. A kept connection that the engine has
    * closed meanwhile fails before any response byte: the request is sent again on a new one.
    */
-  private request(method: string, apiPath: string, body?: unknown, headers: Record<string, string> = {}, timeoutMs?: number): Promise<Reply> {
+  private request(method: string, apiPath: string, body?: unknown, headers: Record<string, string> = {}, timeoutMs?: number, stallMs?: number): Promise<Reply> {
     const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
     let head = `${method} ${apiPath} HTTP/1.1\r\nHost: ${this.target.host}\r\n`;
     for (const [name, value] of Object.entries(headers)) head += `${name}: ${value}\r\n`;
@@ -274,7 +286,7 @@ export class EngineApi {
     const attempt = (retry: boolean): Promise<Reply> => {
       const kept = retry ? this.take() : undefined;
       const socket = kept ?? this.connect();
-      return this.exchange(socket, method === 'HEAD', upgrade, bytes, deadline).catch((error: unknown) => {
+      return this.exchange(socket, method === 'HEAD', upgrade, bytes, deadline, stallMs).catch((error: unknown) => {
         if (kept && (error as { beforeResponse?: boolean }).beforeResponse) return attempt(false);
         throw error;
       });
@@ -282,7 +294,7 @@ export class EngineApi {
     return attempt(true);
   }
 
-  private exchange(socket: Duplex, bodyless: boolean, upgrade: boolean, bytes: Buffer, deadline?: number): Promise<Reply> {
+  private exchange(socket: Duplex, bodyless: boolean, upgrade: boolean, bytes: Buffer, deadline?: number, stallMs?: number): Promise<Reply> {
     const { PassThrough } = require('node:stream') as typeof import('node:stream');
     return new Promise((resolve, reject) => {
       const body = new PassThrough();
@@ -292,8 +304,17 @@ export class EngineApi {
         deadline === undefined
           ? undefined
           : setTimeout(() => onError(Object.assign(new Error('the engine did not answer in time'), { code: 'ETIMEDOUT' })), Math.max(0, deadline - Date.now()));
+      // A stream that stops moving (a pull whose registry stalls): no byte for stallMs fails it.
+      let stall: NodeJS.Timeout | undefined;
+      const moved = () => {
+        if (stallMs === undefined) return;
+        clearTimeout(stall);
+        stall = setTimeout(() => onError(Object.assign(new Error(`no progress for ${stallMs / 1000} s`), { code: STALLED })), stallMs);
+      };
+      moved();
       const detach = () => {
         clearTimeout(timer);
+        clearTimeout(stall);
         socket.off('data', onData);
         socket.off('error', onError);
         socket.off('close', onClose);
@@ -317,6 +338,7 @@ export class EngineApi {
         },
       });
       const onData = (chunk: Buffer) => {
+        moved();
         let rest: Buffer | undefined;
         try {
           rest = parser.push(chunk);

@@ -75,6 +75,10 @@ export function engineFailure(error: unknown, doing: string): BerthError {
   // Already said for the user (an endpoint berth cannot speak to, a pull refused, …).
   if (error instanceof BerthError) return error;
   const e = error as { code?: string; statusCode?: number; json?: { message?: string }; message?: string };
+  if (e.code === 'ETIMEDOUT' && e.message === 'the engine did not answer in time') {
+    const where = engineEndpoint() ?? 'unix:///var/run/docker.sock';
+    return new EngineError(`berth: ${doing}: the Docker engine at ${where} accepted the connection but did not answer in time (is it hung? BERTH_ENGINE_TIMEOUT sets the deadline in seconds)`);
+  }
   if (e.code === 'ENOENT' || e.code === 'ECONNREFUSED' || e.code === 'EACCES' || e.code === 'EHOSTUNREACH' || e.code === 'ETIMEDOUT') {
     const where = engineEndpoint() ?? 'unix:///var/run/docker.sock';
     const hint = e.code === 'EACCES' ? ' (permission denied: is your user in the docker group?)' : ' (is the Docker engine running?)';

@@ -96,7 +96,8 @@ export async function runContainer(api: EngineApi, plan: RunPlan, io: RunIO, onM
     // Attach and ask for the wait before the start, as docker does: nothing is missed, and the
     // wait cannot race the container's removal.
     socket = await api.upgrade(`/containers/${id}/attach?stream=1&stdin=1&stdout=1&stderr=1`);
-    exited = api.call<{ StatusCode: number }>('POST', `/containers/${id}/wait?condition=removed`).then(
+    // The tool's own run: no deadline.
+    exited = api.call<{ StatusCode: number }>('POST', `/containers/${id}/wait?condition=removed`, undefined, { timeoutMs: Infinity }).then(
       (r) => r.StatusCode,
       (error: unknown) => {
         throw engineFailure(error, `waiting for ${plan.tool}`);

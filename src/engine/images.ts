@@ -2,7 +2,7 @@ import path from 'node:path';
 import { EngineError } from '../errors.js';
 import { parseImageReference } from '../image-reference.js';
 import { cacheDirectory } from '../berth-files.js';
-import { engineApi, engineStatus } from './api.js';
+import { engineApi, engineStatus, STALLED } from './api.js';
 import { engineFailure } from './connection.js';
 import { acquireLock } from '../lock-file.js';
 import { shortHash } from '../short-hash.js';
@@ -50,8 +50,9 @@ export async function pullImage(ref: string, progress?: PullProgress): Promise<v
   const headers: Record<string, string> = auth ? { 'X-Registry-Auth': Buffer.from(JSON.stringify(auth)).toString('base64url') } : {};
   let stream: NodeJS.ReadableStream;
   try {
-    stream = await engineApi().stream('POST', `/images/create?fromImage=${encodeURIComponent(fromImage)}&tag=${encodeURIComponent(tag)}`, headers);
+    stream = await engineApi().stream('POST', `/images/create?fromImage=${encodeURIComponent(fromImage)}&tag=${encodeURIComponent(tag)}`, headers, { stallMs: PULL_STALL_MS });
   } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === STALLED) throw stalledPull(ref, parsed);
     // The engine refused the pull before streaming it (an unreachable registry, an unknown tag).
     const failure = engineFailure(error, `pulling ${ref}`);
     throw engineStatus(error) === undefined ? failure : new EngineError(`${failure.message}${pullHint(failure.message, parsed)}`);
@@ -90,9 +91,20 @@ export async function pullImage(ref: string, progress?: PullProgress): Promise<v
         }
       }
     });
-    stream.on('error', (error) => reject(engineFailure(error, `pulling ${ref}`)));
+    stream.on('error', (error: NodeJS.ErrnoException) => reject(error.code === STALLED ? stalledPull(ref, parsed) : engineFailure(error, `pulling ${ref}`)));
     stream.on('end', () => (failed ? reject(failed) : resolve()));
   });
+}
+
+/**
+ * A pull whose progress stops for this long fails (the registry stalls mid-manifest or mid-layer,
+ * and the engine says nothing), releasing its lock to the berths waiting on it. The engine sends
+ * progress at least every few seconds while anything moves. BERTH_PULL_STALL: seconds.
+ */
+const PULL_STALL_MS = Number(process.env.BERTH_PULL_STALL) * 1000 || 60_000;
+
+function stalledPull(ref: string, parsed: ReturnType<typeof parseImageReference>): EngineError {
+  return new EngineError(`berth: pulling ${ref} made no progress for ${PULL_STALL_MS / 1000} s: ${parsed.registry} (or the engine) stalled; try again, or point berth at a mirror (berth config set registryMirror HOST:PORT)`);
 }
 
 /**

@@ -68,3 +68,60 @@ describe('berth install whose pull fails', () => {
     expect(existsSync(path.join(shimDir, 'unpulled'))).toBe(true);
   });
 });
+
+describe('deadlines', () => {
+  it('a registry that stalls mid-pull fails the run in one line once no progress comes for BERTH_PULL_STALL seconds', async () => {
+    const { createServer } = await import('node:http');
+    // Answers the registry's ping, then never answers for the manifest.
+    const held: import('node:http').ServerResponse[] = [];
+    const registry = createServer((req, res) => {
+      if (req.url === '/v2/' || req.url === '/v2') {
+        res.writeHead(200, { 'Content-Type': 'application/json', 'Docker-Distribution-API-Version': 'registry/2.0' }).end('{}');
+        return;
+      }
+      held.push(res);
+    });
+    await new Promise<void>((r) => registry.listen(0, '127.0.0.1', r));
+    const port = (registry.address() as import('node:net').AddressInfo).port;
+    try {
+      const sb = makeSandbox();
+      writeRecipe(sb, { name: 'stalled', image: `127.0.0.1:${port}/berth-test/stalled:1` });
+      const started = Date.now();
+      const r = await berth(sb, ['run', '-q', 'stalled'], { env: { BERTH_PULL_STALL: '3' }, timeoutMs: 60_000 });
+      expect(r.code).toBe(125);
+      expect(r.stderr).toBe(`berth: pulling 127.0.0.1:${port}/berth-test/stalled:1 made no progress for 3 s: 127.0.0.1:${port} (or the engine) stalled; try again, or point berth at a mirror (berth config set registryMirror HOST:PORT)\n`);
+      expect(held.length).toBeGreaterThan(0);
+      // (Not a benchmark: the run ended on the stall, not on some other limit.)
+      expect(Date.now() - started).toBeLessThan(45_000);
+    } finally {
+      for (const res of held) res.destroy();
+      registry.close();
+    }
+  });
+
+  it('an engine that accepts connections and never answers fails run, gc and doctor in one line', async () => {
+    const { createServer } = await import('node:net');
+    const path = await import('node:path');
+    const sb = makeSandbox();
+    writeRecipe(sb, { name: 'hung', image: inject('fixtureImage') });
+    const socket = path.join(sb.root, 'hung.sock');
+    const accepted: import('node:net').Socket[] = [];
+    const hung = createServer((c) => accepted.push(c.on('error', () => undefined)));
+    await new Promise<void>((r) => hung.listen(socket, r));
+    try {
+      const env = { DOCKER_HOST: `unix://${socket}`, BERTH_ENGINE_TIMEOUT: '2' };
+      const run = await berth(sb, ['run', 'hung', 'true'], { env, timeoutMs: 30_000 });
+      expect(run.code).toBe(125);
+      expect(run.stderr).toMatch(/^berth: .*: the Docker engine at unix:\/\/\S+hung\.sock accepted the connection but did not answer in time \(is it hung\? BERTH_ENGINE_TIMEOUT sets the deadline in seconds\)\n$/);
+      const gc = await berth(sb, ['gc'], { env, timeoutMs: 30_000 });
+      expect(gc.code).toBe(125);
+      expect(gc.stderr).toContain('did not answer in time');
+      const doctor = await berth(sb, ['doctor'], { env, timeoutMs: 30_000 });
+      expect(doctor.code).toBe(1);
+      expect(doctor.stdout.toString()).toMatch(/^problem engine not reachable/m);
+    } finally {
+      for (const c of accepted) c.destroy();
+      hung.close();
+    }
+  });
+});
