@@ -126,9 +126,15 @@ export function lastUsed(name: string): number | undefined {
 export interface Unavailable {
   reason: string;
   at: number;
+  /** A reason that holds for every call of the tool (no server for the engine's architecture). */
+  lasting?: boolean;
 }
 
-/** A tool found not to work warm is run fresh without trying again for this long. */
+/**
+ * A tool that cannot work warm for a lasting reason is run fresh without trying again for this
+ * long. Any other failure (a server that did not answer, a refused create, one directory's
+ * mounts) is tried again at the next call: one failure in one place never turns warm off.
+ */
 const RETRY_AFTER_MS = 24 * 3600 * 1000;
 
 export function unavailableFor(tool: string): Unavailable | undefined {
@@ -142,14 +148,25 @@ export function unavailableFor(tool: string): Unavailable | undefined {
 }
 
 export function shouldRetryWarm(memo: Unavailable | undefined): boolean {
-  return !memo || Date.now() - memo.at > RETRY_AFTER_MS;
+  return !memo || !memo.lasting || Date.now() - memo.at > RETRY_AFTER_MS;
+}
+
+/** Every tool's last reason for not being kept warm, by tool (what `berth warm ls` says). */
+export function unavailableTools(): Array<[string, Unavailable]> {
+  return directoryEntries(sub('unavailable'))
+    .filter((n) => n.endsWith('.json'))
+    .map((n) => n.slice(0, -'.json'.length))
+    .flatMap((tool) => {
+      const memo = unavailableFor(tool);
+      return memo ? [[tool, memo] as [string, Unavailable]] : [];
+    });
 }
 
 /** Remembers why `tool` cannot be kept warm; returns whether that reason is new (and so to be said). */
-export function rememberUnavailable(tool: string, reason: string): boolean {
+export function rememberUnavailable(tool: string, reason: string, lasting = false): boolean {
   const previous = unavailableFor(tool);
   try {
-    writePrivateFile(path.join(sub('unavailable'), `${tool}.json`), JSON.stringify({ reason, at: Date.now() } satisfies Unavailable));
+    writePrivateFile(path.join(sub('unavailable'), `${tool}.json`), JSON.stringify({ reason, at: Date.now(), lasting } satisfies Unavailable));
   } catch {
     // said again next time
   }

@@ -126,7 +126,7 @@ export function execArgv(plan: RunPlan, image: Pick<ImageFacts, 'entrypoint' | '
   return [...image.entrypoint, ...(plan.cmd.length > 0 ? plan.cmd : image.cmd)];
 }
 
-type Creation = { kind: 'created' } | { kind: 'exists' } | { kind: 'unavailable'; reason: string };
+type Creation = { kind: 'created' } | { kind: 'exists' } | { kind: 'unavailable'; reason: string; lasting?: boolean };
 
 /** Creates and starts the warm container `name`, its server listening in the key's socket directory. */
 async function createWarm(api: EngineApi, plan: RunPlan, image: ImageFacts, key: string, name: string, idleSeconds: number): Promise<Creation> {
@@ -147,7 +147,7 @@ async function createWarm(api: EngineApi, plan: RunPlan, image: ImageFacts, key:
   } catch (error) {
     return { kind: 'unavailable', reason: `berth's cache cannot hold the warm server and its socket (${messageOf(error)})` };
   }
-  if (!server) return { kind: 'unavailable', reason: `berth has no warm server for ${arch || 'this engine'}'s architecture` };
+  if (!server) return { kind: 'unavailable', reason: `berth has no warm server for ${arch || 'this engine'}'s architecture`, lasting: true };
   const host = hostConfig(plan);
   const spec = {
     Image: image.id,
@@ -237,8 +237,8 @@ async function startCall(
 ): Promise<Extract<Opened, { kind: 'started' | 'failed' }> | undefined> {
   const name = warmName(plan.tool, key);
   const socket = path.join(socketDirectory(key), 's');
-  const unavailable = (reason: string) => {
-    if (rememberUnavailable(plan.tool, reason)) warn(`berth: ${plan.tool}: not kept warm: ${reason}; it runs in a fresh container`, io.stderr);
+  const unavailable = (reason: string, lasting = false) => {
+    if (rememberUnavailable(plan.tool, reason, lasting)) warn(`berth: ${plan.tool}: not kept warm: ${reason}; it runs in a fresh container`, io.stderr);
     return undefined;
   };
   if (Buffer.byteLength(socket) > SOCKET_PATH_MAX) {
@@ -293,7 +293,7 @@ async function startCall(
       if (again.kind === 'started' || again.kind === 'failed') return again;
       if (again.kind !== 'absent') continue;
       const outcome = await createWarm(api, plan, image, key, name, idleSeconds);
-      if (outcome.kind === 'unavailable') return unavailable(outcome.reason);
+      if (outcome.kind === 'unavailable') return unavailable(outcome.reason, outcome.lasting);
       if (outcome.kind === 'exists') await settle(api, name);
       else startedAt = Date.now();
     } finally {

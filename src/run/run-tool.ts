@@ -26,12 +26,13 @@ export async function planTool(request: RunRequest, io: RunIO): Promise<RunPlan>
 }
 
 /** The plan, the settings it was made with, and whether it runs warm: --warm / --no-warm, else the user setting when set, else the recipe. */
-async function planToolRun(request: RunRequest, io: RunIO): Promise<{ plan: RunPlan; warm: boolean; settings: Settings }> {
+async function planToolRun(request: RunRequest, io: RunIO): Promise<{ plan: RunPlan; warm: boolean; settings: Settings; unmirrored: string }> {
   const { isRootlessEngine } = await import('../engine/rootless.js');
   const { engineEndpoint } = await import('../engine/connection.js');
   const resolved = await resolveTool(request.tool, process.cwd(), request.image);
   const settings = readSettings();
-  const image = request.image ? resolved.image : applyMirror(resolved.image, registryMirror(process.env, settings));
+  // The mirror serves pulls (the recipe's image and --image alike); see runTool for what is local.
+  const image = applyMirror(resolved.image, registryMirror(process.env, settings));
   const plan = planRun(resolved.recipe, image, request.args, { ...request, version: resolved.version }, {
     cwd: process.cwd(),
     env: process.env,
@@ -44,7 +45,7 @@ async function planToolRun(request: RunRequest, io: RunIO): Promise<{ plan: RunP
     policy: () => policyContext(process.env, knownEndpoint(engineEndpoint)),
     warn: (line) => warn(line, io.stderr),
   });
-  return { plan, warm: request.warm ?? settings.warm ?? resolved.recipe.warm, settings };
+  return { plan, warm: request.warm ?? settings.warm ?? resolved.recipe.warm, settings, unmirrored: resolved.image };
 }
 
 /** The engine's address for the path policy; undefined (the default socket) when the docker context is broken (the run reports that). */
@@ -58,9 +59,12 @@ function knownEndpoint(endpoint: () => string | undefined): string | undefined {
 
 /** `berth run`: plan, make sure the image is cached, run, and return the tool's exit code. */
 export async function runTool(request: RunRequest, io: RunIO): Promise<number> {
-  const { plan, warm: warmAsked, settings } = await planToolRun(request, io);
+  const { plan, warm: warmAsked, settings, unmirrored } = await planToolRun(request, io);
   const { engineApi } = await import('../engine/api.js');
-  const { ensureImage } = await import('../engine/images.js');
+  const { ensureImage, inspectImage } = await import('../engine/images.js');
+  // The mirror is for pulling: an image the engine has under its own name runs as it is, with
+  // no mirror asked (one inspect, only when a mirror is set).
+  if (plan.image !== unmirrored && (await inspectImage(unmirrored))) plan.image = unmirrored;
   const { recordRun, sweepOrphansIfAny } = await import('../engine/orphans.js');
   const { runContainer } = await import('../engine/container-run.js');
   const api = engineApi();

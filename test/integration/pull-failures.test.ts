@@ -125,3 +125,34 @@ describe('deadlines', () => {
     }
   });
 });
+
+describe('the registry mirror', () => {
+  it('serves pulls of docker.io images (recipe and --image), and an image the engine has runs without it', async () => {
+    const sb = makeSandbox();
+    const id = `${process.pid}-${Date.now()}`;
+    const { execFileSync } = await import('node:child_process');
+    const docker = (...args: string[]) => execFileSync('docker', args, { encoding: 'utf8' }).trim();
+    // In the mirror only: docker.io has no such repository.
+    const mirrored = `${inject('registry')}/library/berth-mirrored-${id}:1`;
+    docker('tag', inject('fixtureImage'), mirrored);
+    docker('push', mirrored);
+    docker('rmi', mirrored);
+    writeRecipe(sb, { name: 'mirrored', image: `docker.io/library/berth-mirrored-${id}:1` });
+    const viaMirror = await berth(sb, ['run', '-q', 'mirrored', 'echo', 'ok'], { env: { BERTH_REGISTRY_MIRROR: inject('registry') } });
+    expect([viaMirror.code, viaMirror.stderr, viaMirror.stdout.toString()]).toEqual([0, '', 'ok\n']);
+    docker('rmi', mirrored);
+    const viaImage = await berth(sb, ['run', '-q', '--image', `docker.io/library/berth-mirrored-${id}:1`, 'mirrored', 'echo', 'ok'], { env: { BERTH_REGISTRY_MIRROR: inject('registry') } });
+    expect([viaImage.code, viaImage.stderr, viaImage.stdout.toString()]).toEqual([0, '', 'ok\n']);
+    docker('rmi', mirrored);
+    // Local under its own name, with a mirror that cannot be reached: it runs, nothing is pulled.
+    const local = `docker.io/library/berth-local-${id}:1`;
+    docker('tag', inject('fixtureImage'), local);
+    writeRecipe(sb, { name: 'local', image: local });
+    try {
+      const r = await berth(sb, ['run', 'local', 'echo', 'ok'], { env: { BERTH_REGISTRY_MIRROR: '127.0.0.1:9' } });
+      expect([r.code, r.stderr, r.stdout.toString()]).toEqual([0, '', 'ok\n']);
+    } finally {
+      docker('rmi', local);
+    }
+  });
+});

@@ -1,5 +1,5 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -374,6 +374,21 @@ describe('warm containers', () => {
     expect(second.stdout.toString()).toBe('again\n');
     expect(second.stderr).toBe('');
     expect(warmContainers(tool)).toEqual([]);
+    // warm ls says why, and that the next call tries again (not a day later).
+    const ls = await berth(sb, ['warm', 'ls'], { env });
+    expect(ls.stderr).toMatch(new RegExp(`^berth: ${tool} is not kept warm: its socket path would be longer than 107 bytes .* \\(\\S+; tried again at its next call\\)$`, 'm'));
+  });
+
+  it('tries warm again at the next call after a failure that is not lasting (not a day later)', async () => {
+    const tool = recipe(sb, 'retry');
+    // As an earlier call leaves it when its warm container failed to start in one place.
+    const memo = path.join(sb.cache, 'berth', 'warm', 'unavailable', `${tool}.json`);
+    mkdirSync(path.dirname(memo), { recursive: true });
+    writeFileSync(memo, JSON.stringify({ reason: 'the warm container did not start: a test', at: Date.now() }));
+    const r = await run([tool, 'echo', 'warm']);
+    expect([r.code, r.stderr, r.stdout.toString()]).toEqual([0, '', 'warm\n']);
+    expect(warmContainers(tool)).toHaveLength(1);
+    expect(existsSync(memo)).toBe(false);
   });
 
   it('kills the tool of a SIGKILLed berth at once (its connection closed); gc has nothing to do', async () => {

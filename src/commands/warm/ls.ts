@@ -1,5 +1,6 @@
 import { Flags } from '@oclif/core';
 import { allUsersFlag, BaseCommand } from '../../base-command.js';
+import { warn } from '../../terminal-text.js';
 
 export default class WarmLs extends BaseCommand {
   static override summary = 'List your warm containers: tool, image, key, idle time left, id.';
@@ -26,6 +27,12 @@ export default class WarmLs extends BaseCommand {
       if (flags.json) {
         this.out(JSON.stringify(list, null, 2));
         return;
+      }
+      // Why a tool is not kept warm, as its last call found (stderr: the table stays the table).
+      const { unavailableTools } = await import('../../engine/warm-state.js');
+      for (const [tool, memo] of unavailableTools()) {
+        const when = new Date(memo.at).toISOString();
+        warn(`berth: ${tool} is not kept warm: ${memo.reason} (${when}; ${memo.lasting ? 'tried again after 24 h' : 'tried again at its next call'})`);
       }
       if (list.length === 0) {
         process.stderr.write('berth: no warm containers\n');
