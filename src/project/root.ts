@@ -1,6 +1,7 @@
 import { realpathSync, statSync, type Stats } from 'node:fs';
 import path from 'node:path';
 import { readSettings } from '../config/settings.js';
+import { currentUser, isForeign, othersCanReplace, type User } from '../file-safety.js';
 import { warn } from '../terminal-text.js';
 
 export const PROJECT_FILE = 'berth.yaml';
@@ -15,6 +16,10 @@ export const LOCK_FILE = 'berth.lock';
 export function findProjectRoot(cwd: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
   let dir = path.resolve(cwd);
   for (;;) {
+    // A directory is a project when it has a candidate and none of its candidates is refused: a
+    // refused berth.yaml beside an acceptable .berth must not be read as the project's.
+    let found = false;
+    let refused = false;
     for (const name of [PROJECT_FILE, PROJECT_DIRECTORY]) {
       const candidate = path.join(dir, name);
       let stats: Stats;
@@ -23,13 +28,16 @@ export function findProjectRoot(cwd: string, env: NodeJS.ProcessEnv = process.en
       } catch {
         continue;
       }
+      found = true;
       const problem = projectCandidateProblem(dir, stats, env);
-      if (!problem) return dir;
+      if (!problem) continue;
+      refused = true;
       if (!ignored.has(candidate)) {
         ignored.add(candidate);
         warn(`berth: ignoring ${candidate}: ${problem} (if you trust it, add ${dir} to BERTH_SAFE_DIRECTORIES or the safeDirectories setting)`);
       }
     }
+    if (found && !refused) return dir;
     const parent = path.dirname(dir);
     if (parent === dir) return undefined;
     dir = parent;
@@ -47,35 +55,25 @@ const ignored = new Set<string>();
  * one of a group that is not the user's own). undefined when it is safe, or listed as an
  * exception in BERTH_SAFE_DIRECTORIES or the safeDirectories setting.
  */
-export function projectCandidateProblem(dir: string, candidate: Stats, env: NodeJS.ProcessEnv = process.env, user = currentUser()): string | undefined {
+export function projectCandidateProblem(dir: string, candidate: Stats, env: NodeJS.ProcessEnv = process.env, user: User = currentUser()): string | undefined {
   const problem = ownershipProblem(dir, candidate, user);
   if (!problem) return undefined;
   return isSafeDirectory(dir, env) ? undefined : problem;
 }
 
-export interface User {
-  uid: number;
-  gid: number;
-}
-
-function currentUser(): User {
-  return { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 };
-}
-
 function ownershipProblem(dir: string, candidate: Stats, user: User): string | undefined {
-  const foreign = (uid: number) => uid !== user.uid && uid !== 0;
-  if (foreign(candidate.uid)) return `owned by uid ${candidate.uid}`;
+  if (isForeign(candidate.uid, user)) return `owned by uid ${candidate.uid}`;
+  // A candidate others may write (berth.yaml, or .berth itself) is as good as theirs.
+  if (candidate.isDirectory() && othersCanReplace(dir, candidate, user)) return 'can be written by other users';
+  if (!candidate.isDirectory() && (candidate.mode & 0o022) !== 0 && ((candidate.mode & 0o002) !== 0 || candidate.gid !== user.gid)) return 'can be written by other users';
   let parent: Stats;
   try {
     parent = statSync(dir);
   } catch {
     return 'its directory cannot be read';
   }
-  if (foreign(parent.uid)) return `${dir} is owned by uid ${parent.uid}`;
-  const sticky = (parent.mode & 0o1000) !== 0;
-  if (!sticky && (parent.mode & 0o002) !== 0) return `${dir} can be written by every user`;
-  if (!sticky && (parent.mode & 0o020) !== 0 && parent.gid !== user.gid) return `${dir} can be written by group ${parent.gid}`;
-  return undefined;
+  if (isForeign(parent.uid, user)) return `${dir} is owned by uid ${parent.uid}`;
+  return othersCanReplace(dir, parent, user);
 }
 
 /** BERTH_SAFE_DIRECTORIES (colon separated) and the safeDirectories setting: directories the user vouches for. */

@@ -2,6 +2,7 @@ import { existsSync, lstatSync, realpathSync, statSync, type Stats } from 'node:
 import { homedir, hostname } from 'node:os';
 import path from 'node:path';
 import { InputError } from '../errors.js';
+import { currentUser, isForeign, othersCanReplace } from '../file-safety.js';
 import type { Recipe } from '../recipes/schema.js';
 import { identityFiles, toolHome, type Identity } from './identity.js';
 import { RUN_LABEL, RUN_SOCKET } from './run-id.js';
@@ -327,11 +328,13 @@ export function pathMounts(args: string[], cwd: string, existing: Mount[], polic
     if (exists) {
       const where = place(named, real, false);
       if (!where) continue;
-      const socket = statSync(real).isSocket();
+      const stats = statSync(real);
       for (const p of where.judged) {
-        const refused = judge(p, socket);
+        const refused = judge(p, stats.isSocket());
         if (refused) throw refusal(named, real, p, refused.reason, `${where.target}:${where.target}`);
       }
+      const swappable = swapRisk(real, stats);
+      if (swappable) throw refusal(named, real, real, swappable, `${where.target}:${where.target}`);
       add({ source: real, target: where.target, readOnly: false });
       continue;
     }
@@ -348,9 +351,14 @@ export function pathMounts(args: string[], cwd: string, existing: Mount[], polic
       const refused = judge(p);
       if (refused) throw refusal(named, real, p, refused.reason, `${where.target}:${where.target}`);
     }
-    // The directory when it is the user's own and allowed, else only the file, made by berth.
+    // The directory when it is the user's own and allowed, else only the file, made by berth,
+    // and only where no one else can swap it for a link before the engine mounts it.
     if (ownDirectory(realDir, owner) && where.judged.every((dir) => !judge(dir))) add({ source: realDir, target: where.target, readOnly: false });
-    else add({ source: real, target, readOnly: false, create: true });
+    else {
+      const swappable = swapRisk(real);
+      if (swappable) throw refusal(named, real, real, swappable, `${realDir}:${realDir}`);
+      add({ source: real, target, readOnly: false, create: true });
+    }
   }
   return mounts;
 }
@@ -369,6 +377,29 @@ function lstatOrUndefined(p: string): Stats | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * Why another user could swap `file` for a link between berth's check and the engine's mount
+ * (which follows links, as root on a rootful engine): its directory is theirs, or lets others
+ * replace entries (no sticky bit), or, in a sticky one such as /tmp, the file is theirs.
+ * undefined when only the user (or root) can. `stats`: the file's, when it exists.
+ */
+function swapRisk(file: string, stats?: Stats): string | undefined {
+  const user = currentUser();
+  const dir = path.dirname(file);
+  let dirStats: Stats;
+  try {
+    dirStats = statSync(dir);
+  } catch {
+    return undefined;
+  }
+  const swap = 'could swap it for a link to your files before it is mounted';
+  if (isForeign(dirStats.uid, user)) return `is in ${dir}, whose owner (uid ${dirStats.uid}) ${swap}`;
+  const replace = othersCanReplace(dir, dirStats, user);
+  if (replace) return `is in a directory others can write (${replace}): they ${swap}`;
+  if (stats && isForeign(stats.uid, user)) return `belongs to uid ${stats.uid}, who ${swap}`;
+  return undefined;
 }
 
 /** A directory only its owner can write to, and that owner is the user. */

@@ -1,5 +1,5 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { chownSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -68,6 +68,14 @@ describe.each(MODES)('path arguments ($name)', ({ name: mode, flags }) => {
     symlinkSync(path.join(sb.root, '.ssh', 'id_rsa'), path.join(sb.work, 'key-link'));
     symlinkSync(path.join(sb.root, 'elsewhere', 'input.txt'), path.join(sb.work, 'input-link'));
     for (const p of [path.join(sb.root, 'elsewhere'), path.join(sb.root, 'elsewhere', 'input.txt')]) own(p);
+    // A folder anyone can write (no sticky bit), and one of a third user: what is in them could be
+    // swapped for a link to the user's files between berth's check and the engine's mount.
+    mkdirSync(path.join(sb.root, 'open'));
+    writeFileSync(path.join(sb.root, 'open', 'in.txt'), 'open\n');
+    chmodSync(path.join(sb.root, 'open'), 0o777);
+    mkdirSync(path.join(sb.root, 'theirs'));
+    writeFileSync(path.join(sb.root, 'theirs', 'in.txt'), 'theirs\n', { mode: 0o644 });
+    chownSync(path.join(sb.root, 'theirs'), OTHER_UID + 1, OTHER_UID + 1);
     mkdirSync(path.join(sb.root, 'sock'));
     socketPath = path.join(sb.root, 'sock', 'app.sock');
     server = createServer((c) => c.end('hello from the socket\n'));
@@ -92,6 +100,9 @@ describe.each(MODES)('path arguments ($name)', ({ name: mode, flags }) => {
       ['a symlink in the work directory leading to a credential file', () => 'key-link', /^berth: \S+\/work\/key-link \(-> \S+\/\.ssh\/id_rsa\) is in \S+\/\.ssh \(credentials\): not mounted/],
       ['an absolute symlink outside leading to /etc/shadow', () => path.join(sb.root, 'elsewhere', 'shadow-link'), /^berth: \S+\/shadow-link \(-> \/etc\/shadow\) is in \/etc \(system configuration\): not mounted/],
       ['a path in /proc', () => '/proc/1/environ', /^berth: \/proc\/1\/environ is in \/proc \(kernel state\): not mounted/],
+      ['a file in a folder anyone can write', () => path.join(sb.root, 'open', 'in.txt'), /^berth: \S+\/open\/in\.txt is in a directory others can write \(\S+ can be written by every user\): they could swap it for a link to your files before it is mounted: not mounted/],
+      ['a new file in a folder anyone can write', () => path.join(sb.root, 'open', 'out.txt'), /^berth: \S+\/open\/out\.txt is in a directory others can write/],
+      ["a file in another user's folder", () => path.join(sb.root, 'theirs', 'in.txt'), new RegExp(`^berth: \\S+/theirs/in\\.txt is in \\S+/theirs, whose owner \\(uid ${OTHER_UID + 1}\\) could swap it`)],
     ];
     it.each(cases)('%s', async (_, arg, message) => {
       const since = Date.now() / 1000;

@@ -99,6 +99,47 @@ describe('deadlines', () => {
     }
   });
 
+  it('SIGTERM stops berth during a pull, and the next berth takes over its pull lock', async () => {
+    const { createServer } = await import('node:http');
+    const held: import('node:http').ServerResponse[] = [];
+    const registry = createServer((req, res) => {
+      if (req.url === '/v2/' || req.url === '/v2') {
+        res.writeHead(200, { 'Content-Type': 'application/json', 'Docker-Distribution-API-Version': 'registry/2.0' }).end('{}');
+        return;
+      }
+      held.push(res);
+    });
+    await new Promise<void>((r) => registry.listen(0, '127.0.0.1', r));
+    const port = (registry.address() as import('node:net').AddressInfo).port;
+    try {
+      const sb = makeSandbox();
+      writeRecipe(sb, { name: 'interrupted', image: `127.0.0.1:${port}/berth-test/interrupted:1` });
+      let err = '';
+      let child: import('node:child_process').ChildProcess | undefined;
+      const first = berth(sb, ['run', 'interrupted'], {
+        onSpawn: (c) => {
+          child = c;
+          c.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+        },
+      });
+      const deadline = Date.now() + 20_000;
+      while (!err.includes('pulling') || held.length === 0) {
+        if (Date.now() > deadline) throw new Error(`no pull started: ${err}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      child!.kill('SIGTERM');
+      const r = await first;
+      expect(String(r.signal ?? r.code)).toMatch(/^(SIGTERM|143)$/);
+      // The lock of the killed berth is taken over: this one pulls (and stalls) instead of waiting.
+      const next = await berth(sb, ['run', '-q', 'interrupted'], { env: { BERTH_PULL_STALL: '2' }, timeoutMs: 30_000 });
+      expect(next.code).toBe(125);
+      expect(next.stderr).toContain('made no progress for 2 s');
+    } finally {
+      for (const res of held) res.destroy();
+      registry.close();
+    }
+  });
+
   it('an engine that accepts connections and never answers fails run, gc and doctor in one line', async () => {
     const { createServer } = await import('node:net');
     const path = await import('node:path');

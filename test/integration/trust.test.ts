@@ -73,6 +73,19 @@ describe('project discovery ignores what another user planted', () => {
     expect(sticky.stderr).not.toMatch(/ignoring/);
   });
 
+  it("a planted berth.yaml beside the user's own .berth makes the whole directory no project", async () => {
+    const mixed = path.join(sb.root, 'mixed');
+    mkdirSync(mixed);
+    projectRecipe(mixed, { name: tool, image: inject('fixtureImage'), entrypoint: ['echo'], args: ['project'] });
+    writeFileSync(path.join(mixed, 'berth.yaml'), `tools:\n  ${tool}: "1"\n`);
+    chownSync(path.join(mixed, 'berth.yaml'), OTHER_UID, OTHER_UID);
+    const r = await berth(sb, ['run', tool], { cwd: mixed });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout.toString()).toBe('genuine\n');
+    expect(r.stderr).toContain(`berth: ignoring ${mixed}/berth.yaml: owned by uid ${OTHER_UID}`);
+    expect(r.stderr).not.toMatch(/not trusted/);
+  });
+
   it('BERTH_SAFE_DIRECTORIES and the safeDirectories setting vouch for a directory', async () => {
     const team = path.join(sb.root, 'team');
     mkdirSync(team, { recursive: true });

@@ -287,8 +287,15 @@ describe('path arguments', () => {
   it("mounts the directory of a file to be written when it is the user's own; else only the file, made by berth", () => {
     // Owned by the user, 0755.
     expect(mountsFor([path.join(outside, 'out.gif')])).toEqual([{ source: outside, target: outside, readOnly: false }]);
-    // World-writable: only the file.
-    expect(mountsFor([path.join(shared, 'out.gif')])).toEqual([{ source: path.join(shared, 'out.gif'), target: path.join(shared, 'out.gif'), readOnly: false, create: true }]);
+    // World-writable without the sticky bit: others could swap the file for a link before the
+    // engine mounts it: refused. Sticky (as /tmp): only the file, made by berth.
+    expect(() => mountsFor([path.join(shared, 'out.gif')])).toThrow(/out\.gif is in a directory others can write \(.* can be written by every user\): they could swap it/);
+    chmodSync(shared, 0o1777);
+    try {
+      expect(mountsFor([path.join(shared, 'out.gif')])).toEqual([{ source: path.join(shared, 'out.gif'), target: path.join(shared, 'out.gif'), readOnly: false, create: true }]);
+    } finally {
+      chmodSync(shared, 0o777);
+    }
     // Owned by someone else.
     expect(mountsFor([path.join(outside, 'out.gif')], [cwdMount], uid + 1)).toEqual([
       { source: path.join(outside, 'out.gif'), target: path.join(outside, 'out.gif'), readOnly: false, create: true },

@@ -7,7 +7,7 @@ import { projectCandidateProblem } from '../../src/project/root.js';
 import { printable } from '../../src/terminal-text.js';
 
 /** A stat of a file or directory owned by uid:gid with `mode`. */
-const stats = (uid: number, gid: number, mode: number) => ({ uid, gid, mode }) as Stats;
+const stats = (uid: number, gid: number, mode: number) => ({ uid, gid, mode, isDirectory: () => false }) as unknown as Stats;
 
 describe('which directories can be a project (projectCandidateProblem)', () => {
   const me = { uid: 1000, gid: 1000 };
