@@ -94,7 +94,9 @@ function isGone(file: string): Promise<boolean> {
       resolve(gone);
     };
     socket.on('connect', () => done(false));
-    socket.on('error', (error: NodeJS.ErrnoException) => done(error.code === 'ECONNREFUSED'));
+    // A marker file in berth's own runs directory (an abandoned run) refuses as ECONNREFUSED on
+    // Linux and ENOTSOCK on the BSDs.
+    socket.on('error', (error: NodeJS.ErrnoException) => done(error.code === 'ECONNREFUSED' || (error.code === 'ENOTSOCK' && path.dirname(file) === runsDirectory())));
   });
 }
 

@@ -54,13 +54,18 @@ export interface EndpointIdentity {
  * kept for it, which is safe to be wrong (`berth doctor` asks afresh). A socket that cannot be
  * stat'ed keeps nothing (the request fails too).
  */
-export function endpointIdentity(target: Target): EndpointIdentity {
+export function endpointIdentity(target: Target, env: NodeJS.ProcessEnv = process.env): EndpointIdentity {
   if (target.kind !== 'unix') return { key: `${target.kind}://${target.hostname}:${target.port}`, stamp: '', keeps: 'rootful' };
   const socket = path.resolve(target.path);
   const key = `unix://${socket}`;
   try {
     const st = statSync(socket, { bigint: true });
-    return { key, stamp: `${st.dev}:${st.ino}:${st.ctimeNs}`, keeps: 'any' };
+    // A "rootless" answer is kept only for a socket where rootless engines make theirs (the
+    // user's runtime directory): any other (a forward, a proxy) may lead to another engine
+    // tomorrow through the very same socket file, and is asked each run.
+    const runtime = env.XDG_RUNTIME_DIR || `/run/user/${process.getuid?.() ?? 0}`;
+    const keeps = socket.startsWith(`${path.resolve(runtime)}/`) ? 'any' : 'rootful';
+    return { key, stamp: `${st.dev}:${st.ino}:${st.ctimeNs}`, keeps };
   } catch {
     return { key, stamp: '', keeps: 'none' };
   }

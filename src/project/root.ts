@@ -77,7 +77,7 @@ function ownershipProblem(dir: string, candidate: Stats, user: User): string | u
 }
 
 /** BERTH_SAFE_DIRECTORIES (colon separated) and the safeDirectories setting: directories the user vouches for. */
-function isSafeDirectory(dir: string, env: NodeJS.ProcessEnv): boolean {
+export function isSafeDirectory(dir: string, env: NodeJS.ProcessEnv = process.env): boolean {
   const listed = [...(env.BERTH_SAFE_DIRECTORIES ?? '').split(':'), ...safeDirectoriesSetting(env)].filter(Boolean);
   if (listed.length === 0) return false;
   const real = realpathOr(dir);

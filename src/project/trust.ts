@@ -1,9 +1,11 @@
 import { createRequire } from 'node:module';
-import { readFileSync, realpathSync } from 'node:fs';
+import { lstatSync, readFileSync, realpathSync, type Stats } from 'node:fs';
 import path from 'node:path';
 import { directoryEntries, stateDirectory, writePrivateFile } from '../berth-files.js';
+import { InputError } from '../errors.js';
+import { currentUser, isForeign, othersCanReplace } from '../file-safety.js';
 import { readInputFile } from '../input-file.js';
-import { PROJECT_DIRECTORY } from './root.js';
+import { isSafeDirectory, PROJECT_DIRECTORY } from './root.js';
 
 const require = createRequire(import.meta.url);
 
@@ -54,13 +56,19 @@ export function projectRecipeHashes(root: string): Record<string, string> {
   const hashes: Record<string, string> = {};
   // crypto loads only for a project with recipes: it is not on the start-up path of other runs.
   const { createHash } = require('node:crypto') as typeof import('node:crypto');
+  const user = currentUser();
   for (const name of directoryEntries(dir).filter((n) => /\.ya?ml$/.test(n)).sort()) {
     const file = path.join(dir, name);
     try {
+      // A link could lead anywhere (into a directory someone else controls), and a file of
+      // another user's they could change after the trust: such a file is never trusted.
+      const st = lstatSync(file);
+      if (st.isSymbolicLink()) throw new Error('a symbolic link');
+      if (isForeign(st.uid, user)) throw new Error(`owned by uid ${st.uid}`);
       hashes[name] = createHash('sha256').update(readInputFile(file)).digest('hex');
     } catch (error) {
-      // Not a file, too large, unreadable: trusted (or not) as that, and refused when read as a recipe.
-      hashes[name] = `unreadable: ${(error as Error).message.slice(file.length + 2)}`;
+      // Never trusted: a value no trust record can hold (trustProject leaves such files out).
+      hashes[name] = `${UNTRUSTABLE}${(error as Error).message.replace(`${file}: `, '')}`;
     }
   }
   return hashes;
@@ -86,10 +94,40 @@ function differences(a: Record<string, string>, b: Record<string, string>): stri
   return [...names].filter((n) => a[n] !== b[n]).sort();
 }
 
+/** The mark of a recipe file that can never be trusted (a link, another user's, unreadable). */
+const UNTRUSTABLE = 'untrustable: ';
+
+/**
+ * Why berth cannot trust a project's recipe directory as such: a link, or (unless the user vouched
+ * for the project in BERTH_SAFE_DIRECTORIES or safeDirectories) another user's or writable by others.
+ */
+function recipeDirectoryProblem(root: string, env: NodeJS.ProcessEnv): string | undefined {
+  const user = currentUser();
+  const vouched = isSafeDirectory(root, env);
+  for (const dir of [path.join(root, PROJECT_DIRECTORY), projectRecipeDirectory(root)]) {
+    let st: Stats;
+    try {
+      st = lstatSync(dir);
+    } catch {
+      return undefined;
+    }
+    if (st.isSymbolicLink()) return `${dir} is a symbolic link`;
+    if (vouched) continue;
+    if (isForeign(st.uid, user)) return `${dir} is owned by uid ${st.uid}`;
+    const others = othersCanReplace(dir, st, user);
+    if (others) return others;
+  }
+  return undefined;
+}
+
 /** Whether the project's recipes are exactly those the user trusted. A project without recipes needs no trust. */
 export function projectTrust(root: string, env: NodeJS.ProcessEnv = process.env, current = projectRecipeHashes(root)): TrustState {
   const record = readStore(env).projects[projectKey(root)];
   if (Object.keys(current).length === 0) return { trusted: true, record };
+  const unsafe = recipeDirectoryProblem(root, env);
+  if (unsafe) return { trusted: false, record, changed: [`(${unsafe})`] };
+  const untrustable = Object.keys(current).filter((n) => current[n]!.startsWith(UNTRUSTABLE));
+  if (untrustable.length > 0) return { trusted: false, record, changed: untrustable.map((n) => `${n} (${current[n]!.slice(UNTRUSTABLE.length)})`) };
   if (!record) return { trusted: false, changed: Object.keys(current) };
   const changed = differences(record.recipes ?? {}, current);
   return changed.length === 0 ? { trusted: true, record } : { trusted: false, record, changed };
@@ -97,8 +135,15 @@ export function projectTrust(root: string, env: NodeJS.ProcessEnv = process.env,
 
 /** Trusts the project's recipes as they are now. */
 export function trustProject(root: string, env: NodeJS.ProcessEnv = process.env): TrustRecord {
+  const unsafe = recipeDirectoryProblem(root, env);
+  if (unsafe) throw new InputError(`berth: cannot trust the recipes of ${root}: ${unsafe}`);
+  const hashes = projectRecipeHashes(root);
+  const untrustable = Object.keys(hashes).filter((n) => hashes[n]!.startsWith(UNTRUSTABLE));
+  if (untrustable.length > 0) {
+    throw new InputError(`berth: cannot trust ${untrustable.map((n) => `${n} (${hashes[n]!.slice(UNTRUSTABLE.length)})`).join(', ')} in ${projectRecipeDirectory(root)}: make them your own regular files first`);
+  }
   const store = readStore(env);
-  const record: TrustRecord = { recipes: projectRecipeHashes(root), trustedAt: new Date().toISOString() };
+  const record: TrustRecord = { recipes: hashes, trustedAt: new Date().toISOString() };
   store.projects[projectKey(root)] = record;
   writeStore(store, env);
   return record;

@@ -6,6 +6,7 @@ import { directoryEntries } from '../berth-files.js';
 import { packageFile } from '../package-files.js';
 import { cachedParse } from '../parse-cache.js';
 import { findProjectRoot } from '../project/root.js';
+import { warn } from '../terminal-text.js';
 import { projectRecipeDirectory, projectTrust } from '../project/trust.js';
 import { byName, NAME_PATTERN } from './names.js';
 import { nearestNames } from '../nearest-names.js';
@@ -29,6 +30,13 @@ export function userRecipeDirectory(env: NodeJS.ProcessEnv = process.env): strin
   return path.join(config, 'berth', 'recipes');
 }
 
+const said = new Set<string>();
+function warnOnce(line: string): void {
+  if (said.has(line)) return;
+  said.add(line);
+  warn(line);
+}
+
 /** The directories searched, highest precedence first. */
 export function recipeDirectories(cwd = process.cwd(), env: NodeJS.ProcessEnv = process.env): RecipeDirectory[] {
   const dirs: RecipeDirectory[] = [];
@@ -38,7 +46,14 @@ export function recipeDirectories(cwd = process.cwd(), env: NodeJS.ProcessEnv = 
     dirs.push({ dir: projectRecipeDirectory(project), source: 'project', untrusted: trust.trusted ? undefined : { root: project, changed: trust.changed } });
   }
   for (const dir of (env.BERTH_RECIPES_PATH ?? '').split(':')) {
-    if (dir) dirs.push({ dir: path.resolve(cwd, dir), source: 'path' });
+    if (!dir) continue;
+    // A relative entry would make every checkout's folder of that name one of the user's own
+    // recipe directories, past the trust projects need: only absolute ones count.
+    if (!path.isAbsolute(dir)) {
+      warnOnce(`berth: BERTH_RECIPES_PATH: ${dir} is not an absolute path; it is not searched`);
+      continue;
+    }
+    dirs.push({ dir, source: 'path' });
   }
   dirs.push({ dir: userRecipeDirectory(env), source: 'user' });
   dirs.push({ dir: BUILTIN_RECIPES, source: 'builtin' });

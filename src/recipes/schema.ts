@@ -13,8 +13,8 @@ const require = createRequire(import.meta.url);
  * from berth's cache).
  */
 const VERSION_PATTERN = /^[\w][\w.+-]*$/;
-/** A `home:` entry: a path relative to the user's home (no `..`, no leading `/`), `:rw` to write it. */
-export const HOME_ENTRY = /^(?!\/)(?!(?:.*\/)?\.\.(?:\/|$|:))[^:\n\0]+(?::rw)?$/;
+/** A `home:` entry: a path inside the user's home, never the home itself (no `.`, no `..`, no leading `/`), `:rw` to write it. */
+export const HOME_ENTRY = /^(?!\/)(?!\.(?:\/|$|:))(?!(?:.*\/)?\.\.(?:\/|$|:))[^:\n\0]+(?::rw)?$/;
 
 function build(z: typeof Zod) {
   const stringList = z.array(z.string().min(1, 'an empty string'));

@@ -1,4 +1,5 @@
 import { closeSync, fstatSync, lstatSync, openSync, unlinkSync } from 'node:fs';
+import { InputError } from '../errors.js';
 import type { Mount } from './plan.js';
 
 interface Made {
@@ -11,24 +12,24 @@ interface Made {
 /**
  * The files a run writes into a directory berth does not mount whole (`create` mounts, see
  * pathMounts): made empty just before the run, as the user and with the user's umask, never over
- * an existing file (O_EXCL). `mounts` loses those berth could not make: the user may not write
- * there (neither could the tool; it sees no such file, as it would natively), or something
- * appeared there since the plan (maybe a symlink someone else put in a shared directory, which
- * the engine would follow: never mounted). `cleanup`
+ * an existing file (O_EXCL). One berth cannot make (the user may not write there, or something
+ * appeared there since the plan) stops the run (125) before anything starts. `cleanup`
  * removes each file the tool left as it was made (empty, the same inode and mtime), so nothing
  * the tool did not write stays on the host; it is called however the run ends.
  */
-export function makeCreatedFiles(mounts: Mount[]): { mounts: Mount[]; cleanup: () => void } {
+export function makeCreatedFiles(mounts: Mount[]): { cleanup: () => void } {
   const made: Made[] = [];
-  const failed = new Set<Mount>();
   for (const mount of mounts) {
     if (!mount.create) continue;
     let fd: number;
     try {
       fd = openSync(mount.source, 'wx', 0o666);
-    } catch {
-      failed.add(mount);
-      continue;
+    } catch (error) {
+      // The tool would write into its container and its output be lost: stop before it starts.
+      removeUntouched(made);
+      const code = (error as NodeJS.ErrnoException).code;
+      const why = code === 'EEXIST' ? 'something appeared there since berth looked' : code === 'EACCES' ? 'permission denied' : (code ?? 'it failed');
+      throw new InputError(`berth: cannot make ${mount.source} for the tool to write: ${why}`, undefined, undefined, 125);
     }
     try {
       const st = fstatSync(fd, { bigint: true });
@@ -37,15 +38,17 @@ export function makeCreatedFiles(mounts: Mount[]): { mounts: Mount[]; cleanup: (
       closeSync(fd);
     }
   }
-  const cleanup = () => {
-    for (const { file, dev, ino, mtimeNs } of made.splice(0)) {
-      try {
-        const st = lstatSync(file, { bigint: true });
-        if (st.isFile() && st.size === 0n && st.dev === dev && st.ino === ino && st.mtimeNs === mtimeNs) unlinkSync(file);
-      } catch {
-        // gone already, or not ours to touch
-      }
+  return { cleanup: () => removeUntouched(made) };
+}
+
+/** Removes each file made that the tool left as it was made (empty, the same inode and mtime). */
+function removeUntouched(made: Made[]): void {
+  for (const { file, dev, ino, mtimeNs } of made.splice(0)) {
+    try {
+      const st = lstatSync(file, { bigint: true });
+      if (st.isFile() && st.size === 0n && st.dev === dev && st.ino === ino && st.mtimeNs === mtimeNs) unlinkSync(file);
+    } catch {
+      // gone already, or not ours to touch
     }
-  };
-  return { mounts: failed.size === 0 ? mounts : mounts.filter((m) => !failed.has(m)), cleanup };
+  }
 }

@@ -2,6 +2,7 @@ import { existsSync, lstatSync, realpathSync, statSync, type Stats } from 'node:
 import { homedir, hostname } from 'node:os';
 import path from 'node:path';
 import { InputError } from '../errors.js';
+import { shortHash } from '../short-hash.js';
 import { currentUser, isForeign, othersCanReplace } from '../file-safety.js';
 import type { Recipe } from '../recipes/schema.js';
 import { identityFiles, toolHome, type Identity } from './identity.js';
@@ -28,8 +29,10 @@ export interface Host {
   stdoutIsTTY: boolean;
   /** The terminal's size, when stdout is one. */
   terminalSize?: [rows: number, columns: number];
-  /** undefined for `user: image`; rootless engines also run without remapping. */
+  /** The invoking user (undefined: none, as for `user: image`). */
   identity?: Identity;
+  /** The engine maps uid 0 to the user (rootless): no uid or passwd entry is given. */
+  rootless?: boolean;
   /** The path policy's facts (path-policy.ts), when not read from the host. */
   policy?: () => PolicyContext;
   /** Where warnings go (one line each): an engine socket mounted with -v. */
@@ -101,20 +104,28 @@ export function planRun(recipe: Recipe, image: string, args: string[], options: 
     );
   }
   const mounts: Mount[] = [{ source: host.cwd, target: host.cwd, readOnly: false }];
-  const identity = recipe.user === 'host' ? host.identity : undefined;
-  if (identity) {
-    // The tool's HOME at its own path (see toolHome); already there when the current directory holds it.
-    const home = toolHome(recipe.name, host.env);
+  const hostUser = recipe.user === 'host' ? host.identity : undefined;
+  // On a rootless engine uid 0 in the container is the user already: no uid, no passwd entry;
+  // the tool's HOME and its home entries all the same.
+  const identity = host.rootless ? undefined : hostUser;
+  if (hostUser) {
+    // The tool's HOME at its own path (see toolHome); already there when the current directory
+    // holds it. A project's recipe gets a HOME of its own: it never sees what the recipe it
+    // replaces kept in its HOME (a token, say).
+    const homeName = recipe.source === 'project' ? `${recipe.name}.project-${shortHash(path.dirname(recipe.file))}` : recipe.name;
+    const home = toolHome(homeName, host.env);
     if (/[:\n]/.test(home)) {
       throw new InputError(`berth: the tool's HOME, ${JSON.stringify(home)}, has a ":" or a newline, which a passwd entry cannot hold; set XDG_CACHE_HOME to another directory`, undefined, undefined, 125);
     }
-    const files = identityFiles(identity, recipe.name, home, host.env);
-    mounts.push({ source: files.passwd, target: '/etc/passwd', readOnly: true });
-    mounts.push({ source: files.group, target: '/etc/group', readOnly: true });
+    if (identity) {
+      const files = identityFiles(identity, homeName, home, host.env);
+      mounts.push({ source: files.passwd, target: '/etc/passwd', readOnly: true });
+      mounts.push({ source: files.group, target: '/etc/group', readOnly: true });
+    }
     if (!within(home, host.cwd)) mounts.push({ source: home, target: home, readOnly: false });
     for (const entry of recipe.home) mounts.push(...homeEntryMount(entry, home, host.env));
     add('HOME', home);
-    add('USER', identity.name);
+    add('USER', hostUser.name);
   }
   let context: PolicyContext | undefined;
   const policy = () => (context ??= host.policy?.() ?? policyContext(host.env));

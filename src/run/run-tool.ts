@@ -41,7 +41,8 @@ async function planToolRun(request: RunRequest, io: RunIO): Promise<{ plan: RunP
     terminalSize: io.stdout.isTTY && io.stdout.rows ? [io.stdout.rows, io.stdout.columns] : undefined,
     // Asked once the recipe is known to be good (cached per engine socket); with no engine, as for
     // --dry-run offline, the safe answer: rootful, the user's uid:gid.
-    identity: (await isRootlessEngine()) ? undefined : hostIdentity(),
+    identity: hostIdentity(),
+    rootless: await isRootlessEngine(),
     policy: () => policyContext(process.env, knownEndpoint(engineEndpoint)),
     warn: (line) => warn(line, io.stderr),
   });
@@ -65,6 +66,9 @@ export async function runTool(request: RunRequest, io: RunIO): Promise<number> {
   // The mirror is for pulling: an image the engine has under its own name runs as it is, with
   // no mirror asked (one inspect, only when a mirror is set).
   if (plan.image !== unmirrored && (await inspectImage(unmirrored))) plan.image = unmirrored;
+  // Files to be written that berth makes for the tool (see pathMounts); removed at the end if
+  // left untouched, however the run ends. One it cannot make stops the run here.
+  const created = makeCreatedFiles(plan.mounts);
   const { recordRun, sweepOrphansIfAny } = await import('../engine/orphans.js');
   const { runContainer } = await import('../engine/container-run.js');
   const api = engineApi();
@@ -75,10 +79,6 @@ export async function runTool(request: RunRequest, io: RunIO): Promise<number> {
   let failed = false;
   let containerMade = false;
   const ensure = () => ensureImage(plan.image, policy, pullReporter(io.stderr, request.quiet ?? false));
-  // Files to be written that berth makes for the tool (see pathMounts); removed at the end if
-  // left untouched, however the run ends.
-  const created = makeCreatedFiles(plan.mounts);
-  plan.mounts = created.mounts;
   // A single file made for this call is of no use to a later one: such a call runs fresh.
   const warm = warmAsked && !plan.mounts.some((m) => m.create);
   try {

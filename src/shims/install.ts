@@ -32,6 +32,8 @@ export async function installTools(
     const recipe = findRecipe(name, dirs);
     if (version !== undefined) imageForVersion(recipe, version);
     assertInstallable(dir, name);
+    // A recipe's directory goes into the shim's text: a line break there would be shell code.
+    if (/[\n\r]/.test(recipe.file)) throw new InputError(`berth: ${JSON.stringify(recipe.file)}: a recipe whose path has a line break cannot go into a shim; move it`);
     return { spec, name, version, recipe };
   });
   const seen = new Set<string>();

@@ -2,7 +2,7 @@
 // checkout's own recipes, never run as the user without the user's say. Real engine, a real
 // second user (OTHER_UID owns the planted files), bin/run.js as a child process.
 import { execFileSync, spawn } from 'node:child_process';
-import { chmodSync, chownSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { stringify } from 'yaml';
@@ -223,6 +223,31 @@ describe("a checkout's own recipes need the user's trust", () => {
 
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\x00-\x08\x0b-\x1f\x7f]/;
+
+describe('recipes berth can never trust', () => {
+  it('a recipe that is a link, or another user\'s file, is refused by berth trust and never used', async () => {
+    const sb = makeSandbox();
+    const project = path.join(sb.root, 'linked');
+    const name = `linked${unique}`;
+    const elsewhere = path.join(sb.root, 'elsewhere.yaml');
+    writeFileSync(elsewhere, stringify({ name, description: 'd', version: '1', image: inject('fixtureImage') }));
+    mkdirSync(path.join(project, '.berth', 'recipes'), { recursive: true });
+    symlinkSync(elsewhere, path.join(project, '.berth', 'recipes', `${name}.yaml`));
+    const trust = await berth(sb, ['trust'], { cwd: project });
+    expect(trust.code).toBe(1);
+    expect(trust.stderr).toContain(`berth: cannot trust ${name}.yaml (a symbolic link) in ${project}/.berth/recipes: make them your own regular files first`);
+    const run = await berth(sb, ['run', name], { cwd: project });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('is not trusted');
+    // Another user's file in the user's own recipe directory.
+    rmSync(path.join(project, '.berth', 'recipes', `${name}.yaml`));
+    writeFileSync(path.join(project, '.berth', 'recipes', `${name}.yaml`), readFileSync(elsewhere));
+    chownSync(path.join(project, '.berth', 'recipes', `${name}.yaml`), OTHER_UID, OTHER_UID);
+    const foreign = await berth(sb, ['trust'], { cwd: project });
+    expect(foreign.code).toBe(1);
+    expect(foreign.stderr).toContain(`(owned by uid ${OTHER_UID})`);
+  });
+});
 
 describe('messages never carry terminal control characters from files', () => {
   it('a recipe key with an escape sequence is shown escaped', async () => {

@@ -99,7 +99,7 @@ const json = (body: unknown) => () => ({ status: 200, body: JSON.stringify(body)
 describe('engineMode', () => {
   let dir: string;
   let socket: string;
-  const saved = { DOCKER_HOST: process.env.DOCKER_HOST, XDG_CACHE_HOME: process.env.XDG_CACHE_HOME };
+  const saved = { DOCKER_HOST: process.env.DOCKER_HOST, XDG_CACHE_HOME: process.env.XDG_CACHE_HOME, XDG_RUNTIME_DIR: process.env.XDG_RUNTIME_DIR };
   const engines: FakeEngine[] = [];
 
   /** Starts a stand-in engine and points DOCKER_HOST at it. */
@@ -124,6 +124,8 @@ describe('engineMode', () => {
     dir = mkdtempSync(path.join(tmpdir(), 'berth-engine-mode-'));
     socket = path.join(dir, 'engine.sock');
     process.env.XDG_CACHE_HOME = path.join(dir, 'cache');
+    // Where rootless engines make their sockets: the only place a "rootless" answer is kept for.
+    process.env.XDG_RUNTIME_DIR = dir;
   });
 
   afterEach(async () => {
@@ -145,6 +147,14 @@ describe('engineMode', () => {
     const files = readdirSync(engines);
     expect(files).toHaveLength(1);
     expect(statSync(path.join(engines, files[0]!)).mode & 0o777).toBe(0o600);
+  });
+
+  it('keeps no "rootless" answer for a socket outside the runtime directory (a forward, a proxy): asked each run', async () => {
+    process.env.XDG_RUNTIME_DIR = path.join(dir, 'runtime');
+    const e = await engine(json(DOCKER_ROOTLESS));
+    expect(await ask()).toEqual({ rootless: true, source: 'asked' });
+    expect(await ask()).toEqual({ rootless: true, source: 'asked' });
+    expect(e.requests).toBe(2);
   });
 
   it('asks again when the socket is a new one at the same path (a restarted engine, a swapped proxy)', async () => {

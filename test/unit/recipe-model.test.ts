@@ -141,6 +141,12 @@ describe('an invalid recipe gives one message naming the file, field and line', 
     expectMessage(problem(MINIMAL + 'colour: red\n'), 5, 'colour', /unknown field/);
   });
 
+  it('a home entry that is the home itself, leaves it, or is absolute', () => {
+    for (const entry of ['.', './', '.:rw', '..', '.aws/../..', '/etc', 'a:ro']) {
+      expectMessage(problem(`${MINIMAL}home: ['${entry}']\n`), 5, 'home.0', /a path under your home/);
+    }
+  });
+
   it('a bad name', () => {
     expectMessage(problem(MINIMAL.replace('name: tool', 'name: My_Tool')), 1, 'name', /lowercase letters/);
   });
@@ -248,6 +254,12 @@ describe('recipe directories', () => {
     expect(catalog.recipes.find((r) => r.name === 'jq')?.description).toBe('project jq');
     expect(catalog.recipes.find((r) => r.name === 'mine')?.source).toBe('user');
     expect(catalog.recipes.map((r) => r.name)).toEqual([...catalog.recipes.map((r) => r.name)].sort((a, b) => a.localeCompare(b)));
+  });
+
+  it('searches only absolute BERTH_RECIPES_PATH entries (a relative one would follow every checkout)', () => {
+    const { cwd, dirs, env } = layout();
+    const searched = recipeDirectories(cwd, { ...env, BERTH_RECIPES_PATH: `recipes:${dirs.path1}:./x` }).filter((d) => d.source === 'path');
+    expect(searched.map((d) => d.dir)).toEqual([dirs.path1]);
   });
 
   it('use project recipes only while they are exactly as trusted; a run of one stops, the others resolve', () => {

@@ -90,6 +90,16 @@ describe('run plan', () => {
     const image = planRun(recipe({ user: 'image' }), 'i', [], {}, host());
     expect(image.user).toBeUndefined();
     expect(image.mounts.map((m) => m.target)).toEqual([work]);
+    // A rootless engine: no uid and no passwd entry (uid 0 is the user), the tool's HOME all the same.
+    const rootless = planRun(recipe(), 'i', [], {}, { ...host(), rootless: true });
+    expect(rootless.user).toBeUndefined();
+    expect(rootless.mounts.map((m) => m.target)).toEqual([work, toolHome]);
+    expect(rootless.env).toContain(`HOME=${toolHome}`);
+    // A project's recipe of the same name has a HOME of its own (it never sees the other's).
+    const project = planRun(recipe({ source: 'project', file: '/p/.berth/recipes/tool.yaml' }), 'i', [], {}, host());
+    const projectHome = project.env.find((e) => e.startsWith('HOME='))!.slice('HOME='.length);
+    expect(projectHome).not.toBe(toolHome);
+    expect(path.basename(projectHome)).toMatch(/^tool\.project-[0-9a-f]{16}$/);
   });
 
   it("labels the container with the invoking uid, the label berth's listings filter on", () => {
