@@ -82,7 +82,7 @@ export function recordRun(): RunRecord {
 }
 
 /** Whether the berth listening on `file` is gone: only a refused connection says so. */
-function isGone(file: string): Promise<boolean> {
+export function isGone(file: string): Promise<boolean> {
   if (!path.isAbsolute(file) || file === RUN_SOCKET) return Promise.resolve(false);
   return new Promise((resolve) => {
     const socket = connect(file);

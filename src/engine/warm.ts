@@ -2,16 +2,17 @@ import { createHash } from 'node:crypto';
 import { statSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Settings } from '../config/settings.js';
+import { effectiveSetting, type Settings } from '../config/settings.js';
 import type { RunPlan } from '../run/plan.js';
 import { engineStatus, type EngineApi } from './api.js';
 import { hostConfig, startFailure, type RunIO } from './container-run.js';
 import type { ImageFacts } from './images.js';
-import { isProcessAlive } from '../lock-file.js';
 import { hostSession, stdinIsDevNull } from './streams.js';
 import { CREDIT, EXIT, openCall, pumpFramedStdin, requestFrame, sendResize, sendSignal, startFailureMessage, type Opened } from './warm-call.js';
 import { SOURCE_SHA256 } from './warm-server-build.js';
 import { warn } from '../terminal-text.js';
+import { RUN_LABEL } from '../run/run-id.js';
+import { isGone } from './orphans.js';
 import {
   forgetUnavailable,
   IDLE_LABEL,
@@ -67,7 +68,7 @@ export interface WarmOptions {
 export function warmIdleSeconds(settings: Settings, env: NodeJS.ProcessEnv = process.env): number {
   const seconds = Number(env.BERTH_WARM_IDLE);
   if (env.BERTH_WARM_IDLE && Number.isFinite(seconds) && seconds > 0) return seconds;
-  return (settings.warmIdleMinutes ?? 10) * 60;
+  return Number(effectiveSetting('warmIdleMinutes', process.env, settings).value) * 60;
 }
 
 /** How long a container just started may take before its server answers. */
@@ -213,8 +214,9 @@ async function notAnswering(api: EngineApi, name: string): Promise<string> {
 async function settle(api: EngineApi, name: string): Promise<void> {
   try {
     const info = await api.call<{ Created: string; State: { Status: string }; Config: { Labels?: Record<string, string> } }>('GET', `/containers/${name}/json`);
-    const creator = Number(info.Config.Labels?.['berth.pid']);
-    const stale = Date.now() - Date.parse(info.Created) > 30_000 || !(Number.isInteger(creator) && creator > 0 && isProcessAlive(creator));
+    // Its creator's berth proven gone (its run socket refuses; see orphans.ts), never guessed from a pid.
+    const run = info.Config.Labels?.[RUN_LABEL];
+    const stale = Date.now() - Date.parse(info.Created) > 30_000 || (run !== undefined && (await isGone(run)));
     if (stale && ['created', 'exited', 'dead'].includes(info.State.Status)) await api.removeContainer(name);
   } catch {
     // gone in between: the next create makes it

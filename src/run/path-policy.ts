@@ -144,7 +144,7 @@ export function pathRules(ctx: PolicyContext): Rule[] {
 }
 
 /** `p` is `dir` or inside it. */
-function within(p: string, dir: string): boolean {
+export function within(p: string, dir: string): boolean {
   return p === dir || p.startsWith(dir === '/' ? '/' : `${dir}/`);
 }
 

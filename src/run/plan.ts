@@ -8,7 +8,7 @@ import type { Recipe } from '../recipes/schema.js';
 import { identityFiles, toolHome, type Identity } from './identity.js';
 import { RUN_LABEL, RUN_SOCKET } from './run-id.js';
 import { directoryEntries, privateDirectory, writePrivateFile } from '../berth-files.js';
-import { ENGINE_SOCKET, isContainerOwn, judgePath, pathRules, policyContext, socketRefusal, type PolicyContext, type Rule } from './path-policy.js';
+import { ENGINE_SOCKET, isContainerOwn, judgePath, pathRules, policyContext, socketRefusal, within, type PolicyContext, type Rule } from './path-policy.js';
 
 /** What the user asked for on the command line, besides the tool and its arguments. */
 export interface RunOptions {
@@ -182,7 +182,6 @@ export function parseVolume(spec: string, cwd: string): Mount {
   return { source, target: parts[1], readOnly: mode === 'ro' };
 }
 
-/** `p` is `dir` or inside it. */
 /**
  * A recipe's `home:` entry (`.aws`, `.kube/config`, `:rw` to write): the user's real file or
  * directory, mounted at the same place in the tool's HOME, read-only unless the recipe says rw.
@@ -207,10 +206,6 @@ function homeEntryMount(entry: string, toolHomeDir: string, env: NodeJS.ProcessE
     if (!existsSync(target)) writePrivateFile(target, '');
   }
   return [{ source, target, readOnly: !rw }];
-}
-
-function within(p: string, dir: string): boolean {
-  return p === dir || p.startsWith(dir.endsWith('/') ? dir : `${dir}/`);
 }
 
 /**

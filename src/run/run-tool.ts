@@ -1,4 +1,4 @@
-import { readSettings, registryMirror, type Settings } from '../config/settings.js';
+import { effectiveSetting, readSettings, registryMirror, type Settings } from '../config/settings.js';
 import { EngineError } from '../errors.js';
 import { warn } from '../terminal-text.js';
 import { applyMirror } from '../image-reference.js';
@@ -72,7 +72,7 @@ export async function runTool(request: RunRequest, io: RunIO): Promise<number> {
   const { recordRun, sweepOrphansIfAny } = await import('../engine/orphans.js');
   const { runContainer } = await import('../engine/container-run.js');
   const api = engineApi();
-  const policy = request.pull ?? settings.pullPolicy ?? 'missing';
+  const policy = request.pull ?? (effectiveSetting('pullPolicy', process.env, settings).value as PullPolicy);
   // Orphans of killed berths are swept alongside the run, never in its way.
   const sweep = sweepOrphansIfAny().catch(() => []);
   const record = recordRun();

@@ -1,5 +1,5 @@
 import { dirname } from 'node:path';
-import { readSettings, registryMirror, shimDirectory } from '../config/settings.js';
+import { effectiveSetting, registryMirror, shimDirectory } from '../config/settings.js';
 import { applyMirror } from '../image-reference.js';
 import { NAME_PATTERN } from '../recipes/names.js';
 import { findRecipe, recipeDirectories } from '../recipes/catalog.js';
@@ -42,7 +42,7 @@ export async function installTools(
     seen.add(t.name);
   }
   // Resolved before anything is written: a broken project file stops the install, not half of it.
-  const policy = readSettings(env).pullPolicy ?? 'missing';
+  const policy = effectiveSetting('pullPolicy', env).value as 'missing' | 'always' | 'never';
   const pull = options.pull !== false && policy !== 'never';
   const images: string[] = [];
   if (pull) for (const t of tools) images.push((await resolveTool(t.spec, cwd)).image);
