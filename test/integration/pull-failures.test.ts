@@ -69,20 +69,32 @@ describe('berth install whose pull fails', () => {
   });
 });
 
+/** A registry on loopback that answers its ping, then never answers for a manifest. */
+async function stallingRegistry(): Promise<{ port: number; held: unknown[]; close: () => void }> {
+  const { createServer } = await import('node:http');
+  const held: import('node:http').ServerResponse[] = [];
+  const registry = createServer((req, res) => {
+    if (req.url === '/v2/' || req.url === '/v2') {
+      res.writeHead(200, { 'Content-Type': 'application/json', 'Docker-Distribution-API-Version': 'registry/2.0' }).end('{}');
+      return;
+    }
+    held.push(res);
+  });
+  await new Promise<void>((r) => registry.listen(0, '127.0.0.1', r));
+  const port = (registry.address() as import('node:net').AddressInfo).port;
+  return {
+    port,
+    held,
+    close: () => {
+      for (const res of held) res.destroy();
+      registry.close();
+    },
+  };
+}
+
 describe('deadlines', () => {
   it('a registry that stalls mid-pull fails the run in one line once no progress comes for BERTH_PULL_STALL seconds', async () => {
-    const { createServer } = await import('node:http');
-    // Answers the registry's ping, then never answers for the manifest.
-    const held: import('node:http').ServerResponse[] = [];
-    const registry = createServer((req, res) => {
-      if (req.url === '/v2/' || req.url === '/v2') {
-        res.writeHead(200, { 'Content-Type': 'application/json', 'Docker-Distribution-API-Version': 'registry/2.0' }).end('{}');
-        return;
-      }
-      held.push(res);
-    });
-    await new Promise<void>((r) => registry.listen(0, '127.0.0.1', r));
-    const port = (registry.address() as import('node:net').AddressInfo).port;
+    const { port, held, close } = await stallingRegistry();
     try {
       const sb = makeSandbox();
       writeRecipe(sb, { name: 'stalled', image: `127.0.0.1:${port}/berth-test/stalled:1` });
@@ -94,23 +106,12 @@ describe('deadlines', () => {
       // (Not a benchmark: the run ended on the stall, not on some other limit.)
       expect(Date.now() - started).toBeLessThan(45_000);
     } finally {
-      for (const res of held) res.destroy();
-      registry.close();
+      close();
     }
   });
 
   it('SIGTERM stops berth during a pull, and the next berth takes over its pull lock', async () => {
-    const { createServer } = await import('node:http');
-    const held: import('node:http').ServerResponse[] = [];
-    const registry = createServer((req, res) => {
-      if (req.url === '/v2/' || req.url === '/v2') {
-        res.writeHead(200, { 'Content-Type': 'application/json', 'Docker-Distribution-API-Version': 'registry/2.0' }).end('{}');
-        return;
-      }
-      held.push(res);
-    });
-    await new Promise<void>((r) => registry.listen(0, '127.0.0.1', r));
-    const port = (registry.address() as import('node:net').AddressInfo).port;
+    const { port, held, close } = await stallingRegistry();
     try {
       const sb = makeSandbox();
       writeRecipe(sb, { name: 'interrupted', image: `127.0.0.1:${port}/berth-test/interrupted:1` });
@@ -135,8 +136,7 @@ describe('deadlines', () => {
       expect(next.code).toBe(125);
       expect(next.stderr).toContain('made no progress for 2 s');
     } finally {
-      for (const res of held) res.destroy();
-      registry.close();
+      close();
     }
   });
 
