@@ -1,4 +1,4 @@
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync, rmSync, statSync } from 'node:fs';
 import { writePrivateFile } from './berth-files.js';
 
 /** Whether a process with this pid exists (EPERM: it exists but is someone else's). */
@@ -32,8 +32,37 @@ export async function acquireLock(file: string, options: { timeoutMs?: number; p
     } catch {
       continue; // released between our tries
     }
-    if (Number.isInteger(holder) && holder > 0 && !isProcessAlive(holder)) rmSync(file, { force: true });
+    if (Number.isInteger(holder) && holder > 0 && !isProcessAlive(holder)) removeIfStill(file, holder);
     else if (Date.now() > deadline) return undefined;
     else await new Promise((r) => setTimeout(r, options.pollMs ?? 100));
+  }
+}
+
+/**
+ * Removes the lock `file` only if it still names the dead `holder`. Two waiters may both have read
+ * that pid: if the second removed blindly, it could remove the lock the first has just taken, and
+ * both would hold it. So the check and the removal happen under a takeover lock of their own
+ * (`file.takeover`, O_EXCL); one left by a waiter that died in those few microseconds is cleared
+ * after a second.
+ */
+function removeIfStill(file: string, holder: number): void {
+  const takeover = `${file}.takeover`;
+  try {
+    writePrivateFile(takeover, String(process.pid), { exclusive: true });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    try {
+      if (Date.now() - statSync(takeover).mtimeMs > 1000) rmSync(takeover, { force: true });
+    } catch {
+      // gone meanwhile
+    }
+    return; // another waiter is taking over: try the lock again
+  }
+  try {
+    if (Number(readFileSync(file, 'utf8')) === holder) rmSync(file, { force: true });
+  } catch {
+    // released meanwhile
+  } finally {
+    rmSync(takeover, { force: true });
   }
 }
