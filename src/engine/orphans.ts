@@ -1,4 +1,4 @@
-import { rmSync, writeFileSync } from 'node:fs';
+import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, createServer, type Server } from 'node:net';
 import path from 'node:path';
 import { directoryEntries, privateDirectory } from '../berth-files.js';
@@ -43,12 +43,21 @@ export interface RunRecord {
  */
 export function recordRun(): RunRecord {
   const none: RunRecord = { end: () => undefined, abandon: async () => undefined };
-  if (Buffer.byteLength(RUN_SOCKET) > SOCKET_PATH_MAX) return none;
+  const binding = `${RUN_SOCKET}.new`;
+  if (Buffer.byteLength(binding) > SOCKET_PATH_MAX) return none;
   let server: Server;
   try {
     privateDirectory(path.dirname(RUN_SOCKET));
+    // Bound under another name and renamed once listening: between bind and listen a socket
+    // refuses connections, and another berth's sweep would take this live run for a dead one.
     server = createServer((socket) => socket.destroy()).on('error', () => undefined);
-    server.listen(RUN_SOCKET);
+    server.listen(binding, () => {
+      try {
+        renameSync(binding, RUN_SOCKET);
+      } catch {
+        // no proof of life: this run's container is then never swept, only AutoRemoved
+      }
+    });
     server.unref();
   } catch {
     return none;
@@ -57,12 +66,15 @@ export function recordRun(): RunRecord {
     end() {
       server.close();
       rmSync(RUN_SOCKET, { force: true });
+      rmSync(binding, { force: true });
     },
     async abandon() {
       // The listener goes (closing it removes the socket); a plain file in its place refuses
       // connections just as a killed berth's socket does, and so marks the run gone.
       server.close();
       try {
+        rmSync(binding, { force: true });
+        rmSync(RUN_SOCKET, { force: true });
         writeFileSync(RUN_SOCKET, '', { mode: 0o600 });
       } catch {
         // no cache to mark: the engine's AutoRemove is all there is
