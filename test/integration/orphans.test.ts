@@ -120,3 +120,32 @@ describe('the engine lost mid-run', () => {
     }
   });
 });
+
+describe('a berth interrupted between create and start', () => {
+  it('leaves nothing that gc does not remove, fresh and warm, whenever the signal comes', async () => {
+    const sb = makeSandbox();
+    const tool = `interrupted-${process.pid}`;
+    writeRecipe(sb, { name: tool, image: inject('fixtureImage') });
+    const containers = () => docker('ps', '-aq', '--filter', `label=berth.tool=${tool}`).split('\n').filter(Boolean);
+    try {
+      // Signals at moments spread over berth's start: some land before the create, some between
+      // create and start, some while the tool runs.
+      for (const [flags, signal] of [[[], 'SIGINT'], [['--warm'], 'SIGKILL']] as const) {
+        for (let delay = 60; delay <= 420; delay += 40) {
+          const child = spawn(process.execPath, [BERTH, 'run', ...flags, tool, 'sleep', '30'], { cwd: sb.work, env: sb.env, stdio: 'ignore' });
+          await new Promise((r) => setTimeout(r, delay));
+          child.kill(signal);
+          await new Promise((r) => child.on('close', r));
+        }
+      }
+      const gc = await berth(sb, ['gc']);
+      expect(gc.code, gc.stderr).toBe(0);
+      // What is left may only be a warm container that runs (it stops by itself when idle).
+      await berth(sb, ['warm', 'stop', tool]);
+      await until('every container is gone', () => containers().length === 0);
+    } finally {
+      const left = containers();
+      if (left.length > 0) docker('rm', '-f', ...left);
+    }
+  });
+});
