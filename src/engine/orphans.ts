@@ -2,7 +2,7 @@ import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, createServer, type Server } from 'node:net';
 import path from 'node:path';
 import { directoryEntries, privateDirectory } from '../berth-files.js';
-import { RUN_LABEL, RUN_SOCKET, runsDirectory } from '../run/run-id.js';
+import { RUN_LABEL, RUN_SOCKET, runsDirectory } from './run-socket.js';
 import { engineApi } from './api.js';
 import { ownerFilter } from './owner.js';
 

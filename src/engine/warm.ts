@@ -11,7 +11,7 @@ import { hostSession, stdinIsDevNull } from './streams.js';
 import { CREDIT, EXIT, openCall, pumpFramedStdin, requestFrame, sendResize, sendSignal, startFailureMessage, type Opened } from './warm-call.js';
 import { SOURCE_SHA256 } from './warm-server-build.js';
 import { warn } from '../terminal-text.js';
-import { RUN_LABEL } from '../run/run-id.js';
+import { RUN_LABEL } from './run-socket.js';
 import { isGone } from './orphans.js';
 import {
   forgetUnavailable,

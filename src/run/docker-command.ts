@@ -1,5 +1,5 @@
 import type { RunPlan } from './plan.js';
-import { RUN_LABEL } from './run-id.js';
+import { RUN_LABEL } from '../engine/run-socket.js';
 
 /** `type=bind,source=…,target=…[,readonly]`; a field with a comma or quote is CSV-quoted, as docker reads it. */
 function mountSpec(source: string, target: string, readOnly: boolean): string {

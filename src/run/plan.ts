@@ -6,7 +6,7 @@ import { shortHash } from '../short-hash.js';
 import { currentUser, isForeign, othersCanReplace } from '../file-safety.js';
 import type { Recipe } from '../recipes/schema.js';
 import { identityFiles, toolHome, type Identity } from './identity.js';
-import { RUN_LABEL, RUN_SOCKET } from './run-id.js';
+import { RUN_LABEL, RUN_SOCKET } from '../engine/run-socket.js';
 import { directoryEntries, privateDirectory, writePrivateFile } from '../berth-files.js';
 import { ENGINE_SOCKET, isContainerOwn, judgePath, pathRules, policyContext, socketRefusal, within, type PolicyContext, type Rule } from './path-policy.js';
 

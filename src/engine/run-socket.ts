@@ -3,7 +3,8 @@ import { cacheDirectory } from '../berth-files.js';
 
 /**
  * The label naming the berth run a container belongs to: the unix socket its berth listens on
- * while it lives (src/engine/orphans.ts), in the user's private cache. Orphans are judged by
+ * while it lives (orphans.ts), in the user's private cache. Here, not in orphans.ts, so that the
+ * plan (run/plan.ts) can label containers without loading the net module. Orphans are judged by
  * connecting to it, never guessed from a pid. Unique per process.
  */
 export const RUN_LABEL = 'berth.run';
