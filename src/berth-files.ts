@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, linkSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, linkSync, mkdirSync, readdirSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { BerthError } from './errors.js';
@@ -11,6 +11,15 @@ export function cacheDirectory(env: NodeJS.ProcessEnv = process.env): string {
 /** berth's settings (`config.json`, written by `berth config`). */
 export function configDirectory(env: NodeJS.ProcessEnv = process.env): string {
   return path.join(env.XDG_CONFIG_HOME || path.join(homedir(), '.config'), 'berth');
+}
+
+/** The real path of `p` (links resolved), or `p` made absolute when it does not resolve (missing). */
+export function realPathOr(p: string): string {
+  try {
+    return realpathSync.native(p);
+  } catch {
+    return path.resolve(p);
+  }
 }
 
 /** The names in a directory; none when it is missing or cannot be read. */

@@ -1,6 +1,5 @@
-import { realpathSync } from 'node:fs';
 import path from 'node:path';
-import { cacheDirectory } from '../berth-files.js';
+import { cacheDirectory, realPathOr } from '../berth-files.js';
 import { BerthError } from '../errors.js';
 import { acquireLock } from '../lock-file.js';
 import { shortHash } from '../short-hash.js';
@@ -15,12 +14,7 @@ const WAIT_MS = 10 * 60_000;
  * cache, not in the project (git would see it); a lock whose berth has died is taken over.
  */
 export async function withProjectLock<T>(dir: string, fn: () => T | Promise<T>): Promise<T> {
-  let real: string;
-  try {
-    real = realpathSync(dir);
-  } catch {
-    real = path.resolve(dir);
-  }
+  const real = realPathOr(dir);
   const file = path.join(cacheDirectory(), 'locks', `project-${shortHash(real)}.lock`);
   const release = await acquireLock(file, { timeoutMs: WAIT_MS, pollMs: 50 });
   if (!release) throw new BerthError(`berth: another berth has been changing ${real} for ${WAIT_MS / 60_000} minutes (lock ${file}); try again, or remove the lock if no berth is running`, 1);

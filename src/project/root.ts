@@ -1,4 +1,5 @@
-import { realpathSync, statSync, type Stats } from 'node:fs';
+import { statSync, type Stats } from 'node:fs';
+import { realPathOr } from '../berth-files.js';
 import path from 'node:path';
 import { readSettings } from '../config/settings.js';
 import { currentUser, isForeign, othersCanReplace, type User } from '../file-safety.js';
@@ -80,19 +81,11 @@ function ownershipProblem(dir: string, candidate: Stats, user: User): string | u
 export function isSafeDirectory(dir: string, env: NodeJS.ProcessEnv = process.env): boolean {
   const listed = [...(env.BERTH_SAFE_DIRECTORIES ?? '').split(':'), ...safeDirectoriesSetting(env)].filter(Boolean);
   if (listed.length === 0) return false;
-  const real = realpathOr(dir);
-  return listed.some((entry) => path.isAbsolute(entry) && (realpathOr(entry) === real || path.resolve(entry) === dir));
+  const real = realPathOr(dir);
+  return listed.some((entry) => path.isAbsolute(entry) && (realPathOr(entry) === real || path.resolve(entry) === dir));
 }
 
 function safeDirectoriesSetting(env: NodeJS.ProcessEnv): string[] {
   // Read only when a candidate is refused: the settings file stays off the common path.
   return readSettings(env).safeDirectories?.split(':') ?? [];
-}
-
-function realpathOr(p: string): string {
-  try {
-    return realpathSync(p);
-  } catch {
-    return path.resolve(p);
-  }
 }

@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
-import { lstatSync, readFileSync, realpathSync, type Stats } from 'node:fs';
+import { lstatSync, readFileSync, type Stats } from 'node:fs';
 import path from 'node:path';
-import { directoryEntries, stateDirectory, writePrivateFile } from '../berth-files.js';
+import { directoryEntries, realPathOr, stateDirectory, writePrivateFile } from '../berth-files.js';
 import { InputError } from '../errors.js';
 import { currentUser, isForeign, othersCanReplace } from '../file-safety.js';
 import { readInputFile } from '../input-file.js';
@@ -43,11 +43,7 @@ export function projectRecipeDirectory(root: string): string {
 
 /** The key a project is trusted under: its real path, so a symlinked path is the same project. */
 export function projectKey(root: string): string {
-  try {
-    return realpathSync(root);
-  } catch {
-    return path.resolve(root);
-  }
+  return realPathOr(root);
 }
 
 /** The recipe files of a project (the names the catalog reads) and the sha256 of each. */

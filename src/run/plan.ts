@@ -7,7 +7,7 @@ import { currentUser, isForeign, othersCanReplace } from '../file-safety.js';
 import type { Recipe } from '../recipes/schema.js';
 import { identityFiles, toolHome, type Identity } from './identity.js';
 import { RUN_LABEL, RUN_SOCKET } from '../engine/run-socket.js';
-import { directoryEntries, privateDirectory, writePrivateFile } from '../berth-files.js';
+import { directoryEntries, privateDirectory, realPathOr, writePrivateFile } from '../berth-files.js';
 import { ENGINE_SOCKET, isContainerOwn, judgePath, pathRules, policyContext, socketRefusal, within, type PolicyContext, type Rule } from './path-policy.js';
 
 /** What the user asked for on the command line, besides the tool and its arguments. */
@@ -367,14 +367,6 @@ export function pathMounts(args: string[], cwd: string, existing: Mount[], polic
     }
   }
   return mounts;
-}
-
-function realPathOr(p: string): string {
-  try {
-    return realpathSync.native(p);
-  } catch {
-    return p;
-  }
 }
 
 function lstatOrUndefined(p: string): Stats | undefined {

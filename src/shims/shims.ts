@@ -1,7 +1,7 @@
-import { accessSync, constants, lstatSync, mkdirSync, openSync, readSync, closeSync, rmSync, realpathSync, statSync } from 'node:fs';
+import { accessSync, constants, lstatSync, mkdirSync, openSync, readSync, closeSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { InputError } from '../errors.js';
-import { directoryEntries, writeFileAtomic } from '../berth-files.js';
+import { directoryEntries, realPathOr, writeFileAtomic } from '../berth-files.js';
 import { NAME_PATTERN } from '../recipes/names.js';
 import { compiledFile } from '../package-files.js';
 
@@ -150,19 +150,11 @@ export function uninstallShim(dir: string, name: string): Shim {
   return existing;
 }
 
-/** A directory as PATH entries are compared: symlinks resolved where it exists. */
-function realDirectory(dir: string): string {
-  try {
-    return realpathSync(dir);
-  } catch {
-    return path.resolve(dir);
-  }
-}
 
 /** Whether `dir` is one of the PATH entries (compared after resolving symlinks). */
 export function isOnPath(dir: string, pathVariable = process.env.PATH ?? ''): boolean {
-  const target = realDirectory(dir);
-  return pathVariable.split(':').some((entry) => entry !== '' && path.isAbsolute(entry) && realDirectory(entry) === target);
+  const target = realPathOr(dir);
+  return pathVariable.split(':').some((entry) => entry !== '' && path.isAbsolute(entry) && realPathOr(entry) === target);
 }
 
 /**
@@ -171,10 +163,10 @@ export function isOnPath(dir: string, pathVariable = process.env.PATH ?? ''): bo
  * `dir` is not on PATH at all.
  */
 export function shadowingCommand(dir: string, name: string, pathVariable = process.env.PATH ?? ''): string | undefined {
-  const target = realDirectory(dir);
+  const target = realPathOr(dir);
   for (const entry of pathVariable.split(':')) {
     if (entry === '' || !path.isAbsolute(entry)) continue;
-    if (realDirectory(entry) === target) return undefined;
+    if (realPathOr(entry) === target) return undefined;
     const file = path.join(entry, name);
     try {
       accessSync(file, constants.X_OK);
