@@ -24,7 +24,13 @@ export function isForeign(uid: number, user: User): boolean {
  */
 export function othersCanReplace(dir: string, st: Stats, user: User): string | undefined {
   if ((st.mode & 0o1000) !== 0) return undefined;
-  if ((st.mode & 0o002) !== 0) return `${dir} can be written by every user`;
-  if ((st.mode & 0o020) !== 0 && st.gid !== user.gid) return `${dir} can be written by group ${st.gid}`;
+  const others = othersCanWrite(st, user);
+  return others && `${dir} can be written by ${others}`;
+}
+
+/** Who besides the user (and root) may write the file or directory stat'ed as `st`: 'every user', 'group N', or undefined. */
+export function othersCanWrite(st: Stats, user: User): string | undefined {
+  if ((st.mode & 0o002) !== 0) return 'every user';
+  if ((st.mode & 0o020) !== 0 && st.gid !== user.gid) return `group ${st.gid}`;
   return undefined;
 }

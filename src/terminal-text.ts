@@ -16,6 +16,15 @@ const CONTROLS = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200e\u200f\u202a-\u2
 // eslint-disable-next-line no-control-regex
 const CONTROLS_AND_NEWLINES = /[\u0000-\u0008\u000a-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
 
+const said = new Set<string>();
+
+/** warn, once per process for the same line (a note that every lookup of a run would repeat). */
+export function warnOnce(line: string, stderr: NodeJS.WritableStream = process.stderr): void {
+  if (said.has(line)) return;
+  said.add(line);
+  warn(line, stderr);
+}
+
 /** One line of berth's own on stderr (a warning or note), printable whatever it quotes. */
 export function warn(line: string, stderr: NodeJS.WritableStream = process.stderr): void {
   stderr.write(`${printable(line)}\n`);

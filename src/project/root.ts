@@ -2,8 +2,8 @@ import { statSync, type Stats } from 'node:fs';
 import { realPathOr } from '../berth-files.js';
 import path from 'node:path';
 import { readSettings } from '../config/settings.js';
-import { currentUser, isForeign, othersCanReplace, type User } from '../file-safety.js';
-import { warn } from '../terminal-text.js';
+import { currentUser, isForeign, othersCanReplace, othersCanWrite, type User } from '../file-safety.js';
+import { warnOnce } from '../terminal-text.js';
 
 export const PROJECT_FILE = 'berth.yaml';
 export const PROJECT_DIRECTORY = '.berth';
@@ -33,10 +33,7 @@ export function findProjectRoot(cwd: string, env: NodeJS.ProcessEnv = process.en
       const problem = projectCandidateProblem(dir, stats, env);
       if (!problem) continue;
       refused = true;
-      if (!ignored.has(candidate)) {
-        ignored.add(candidate);
-        warn(`berth: ignoring ${candidate}: ${problem} (if you trust it, add ${dir} to BERTH_SAFE_DIRECTORIES or the safeDirectories setting)`);
-      }
+      warnOnce(`berth: ignoring ${candidate}: ${problem} (if you trust it, add ${dir} to BERTH_SAFE_DIRECTORIES or the safeDirectories setting)`);
     }
     if (found && !refused) return dir;
     const parent = path.dirname(dir);
@@ -45,8 +42,6 @@ export function findProjectRoot(cwd: string, env: NodeJS.ProcessEnv = process.en
   }
 }
 
-/** Candidates already said to be ignored by this process: each is said once. */
-const ignored = new Set<string>();
 
 /**
  * Why a project candidate (berth.yaml or .berth in `dir`) must not be used, as git refuses a
@@ -66,7 +61,7 @@ function ownershipProblem(dir: string, candidate: Stats, user: User): string | u
   if (isForeign(candidate.uid, user)) return `owned by uid ${candidate.uid}`;
   // A candidate others may write (berth.yaml, or .berth itself) is as good as theirs.
   if (candidate.isDirectory() && othersCanReplace(dir, candidate, user)) return 'can be written by other users';
-  if (!candidate.isDirectory() && (candidate.mode & 0o022) !== 0 && ((candidate.mode & 0o002) !== 0 || candidate.gid !== user.gid)) return 'can be written by other users';
+  if (!candidate.isDirectory() && othersCanWrite(candidate, user)) return 'can be written by other users';
   let parent: Stats;
   try {
     parent = statSync(dir);

@@ -6,7 +6,7 @@ import { directoryEntries } from '../berth-files.js';
 import { packageFile } from '../package-files.js';
 import { cachedParse } from '../parse-cache.js';
 import { findProjectRoot } from '../project/root.js';
-import { warn } from '../terminal-text.js';
+import { warnOnce } from '../terminal-text.js';
 import { projectRecipeDirectory, projectTrust } from '../project/trust.js';
 import { byName, NAME_PATTERN } from './names.js';
 import { nearestNames } from '../nearest-names.js';
@@ -28,13 +28,6 @@ export const BUILTIN_RECIPES = packageFile('recipes/');
 export function userRecipeDirectory(env: NodeJS.ProcessEnv = process.env): string {
   const config = env.XDG_CONFIG_HOME || path.join(homedir(), '.config');
   return path.join(config, 'berth', 'recipes');
-}
-
-const said = new Set<string>();
-function warnOnce(line: string): void {
-  if (said.has(line)) return;
-  said.add(line);
-  warn(line);
 }
 
 /** The directories searched, highest precedence first. */
