@@ -1,7 +1,7 @@
 import { chmodSync, existsSync, linkSync, mkdirSync, readdirSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
-import { BerthError } from './errors.js';
+import { BerthError, errnoText } from './errors.js';
 
 /** berth's own cache: parsed files, tool homes, identity files, locks, run notes, warm state, engines' rootless answers. */
 export function cacheDirectory(env: NodeJS.ProcessEnv = process.env): string {
@@ -168,7 +168,8 @@ function rootVariable(file: string): string | undefined {
  */
 function writeFailure(error: unknown, file: string): Error {
   const code = (error as NodeJS.ErrnoException).code;
-  const why = code === 'ENOSPC' ? 'no space left on the device' : code === 'EROFS' ? 'a read-only file system' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'EDQUOT' ? 'over the disk quota' : undefined;
+  // Causes the user can act on; any other error is passed on as it is.
+  const why = ['ENOSPC', 'EROFS', 'EACCES', 'EPERM', 'EDQUOT'].includes(code ?? '') ? errnoText(code) : undefined;
   if (!why) return error as Error;
   const variable = rootVariable(file);
   const hint = variable ? `; berth keeps its own files there: set ${variable} to a writable directory` : '';

@@ -48,6 +48,23 @@ export class InputError extends BerthError {
   }
 }
 
+/** What a file system error code means, in the words berth's one-line messages use; undefined for codes it has none for. */
+export function errnoText(code: string | undefined): string | undefined {
+  return code === undefined ? undefined : ERRNO_TEXT[code];
+}
+
+const ERRNO_TEXT: Record<string, string> = {
+  ENOENT: 'no such file',
+  EACCES: 'permission denied',
+  EPERM: 'permission denied',
+  ELOOP: 'a symbolic link loop',
+  EISDIR: 'a directory',
+  ENOSPC: 'no space left on the device',
+  EROFS: 'a read-only file system',
+  EDQUOT: 'over the disk quota',
+  EEXIST: 'something is there already',
+};
+
 /** A project recipe that the user has not trusted (or that changed since): nothing was started. */
 export class UntrustedRecipeError extends InputError {
   constructor(

@@ -1,5 +1,5 @@
 import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
-import { InputError } from './errors.js';
+import { errnoText, InputError } from './errors.js';
 
 /** The most berth reads of a file it parses (a recipe, berth.yaml, berth.lock): far above any real one. */
 export const INPUT_FILE_LIMIT = 1024 * 1024;
@@ -41,16 +41,5 @@ export function readInputFile(file: string, limit = INPUT_FILE_LIMIT): Buffer {
 
 function describe(error: unknown): string {
   const e = error as NodeJS.ErrnoException;
-  switch (e.code) {
-    case 'ENOENT':
-      return 'no such file';
-    case 'EACCES':
-      return 'permission denied';
-    case 'ELOOP':
-      return 'a symbolic link loop';
-    case 'EISDIR':
-      return 'a directory';
-    default:
-      return e.code ?? e.message;
-  }
+  return errnoText(e.code) ?? e.code ?? e.message;
 }

@@ -1,5 +1,5 @@
 import { closeSync, fstatSync, lstatSync, openSync, unlinkSync } from 'node:fs';
-import { InputError } from '../errors.js';
+import { errnoText, InputError } from '../errors.js';
 import type { Mount } from './plan.js';
 
 interface Made {
@@ -28,7 +28,7 @@ export function makeCreatedFiles(mounts: Mount[]): { cleanup: () => void } {
       // The tool would write into its container and its output be lost: stop before it starts.
       removeUntouched(made);
       const code = (error as NodeJS.ErrnoException).code;
-      const why = code === 'EEXIST' ? 'something appeared there since berth looked' : code === 'EACCES' ? 'permission denied' : (code ?? 'it failed');
+      const why = code === 'EEXIST' ? 'something appeared there since berth looked' : (errnoText(code) ?? code ?? 'it failed');
       throw new InputError(`berth: cannot make ${mount.source} for the tool to write: ${why}`, undefined, undefined, 125);
     }
     try {
