@@ -18,7 +18,7 @@ export function formatFinding(f: Finding): string {
 
 /** Asks the engine its version; a bounded wait so an unreachable TCP engine does not hang doctor. */
 async function engineFinding(timeoutMs: number): Promise<Finding> {
-  const { engine, engineEndpoint, engineFailure } = await import('../engine/connection.js');
+  const { engine, engineEndpoint, engineFailure, noAnswer } = await import('../engine/connection.js');
   let where = 'unix:///var/run/docker.sock';
   try {
     where = engineEndpoint() ?? where;
@@ -31,7 +31,7 @@ async function engineFinding(timeoutMs: number): Promise<Finding> {
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
         abort.abort();
-        reject(Object.assign(new Error('the engine did not answer in time'), { code: 'ETIMEDOUT' }));
+        reject(noAnswer());
       }, timeoutMs);
     });
     try {

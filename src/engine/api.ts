@@ -5,7 +5,7 @@ import { homedir } from 'node:os';
 import path from 'node:path';
 import type { Duplex, Readable } from 'node:stream';
 import { EngineError } from '../errors.js';
-import { clientCertificates, engineEndpoint } from './connection.js';
+import { clientCertificates, engineEndpoint, noAnswer } from './connection.js';
 
 const require = createRequire(import.meta.url);
 
@@ -222,7 +222,7 @@ export class EngineApi {
   /**
    * A JSON call: resolves with the parsed body, rejects with EngineApiError on an error status.
    * `timeoutMs` bounds the whole exchange (connect to the body's end), for calls that must not
-   * wait on an engine that does not answer; it rejects with code ETIMEDOUT.
+   * wait on an engine that does not answer; it rejects with code NO_ANSWER.
    */
   async call<T = unknown>(method: string, apiPath: string, body?: unknown, options: { timeoutMs?: number } = {}): Promise<T> {
     const timeoutMs = options.timeoutMs ?? CALL_TIMEOUT_MS;
@@ -303,7 +303,7 @@ export class EngineApi {
       const timer =
         deadline === undefined
           ? undefined
-          : setTimeout(() => onError(Object.assign(new Error('the engine did not answer in time'), { code: 'ETIMEDOUT' })), Math.max(0, deadline - Date.now()));
+          : setTimeout(() => onError(noAnswer()), Math.max(0, deadline - Date.now()));
       // A stream that stops moving (a pull whose registry stalls): no byte for stallMs fails it.
       let stall: NodeJS.Timeout | undefined;
       const moved = () => {

@@ -70,12 +70,19 @@ export async function engine(): Promise<Docker> {
   return connection;
 }
 
+/** The error of a call past its deadline: the engine took the request and said nothing (engineFailure words it). */
+export const NO_ANSWER = 'EBERTHNOANSWER';
+
+export function noAnswer(): Error {
+  return Object.assign(new Error('the engine did not answer in time'), { code: NO_ANSWER });
+}
+
 /** Turns a failed engine call into one line: unreachable engine, or what the engine said. */
 export function engineFailure(error: unknown, doing: string): BerthError {
   // Already said for the user (an endpoint berth cannot speak to, a pull refused, …).
   if (error instanceof BerthError) return error;
   const e = error as { code?: string; statusCode?: number; json?: { message?: string }; message?: string };
-  if (e.code === 'ETIMEDOUT' && e.message === 'the engine did not answer in time') {
+  if (e.code === NO_ANSWER) {
     const where = engineEndpoint() ?? 'unix:///var/run/docker.sock';
     return new EngineError(`berth: ${doing}: the Docker engine at ${where} accepted the connection but did not answer in time (is it hung? BERTH_ENGINE_TIMEOUT sets the deadline in seconds)`);
   }
