@@ -66,13 +66,14 @@ export async function runTool(request: RunRequest, io: RunIO): Promise<number> {
   // The mirror is for pulling: an image the engine has under its own name runs as it is, with
   // no mirror asked (one inspect, only when a mirror is set).
   if (plan.image !== unmirrored && (await inspectImage(unmirrored))) plan.image = unmirrored;
-  // Files to be written that berth makes for the tool (see pathMounts); removed at the end if
-  // left untouched, however the run ends. One it cannot make stops the run here.
-  const created = makeCreatedFiles(plan.mounts);
   const { recordRun, sweepOrphansIfAny } = await import('../engine/orphans.js');
   const { runContainer } = await import('../engine/container-run.js');
   const api = engineApi();
   const policy = request.pull ?? (effectiveSetting('pullPolicy', process.env, settings).value as PullPolicy);
+  // Files to be written that berth makes for the tool (see pathMounts): made last before the
+  // run, so that nothing can fail between their making and the cleanup below; one berth cannot
+  // make stops the run here.
+  const created = makeCreatedFiles(plan.mounts);
   // Orphans of killed berths are swept alongside the run, never in its way.
   const sweep = sweepOrphansIfAny().catch(() => []);
   const record = recordRun();
