@@ -108,7 +108,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
 }
 
 /** Variables that override a setting: set (even empty, which turns the setting off), they win. */
-export const SETTING_VARIABLES: Partial<Record<SettingKey, string>> = {
+const SETTING_VARIABLES: Partial<Record<SettingKey, string>> = {
   shimDir: 'BERTH_SHIM_DIR',
   registryMirror: 'BERTH_REGISTRY_MIRROR',
 };

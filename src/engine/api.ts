@@ -203,7 +203,7 @@ interface Reply {
  * remove, …): an engine that accepts connections and never answers fails berth in one line
  * instead of hanging it. The wait for a tool's exit has none (`timeoutMs: Infinity`).
  */
-export const CALL_TIMEOUT_MS = Number(process.env.BERTH_ENGINE_TIMEOUT) * 1000 || 60_000;
+const CALL_TIMEOUT_MS = Number(process.env.BERTH_ENGINE_TIMEOUT) * 1000 || 60_000;
 
 /** The error code of a stream that made no progress for its stallMs. */
 export const STALLED = 'EBERTHSTALLED';

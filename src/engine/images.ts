@@ -111,7 +111,7 @@ function stalledPull(ref: string, parsed: ReturnType<typeof parseImageReference>
  * What the user can do about a failed pull, from the engine's words: a registry the engine cannot
  * reach, one that refuses the credentials, or a tag or digest it does not have.
  */
-export function pullHint(message: string, ref: ReturnType<typeof parseImageReference>): string {
+function pullHint(message: string, ref: ReturnType<typeof parseImageReference>): string {
   if (/dial tcp|no such host|connection refused|i\/o timeout|TLS handshake timeout|server misbehaving|network is unreachable|timeout exceeded|Client\.Timeout/i.test(message)) {
     return ` (the engine cannot reach ${ref.registry}: point berth at a mirror with berth config set registryMirror HOST:PORT, run another image with --image, or run what is cached with --pull never)`;
   }

@@ -40,7 +40,7 @@ export function rootlessFromInfo(info: unknown): boolean {
 }
 
 /** What berth knows of an endpoint without asking it, and which answers it may keep for it. */
-export interface EndpointIdentity {
+interface EndpointIdentity {
   key: string;
   stamp: string;
   keeps: 'any' | 'rootful' | 'none';
@@ -54,7 +54,7 @@ export interface EndpointIdentity {
  * kept for it, which is safe to be wrong (`berth doctor` asks afresh). A socket that cannot be
  * stat'ed keeps nothing (the request fails too).
  */
-export function endpointIdentity(target: Target, env: NodeJS.ProcessEnv = process.env): EndpointIdentity {
+function endpointIdentity(target: Target, env: NodeJS.ProcessEnv = process.env): EndpointIdentity {
   if (target.kind !== 'unix') return { key: `${target.kind}://${target.hostname}:${target.port}`, stamp: '', keeps: 'rootful' };
   const socket = path.resolve(target.path);
   const key = `unix://${socket}`;

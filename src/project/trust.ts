@@ -33,7 +33,7 @@ export type TrustState =
   /** changed: the file names added, removed or edited since trusted (all of them when never trusted). */
   | { trusted: false; record?: TrustRecord; changed: string[] };
 
-export function trustFile(env: NodeJS.ProcessEnv = process.env): string {
+function trustFile(env: NodeJS.ProcessEnv = process.env): string {
   return path.join(stateDirectory(env), 'trust.json');
 }
 
@@ -47,7 +47,7 @@ export function projectKey(root: string): string {
 }
 
 /** The recipe files of a project (the names the catalog reads) and the sha256 of each. */
-export function projectRecipeHashes(root: string): Record<string, string> {
+function projectRecipeHashes(root: string): Record<string, string> {
   const dir = projectRecipeDirectory(root);
   const hashes: Record<string, string> = {};
   // crypto loads only for a project with recipes: it is not on the start-up path of other runs.

@@ -142,7 +142,7 @@ export function shadowedRecipe(recipe: Recipe, dirs: RecipeDirectory[] = recipeD
 }
 
 /** The one line `berth list` and `doctor` give for a project whose recipes are not trusted. */
-export function untrustedNote(root: string, changed: string[]): string {
+function untrustedNote(root: string, changed: string[]): string {
   return `berth: ${root}: the project's recipes (${changed.join(', ')}) are not trusted, so not used; review them with berth trust --show, then run berth trust there`;
 }
 

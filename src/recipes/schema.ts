@@ -14,7 +14,7 @@ const require = createRequire(import.meta.url);
  */
 const VERSION_PATTERN = /^[\w][\w.+-]*$/;
 /** A `home:` entry: a path inside the user's home, never the home itself (no `.`, no `..`, no leading `/`), `:rw` to write it. */
-export const HOME_ENTRY = /^(?!\/)(?!\.(?:\/|$|:))(?!(?:.*\/)?\.\.(?:\/|$|:))[^:\n\0]+(?::rw)?$/;
+const HOME_ENTRY = /^(?!\/)(?!\.(?:\/|$|:))(?!(?:.*\/)?\.\.(?:\/|$|:))[^:\n\0]+(?::rw)?$/;
 
 function build(z: typeof Zod) {
   const stringList = z.array(z.string().min(1, 'an empty string'));
