@@ -151,6 +151,13 @@ export function effectiveSetting(key: SettingKey, env: NodeJS.ProcessEnv = proce
   return fallback === undefined ? { source: 'not set' } : { value: fallback, source: 'default' };
 }
 
+/** A warm container's idle time, in seconds: BERTH_WARM_IDLE (seconds, for tests), else warmIdleMinutes in force. */
+export function warmIdleSeconds(settings: Settings, env: NodeJS.ProcessEnv = process.env): number {
+  const seconds = Number(env.BERTH_WARM_IDLE);
+  if (env.BERTH_WARM_IDLE && Number.isFinite(seconds) && seconds > 0) return seconds;
+  return Number(effectiveSetting('warmIdleMinutes', env, settings).value) * 60;
+}
+
 /** Where shims go: BERTH_SHIM_DIR, else the shimDir setting, else ~/.local/bin. */
 export function shimDirectory(env: NodeJS.ProcessEnv = process.env): string {
   return String(effectiveSetting('shimDir', env).value ?? settingDefault('shimDir', env));

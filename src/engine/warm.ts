@@ -2,7 +2,6 @@ import { createHash } from 'node:crypto';
 import { statSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { effectiveSetting, type Settings } from '../config/settings.js';
 import type { RunPlan } from '../run/plan.js';
 import { engineStatus, type EngineApi } from './api.js';
 import { hostConfig, startFailure, type RunIO } from './container-run.js';
@@ -62,13 +61,6 @@ import {
 export interface WarmOptions {
   /** The idle time after which the warm container stops itself. */
   idleSeconds: number;
-}
-
-/** The idle time: BERTH_WARM_IDLE (seconds, for tests), else the setting warmIdleMinutes (checked by readSettings), else 10 minutes. */
-export function warmIdleSeconds(settings: Settings, env: NodeJS.ProcessEnv = process.env): number {
-  const seconds = Number(env.BERTH_WARM_IDLE);
-  if (env.BERTH_WARM_IDLE && Number.isFinite(seconds) && seconds > 0) return seconds;
-  return Number(effectiveSetting('warmIdleMinutes', process.env, settings).value) * 60;
 }
 
 /** How long a container just started may take before its server answers. */

@@ -1,4 +1,4 @@
-import { effectiveSetting, readSettings, registryMirror, type Settings } from '../config/settings.js';
+import { effectiveSetting, readSettings, registryMirror, warmIdleSeconds, type Settings } from '../config/settings.js';
 import { EngineError } from '../errors.js';
 import { warn } from '../terminal-text.js';
 import { applyMirror } from '../image-reference.js';
@@ -86,7 +86,7 @@ export async function runTool(request: RunRequest, io: RunIO): Promise<number> {
     if (warm) {
       // The call run in a warm container, or undefined: this call runs fresh (see src/engine/warm.ts).
       // Its module loads while the engine answers the image inspect.
-      const [image, { runWarm, warmIdleSeconds }] = await Promise.all([ensure(), import('../engine/warm.js')]);
+      const [image, { runWarm }] = await Promise.all([ensure(), import('../engine/warm.js')]);
       const code = await runWarm(api, plan, image, io, { idleSeconds: warmIdleSeconds(settings) });
       if (code !== undefined) return code;
     } else if (policy === 'always') await ensure();
