@@ -1,4 +1,4 @@
-import { readFileSync, rmSync, statSync } from 'node:fs';
+import { readFileSync, rmSync, statSync, utimesSync } from 'node:fs';
 import { writePrivateFile } from './berth-files.js';
 
 /** Whether a process with this pid exists (EPERM: it exists but is someone else's). */
@@ -14,15 +14,23 @@ export function isProcessAlive(pid: number): boolean {
 /**
  * An exclusive lock between berth processes: a private file holding the owner's pid, created
  * only where there is none (and so never seen without its pid).
- * A lock whose owner is gone is taken over. Resolves with the release function, or undefined
- * when `timeoutMs` passes first.
+ * A lock whose owner is gone is taken over; so is one not touched for `staleAfterMs`, when given
+ * (its holder keeps it fresh while it works: a stopped or frozen holder stops doing so). Resolves
+ * with the release function, or undefined when `timeoutMs` passes first.
  */
-export async function acquireLock(file: string, options: { timeoutMs?: number; pollMs?: number } = {}): Promise<(() => void) | undefined> {
+export async function acquireLock(file: string, options: { timeoutMs?: number; pollMs?: number; staleAfterMs?: number } = {}): Promise<(() => void) | undefined> {
   const deadline = Date.now() + (options.timeoutMs ?? Infinity);
   for (;;) {
     try {
       writePrivateFile(file, String(process.pid), { exclusive: true });
-      return () => rmSync(file, { force: true });
+      // Released only while still this process's: one taken over meanwhile is the new holder's.
+      return () => {
+        try {
+          if (readFileSync(file, 'utf8') === String(process.pid)) rmSync(file, { force: true });
+        } catch {
+          // gone already
+        }
+      };
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     }
@@ -32,9 +40,29 @@ export async function acquireLock(file: string, options: { timeoutMs?: number; p
     } catch {
       continue; // released between our tries
     }
-    if (Number.isInteger(holder) && holder > 0 && !isProcessAlive(holder)) removeIfStill(file, holder);
+    if (Number.isInteger(holder) && holder > 0 && (!isProcessAlive(holder) || untouchedFor(file, options.staleAfterMs))) removeIfStill(file, holder);
     else if (Date.now() > deadline) return undefined;
     else await new Promise((r) => setTimeout(r, options.pollMs ?? 100));
+  }
+}
+
+/** Whether `file` has not been touched for `ms` (never, without `ms`). */
+function untouchedFor(file: string, ms: number | undefined): boolean {
+  if (ms === undefined) return false;
+  try {
+    return Date.now() - statSync(file).mtimeMs > ms;
+  } catch {
+    return false;
+  }
+}
+
+/** Marks the lock `file` as still held and worked on (see staleAfterMs). */
+export function touchLock(file: string): void {
+  try {
+    const now = new Date();
+    utimesSync(file, now, now);
+  } catch {
+    // released or taken over meanwhile
   }
 }
 

@@ -4,7 +4,7 @@ import { parseImageReference } from '../image-reference.js';
 import { cacheDirectory } from '../berth-files.js';
 import { engineApi, engineStatus, STALLED } from './api.js';
 import { engineFailure } from './connection.js';
-import { acquireLock } from '../lock-file.js';
+import { acquireLock, touchLock } from '../lock-file.js';
 import { shortHash } from '../short-hash.js';
 
 export type PullPolicy = 'missing' | 'always' | 'never';
@@ -143,7 +143,12 @@ export async function ensureImage(
       throw new EngineError(`berth: image ${ref} is not cached and the pull policy is "never"; pull it with: docker pull ${ref} (or run with --pull missing)`);
     }
   }
-  const release = (await acquirePullLock(ref))!;
+  const lock = pullLockFile(ref);
+  const release = (await acquireLock(lock, { pollMs: 200, staleAfterMs: PULL_LOCK_STALE_MS }))!;
+  // Kept fresh while this process pulls: a holder that is stopped (Ctrl-Z, SIGSTOP) or frozen
+  // stops freshening it, and the berths waiting take it over instead of waiting for ever.
+  const heartbeat = setInterval(() => touchLock(lock), PULL_LOCK_STALE_MS / 4);
+  heartbeat.unref();
   try {
     if (policy !== 'always') {
       const cached = await inspectImage(ref);
@@ -156,6 +161,7 @@ export async function ensureImage(
       progress.stop();
     }
   } finally {
+    clearInterval(heartbeat);
     release();
   }
   const pulled = await inspectImage(ref);
@@ -163,6 +169,9 @@ export async function ensureImage(
   return pulled;
 }
 
-function acquirePullLock(ref: string): Promise<(() => void) | undefined> {
-  return acquireLock(path.join(cacheDirectory(), 'locks', `pull-${shortHash(ref)}.lock`), { pollMs: 200 });
+function pullLockFile(ref: string): string {
+  return path.join(cacheDirectory(), 'locks', `pull-${shortHash(ref)}.lock`);
 }
+
+/** A pull lock not freshened for this long is its holder's no more (BERTH_PULL_STALL scales it: tests). */
+const PULL_LOCK_STALE_MS = Math.min(60_000, 2 * PULL_STALL_MS);

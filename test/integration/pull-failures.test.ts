@@ -140,6 +140,39 @@ describe('deadlines', () => {
     }
   });
 
+  it('a berth stopped (SIGSTOP) while it holds a pull lock does not keep the others waiting for ever', async () => {
+    const { port, held, close } = await stallingRegistry();
+    let first: import('node:child_process').ChildProcess | undefined;
+    try {
+      const sb = makeSandbox();
+      writeRecipe(sb, { name: 'frozen', image: `127.0.0.1:${port}/berth-test/frozen:1` });
+      let err = '';
+      const firstResult = berth(sb, ['run', 'frozen'], {
+        env: { BERTH_PULL_STALL: '600' },
+        onSpawn: (c) => {
+          first = c;
+          c.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+        },
+      });
+      const deadline = Date.now() + 20_000;
+      while (!err.includes('pulling') || held.length === 0) {
+        if (Date.now() > deadline) throw new Error(`no pull started: ${err}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      first!.kill('SIGSTOP');
+      // Its lock is not freshened any more: the next berth takes it over (after 2 x 2 s here) and
+      // pulls itself, failing on the stalled registry instead of waiting.
+      const next = await berth(sb, ['run', '-q', 'frozen'], { env: { BERTH_PULL_STALL: '2' }, timeoutMs: 40_000 });
+      expect(next.code).toBe(125);
+      expect(next.stderr).toContain('made no progress for 2 s');
+      first!.kill('SIGKILL');
+      await firstResult.catch(() => undefined);
+    } finally {
+      first?.kill('SIGKILL');
+      close();
+    }
+  });
+
   it('an engine that accepts connections and never answers fails run, gc and doctor in one line', async () => {
     const { createServer } = await import('node:net');
     const path = await import('node:path');
