@@ -118,8 +118,9 @@ function recipeDirectoryProblem(root: string, env: NodeJS.ProcessEnv): string | 
 
 /** Whether the project's recipes are exactly those the user trusted. A project without recipes needs no trust. */
 export function projectTrust(root: string, env: NodeJS.ProcessEnv = process.env, current = projectRecipeHashes(root)): TrustState {
+  // Most projects have no recipes of their own: then the trust record is not even read.
+  if (Object.keys(current).length === 0) return { trusted: true };
   const record = readStore(env).projects[projectKey(root)];
-  if (Object.keys(current).length === 0) return { trusted: true, record };
   const unsafe = recipeDirectoryProblem(root, env);
   if (unsafe) return { trusted: false, record, changed: [`(${unsafe})`] };
   const untrustable = Object.keys(current).filter((n) => current[n]!.startsWith(UNTRUSTABLE));
