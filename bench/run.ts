@@ -17,7 +17,7 @@ import { buildImage } from '../test/harness/images.js';
 import { startRegistry } from '../test/harness/registry.js';
 import { BERTH, makeSandbox, writeRecipe } from '../test/support/berth.js';
 import { replaceBetweenMarkers } from '../scripts/catalog-table.js';
-import { writeFileAtomic } from '../src/berth-files.js';
+import { writeFileAtomic } from '../src/platform/files.js';
 
 const PAIRS = Number(process.env.BENCH_PAIRS ?? 15);
 const STREAM_BYTES = Number(process.env.BENCH_STREAM_MB ?? 1024) * 1024 * 1024;

@@ -1,5 +1,5 @@
 /*
- * berth's warm server: the main process of a warm container (src/engine/warm.ts).
+ * berth's warm server: the main process of a warm container (src/warm/run-warm.ts).
  *
  * Usage: warm-server IDLE_SECONDS SOCKET_PATH
  *
@@ -10,7 +10,7 @@
  * With no call for IDLE_SECONDS it exits, and the container stops (and is removed) by itself.
  *
  * Freestanding: no libc, raw system calls, for x86_64 and aarch64 (scripts/build-warm-server.sh
- * builds both; the bytes are committed in src/engine/warm-server-program.ts).
+ * builds both; the bytes are committed in src/warm/server-program.ts).
  *
  * Protocol, per connection; every frame has docker's 8-byte header: type, 3 zero bytes, payload
  * length (u32 big-endian).

@@ -1,6 +1,6 @@
 #!/bin/sh
 # Builds native/warm-server.c for amd64 and arm64 and writes the programs into
-# src/engine/warm-server-program.ts and the build's facts into src/engine/warm-server-build.ts
+# src/warm/server-program.ts and the build's facts into src/warm/server-build.ts
 # (committed: installing berth needs no compiler).
 # Needs gcc and gcc-aarch64-linux-gnu (Debian). The unit suite (test/unit/warm-server-program)
 # checks that the committed programs were built from the committed source: byte for byte where
@@ -10,8 +10,8 @@ cd "$(dirname "$0")/.."
 source=native/warm-server.c
 # The programs (loaded only when a warm container is made), and the build's facts (small: the
 # run path reads them, the server's build being part of a warm key).
-out=${WARM_SERVER_OUT:-src/engine/warm-server-program.ts}
-facts=${WARM_SERVER_FACTS_OUT:-src/engine/warm-server-build.ts}
+out=${WARM_SERVER_OUT:-src/warm/server-program.ts}
+facts=${WARM_SERVER_FACTS_OUT:-src/warm/server-build.ts}
 flags="-Os -static -nostdlib -ffreestanding -fno-builtin -fno-stack-protector -fno-pie -no-pie
   -fno-asynchronous-unwind-tables -fno-unwind-tables -fno-tree-loop-distribute-patterns
   -ffunction-sections -fdata-sections -Wl,--gc-sections -Wl,--build-id=none -Wl,-z,noexecstack -s

@@ -34,11 +34,11 @@ const builtinsByRequire: Plugin = {
   },
 };
 
-/** The warm server's program bytes (~30 KB): loaded from dist/engine/ when a warm container is made, never parsed at start-up. */
+/** The warm server's program bytes (~30 KB): loaded from dist/warm/ when a warm container is made, never parsed at start-up. */
 const serverProgramApart: Plugin = {
   name: 'server-program-apart',
   setup(b) {
-    b.onResolve({ filter: /\/warm-server-program\.js$/ }, () => ({ path: './engine/warm-server-program.js', external: true }));
+    b.onResolve({ filter: /\/server-program\.js$/ }, () => ({ path: './warm/server-program.js', external: true }));
   },
 };
 
@@ -60,6 +60,6 @@ await build({
 const staticImports = [...readFileSync(CLI, 'utf8').matchAll(/^import\s[^'"]*?\bfrom\s*["']([^"']+)["']|^import\s*["']([^"']+)["']/gm)].map((m) => m[1] ?? m[2]!);
 const packages = staticImports.filter((specifier) => !specifier.startsWith('node:'));
 if (packages.length > 0) {
-  process.stderr.write(`scripts/bundle.ts: dist/cli.js would load ${[...new Set(packages)].join(', ')} at start-up: import it lazily (see yamlLibrary in src/yaml-file.ts)\n`);
+  process.stderr.write(`scripts/bundle.ts: dist/cli.js would load ${[...new Set(packages)].join(', ')} at start-up: import it lazily (see yamlLibrary in src/platform/yaml-file.ts)\n`);
   process.exit(1);
 }

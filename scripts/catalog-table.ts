@@ -9,11 +9,11 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BUILTIN_RECIPES, loadCatalog } from '../src/recipes/catalog.js';
-import { imageForVersion } from '../src/recipes/image.js';
-import type { Recipe } from '../src/recipes/schema.js';
-import { byName } from '../src/recipes/names.js';
-import { writeFileAtomic } from '../src/berth-files.js';
+import { BUILTIN_RECIPES, loadCatalog } from '../src/core/recipes/catalog.js';
+import { imageForVersion } from '../src/core/recipes/image.js';
+import type { Recipe } from '../src/core/recipes/schema.js';
+import { byName } from '../src/core/names.js';
+import { writeFileAtomic } from '../src/platform/files.js';
 
 export const START = '<!-- catalog:start -->';
 export const END = '<!-- catalog:end -->';

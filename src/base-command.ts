@@ -1,6 +1,6 @@
 import { Command, Flags } from '@oclif/core';
-import { reportError } from './errors.js';
-import { printable } from './terminal-text.js';
+import { reportError } from './platform/errors.js';
+import { printable } from './platform/terminal-text.js';
 
 /**
  * Every berth command extends this: berth's typed errors become one line on stderr and their
@@ -21,7 +21,7 @@ export abstract class BaseCommand extends Command {
 
 /**
  * `--all-users` of the commands that see berth's containers (warm ls, warm stop, gc), which
- * otherwise see only the caller's: root only (engine/owner.ts refuses it to others).
+ * otherwise see only the caller's: root only (runtime/container/owner.ts refuses it to others).
  */
 export function allUsersFlag(what: string) {
   return Flags.boolean({ description: `${what}, and those of a berth from before containers were labelled with their user (root only)` });

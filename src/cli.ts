@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { packageFile } from './package-files.js';
-import { nearestNames } from './nearest-names.js';
-import { printable } from './terminal-text.js';
+import { packageFile } from './platform/package-files.js';
+import { nearestNames } from './core/nearest-names.js';
+import { warn } from './platform/terminal-text.js';
 
 /**
  * berth's entry. `berth run`, a plain `berth list` and `--version` take a path that loads no
@@ -19,22 +19,22 @@ export async function main(argv: string[], options: { dir: string; development?:
     process.stdout.write(`berth/${version} ${process.platform}-${process.arch} node-${process.version}\n`);
     return;
   }
-  const listFlags = argv[0] === 'list' ? (await import('./recipes/list-command.js')).plainListFlags(argv.slice(1)) : undefined;
+  const listFlags = argv[0] === 'list' ? (await import('./app/list.js')).plainListFlags(argv.slice(1)) : undefined;
   if (listFlags) {
-    const { reportError } = await import('./errors.js');
-    await (await import('./recipes/list-command.js')).printList(listFlags).catch((error: unknown) => {
+    const { reportError } = await import('./platform/errors.js');
+    await (await import('./app/list.js')).printList(listFlags).catch((error: unknown) => {
       if (!reportError(error)) throw error;
     });
     return;
   }
   if (argv[0] === 'run') {
-    const { runCommandLine } = await import('./run/command-line.js');
+    const { runCommandLine } = await import('./app/run-command-line.js');
     if (await runCommandLine(argv.slice(1))) return;
     quietOnClosedOutput();
   }
   const unknown = argv[0] && !argv[0].startsWith('-') ? await unknownCommand(argv) : undefined;
   if (unknown) {
-    process.stderr.write(`${unknown}\n`);
+    warn(unknown);
     process.exitCode = 1;
     return;
   }
@@ -48,9 +48,9 @@ export async function main(argv: string[], options: { dir: string; development?:
 /** A shim's command line, `TOOL[@VERSION] ARGS...`: `berth run` with default flags. */
 export async function runShim(argv: string[]): Promise<void> {
   const [tool, ...args] = argv;
-  const { runCommandLine } = await import('./run/command-line.js');
+  const { runCommandLine } = await import('./app/run-command-line.js');
   if (!tool || !(await runCommandLine(['--', tool, ...args]))) {
-    process.stderr.write('berth: the shim names no tool; reinstall it with berth install TOOL\n');
+    warn('the shim names no tool; reinstall it with berth install TOOL');
     process.exitCode = 126;
   }
 }
@@ -85,11 +85,11 @@ async function unknownCommand(argv: string[]): Promise<string | undefined> {
       : [first, '', [...new Set(ids.map((id) => id.split(':')[0]!))]];
   if (candidates.includes(word)) return undefined;
   let hint: string;
-  const { recipeExists } = await import('./recipes/catalog.js');
+  const { recipeExists } = await import('./core/recipes/catalog.js');
   if (!prefix && recipeExists(word)) hint = `; to run the tool: berth run ${word}`;
   else {
     const near = nearestNames(word, candidates);
     hint = near.length > 0 ? `; did you mean ${near.map((n) => prefix + n).join(', ')}?` : '';
   }
-  return printable(`berth: "${prefix}${word}" is not a berth command${hint} (berth help lists the commands)`);
+  return `"${prefix}${word}" is not a berth command${hint} (berth help lists the commands)`;
 }

@@ -10,12 +10,12 @@ export default class Gc extends BaseCommand {
 
   async run(): Promise<void> {
     const { flags } = await this.parse(Gc);
-    const { ownerFilter } = await import('../engine/owner.js');
+    const { ownerFilter } = await import('../runtime/container/owner.js');
     const owners = ownerFilter(flags['all-users']);
-    const { engineFailure } = await import('../engine/connection.js');
-    const { removeOrphans } = await import('../engine/orphans.js');
-    const { pruneWarmCache } = await import('../engine/warm-list.js');
-    const { engineApi } = await import('../engine/api.js');
+    const { engineFailure } = await import('../runtime/http/endpoint.js');
+    const { removeOrphans } = await import('../runtime/container/orphans.js');
+    const { pruneWarmCache } = await import('../warm/list.js');
+    const { engineApi } = await import('../runtime/http/engine-api.js');
     const removed = await removeOrphans(owners).catch((error: unknown) => {
       throw engineFailure(error, 'listing containers');
     });

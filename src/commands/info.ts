@@ -21,13 +21,14 @@ export default class Info extends BaseCommand {
 
   async run(): Promise<void> {
     const { args, flags } = await this.parse(Info);
-    const { resolveTool } = await import('../run/resolve.js');
-    const { applyMirror } = await import('../image-reference.js');
-    const { registryMirror } = await import('../config/settings.js');
-    const { formatInfo, imageState, recipeInfo } = await import('../recipes/info.js');
-    const { UntrustedRecipeError } = await import('../errors.js');
-    const { formatPermissions } = await import('../recipes/permissions.js');
-    const { shadowedRecipe } = await import('../recipes/catalog.js');
+    const { resolveTool } = await import('../core/run/resolve.js');
+    const { applyMirror } = await import('../core/image-reference.js');
+    const { registryMirror } = await import('../platform/settings.js');
+    const { formatInfo, recipeInfo } = await import('../core/recipes/info.js');
+    const { imageState } = await import('../app/info.js');
+    const { UntrustedRecipeError } = await import('../core/recipes/catalog.js');
+    const { formatPermissions } = await import('../core/recipes/permissions.js');
+    const { shadowedRecipe } = await import('../core/recipes/catalog.js');
     let resolved: Awaited<ReturnType<typeof resolveTool>>;
     try {
       resolved = await resolveTool(args.tool, process.cwd());

@@ -24,7 +24,7 @@ The shim directory is BERTH_SHIM_DIR, else the shimDir setting (berth config set
 
   async run(): Promise<void> {
     const { argv, flags } = await this.parse(Install);
-    const { installTools } = await import('../shims/install.js');
+    const { installTools } = await import('../app/install.js');
     await installTools(argv as string[], process.cwd(), (line) => this.out(line), { pull: flags.pull, quiet: flags.quiet });
   }
 }

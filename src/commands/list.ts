@@ -15,7 +15,7 @@ A recipe file that cannot be read is reported on stderr; the others are still li
 
   async run(): Promise<void> {
     const { flags } = await this.parse(List);
-    const { printList } = await import('../recipes/list-command.js');
+    const { printList } = await import('../app/list.js');
     await printList(flags);
   }
 }

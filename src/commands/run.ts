@@ -1,8 +1,8 @@
 import { Args, Flags, type Interfaces } from '@oclif/core';
 import { BaseCommand } from '../base-command.js';
-import { RUN_FLAGS, type FlagSpec } from '../run/run-flags.js';
+import { RUN_FLAGS, type FlagSpec } from '../core/run/run-flags.js';
 
-/** oclif flags from berth's one table of run flags (see src/run/run-flags.ts). */
+/** oclif flags from berth's one table of run flags (see src/core/run/run-flags.ts). */
 function oclifFlags(): Interfaces.FlagInput {
   const flags: Interfaces.FlagInput = {};
   for (const [name, spec] of Object.entries(RUN_FLAGS) as Array<[string, FlagSpec]>) {
@@ -19,7 +19,7 @@ function oclifFlags(): Interfaces.FlagInput {
 
 /**
  * Help and usage for `berth run`. A command line that names a tool never reaches oclif: it is
- * run by src/run/command-line.ts (shared with shims), and so is this command's run().
+ * run by src/app/run-command-line.ts (shared with shims), and so is this command's run().
  */
 export default class Run extends BaseCommand {
   static override summary = 'Run a tool from its pinned image as if it were installed.';
@@ -41,12 +41,12 @@ The current directory is mounted at the same path, the tool runs as you, streams
   static override flags = oclifFlags();
 
   async run(): Promise<void> {
-    const { runCommandLine } = await import('../run/command-line.js');
+    const { runCommandLine } = await import('../app/run-command-line.js');
     if (!(await runCommandLine(this.argv))) {
       // No tool named (help flags never reach here: oclif serves them). oclif's own usage error
       // would list every flag in an order that contradicts the flags-before-tool rule.
-      const { InputError } = await import('../errors.js');
-      throw new InputError('berth: berth run needs a tool: berth run [FLAGS] TOOL[@VERSION] [TOOL ARGS...], e.g. berth run jq --version (berth run --help for the flags)', undefined, undefined, 125);
+      const { UsageError } = await import('../platform/errors.js');
+      throw new UsageError('berth run needs a tool: berth run [FLAGS] TOOL[@VERSION] [TOOL ARGS...], e.g. berth run jq --version (berth run --help for the flags)');
     }
   }
 }

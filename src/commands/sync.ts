@@ -1,6 +1,6 @@
 import { Flags } from '@oclif/core';
 import { BaseCommand } from '../base-command.js';
-import { warn } from '../terminal-text.js';
+import { warn, warnAt } from '../platform/terminal-text.js';
 
 export default class Sync extends BaseCommand {
   static override summary = 'Pull every tool berth.yaml pins and write berth.lock with the digests the registry served.';
@@ -17,23 +17,23 @@ export default class Sync extends BaseCommand {
   async run(): Promise<void> {
     const { flags } = await this.parse(Sync);
     if (flags.check) {
-      const { checkLock } = await import('../project/check.js');
-      const { recipeDirectories } = await import('../recipes/catalog.js');
-      const { InputError } = await import('../errors.js');
+      const { checkLock } = await import('../core/project/check.js');
+      const { recipeDirectories } = await import('../core/recipes/catalog.js');
+      const { InputError } = await import('../platform/errors.js');
       const cwd = process.cwd();
       const check = checkLock(cwd, recipeDirectories(cwd));
-      if (!check) throw new InputError(`berth: no berth.yaml in ${cwd} or above it`);
-      for (const p of check.problems) warn(`${p.message}; ${p.fix}`);
+      if (!check) throw new InputError(`no berth.yaml in ${cwd} or above it`);
+      for (const p of check.problems) warnAt(`${p.message}; ${p.fix}`);
       if (check.problems.length > 0) process.exitCode = 1;
       else this.out(`${check.files.lockFile} is in sync with berth.yaml (${check.tools} tool${check.tools === 1 ? '' : 's'})`);
       return;
     }
-    const { dockerSyncEngine, syncProject } = await import('../project/sync.js');
-    const { pullReporter } = await import('../run/pull-progress.js');
+    const { dockerSyncEngine, syncProject } = await import('../app/sync.js');
+    const { pullReporter } = await import('../ui/pull-progress.js');
     let engine: Awaited<ReturnType<typeof dockerSyncEngine>> | undefined;
     const connect = async () => (engine = await dockerSyncEngine(pullReporter(process.stderr, flags.quiet)));
     const result = await syncProject(process.cwd(), connect, { update: flags.update }).finally(() => engine?.close());
-    if (result.replacedBrokenLock) warn(`berth: replaced a malformed berth.lock (${result.replacedBrokenLock})`);
+    if (result.replacedBrokenLock) warn(`replaced a malformed berth.lock (${result.replacedBrokenLock})`);
     for (const t of result.tools) this.out(`${t.state === 'kept' ? 'kept  ' : 'locked'} ${t.entry.name} ${t.entry.version} ${t.entry.image}@${t.entry.digest}`);
     this.out(result.written ? `wrote ${result.files.lockFile}` : `${result.files.lockFile} unchanged`);
   }

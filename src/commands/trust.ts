@@ -1,5 +1,6 @@
 import { Flags } from '@oclif/core';
 import { BaseCommand } from '../base-command.js';
+import { warn } from '../platform/terminal-text.js';
 
 export default class Trust extends BaseCommand {
   static override summary = "Trust this project's own recipes (.berth/recipes), as they are now.";
@@ -15,10 +16,10 @@ berth.yaml and berth.lock need no trust: they only choose versions and digests o
 
   async run(): Promise<void> {
     const { flags } = await this.parse(Trust);
-    const { listTrust, showTrust, trustHere } = await import('../project/trust-commands.js');
+    const { listTrust, showTrust, trustHere } = await import('../app/trust.js');
     if (flags.list) {
       const lines = listTrust();
-      if (lines.length === 0) process.stderr.write('berth: no trusted projects\n');
+      if (lines.length === 0) warn('no trusted projects');
       for (const line of lines) this.out(line);
       return;
     }

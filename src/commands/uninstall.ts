@@ -10,9 +10,9 @@ export default class Uninstall extends BaseCommand {
 
   async run(): Promise<void> {
     const { argv } = await this.parse(Uninstall);
-    const { shimDirectory } = await import('../config/settings.js');
-    const { uninstallShim } = await import('../shims/shims.js');
-    const { reportError } = await import('../errors.js');
+    const { shimDirectory } = await import('../platform/settings.js');
+    const { uninstallShim } = await import('../core/shims.js');
+    const { reportError } = await import('../platform/errors.js');
     const dir = shimDirectory();
     for (const name of argv as string[]) {
       try {

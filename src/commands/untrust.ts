@@ -9,7 +9,7 @@ export default class Untrust extends BaseCommand {
 
   async run(): Promise<void> {
     const { args } = await this.parse(Untrust);
-    const { untrustHere } = await import('../project/trust-commands.js');
+    const { untrustHere } = await import('../app/trust.js');
     for (const line of untrustHere(process.cwd(), args.dir)) this.out(line);
   }
 }

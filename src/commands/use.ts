@@ -1,5 +1,6 @@
 import { Args } from '@oclif/core';
 import { BaseCommand } from '../base-command.js';
+import { warn } from '../platform/terminal-text.js';
 
 export default class Use extends BaseCommand {
   static override summary = "Pin a tool's version for this project in berth.yaml.";
@@ -12,9 +13,9 @@ Then run berth sync to lock the image's digest in berth.lock.`;
 
   async run(): Promise<void> {
     const { argv } = await this.parse(Use);
-    const { usePins } = await import('../project/use.js');
+    const { usePins } = await import('../app/use.js');
     for (const r of await usePins(argv as string[], process.cwd())) {
-      if (r.warning) process.stderr.write(`berth: note: ${r.warning}\n`);
+      if (r.warning) warn(`note: ${r.warning}`);
       const what = `${r.name} ${r.version}`;
       if (!r.changed) this.out(`${r.file} already pins ${what}`);
       else this.out(`${r.previous ? `changed ${r.name} from ${r.previous} to ${r.version}` : `pinned ${what}`} in ${r.file}; run berth sync to lock its digest`);

@@ -2,12 +2,12 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { RUN_FLAGS } from '../../src/run/run-flags.js';
+import { RUN_FLAGS } from '../../src/core/run/run-flags.js';
 import { BERTH, berth, makeSandbox, REPO, type Sandbox } from '../support/berth.js';
 
 /**
  * berth's own command line: `--version` (answered without oclif, so it must say what oclif
- * would) and `--help`, whose `berth run` flags come from one table (src/run/run-flags.ts).
+ * would) and `--help`, whose `berth run` flags come from one table (src/core/run/run-flags.ts).
  */
 describe('berth --version and --help', () => {
   let sb: Sandbox;

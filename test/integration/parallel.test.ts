@@ -50,7 +50,7 @@ describe('parallel berth use and sync in one project', () => {
   it('a project lock left by a killed berth is taken over', async () => {
     const project = path.join(sb.root, 'dead-lock');
     mkdirSync(project);
-    const { shortHash } = await import('../../src/short-hash.js');
+    const { shortHash } = await import('../../src/platform/short-hash.js');
     const lockDir = path.join(sb.cache, 'berth', 'locks');
     mkdirSync(lockDir, { recursive: true });
     // pid 2^22+1 is above any pid_max default: no such process.

@@ -7,7 +7,7 @@ import { asUser, BERTH, berth, makeSandbox, OTHER_UID, writeRecipe, type Sandbox
 
 /**
  * What berth mounts on its own for the paths named among a tool's arguments (the path policy,
- * src/run/path-policy.ts), and the tool's HOME at its own path, against the real engine with the
+ * src/core/run/path-policy.ts), and the tool's HOME at its own path, against the real engine with the
  * built bin/run.js, as a user other than root (OTHER_UID). Every test runs fresh and warm.
  */
 const MODES: Array<{ name: string; flags: string[] }> = [

@@ -252,7 +252,7 @@ describe.each(MODES)('berth run ($name)', ({ flags }) => {
       expect(outHash.digest('hex')).toBe(inHash.digest('hex'));
       expect(r.maxRssKb).toBeDefined();
       // Issue 6's bound (Node alone takes ~45 MB): the data is never held whole, and spent
-      // buffers do not pile up (see spent() in src/engine/streams.ts).
+      // buffers do not pile up (see spent() in src/runtime/stdio/streams.ts).
       expect(r.maxRssKb! * 1024).toBeLessThan(100 * 1024 * 1024);
     });
 

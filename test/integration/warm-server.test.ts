@@ -7,9 +7,9 @@ import path from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { demultiplex } from '../../src/engine/streams.js';
-import { CREDIT, EXIT, openCall, pumpFramedStdin, requestFrame, sendSignal, type CallRequest } from '../../src/engine/warm-call.js';
-import { serverProgram } from '../../src/engine/warm-server.js';
+import { demultiplex } from '../../src/runtime/stdio/streams.js';
+import { CREDIT, EXIT, openCall, pumpFramedStdin, requestFrame, sendSignal, type CallRequest } from '../../src/warm/call.js';
+import { serverProgram } from '../../src/warm/server.js';
 
 /**
  * berth's warm server (native/warm-server.c), both builds, run on the host as a plain process:

@@ -415,8 +415,8 @@ describe('warm containers', () => {
   });
 
   it('writes its warm server for x86_64 and aarch64 into the cache', async () => {
-    const { goArch, serverProgram } = await import('../../src/engine/warm-server.js');
-    const { SOURCE_SHA256 } = await import('../../src/engine/warm-server-build.js');
+    const { goArch, serverProgram } = await import('../../src/warm/server.js');
+    const { SOURCE_SHA256 } = await import('../../src/warm/server-build.js');
     for (const [arch, machine] of [['amd64', 62], ['x86_64', 62], ['arm64', 183], ['aarch64', 183]] as const) {
       const elf = (await serverProgram(arch))!;
       expect(elf.readUInt32BE(0)).toBe(0x7f454c46);

@@ -3,14 +3,14 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync,
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { InputError } from '../../src/errors.js';
-import { BUILTIN_RECIPES, findRecipe, loadCatalog, readRecipe } from '../../src/recipes/catalog.js';
-import { applyMirror } from '../../src/image-reference.js';
-import { imageForVersion } from '../../src/recipes/image.js';
-import { formatInfo, formatSize, knownVersions, recipeInfo } from '../../src/recipes/info.js';
-import type { Recipe } from '../../src/recipes/schema.js';
-import { formatTable, listEntry, searchRecipes } from '../../src/recipes/listing.js';
-import { recipeSkeleton, skeletonImage, writeNewRecipe } from '../../src/recipes/skeleton.js';
+import { InputError } from '../../src/platform/errors.js';
+import { BUILTIN_RECIPES, findRecipe, loadCatalog, readRecipe } from '../../src/core/recipes/catalog.js';
+import { applyMirror } from '../../src/core/image-reference.js';
+import { imageForVersion } from '../../src/core/recipes/image.js';
+import { formatInfo, formatSize, knownVersions, recipeInfo } from '../../src/core/recipes/info.js';
+import type { Recipe } from '../../src/core/recipes/schema.js';
+import { formatTable, listEntry, searchRecipes } from '../../src/core/recipes/listing.js';
+import { recipeSkeleton, skeletonImage, writeNewRecipe } from '../../src/core/recipes/skeleton.js';
 
 const builtins = [{ dir: BUILTIN_RECIPES, source: 'builtin' as const }];
 const catalog = loadCatalog(builtins);
@@ -183,7 +183,7 @@ describe('recipes new', () => {
     expect(() => writeNewRecipe({ name: 'My Tool', image: 'me/tool:1', env })).toThrow(InputError);
     expect(() => writeNewRecipe({ name: 'My Tool', image: 'me/tool:1', env })).toThrow(/"My Tool" is not a recipe name/);
     expect(() => writeNewRecipe({ name: '../escape', image: 'me/tool:1', env })).toThrow(/is not a recipe name/);
-    expect(() => writeNewRecipe({ name: 'tool', image: 'Me/Tool:1', env })).toThrow(/^berth: --image Me\/Tool:1: "Me\/Tool" is not a valid repository name$/);
+    expect(() => writeNewRecipe({ name: 'tool', image: 'Me/Tool:1', env })).toThrow(/^--image Me\/Tool:1: "Me\/Tool" is not a valid repository name$/);
     expect(() => writeNewRecipe({ name: 'tool', image: 'me/tool@sha256:12', env })).toThrow(/not a sha256 digest/);
     expect(existsSync(path.join(root, 'config'))).toBe(false);
   });

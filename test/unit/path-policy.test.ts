@@ -3,10 +3,10 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeCreatedFiles } from '../../src/run/created-files.js';
-import { HOME_CREDENTIALS, isContainerOwn, judgePath, passwdHomes, pathRules, policyContext, socketRefusal, type PolicyContext } from '../../src/run/path-policy.js';
-import { pathMounts, planRun, type Mount } from '../../src/run/plan.js';
-import type { Recipe } from '../../src/recipes/schema.js';
+import { makeCreatedFiles } from '../../src/core/run/created-files.js';
+import { HOME_CREDENTIALS, isContainerOwn, judgePath, passwdHomes, pathRules, policyContext, socketRefusal, type PolicyContext } from '../../src/core/run/path-policy.js';
+import { pathMounts, planRun, type Mount } from '../../src/core/run/plan.js';
+import type { Recipe } from '../../src/core/recipes/schema.js';
 
 /** The facts of a made-up host: the user "me", two other users, an engine on the default socket. */
 const host: PolicyContext = {
@@ -244,26 +244,26 @@ describe('path arguments', () => {
   it('refuses what the policy refuses, with exit 125, the path, why, and the -v that would mount it', () => {
     expect(refusalOf(['/var/run/docker.sock'])).toEqual([
       125,
-      'berth: /var/run/docker.sock is an engine socket: not mounted (mount it yourself with -v /var/run/docker.sock:/var/run/docker.sock if you mean it, or --no-path-mounts)',
+      '/var/run/docker.sock is an engine socket: not mounted (mount it yourself with -v /var/run/docker.sock:/var/run/docker.sock if you mean it, or --no-path-mounts)',
     ]);
-    expect(refusalOf([socketPath])).toEqual([125, `berth: ${socketPath} is a socket: not mounted (mount it yourself with -v ${socketPath}:${socketPath} if you mean it, or --no-path-mounts)`]);
-    expect(refusalOf(['../../../../../../../../etc/shadow'])?.[1]).toMatch(/^berth: \/etc\/shadow is in \/etc \(system configuration\): not mounted/);
+    expect(refusalOf([socketPath])).toEqual([125, `${socketPath} is a socket: not mounted (mount it yourself with -v ${socketPath}:${socketPath} if you mean it, or --no-path-mounts)`]);
+    expect(refusalOf(['../../../../../../../../etc/shadow'])?.[1]).toMatch(/^\/etc\/shadow is in \/etc \(system configuration\): not mounted/);
     expect(refusalOf([path.join(home, '.ssh', 'id_rsa')])?.[1]).toMatch(/is in .*\/home\/\.ssh \(credentials\)/);
     expect(refusalOf([home])?.[1]).toMatch(/ is your home directory: not mounted/);
     expect(refusalOf([`--key=${path.join(home, '.ssh')}`])?.[1]).toMatch(/ is credentials: not mounted/);
     expect(refusalOf(['/proc/cpuinfo'])?.[1]).toMatch(/is in \/proc/);
-    expect(refusalOf([path.join(home, '.ssh', 'new_key')])?.[1]).toMatch(new RegExp(`^berth: ${home}/.ssh/new_key is in ${home}/.ssh \\(credentials\\): not mounted \\(mount it yourself with -v ${home}/.ssh:${home}/.ssh `));
+    expect(refusalOf([path.join(home, '.ssh', 'new_key')])?.[1]).toMatch(new RegExp(`^${home}/.ssh/new_key is in ${home}/.ssh \\(credentials\\): not mounted \\(mount it yourself with -v ${home}/.ssh:${home}/.ssh `));
   });
 
   it('resolves symlinks first and judges where they lead', () => {
     // Inside the current directory (named relatively or not), leading to a credential.
     for (const arg of ['key-link', path.join(work, 'key-link'), './key-link']) {
       expect(refusalOf([arg])?.[1]).toBe(
-        `berth: ${path.join(work, 'key-link')} (-> ${home}/.ssh/id_rsa) is in ${home}/.ssh (credentials): not mounted (mount it yourself with -v ${home}/.ssh/id_rsa:${home}/.ssh/id_rsa if you mean it, or --no-path-mounts)`,
+        `${path.join(work, 'key-link')} (-> ${home}/.ssh/id_rsa) is in ${home}/.ssh (credentials): not mounted (mount it yourself with -v ${home}/.ssh/id_rsa:${home}/.ssh/id_rsa if you mean it, or --no-path-mounts)`,
       );
     }
     // Outside, leading to /etc/shadow.
-    expect(refusalOf([path.join(outside, 'shadow-link')])?.[1]).toMatch(new RegExp(`^berth: ${outside}/shadow-link \\(-> /etc/shadow\\) is in /etc \\(system configuration\\)`));
+    expect(refusalOf([path.join(outside, 'shadow-link')])?.[1]).toMatch(new RegExp(`^${outside}/shadow-link \\(-> /etc/shadow\\) is in /etc \\(system configuration\\)`));
     // Through a symlinked directory.
     expect(refusalOf([path.join(work, 'outside-link', 'shadow-link')])?.[1]).toMatch(/-> \/etc\/shadow\) is in \/etc/);
   });
@@ -311,7 +311,7 @@ describe('path arguments', () => {
   it('refuses / as the current directory, and mounts HOME at its own path when the current directory is an ancestor or the home', () => {
     const recipe = { name: 'tool', description: 'd', tags: [], image: 'i', version: '1', args: [], network: 'none', env: [], home: [], user: 'host', tty: 'auto', warm: false, examples: [], file: '/r', source: 'user' } as Recipe;
     const hostOf = (cwd: string) => ({ cwd, env: { XDG_CACHE_HOME: path.join(home, '.cache') }, stdinIsTTY: false, stdoutIsTTY: false, identity: { uid: 1000, gid: 1000, name: 'me' }, policy: () => ctx });
-    expect(() => planRun(recipe, 'i', [], {}, hostOf('/'))).toThrow(/^berth: the current directory is \/: /);
+    expect(() => planRun(recipe, 'i', [], {}, hostOf('/'))).toThrow(/^the current directory is \/: /);
     const toolHome = path.join(home, '.cache', 'berth', 'home', 'tool');
     for (const cwd of [home, base, work]) {
       const plan = planRun(recipe, 'i', [path.join(home, 'notes.txt')], {}, hostOf(cwd));
@@ -329,7 +329,7 @@ describe('path arguments', () => {
     const plan = planRun(recipe, 'i', ['/app.sock'], { volumes: [`${socketPath}:/app.sock`, `${outside}:/o`] }, {
       cwd: work, env: {}, stdinIsTTY: false, stdoutIsTTY: false, policy: () => ctx, warn: (line) => warnings.push(line),
     });
-    expect(warnings).toEqual([`berth: warning: -v ${socketPath}:/app.sock: ${socketPath} is a socket: the tool can talk to what listens on it`]);
+    expect(warnings).toEqual([`warning: -v ${socketPath}:/app.sock: ${socketPath} is a socket: the tool can talk to what listens on it`]);
     expect(plan.mounts.map((m) => m.target)).toEqual([work, '/app.sock', '/o']);
     // A directory that would hold an engine socket warns only when it does.
     const plain = { cwd: work, env: {}, stdinIsTTY: false, stdoutIsTTY: false, policy: () => ctx, warn: (line: string) => warnings.push(line) };
@@ -338,7 +338,7 @@ describe('path arguments', () => {
     expect(warnings).toEqual([]);
     mkdirSync(path.join(home, '.docker', 'run'), { recursive: true });
     planRun(recipe, 'i', [], { volumes: [`${home}:/h`] }, plain);
-    expect(warnings).toEqual([`berth: warning: -v ${home}:/h: ${home} contains ${home}/.docker/run (an engine socket): the tool can control the engine, and so this machine`]);
+    expect(warnings).toEqual([`warning: -v ${home}:/h: ${home} contains ${home}/.docker/run (an engine socket): the tool can control the engine, and so this machine`]);
     rmSync(path.join(home, '.docker'), { recursive: true });
   });
 });
@@ -372,7 +372,7 @@ describe('files berth makes for the tool', () => {
 
   it('never takes over a file that appeared since the plan: the run stops (125), the file stays, the others made are removed', () => {
     writeFileSync(path.join(dir, 'theirs'), '');
-    expect(() => makeCreatedFiles([mount('mine'), mount('theirs')])).toThrow(/^berth: cannot make \S+\/theirs for the tool to write: something appeared there since berth looked$/);
+    expect(() => makeCreatedFiles([mount('mine'), mount('theirs')])).toThrow(/^cannot make \S+\/theirs for the tool to write: something appeared there since berth looked$/);
     expect(existsSync(path.join(dir, 'theirs'))).toBe(true);
     expect(existsSync(path.join(dir, 'mine'))).toBe(false);
   });

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { RUN_FLAGS, type FlagSpec } from '../../src/run/run-flags.js';
-import { SETTING_KEYS } from '../../src/config/settings.js';
+import { RUN_FLAGS, type FlagSpec } from '../../src/core/run/run-flags.js';
+import { SETTING_KEYS } from '../../src/platform/settings.js';
 
 const README = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
 

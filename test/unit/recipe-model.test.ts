@@ -4,11 +4,12 @@ import { mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { InputError, NotFoundError, UntrustedRecipeError } from '../../src/errors.js';
-import { trustProject, untrustProject } from '../../src/project/trust.js';
-import { BUILTIN_RECIPES, findRecipe, loadCatalog, readRecipe, recipeDirectories, userRecipeDirectory } from '../../src/recipes/catalog.js';
-import { imageForVersion, parseToolSpec } from '../../src/recipes/image.js';
-import type { RecipeSource } from '../../src/recipes/schema.js';
+import { InputError, NotFoundError } from '../../src/platform/errors.js';
+import { UntrustedRecipeError } from '../../src/core/recipes/catalog.js';
+import { trustProject, untrustProject } from '../../src/core/workspace/trust.js';
+import { BUILTIN_RECIPES, findRecipe, loadCatalog, readRecipe, recipeDirectories, userRecipeDirectory } from '../../src/core/recipes/catalog.js';
+import { imageForVersion, parseToolSpec } from '../../src/core/recipes/image.js';
+import type { RecipeSource } from '../../src/core/recipes/schema.js';
 
 let root: string;
 
@@ -279,12 +280,12 @@ describe('recipe directories', () => {
     expect(refused).toBeInstanceOf(UntrustedRecipeError);
     expect(refused.exitCode).toBe(1);
     expect(refused.message).toBe(
-      `berth: jq: the project recipe ${dirs.project}/jq.yaml is not trusted; it would replace the user jq with network host (the host's own network: every local service and port) instead of none; env passed TOKEN instead of (none beyond terminal and locale); review it (berth trust --show), then run berth trust in ${project}`,
+      `jq: the project recipe ${dirs.project}/jq.yaml is not trusted; it would replace the user jq with network host (the host's own network: every local service and port) instead of none; env passed TOKEN instead of (none beyond terminal and locale); review it (berth trust --show), then run berth trust in ${project}`,
     );
     expect(findRecipe('mine', recipeDirectories(cwd, env)).source).toBe('user');
     const catalog = loadCatalog(recipeDirectories(cwd, env));
     expect(catalog.recipes.find((r) => r.name === 'jq')?.source).toBe('user');
-    expect(catalog.problems).toEqual([{ file: dirs.project, untrusted: true, message: expect.stringContaining(`berth: ${project}: the project's recipes (jq.yaml) are not trusted`) }]);
+    expect(catalog.problems).toEqual([{ file: dirs.project, untrusted: true, message: expect.stringContaining(`${project}: the project's recipes (jq.yaml) are not trusted`) }]);
 
     trustProject(project, env);
     expect(findRecipe('jq', recipeDirectories(cwd, env)).description).toBe('project jq');

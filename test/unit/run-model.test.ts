@@ -3,14 +3,14 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { demultiplex } from '../../src/engine/streams.js';
-import { applyMirror, parseImageReference } from '../../src/image-reference.js';
-import { split } from '../../src/run/argv.js';
-import { dockerRunArgs, shellQuote } from '../../src/run/docker-command.js';
-import { UID_LABEL } from '../../src/engine/owner.js';
-import type { PolicyContext } from '../../src/run/path-policy.js';
-import { pathMounts, planRun, type Host } from '../../src/run/plan.js';
-import type { Recipe } from '../../src/recipes/schema.js';
+import { demultiplex } from '../../src/runtime/stdio/streams.js';
+import { applyMirror, parseImageReference } from '../../src/core/image-reference.js';
+import { split } from '../../src/core/run/argv.js';
+import { dockerRunArgs, shellQuote } from '../../src/core/run/docker-command.js';
+import { LABELS } from '../../src/core/labels.js';
+import type { PolicyContext } from '../../src/core/run/path-policy.js';
+import { pathMounts, planRun, type Host } from '../../src/core/run/plan.js';
+import type { Recipe } from '../../src/core/recipes/schema.js';
 
 const flags = { env: { type: 'option', char: 'e' }, pull: { type: 'option' }, tty: { type: 'boolean' } };
 
@@ -103,7 +103,7 @@ describe('run plan', () => {
   });
 
   it("labels the container with the invoking uid, the label berth's listings filter on", () => {
-    expect(planRun(recipe(), 'i', [], {}, host()).labels[UID_LABEL]).toBe(String(process.getuid!()));
+    expect(planRun(recipe(), 'i', [], {}, host()).labels[LABELS.uid]).toBe(String(process.getuid!()));
   });
 
   it('mounts outside paths: existing ones, and the directory of a file to be written', () => {

@@ -3,8 +3,8 @@ import { chmodSync, mkdirSync, mkdtempSync, realpathSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { projectCandidateProblem } from '../../src/project/root.js';
-import { printable } from '../../src/terminal-text.js';
+import { projectCandidateProblem } from '../../src/core/workspace/root.js';
+import { printable } from '../../src/platform/terminal-text.js';
 
 /** A stat of a file or directory owned by uid:gid with `mode`. */
 const stats = (uid: number, gid: number, mode: number) => ({ uid, gid, mode, isDirectory: () => false }) as unknown as Stats;

@@ -1,6 +1,7 @@
 import { Args } from '@oclif/core';
 import { BaseCommand } from '../../base-command.js';
-import { SETTING_KEYS_TEXT } from '../../config/settings.js';
+import { SETTING_KEYS_TEXT } from '../../platform/settings.js';
+import { warn } from '../../platform/terminal-text.js';
 
 export default class ConfigGet extends BaseCommand {
   static override summary = 'Print the value of a setting in force: its variable, else the settings file, else the default (exit 1 when none applies).';
@@ -10,16 +11,16 @@ export default class ConfigGet extends BaseCommand {
 
   async run(): Promise<void> {
     const { args } = await this.parse(ConfigGet);
-    const { settingKey } = await import('../../config/store.js');
-    const { describeSource, effectiveSetting } = await import('../../config/settings.js');
+    const { settingKey } = await import('../../platform/settings-store.js');
+    const { describeSource, effectiveSetting } = await import('../../platform/settings.js');
     const key = settingKey(args.key);
     const setting = effectiveSetting(key);
     if (setting.value === undefined) {
-      process.stderr.write(`berth: ${key} is not set${setting.source === 'environment' ? ` (${describeSource(setting)})` : ''}\n`);
+      warn(`${key} is not set${setting.source === 'environment' ? ` (${describeSource(setting)})` : ''}`);
       process.exitCode = 1;
       return;
     }
     this.out(String(setting.value));
-    if (setting.source !== 'settings file') process.stderr.write(`berth: ${key}: ${describeSource(setting)}\n`);
+    if (setting.source !== 'settings file') warn(`${key}: ${describeSource(setting)}`);
   }
 }

@@ -1,6 +1,6 @@
 import { Flags } from '@oclif/core';
 import { BaseCommand } from '../../base-command.js';
-import { warn } from '../../terminal-text.js';
+import { warn } from '../../platform/terminal-text.js';
 
 export default class ConfigList extends BaseCommand {
   static override summary = 'List every setting: its value in force and where it comes from.';
@@ -10,15 +10,15 @@ export default class ConfigList extends BaseCommand {
 
   async run(): Promise<void> {
     const { flags } = await this.parse(ConfigList);
-    const { openSettings } = await import('../../config/store.js');
+    const { openSettings } = await import('../../platform/settings-store.js');
     const store = await openSettings();
-    for (const problem of store.invalid()) warn(`berth: ${store.file}: ${problem}`);
+    for (const problem of store.invalid()) warn(`${store.file}: ${problem}`);
     const entries = store.list();
     if (flags.json) {
       this.out(JSON.stringify(Object.fromEntries(entries), null, 2));
       return;
     }
-    const { describeSource, effectiveSetting, SETTING_KEYS } = await import('../../config/settings.js');
+    const { describeSource, effectiveSetting, SETTING_KEYS } = await import('../../platform/settings.js');
     const lines = SETTING_KEYS.map((key) => {
       const setting = effectiveSetting(key);
       return [`${key}=${setting.value ?? ''}`, `(${describeSource(setting)})`];

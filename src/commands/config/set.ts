@@ -1,6 +1,6 @@
 import { Args } from '@oclif/core';
 import { BaseCommand } from '../../base-command.js';
-import { SETTING_KEYS_TEXT } from '../../config/settings.js';
+import { SETTING_KEYS_TEXT } from '../../platform/settings.js';
 
 export default class ConfigSet extends BaseCommand {
   static override summary = 'Set a user setting.';
@@ -19,7 +19,7 @@ An unknown key or a bad value is refused with the valid ones (exit 1).`;
 
   async run(): Promise<void> {
     const { args } = await this.parse(ConfigSet);
-    const { openSettings, settingKey, settingValue } = await import('../../config/store.js');
+    const { openSettings, settingKey, settingValue } = await import('../../platform/settings-store.js');
     const key = settingKey(args.key);
     settingValue(key, args.value);
     const stored = (await openSettings()).set(key, args.value);

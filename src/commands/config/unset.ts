@@ -1,6 +1,6 @@
 import { Args } from '@oclif/core';
 import { BaseCommand } from '../../base-command.js';
-import { SETTING_KEYS_TEXT } from '../../config/settings.js';
+import { SETTING_KEYS_TEXT } from '../../platform/settings.js';
 
 export default class ConfigUnset extends BaseCommand {
   static override summary = 'Remove a user setting, so its default applies.';
@@ -9,7 +9,7 @@ export default class ConfigUnset extends BaseCommand {
 
   async run(): Promise<void> {
     const { args } = await this.parse(ConfigUnset);
-    const { openSettings, settingKey } = await import('../../config/store.js');
+    const { openSettings, settingKey } = await import('../../platform/settings-store.js');
     const key = settingKey(args.key);
     const had = (await openSettings()).unset(key);
     this.out(had ? `unset ${key}` : `${key} was not set`);

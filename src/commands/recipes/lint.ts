@@ -1,6 +1,6 @@
 import { Args } from '@oclif/core';
 import { BaseCommand } from '../../base-command.js';
-import { warn } from '../../terminal-text.js';
+import { warnAt } from '../../platform/terminal-text.js';
 
 export default class RecipesLint extends BaseCommand {
   static override summary = 'Check recipe files; with no files, every recipe berth can find.';
@@ -10,10 +10,10 @@ export default class RecipesLint extends BaseCommand {
 
   async run(): Promise<void> {
     const { argv } = await this.parse(RecipesLint);
-    const { lintRecipes } = await import('../../recipes/lint.js');
+    const { lintRecipes } = await import('../../core/recipes/lint.js');
     const { checked, problems, warnings } = lintRecipes(argv as string[]);
-    for (const p of problems) warn(p.message);
-    for (const w of warnings) warn(w);
+    for (const p of problems) warnAt(p.message);
+    for (const w of warnings) warnAt(w);
     if (problems.length > 0) {
       process.exitCode = 1;
       process.stderr.write(`${problems.length} problem${problems.length === 1 ? '' : 's'} in ${checked} recipe file${checked === 1 ? '' : 's'}\n`);

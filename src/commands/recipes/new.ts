@@ -1,5 +1,6 @@
 import { Args, Flags } from '@oclif/core';
 import { BaseCommand } from '../../base-command.js';
+import { warn } from '../../platform/terminal-text.js';
 
 export default class RecipesNew extends BaseCommand {
   static override summary = 'Write a commented recipe skeleton for a tool, ready for berth recipes lint.';
@@ -22,9 +23,9 @@ export default class RecipesNew extends BaseCommand {
 
   async run(): Promise<void> {
     const { args, flags } = await this.parse(RecipesNew);
-    const { writeNewRecipe } = await import('../../recipes/skeleton.js');
+    const { writeNewRecipe } = await import('../../core/recipes/skeleton.js');
     const { file, warnings } = writeNewRecipe({ name: args.name, image: flags.image, project: flags.project, force: flags.force });
-    for (const warning of warnings) process.stderr.write(`berth: note: ${warning}\n`);
+    for (const warning of warnings) warn(`note: ${warning}`);
     this.out(file);
     process.stderr.write(`edit it, then check it with: berth recipes lint ${file}\n`);
     // The project's trust covers its recipes as they were: this one is used once trusted.

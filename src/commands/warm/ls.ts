@@ -1,6 +1,6 @@
 import { Flags } from '@oclif/core';
 import { allUsersFlag, BaseCommand } from '../../base-command.js';
-import { warn } from '../../terminal-text.js';
+import { warn } from '../../platform/terminal-text.js';
 
 export default class WarmLs extends BaseCommand {
   static override summary = 'List your warm containers: tool, image, key, idle time left, id.';
@@ -14,11 +14,11 @@ export default class WarmLs extends BaseCommand {
 
   async run(): Promise<void> {
     const { flags } = await this.parse(WarmLs);
-    const { ownerFilter } = await import('../../engine/owner.js');
+    const { ownerFilter } = await import('../../runtime/container/owner.js');
     const owners = ownerFilter(flags['all-users']);
-    const { engineApi } = await import('../../engine/api.js');
-    const { engineFailure } = await import('../../engine/connection.js');
-    const { formatDuration, listWarm } = await import('../../engine/warm-list.js');
+    const { engineApi } = await import('../../runtime/http/engine-api.js');
+    const { engineFailure } = await import('../../runtime/http/endpoint.js');
+    const { formatDuration, listWarm } = await import('../../warm/list.js');
     const api = engineApi();
     try {
       const list = await listWarm(api, { owners }).catch((error: unknown) => {
@@ -29,16 +29,16 @@ export default class WarmLs extends BaseCommand {
         return;
       }
       // Why a tool is not kept warm, as its last call found (stderr: the table stays the table).
-      const { unavailableTools } = await import('../../engine/warm-state.js');
+      const { unavailableTools } = await import('../../warm/state.js');
       for (const [tool, memo] of unavailableTools()) {
         const when = new Date(memo.at).toISOString();
-        warn(`berth: ${tool} is not kept warm: ${memo.reason} (${when}; ${memo.lasting ? 'tried again after 24 h' : 'tried again at its next call'})`);
+        warn(`${tool} is not kept warm: ${memo.reason} (${when}; ${memo.lasting ? 'tried again after 24 h' : 'tried again at its next call'})`);
       }
       if (list.length === 0) {
-        process.stderr.write('berth: no warm containers\n');
+        warn('no warm containers');
         return;
       }
-      const { formatTable } = await import('../../recipes/listing.js');
+      const { formatTable } = await import('../../core/recipes/listing.js');
       const head = ['TOOL', 'IMAGE', 'KEY', 'IDLE LEFT', 'ID'];
       const rows = list.map((c) => [c.tool, c.image, c.key.slice(0, 12), formatDuration(c.idleLeftSeconds), c.id.slice(0, 12)]);
       // Whose, when they may be anyone's.

@@ -15,11 +15,11 @@ export default class WarmStop extends BaseCommand {
 
   async run(): Promise<void> {
     const { args, flags } = await this.parse(WarmStop);
-    const { ownerFilter } = await import('../../engine/owner.js');
+    const { ownerFilter } = await import('../../runtime/container/owner.js');
     const owners = ownerFilter(flags['all-users']);
-    const { engineApi } = await import('../../engine/api.js');
-    const { engineFailure } = await import('../../engine/connection.js');
-    const { stopWarm } = await import('../../engine/warm-list.js');
+    const { engineApi } = await import('../../runtime/http/engine-api.js');
+    const { engineFailure } = await import('../../runtime/http/endpoint.js');
+    const { stopWarm } = await import('../../warm/list.js');
     const api = engineApi();
     try {
       const stopped = await stopWarm(api, args.tool, owners).catch((error: unknown) => {

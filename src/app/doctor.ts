@@ -1,0 +1,112 @@
+import { printable } from '../platform/terminal-text.js';
+import { loadCatalog, recipeDirectories, recipeExists } from '../core/recipes/catalog.js';
+import { checkLock } from '../core/project/check.js';
+import path from 'node:path';
+import { isOnPath, listShims, pathExportLine, shadowingCommand, shimEnvironment, shimTargetProblem, type Shim } from '../core/shims.js';
+import { shimDirectory } from '../platform/settings.js';
+
+/** One line of `berth doctor`: `ok WHAT` or `problem WHAT; fix: HOW`. */
+export interface Finding {
+  ok: boolean;
+  text: string;
+  fix?: string;
+}
+
+export function formatFinding(f: Finding): string {
+  return printable(f.ok ? `ok ${f.text}` : `problem ${f.text}; fix: ${f.fix}`);
+}
+
+/** Asks the engine its version; a bounded wait so an unreachable TCP engine does not hang doctor. */
+async function engineFinding(timeoutMs: number): Promise<Finding> {
+  const { engine, engineEndpoint, engineFailure, noAnswer } = await import('../runtime/http/endpoint.js');
+  let where = 'unix:///var/run/docker.sock';
+  try {
+    where = engineEndpoint() ?? where;
+    // An endpoint runs cannot use is a problem even where dockerode could reach it (ssh://).
+    (await import('../runtime/http/engine-api.js')).engineTarget();
+    const docker = await engine();
+    let timer: NodeJS.Timeout | undefined;
+    // Aborted at the deadline: a request left open to a hung engine would keep doctor from exiting.
+    const abort = new AbortController();
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        abort.abort();
+        reject(noAnswer());
+      }, timeoutMs);
+    });
+    try {
+      // (dockerode takes abortSignal; its types do not say so)
+      const version = docker.version.bind(docker) as unknown as (opts: { abortSignal: AbortSignal }) => ReturnType<typeof docker.version>;
+      const v = await Promise.race([version({ abortSignal: abort.signal }), timeout]);
+      return { ok: true, text: `engine reachable at ${where}: Docker ${v.Version} (API ${v.ApiVersion}, ${v.Os}/${v.Arch}), ${await modeText(timeoutMs)}` };
+    } finally {
+      clearTimeout(timer);
+    }
+  } catch (error) {
+    const message = engineFailure(error, 'asking the engine its version').message;
+    return { ok: false, text: `engine not reachable: ${message}`, fix: `start the Docker engine, or point DOCKER_HOST (or the docker context) at a running one` };
+  }
+}
+
+/** Why the shim's tool has no recipe a run of it would find (with the shim's own recipe directory). */
+function shimRecipeProblem(shim: Shim, cwd: string, env: NodeJS.ProcessEnv): string | undefined {
+  const dirs = recipeDirectories(cwd, shimEnvironment(shim, env));
+  if (recipeExists(shim.name, dirs)) return undefined;
+  return `no recipe for ${shim.name} where its runs look (${dirs.filter((d) => d.source !== 'builtin').map((d) => d.dir).join(', ')} and the built-in ones)`;
+}
+
+/** Rootful or rootless, asked afresh (the answer refreshes the one runs keep; see runtime/engine-mode.ts). */
+async function modeText(timeoutMs: number): Promise<string> {
+  const { engineApi } = await import('../runtime/http/engine-api.js');
+  const { engineMode } = await import('../runtime/engine-mode.js');
+  const api = engineApi();
+  try {
+    const mode = await engineMode(api, { fresh: true, timeoutMs });
+    if (mode.source === 'assumed') return `taken for rootful (${mode.reason}), so tools run as your uid:gid`;
+    return mode.rootless ? 'rootless' : 'rootful';
+  } finally {
+    api.close();
+  }
+}
+
+/**
+ * `berth doctor`: the engine (and its version), the shim directory on PATH, every shim's Node and
+ * berth entry, the recipe directories, and berth.lock when inside a project.
+ */
+export async function diagnose(cwd: string, env: NodeJS.ProcessEnv = process.env, engineTimeoutMs = 5000): Promise<Finding[]> {
+  const findings: Finding[] = [await engineFinding(engineTimeoutMs)];
+
+  const shimDir = shimDirectory(env);
+  const shims = listShims(shimDir);
+  if (shims.length === 0) findings.push({ ok: true, text: `no shims installed in ${shimDir}` });
+  else if (isOnPath(shimDir, env.PATH)) findings.push({ ok: true, text: `shim directory ${shimDir} is on PATH` });
+  else findings.push({ ok: false, text: `shim directory ${shimDir} is not on PATH, so its shims are not found by name`, fix: `add this line to your shell profile: ${pathExportLine(shimDir)}` });
+  for (const shim of shims) {
+    const problem = shimTargetProblem(shim);
+    const spec = shim.version ? `${shim.name}@${shim.version}` : shim.name;
+    const other = shadowingCommand(shimDir, shim.name, env.PATH);
+    const unresolved = problem ? undefined : shimRecipeProblem(shim, cwd, env);
+    if (problem) findings.push({ ok: false, text: `shim ${shim.name}: ${problem}`, fix: `berth install ${spec} (rewrites it for this berth)` });
+    else if (unresolved) findings.push({ ok: false, text: `shim ${shim.name}: ${unresolved}`, fix: `restore its recipe, or berth uninstall ${shim.name}` });
+    else if (other) {
+      findings.push({
+        ok: false,
+        text: `shim ${shim.name} is shadowed by ${other}, earlier on PATH, so "${shim.name}" does not run berth`,
+        fix: `put ${shimDir} before ${path.dirname(other)} on PATH: ${pathExportLine(shimDir)} at the end of your shell profile (or remove ${other})`,
+      });
+    } else findings.push({ ok: true, text: `shim ${shim.name} runs ${shim.entry}` });
+  }
+
+  const catalog = loadCatalog(recipeDirectories(cwd, env));
+  for (const problem of catalog.problems) {
+    if (problem.untrusted) findings.push({ ok: false, text: problem.message, fix: `review them with berth trust --show, then berth trust (or remove ${problem.file})` });
+    else findings.push({ ok: false, text: `recipe ${problem.message}`, fix: `correct or remove ${problem.file} (berth recipes lint checks it)` });
+  }
+  if (catalog.problems.length === 0) findings.push({ ok: true, text: `recipes: ${catalog.recipes.length} recipes, every file valid` });
+
+  const lock = checkLock(cwd, recipeDirectories(cwd, env));
+  if (!lock) findings.push({ ok: true, text: 'not inside a project (no berth.yaml here or above)' });
+  else if (lock.problems.length === 0) findings.push({ ok: true, text: `${lock.files.lockFile} is in sync with berth.yaml (${lock.tools} tool${lock.tools === 1 ? '' : 's'})` });
+  else for (const p of lock.problems) findings.push({ ok: false, text: p.message, fix: `${p.fix} (in ${lock.files.root})` });
+  return findings;
+}

@@ -1,0 +1,100 @@
+import { effectiveSetting, readSettings, registryMirror, warmIdleSeconds, type Settings } from '../platform/settings.js';
+import { EngineError } from '../platform/errors.js';
+import { warn } from '../platform/terminal-text.js';
+import { applyMirror } from '../core/image-reference.js';
+import type { RunIO } from '../runtime/container/run-container.js';
+import { stdinIsDevNull } from '../runtime/stdio/streams.js';
+import type { PullPolicy } from '../platform/settings.js';
+import { makeCreatedFiles } from '../core/run/created-files.js';
+import { hostIdentity } from '../core/run/identity.js';
+import { policyContext } from '../core/run/path-policy.js';
+import { planRun, type RunPlan, type RunRequest } from '../core/run/plan.js';
+import { resolveTool } from '../core/run/resolve.js';
+import { pullReporter } from '../ui/pull-progress.js';
+
+/** Resolves the tool and plans its container, without touching the engine. */
+export async function planTool(request: RunRequest, io: RunIO): Promise<RunPlan> {
+  return (await planToolRun(request, io)).plan;
+}
+
+/** The plan, the settings it was made with, and whether it runs warm: --warm / --no-warm, else the user setting when set, else the recipe. */
+async function planToolRun(request: RunRequest, io: RunIO): Promise<{ plan: RunPlan; warm: boolean; settings: Settings; unmirrored: string }> {
+  const { isRootlessEngine } = await import('../runtime/engine-mode.js');
+  const { engineEndpoint } = await import('../runtime/http/endpoint.js');
+  const resolved = await resolveTool(request.tool, process.cwd(), request.image);
+  const settings = readSettings();
+  // The mirror serves pulls (the recipe's image and --image alike); see runTool for what is local.
+  const image = applyMirror(resolved.image, registryMirror(process.env, settings));
+  const plan = planRun(resolved.recipe, image, request.args, { ...request, version: resolved.version }, {
+    cwd: process.cwd(),
+    env: process.env,
+    stdinIsTTY: !stdinIsDevNull() && Boolean(io.stdin.isTTY),
+    stdoutIsTTY: Boolean(io.stdout.isTTY),
+    terminalSize: io.stdout.isTTY && io.stdout.rows ? [io.stdout.rows, io.stdout.columns] : undefined,
+    // Asked once the recipe is known to be good (cached per engine socket); with no engine, as for
+    // --dry-run offline, the safe answer: rootful, the user's uid:gid.
+    identity: hostIdentity(),
+    rootless: await isRootlessEngine(),
+    policy: () => policyContext(process.env, knownEndpoint(engineEndpoint)),
+    warn: (line) => warn(line, io.stderr),
+  });
+  return { plan, warm: request.warm ?? settings.warm ?? resolved.recipe.warm, settings, unmirrored: resolved.image };
+}
+
+/** The engine's address for the path policy; undefined (the default socket) when the docker context is broken (the run reports that). */
+function knownEndpoint(endpoint: () => string | undefined): string | undefined {
+  try {
+    return endpoint();
+  } catch {
+    return undefined;
+  }
+}
+
+/** `berth run`: plan, make sure the image is cached, run, and return the tool's exit code. */
+export async function runTool(request: RunRequest, io: RunIO): Promise<number> {
+  const { plan, warm: warmAsked, settings, unmirrored } = await planToolRun(request, io);
+  const { engineApi } = await import('../runtime/http/engine-api.js');
+  const { ensureImage, inspectImage } = await import('../runtime/registry/images.js');
+  // The mirror is for pulling: an image the engine has under its own name runs as it is, with
+  // no mirror asked (one inspect, only when a mirror is set).
+  if (plan.image !== unmirrored && (await inspectImage(unmirrored))) plan.image = unmirrored;
+  const { recordRun, sweepOrphansIfAny } = await import('../runtime/container/orphans.js');
+  const { runContainer } = await import('../runtime/container/run-container.js');
+  const api = engineApi();
+  const policy = request.pull ?? (effectiveSetting('pullPolicy', process.env, settings).value as PullPolicy);
+  // Files to be written that berth makes for the tool (see pathMounts): made last before the
+  // run, so that nothing can fail between their making and the cleanup below; one berth cannot
+  // make stops the run here.
+  const created = makeCreatedFiles(plan.mounts);
+  // Orphans of killed berths are swept alongside the run, never in its way.
+  const sweep = sweepOrphansIfAny().catch(() => []);
+  const record = recordRun();
+  let failed = false;
+  let containerMade = false;
+  const ensure = () => ensureImage(plan.image, policy, pullReporter(io.stderr, request.quiet ?? false));
+  // A single file made for this call is of no use to a later one: such a call runs fresh.
+  const warm = warmAsked && !plan.mounts.some((m) => m.create);
+  try {
+    if (warm) {
+      // The call run in a warm container, or undefined: this call runs fresh (see src/warm/run-warm.ts).
+      // Its module loads while the engine answers the image inspect.
+      const [image, { runWarm }] = await Promise.all([ensure(), import('../warm/run-warm.js')]);
+      const code = await runWarm(api, plan, image, io, { idleSeconds: warmIdleSeconds(settings) });
+      if (code !== undefined) return code;
+    } else if (policy === 'always') await ensure();
+    return await runContainer(api, plan, io, ensure, () => (containerMade = true));
+  } catch (error) {
+    // Only a container that exists can run on unseen (a warm call's tool dies with its connection).
+    if (!(error instanceof EngineError) || !containerMade) throw error;
+    failed = true;
+    // berth or the engine failed (the engine lost mid-run): the tool must not run on unseen.
+    const removed = await record.abandon();
+    if (removed === undefined) throw new EngineError(`${error.message} (if the tool's container is still there, the next berth run or berth gc removes it)`);
+    throw removed > 0 ? new EngineError(`${error.message} (the tool's container was removed)`) : error;
+  } finally {
+    created.cleanup();
+    if (!failed) record.end();
+    await sweep;
+    api.close();
+  }
+}

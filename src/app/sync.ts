@@ -1,0 +1,129 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { registryMirror } from '../platform/settings.js';
+import { BerthError, EngineError, InputError } from '../platform/errors.js';
+import { applyMirror, parseImageReference } from '../core/image-reference.js';
+import { recipeDirectories } from '../core/recipes/catalog.js';
+import type { PullReporter } from '../ui/pull-progress.js';
+import { formatLock, readLock, writeLock, type Lock, type LockEntry } from '../core/project/lock.js';
+import { readManifest } from '../core/project/manifest.js';
+import { withProjectLock } from '../core/project/project-lock.js';
+import { entryMatches, projectFiles, resolvePin, splitDigest, withoutTag, type ProjectFiles, type ResolvedPin } from '../core/project/pins.js';
+
+export interface SyncedTool {
+  entry: LockEntry;
+  /** locked: newly resolved; kept: berth.lock already had it (the image was made sure of by digest). */
+  state: 'locked' | 'kept';
+}
+
+export interface SyncResult {
+  files: ProjectFiles;
+  tools: SyncedTool[];
+  /** Whether berth.lock was written (false when it already said exactly this). */
+  written: boolean;
+  /** A malformed berth.lock that was replaced. */
+  replacedBrokenLock?: string;
+}
+
+/** The digest the engine recorded for `ref`'s repository, from the image's RepoDigests. */
+export function digestFor(ref: string, repoDigests: string[]): string | undefined {
+  const wanted = parseImageReference(ref);
+  for (const repoDigest of repoDigests) {
+    try {
+      const got = parseImageReference(repoDigest);
+      if (got.registry === wanted.registry && got.repository === wanted.repository && got.digest) return got.digest;
+    } catch {
+      // not a reference we understand: not ours
+    }
+  }
+  return undefined;
+}
+
+/** The pieces of the engine sync uses, so it can be driven by a fake in tests. */
+export interface SyncEngine {
+  /** Makes sure `ref` is cached (pulling per `policy`) and returns its RepoDigests. */
+  ensure(ref: string, policy: 'missing' | 'always'): Promise<string[]>;
+}
+
+/** The engine, loaded on first use. `close` lets the process exit (idle keep-alive connections). */
+export async function dockerSyncEngine(onPull: PullReporter): Promise<SyncEngine & { close(): void }> {
+  const { ensureImage } = await import('../runtime/registry/images.js');
+  const { engineApi } = await import('../runtime/http/engine-api.js');
+  return {
+    ensure: async (ref, policy) => (await ensureImage(ref, policy, onPull)).repoDigests,
+    close: () => engineApi().close(),
+  };
+}
+
+/**
+ * `berth sync`: for every pin, the image and the digest the registry serves for it, written to
+ * berth.lock. A pin that berth.lock already has for exactly that version and image keeps its
+ * digest (its image is pulled by digest if missing); `update` resolves every tag again.
+ */
+export async function syncProject(
+  cwd: string,
+  connect: () => Promise<SyncEngine>,
+  options: { update?: boolean; mirror?: string } = {},
+): Promise<SyncResult> {
+  const files = projectFiles(cwd);
+  if (!files || !existsSync(files.manifestFile)) {
+    throw new InputError(`no berth.yaml in ${cwd} or above it; pin a tool first with berth use TOOL[@VERSION]`);
+  }
+  // berth.yaml is read, and berth.lock written, holding the project's lock (see withProjectLock).
+  return withProjectLock(files.root, () => syncLocked(cwd, files, connect, options));
+}
+
+async function syncLocked(cwd: string, files: ProjectFiles, connect: () => Promise<SyncEngine>, options: { update?: boolean; mirror?: string }): Promise<SyncResult> {
+  const manifest = readManifest(files.manifestFile);
+  const dirs = recipeDirectories(cwd);
+  const pins = manifest.pins.map((pin) => resolvePin(manifest, pin, dirs));
+  let old: Lock | undefined;
+  let replacedBrokenLock: string | undefined;
+  if (existsSync(files.lockFile)) {
+    try {
+      old = readLock(files.lockFile);
+    } catch (error) {
+      if (!(error instanceof InputError)) throw error;
+      replacedBrokenLock = error.message;
+    }
+  }
+  const mirror = options.mirror ?? registryMirror();
+  let docker: SyncEngine | undefined;
+  const tools: SyncedTool[] = [];
+  // Every tool is tried, so one run names every tool that fails; the lock is written only when
+  // all succeed (a partial lock would drop the failed tools' entries).
+  const failures: string[] = [];
+  for (const pin of pins) {
+    try {
+      docker ??= await connect();
+      tools.push(await syncTool(docker, pin, old?.entries.get(pin.name), mirror, options.update ?? false));
+    } catch (error) {
+      if (!(error instanceof BerthError) || docker === undefined) throw error;
+      failures.push(`${pin.name} ${pin.version}: ${error.message}`);
+    }
+  }
+  if (failures.length > 0) {
+    throw new EngineError(`sync: ${failures.length} of ${pins.length} tool${pins.length === 1 ? '' : 's'} failed; ${files.lockFile} is unchanged\n${failures.join('\n')}`);
+  }
+  let current: string | undefined;
+  try {
+    current = readFileSync(files.lockFile, 'utf8');
+  } catch {
+    current = undefined;
+  }
+  const entries = tools.map((t) => t.entry);
+  const written = current !== formatLock(entries);
+  if (written) writeLock(files.lockFile, entries);
+  return { files, tools, written, replacedBrokenLock };
+}
+
+async function syncTool(docker: SyncEngine, pin: ResolvedPin, kept: LockEntry | undefined, mirror: string | undefined, update: boolean): Promise<SyncedTool> {
+  if (kept && !update && entryMatches(kept, pin.version, pin.image)) {
+    await docker.ensure(applyMirror(`${withoutTag(kept.image)}@${kept.digest}`, mirror), 'missing');
+    return { entry: { ...kept }, state: 'kept' };
+  }
+  const ref = applyMirror(pin.image, mirror);
+  const repoDigests = await docker.ensure(ref, 'always');
+  const digest = splitDigest(pin.image).digest ?? digestFor(ref, repoDigests);
+  if (!digest) throw new EngineError(`pulled ${ref} but the engine recorded no digest for it (RepoDigests: ${repoDigests.join(', ') || 'none'})`);
+  return { entry: { name: pin.name, version: pin.version, image: splitDigest(pin.image).reference, digest, line: 0 }, state: 'locked' };
+}

@@ -1,0 +1,138 @@
+import { readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { writePrivateFile } from '../platform/files.js';
+import { cacheDirectory } from '../platform/paths.js';
+import { shortHash } from '../platform/short-hash.js';
+import type { EngineApi, Target } from './http/engine-api.js';
+
+/**
+ * A rootless engine (rootless dockerd, rootless Podman) maps uid 0 in the container to the user,
+ * so berth must not pass the user's uid:gid there; a rootful one must get it, or a `user: host`
+ * tool runs as real root. Only the engine knows which it is: a socket the user owns may be a
+ * forward to a rootful engine (socat, ssh -L, a socket proxy). So berth asks it (GET /info), and
+ * whenever it cannot tell, takes it for rootful: a wrong "rootful" only keeps a tool on a rootless
+ * engine from writing, a wrong "rootless" runs it as root.
+ */
+export interface EngineMode {
+  rootless: boolean;
+  /** asked: the engine answered now; cached: it answered earlier, for this very socket; assumed: no answer (rootful). */
+  source: 'asked' | 'cached' | 'assumed';
+  /** Why it is assumed. */
+  reason?: string;
+}
+
+/**
+ * How long the engine gets to answer. Podman's /info runs conmon and the OCI runtime for their
+ * versions (~0.1 s measured here, rootful and rootless); dockerd's takes ~4 ms.
+ */
+const INFO_TIMEOUT_MS = 5000;
+
+/**
+ * Whether an /info answer says the engine is rootless: `name=rootless` among Docker's
+ * SecurityOptions (Podman's compat API from 4.4 too), Podman's compat `Rootless: true` (4.3 says it
+ * only there), libpod's `host.security.rootless`. Anything else, garbage included, is rootful.
+ */
+export function rootlessFromInfo(info: unknown): boolean {
+  if (typeof info !== 'object' || info === null) return false;
+  const i = info as { SecurityOptions?: unknown; Rootless?: unknown; host?: { security?: { rootless?: unknown } } };
+  // Each option is comma-separated key=value pairs: "name=seccomp,profile=default".
+  const named = Array.isArray(i.SecurityOptions) && i.SecurityOptions.some((o) => typeof o === 'string' && o.split(',').includes('name=rootless'));
+  return named || i.Rootless === true || i.host?.security?.rootless === true;
+}
+
+/** What berth knows of an endpoint without asking it, and which answers it may keep for it. */
+interface EndpointIdentity {
+  key: string;
+  stamp: string;
+  keeps: 'any' | 'rootful' | 'none';
+}
+
+/**
+ * The endpoint, and for a unix socket the socket file's device, inode and ctime, which change
+ * when the engine (or a proxy) is restarted or replaced, since each makes its socket anew (a
+ * reused inode number still gets a new ctime, unless the old socket went and the new one came
+ * within one clock tick). A TCP address says nothing of what listens there: only "rootful" is
+ * kept for it, which is safe to be wrong (`berth doctor` asks afresh). A socket that cannot be
+ * stat'ed keeps nothing (the request fails too).
+ */
+function endpointIdentity(target: Target, env: NodeJS.ProcessEnv = process.env): EndpointIdentity {
+  if (target.kind !== 'unix') return { key: `${target.kind}://${target.hostname}:${target.port}`, stamp: '', keeps: 'rootful' };
+  const socket = path.resolve(target.path);
+  const key = `unix://${socket}`;
+  try {
+    const st = statSync(socket, { bigint: true });
+    // A "rootless" answer is kept only for a socket where rootless engines make theirs (the
+    // user's runtime directory): any other (a forward, a proxy) may lead to another engine
+    // tomorrow through the very same socket file, and is asked each run.
+    const runtime = env.XDG_RUNTIME_DIR || `/run/user/${process.getuid?.() ?? 0}`;
+    const keeps = socket.startsWith(`${path.resolve(runtime)}/`) ? 'any' : 'rootful';
+    return { key, stamp: `${st.dev}:${st.ino}:${st.ctimeNs}`, keeps };
+  } catch {
+    return { key, stamp: '', keeps: 'none' };
+  }
+}
+
+function cacheFile(key: string): string {
+  return path.join(cacheDirectory(), 'engines', `${shortHash(key)}.json`);
+}
+
+const keeps = (id: EndpointIdentity, rootless: boolean) => id.keeps === 'any' || (id.keeps === 'rootful' && !rootless);
+
+function cachedRootless(id: EndpointIdentity): boolean | undefined {
+  try {
+    const entry = JSON.parse(readFileSync(cacheFile(id.key), 'utf8')) as { key?: unknown; stamp?: unknown; rootless?: unknown };
+    if (entry.key !== id.key || entry.stamp !== id.stamp || typeof entry.rootless !== 'boolean') return undefined;
+    return keeps(id, entry.rootless) ? entry.rootless : undefined;
+  } catch {
+    return undefined; // none yet, or damaged: ask
+  }
+}
+
+function remember(id: EndpointIdentity, rootless: boolean): void {
+  if (!keeps(id, rootless)) return;
+  try {
+    writePrivateFile(cacheFile(id.key), JSON.stringify({ key: id.key, stamp: id.stamp, rootless }));
+  } catch {
+    // a read-only cache only costs a request next time
+  }
+}
+
+/**
+ * Whether the engine `api` speaks to is rootless, from berth's cache when this endpoint (this
+ * socket file) answered before, else asked. `fresh` asks regardless (`berth doctor`), and records
+ * the answer. An engine that cannot be asked is taken for rootful, and that guess is not kept.
+ */
+export async function engineMode(api: Pick<EngineApi, 'target' | 'call'>, options: { fresh?: boolean; timeoutMs?: number } = {}): Promise<EngineMode> {
+  // Before the request: should the socket be replaced meanwhile, the answer is kept under the old
+  // identity, never the new one.
+  const id = endpointIdentity(api.target);
+  if (!options.fresh) {
+    const cached = cachedRootless(id);
+    if (cached !== undefined) return { rootless: cached, source: 'cached' };
+  }
+  let info: unknown;
+  try {
+    info = await api.call('GET', '/info', undefined, { timeoutMs: options.timeoutMs ?? INFO_TIMEOUT_MS });
+  } catch (error) {
+    return { rootless: false, source: 'assumed', reason: `GET /info: ${error instanceof Error ? error.message : String(error)}` };
+  }
+  if (typeof info !== 'object' || info === null) return { rootless: false, source: 'assumed', reason: 'GET /info: not a JSON object' };
+  const rootless = rootlessFromInfo(info);
+  remember(id, rootless);
+  return { rootless, source: 'asked' };
+}
+
+/**
+ * Whether a run must leave the user's uid:gid out (the engine maps uid 0 to the user). Invoked
+ * as root there is nothing to remap, and no request is made. Never throws: an endpoint berth
+ * cannot speak to is rootful here, and the run reports it.
+ */
+export async function isRootlessEngine(): Promise<boolean> {
+  if ((process.getuid?.() ?? 0) === 0) return false;
+  try {
+    const { engineApi } = await import('./http/engine-api.js');
+    return (await engineMode(engineApi())).rootless;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,43 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { writePrivateFile } from '../platform/files.js';
+import { ARCHES, SOURCE_SHA256 } from './server-build.js';
+
+/**
+ * The main process of a warm container: berth's warm server (native/warm-server.c: a static
+ * program without libc, so any image can be kept warm, shells or not, FROM scratch included),
+ * written to berth's cache and bind-mounted read-only into the container. It runs under the
+ * engine's init (HostConfig.Init), which reaps what the tools leave behind.
+ */
+
+/** Normalizes what engines and Node call an architecture to GOARCH. */
+export function goArch(arch: string): string {
+  const a = arch.toLowerCase();
+  if (a === 'x86_64' || a === 'x64' || a === 'amd64') return 'amd64';
+  if (a === 'aarch64' || a === 'arm64' || a === 'arm64/v8') return 'arm64';
+  return a;
+}
+
+/**
+ * The server program for `arch`, or undefined for an architecture berth has none for. Its bytes
+ * (~30 KB of base64) are a module of their own, kept out of the start-up bundle (scripts/bundle.ts).
+ */
+export async function serverProgram(arch: string): Promise<Buffer | undefined> {
+  const { PROGRAMS } = await import('./server-program.js');
+  const program = PROGRAMS[goArch(arch)];
+  return program ? Buffer.from(program, 'base64') : undefined;
+}
+
+/**
+ * Writes the server for `arch` into `dir` (once per build of it: the name carries its source's
+ * hash) and returns its path, or undefined when berth has none for that architecture. Mode 0755,
+ * the one file of berth's cache others may read: the container's user, any uid with `user:
+ * image`, runs it (reaching it through the bind mount, not the 0700 cache), and its bytes are
+ * berth's own, public ones.
+ */
+export async function serverFile(dir: string, arch: string): Promise<string | undefined> {
+  if (!ARCHES.includes(goArch(arch))) return undefined;
+  const file = path.join(dir, `server-${SOURCE_SHA256.slice(0, 12)}-${goArch(arch)}`);
+  if (!existsSync(file)) writePrivateFile(file, (await serverProgram(arch))!, { mode: 0o755 });
+  return file;
+}
