@@ -4,6 +4,7 @@ import { checkLock } from '../core/project/check.js';
 import path from 'node:path';
 import { isOnPath, listShims, pathExportLine, shadowingCommand, shimEnvironment, shimTargetProblem, type Shim } from '../core/shims.js';
 import { shimDirectory } from '../platform/settings.js';
+import type { EngineClient } from '../runtime/engine-client.js';
 
 /** One line of `berth doctor`: `ok WHAT` or `problem WHAT; fix: HOW`. */
 export interface Finding {
@@ -18,33 +19,18 @@ export function formatFinding(f: Finding): string {
 
 /** Asks the engine its version; a bounded wait so an unreachable TCP engine does not hang doctor. */
 async function engineFinding(timeoutMs: number): Promise<Finding> {
-  const { engine, engineEndpoint, engineFailure, noAnswer } = await import('../runtime/http/endpoint.js');
+  const { engineEndpoint, engineFailure } = await import('../runtime/http/endpoint.js');
+  const engine = (await import('../runtime/http/docker-client.js')).engineClient();
   let where = 'unix:///var/run/docker.sock';
   try {
     where = engineEndpoint() ?? where;
-    // An endpoint runs cannot use is a problem even where dockerode could reach it (ssh://).
-    (await import('../runtime/http/engine-api.js')).engineTarget();
-    const docker = await engine();
-    let timer: NodeJS.Timeout | undefined;
-    // Aborted at the deadline: a request left open to a hung engine would keep doctor from exiting.
-    const abort = new AbortController();
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        abort.abort();
-        reject(noAnswer());
-      }, timeoutMs);
-    });
-    try {
-      // (dockerode takes abortSignal; its types do not say so)
-      const version = docker.version.bind(docker) as unknown as (opts: { abortSignal: AbortSignal }) => ReturnType<typeof docker.version>;
-      const v = await Promise.race([version({ abortSignal: abort.signal }), timeout]);
-      return { ok: true, text: `engine reachable at ${where}: Docker ${v.Version} (API ${v.ApiVersion}, ${v.Os}/${v.Arch}), ${await modeText(timeoutMs)}` };
-    } finally {
-      clearTimeout(timer);
-    }
+    const v = await engine.version({ timeoutMs });
+    return { ok: true, text: `engine reachable at ${where}: Docker ${v.version} (API ${v.apiVersion}, ${v.os}/${v.arch}), ${await modeText(engine, timeoutMs)}` };
   } catch (error) {
     const message = engineFailure(error, 'asking the engine its version').message;
     return { ok: false, text: `engine not reachable: ${message}`, fix: `start the Docker engine, or point DOCKER_HOST (or the docker context) at a running one` };
+  } finally {
+    engine.close();
   }
 }
 
@@ -56,17 +42,11 @@ function shimRecipeProblem(shim: Shim, cwd: string, env: NodeJS.ProcessEnv): str
 }
 
 /** Rootful or rootless, asked afresh (the answer refreshes the one runs keep; see runtime/engine-mode.ts). */
-async function modeText(timeoutMs: number): Promise<string> {
-  const { engineApi } = await import('../runtime/http/engine-api.js');
+async function modeText(engine: EngineClient, timeoutMs: number): Promise<string> {
   const { engineMode } = await import('../runtime/engine-mode.js');
-  const api = engineApi();
-  try {
-    const mode = await engineMode(api, { fresh: true, timeoutMs });
-    if (mode.source === 'assumed') return `taken for rootful (${mode.reason}), so tools run as your uid:gid`;
-    return mode.rootless ? 'rootless' : 'rootful';
-  } finally {
-    api.close();
-  }
+  const mode = await engineMode(engine, { fresh: true, timeoutMs });
+  if (mode.source === 'assumed') return `taken for rootful (${mode.reason}), so tools run as your uid:gid`;
+  return mode.rootless ? 'rootless' : 'rootful';
 }
 
 /**

@@ -59,17 +59,17 @@ export async function installTools(
   }
   if (pull) {
     const { ensureImage } = await import('../runtime/registry/images.js');
-    const { engineApi } = await import('../runtime/http/engine-api.js');
+    const engine = (await import('../runtime/http/docker-client.js')).engineClient();
     const mirror = registryMirror(env);
     const report = pullReporter(process.stderr, options.quiet ?? false);
     try {
-      for (const image of images) await ensureImage(applyMirror(image, mirror), policy, report);
+      for (const image of images) await ensureImage(engine, applyMirror(image, mirror), policy, report);
     } catch (error) {
       // The shims are written: the user must not think the install failed as a whole.
       if (error instanceof BerthError) throw new EngineError(`${error.message} (the shim${tools.length === 1 ? ' is' : 's are'} installed; the image is pulled again at the first run)`);
       throw error;
     } finally {
-      engineApi().close();
+      engine.close();
     }
   }
   if (!isOnPath(dir, env.PATH)) {

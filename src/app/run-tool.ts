@@ -3,6 +3,7 @@ import { EngineError } from '../platform/errors.js';
 import { warn } from '../platform/terminal-text.js';
 import { applyMirror } from '../core/image-reference.js';
 import type { RunIO } from '../runtime/container/run-container.js';
+import type { EngineClient } from '../runtime/engine-client.js';
 import { stdinIsDevNull } from '../runtime/stdio/streams.js';
 import type { PullPolicy } from '../platform/settings.js';
 import { makeCreatedFiles } from '../core/run/created-files.js';
@@ -17,8 +18,11 @@ export async function planTool(request: RunRequest, io: RunIO): Promise<RunPlan>
   return (await planToolRun(request, io)).plan;
 }
 
-/** The plan, the settings it was made with, and whether it runs warm: --warm / --no-warm, else the user setting when set, else the recipe. */
-async function planToolRun(request: RunRequest, io: RunIO): Promise<{ plan: RunPlan; warm: boolean; settings: Settings; unmirrored: string }> {
+/**
+ * The plan, the settings it was made with, and whether it runs warm: --warm / --no-warm, else the
+ * user setting when set, else the recipe. `engine`: the one the run will use, else the process's.
+ */
+async function planToolRun(request: RunRequest, io: RunIO, engine?: EngineClient): Promise<{ plan: RunPlan; warm: boolean; settings: Settings; unmirrored: string }> {
   const { isRootlessEngine } = await import('../runtime/engine-mode.js');
   const { engineEndpoint } = await import('../runtime/http/endpoint.js');
   const resolved = await resolveTool(request.tool, process.cwd(), request.image);
@@ -34,7 +38,7 @@ async function planToolRun(request: RunRequest, io: RunIO): Promise<{ plan: RunP
     // Asked once the recipe is known to be good (cached per engine socket); with no engine, as for
     // --dry-run offline, the safe answer: rootful, the user's uid:gid.
     identity: hostIdentity(),
-    rootless: await isRootlessEngine(),
+    rootless: await isRootlessEngine(engine),
     policy: () => policyContext(process.env, knownEndpoint(engineEndpoint)),
     warn: (line) => warn(line, io.stderr),
   });
@@ -50,28 +54,30 @@ function knownEndpoint(endpoint: () => string | undefined): string | undefined {
   }
 }
 
-/** `berth run`: plan, make sure the image is cached, run, and return the tool's exit code. */
-export async function runTool(request: RunRequest, io: RunIO): Promise<number> {
-  const { plan, warm: warmAsked, settings, unmirrored } = await planToolRun(request, io);
-  const { engineApi } = await import('../runtime/http/engine-api.js');
+/**
+ * `berth run`: plan, make sure the image is cached, run, and return the tool's exit code.
+ * `engine`: the process's client unless given (a test's fake); made once the plan is good.
+ */
+export async function runTool(request: RunRequest, io: RunIO, engine?: EngineClient): Promise<number> {
+  const { plan, warm: warmAsked, settings, unmirrored } = await planToolRun(request, io, engine);
+  const client = engine ?? (await import('../runtime/http/docker-client.js')).engineClient();
   const { ensureImage, inspectImage } = await import('../runtime/registry/images.js');
   // The mirror is for pulling: an image the engine has under its own name runs as it is, with
   // no mirror asked (one inspect, only when a mirror is set).
-  if (plan.image !== unmirrored && (await inspectImage(unmirrored))) plan.image = unmirrored;
+  if (plan.image !== unmirrored && (await inspectImage(client, unmirrored))) plan.image = unmirrored;
   const { recordRun, sweepOrphansIfAny } = await import('../runtime/container/orphans.js');
   const { runContainer } = await import('../runtime/container/run-container.js');
-  const api = engineApi();
   const policy = request.pull ?? (effectiveSetting('pullPolicy', process.env, settings).value as PullPolicy);
   // Files to be written that berth makes for the tool (see pathMounts): made last before the
   // run, so that nothing can fail between their making and the cleanup below; one berth cannot
   // make stops the run here.
   const created = makeCreatedFiles(plan.mounts);
   // Orphans of killed berths are swept alongside the run, never in its way.
-  const sweep = sweepOrphansIfAny().catch(() => []);
-  const record = recordRun();
+  const sweep = sweepOrphansIfAny(client).catch(() => []);
+  const record = recordRun(client);
   let failed = false;
   let containerMade = false;
-  const ensure = () => ensureImage(plan.image, policy, pullReporter(io.stderr, request.quiet ?? false));
+  const ensure = () => ensureImage(client, plan.image, policy, pullReporter(io.stderr, request.quiet ?? false));
   // A single file made for this call is of no use to a later one: such a call runs fresh.
   const warm = warmAsked && !plan.mounts.some((m) => m.create);
   try {
@@ -79,10 +85,10 @@ export async function runTool(request: RunRequest, io: RunIO): Promise<number> {
       // The call run in a warm container, or undefined: this call runs fresh (see src/warm/run-warm.ts).
       // Its module loads while the engine answers the image inspect.
       const [image, { runWarm }] = await Promise.all([ensure(), import('../warm/run-warm.js')]);
-      const code = await runWarm(api, plan, image, io, { idleSeconds: warmIdleSeconds(settings) });
+      const code = await runWarm(client, plan, image, io, { idleSeconds: warmIdleSeconds(settings) });
       if (code !== undefined) return code;
     } else if (policy === 'always') await ensure();
-    return await runContainer(api, plan, io, ensure, () => (containerMade = true));
+    return await runContainer(client, plan, io, ensure, () => (containerMade = true));
   } catch (error) {
     // Only a container that exists can run on unseen (a warm call's tool dies with its connection).
     if (!(error instanceof EngineError) || !containerMade) throw error;
@@ -95,6 +101,6 @@ export async function runTool(request: RunRequest, io: RunIO): Promise<number> {
     created.cleanup();
     if (!failed) record.end();
     await sweep;
-    api.close();
+    client.close();
   }
 }

@@ -4,6 +4,9 @@ import { BerthError, EngineError, InputError } from '../platform/errors.js';
 import { applyMirror, parseImageReference } from '../core/image-reference.js';
 import { recipeDirectories } from '../core/recipes/catalog.js';
 import type { PullReporter } from '../ui/pull-progress.js';
+import type { EngineClient } from '../runtime/engine-client.js';
+import { engineClient } from '../runtime/http/docker-client.js';
+import { ensureImage } from '../runtime/registry/images.js';
 import { formatLock, readLock, writeLock, type Lock, type LockEntry } from '../core/project/lock.js';
 import { readManifest } from '../core/project/manifest.js';
 import { withProjectLock } from '../core/project/project-lock.js';
@@ -38,20 +41,11 @@ export function digestFor(ref: string, repoDigests: string[]): string | undefine
   return undefined;
 }
 
-/** The pieces of the engine sync uses, so it can be driven by a fake in tests. */
-export interface SyncEngine {
-  /** Makes sure `ref` is cached (pulling per `policy`) and returns its RepoDigests. */
-  ensure(ref: string, policy: 'missing' | 'always'): Promise<string[]>;
-}
-
-/** The engine, loaded on first use. `close` lets the process exit (idle keep-alive connections). */
-export async function dockerSyncEngine(onPull: PullReporter): Promise<SyncEngine & { close(): void }> {
-  const { ensureImage } = await import('../runtime/registry/images.js');
-  const { engineApi } = await import('../runtime/http/engine-api.js');
-  return {
-    ensure: async (ref, policy) => (await ensureImage(ref, policy, onPull)).repoDigests,
-    close: () => engineApi().close(),
-  };
+export interface SyncOptions {
+  /** Resolve every tag again. */
+  update?: boolean;
+  mirror?: string;
+  onPull: PullReporter;
 }
 
 /**
@@ -59,20 +53,16 @@ export async function dockerSyncEngine(onPull: PullReporter): Promise<SyncEngine
  * berth.lock. A pin that berth.lock already has for exactly that version and image keeps its
  * digest (its image is pulled by digest if missing); `update` resolves every tag again.
  */
-export async function syncProject(
-  cwd: string,
-  connect: () => Promise<SyncEngine>,
-  options: { update?: boolean; mirror?: string } = {},
-): Promise<SyncResult> {
+export async function syncProject(cwd: string, options: SyncOptions): Promise<SyncResult> {
   const files = projectFiles(cwd);
   if (!files || !existsSync(files.manifestFile)) {
     throw new InputError(`no berth.yaml in ${cwd} or above it; pin a tool first with berth use TOOL[@VERSION]`);
   }
   // berth.yaml is read, and berth.lock written, holding the project's lock (see withProjectLock).
-  return withProjectLock(files.root, () => syncLocked(cwd, files, connect, options));
+  return withProjectLock(files.root, () => syncLocked(cwd, files, options));
 }
 
-async function syncLocked(cwd: string, files: ProjectFiles, connect: () => Promise<SyncEngine>, options: { update?: boolean; mirror?: string }): Promise<SyncResult> {
+async function syncLocked(cwd: string, files: ProjectFiles, options: SyncOptions): Promise<SyncResult> {
   const manifest = readManifest(files.manifestFile);
   const dirs = recipeDirectories(cwd);
   const pins = manifest.pins.map((pin) => resolvePin(manifest, pin, dirs));
@@ -87,19 +77,22 @@ async function syncLocked(cwd: string, files: ProjectFiles, connect: () => Promi
     }
   }
   const mirror = options.mirror ?? registryMirror();
-  let docker: SyncEngine | undefined;
+  const engine = engineClient();
   const tools: SyncedTool[] = [];
   // Every tool is tried, so one run names every tool that fails; the lock is written only when
   // all succeed (a partial lock would drop the failed tools' entries).
   const failures: string[] = [];
-  for (const pin of pins) {
-    try {
-      docker ??= await connect();
-      tools.push(await syncTool(docker, pin, old?.entries.get(pin.name), mirror, options.update ?? false));
-    } catch (error) {
-      if (!(error instanceof BerthError) || docker === undefined) throw error;
-      failures.push(`${pin.name} ${pin.version}: ${error.message}`);
+  try {
+    for (const pin of pins) {
+      try {
+        tools.push(await syncTool(engine, options.onPull, pin, old?.entries.get(pin.name), mirror, options.update ?? false));
+      } catch (error) {
+        if (!(error instanceof BerthError)) throw error;
+        failures.push(`${pin.name} ${pin.version}: ${error.message}`);
+      }
     }
+  } finally {
+    engine.close();
   }
   if (failures.length > 0) {
     throw new EngineError(`sync: ${failures.length} of ${pins.length} tool${pins.length === 1 ? '' : 's'} failed; ${files.lockFile} is unchanged\n${failures.join('\n')}`);
@@ -116,13 +109,20 @@ async function syncLocked(cwd: string, files: ProjectFiles, connect: () => Promi
   return { files, tools, written, replacedBrokenLock };
 }
 
-async function syncTool(docker: SyncEngine, pin: ResolvedPin, kept: LockEntry | undefined, mirror: string | undefined, update: boolean): Promise<SyncedTool> {
+async function syncTool(
+  engine: EngineClient,
+  onPull: PullReporter,
+  pin: ResolvedPin,
+  kept: LockEntry | undefined,
+  mirror: string | undefined,
+  update: boolean,
+): Promise<SyncedTool> {
   if (kept && !update && entryMatches(kept, pin.version, pin.image)) {
-    await docker.ensure(applyMirror(`${withoutTag(kept.image)}@${kept.digest}`, mirror), 'missing');
+    await ensureImage(engine, applyMirror(`${withoutTag(kept.image)}@${kept.digest}`, mirror), 'missing', onPull);
     return { entry: { ...kept }, state: 'kept' };
   }
   const ref = applyMirror(pin.image, mirror);
-  const repoDigests = await docker.ensure(ref, 'always');
+  const { repoDigests } = await ensureImage(engine, ref, 'always', onPull);
   const digest = splitDigest(pin.image).digest ?? digestFor(ref, repoDigests);
   if (!digest) throw new EngineError(`pulled ${ref} but the engine recorded no digest for it (RepoDigests: ${repoDigests.join(', ') || 'none'})`);
   return { entry: { name: pin.name, version: pin.version, image: splitDigest(pin.image).reference, digest, line: 0 }, state: 'locked' };

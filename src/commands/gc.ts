@@ -10,21 +10,8 @@ export default class Gc extends BaseCommand {
 
   async run(): Promise<void> {
     const { flags } = await this.parse(Gc);
-    const { ownerFilter } = await import('../runtime/container/owner.js');
-    const owners = ownerFilter(flags['all-users']);
-    const { engineFailure } = await import('../runtime/http/endpoint.js');
-    const { removeOrphans } = await import('../runtime/container/orphans.js');
-    const { pruneWarmCache } = await import('../warm/list.js');
-    const { engineApi } = await import('../runtime/http/engine-api.js');
-    const removed = await removeOrphans(owners).catch((error: unknown) => {
-      throw engineFailure(error, 'listing containers');
-    });
-    const api = engineApi();
-    await pruneWarmCache(api)
-      .catch((error: unknown) => {
-        throw engineFailure(error, 'listing warm containers');
-      })
-      .finally(() => api.close());
+    const { collectGarbage } = await import('../app/gc.js');
+    const removed = await collectGarbage({ allUsers: flags['all-users'] });
     for (const o of removed) this.out(`removed ${o.id.slice(0, 12)} (${o.tool}, its berth${o.pid ? ` (pid ${o.pid})` : ''} is gone)`);
     this.out(removed.length === 0 ? 'nothing to remove' : `removed ${removed.length} container${removed.length === 1 ? '' : 's'}`);
   }

@@ -28,11 +28,9 @@ export default class Sync extends BaseCommand {
       else this.out(`${check.files.lockFile} is in sync with berth.yaml (${check.tools} tool${check.tools === 1 ? '' : 's'})`);
       return;
     }
-    const { dockerSyncEngine, syncProject } = await import('../app/sync.js');
+    const { syncProject } = await import('../app/sync.js');
     const { pullReporter } = await import('../ui/pull-progress.js');
-    let engine: Awaited<ReturnType<typeof dockerSyncEngine>> | undefined;
-    const connect = async () => (engine = await dockerSyncEngine(pullReporter(process.stderr, flags.quiet)));
-    const result = await syncProject(process.cwd(), connect, { update: flags.update }).finally(() => engine?.close());
+    const result = await syncProject(process.cwd(), { update: flags.update, onPull: pullReporter(process.stderr, flags.quiet) });
     if (result.replacedBrokenLock) warn(`replaced a malformed berth.lock (${result.replacedBrokenLock})`);
     for (const t of result.tools) this.out(`${t.state === 'kept' ? 'kept  ' : 'locked'} ${t.entry.name} ${t.entry.version} ${t.entry.image}@${t.entry.digest}`);
     this.out(result.written ? `wrote ${result.files.lockFile}` : `${result.files.lockFile} unchanged`);

@@ -22,6 +22,9 @@ export class EngineError extends BerthError {
   }
 }
 
+/** The engine cannot be reached: nothing answers there, TLS refused, or an endpoint berth cannot speak to. */
+export class EngineUnreachableError extends EngineError {}
+
 /** The command exists but could not be invoked (docker's 126). */
 export class InvokeError extends BerthError {
   constructor(message: string) {

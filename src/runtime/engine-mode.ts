@@ -3,7 +3,7 @@ import path from 'node:path';
 import { writePrivateFile } from '../platform/files.js';
 import { cacheDirectory } from '../platform/paths.js';
 import { shortHash } from '../platform/short-hash.js';
-import type { EngineApi, Target } from './http/engine-api.js';
+import type { EngineClient, Endpoint } from './engine-client.js';
 
 /**
  * A rootless engine (rootless dockerd, rootless Podman) maps uid 0 in the container to the user,
@@ -55,7 +55,7 @@ interface EndpointIdentity {
  * kept for it, which is safe to be wrong (`berth doctor` asks afresh). A socket that cannot be
  * stat'ed keeps nothing (the request fails too).
  */
-function endpointIdentity(target: Target, env: NodeJS.ProcessEnv = process.env): EndpointIdentity {
+function endpointIdentity(target: Endpoint, env: NodeJS.ProcessEnv = process.env): EndpointIdentity {
   if (target.kind !== 'unix') return { key: `${target.kind}://${target.hostname}:${target.port}`, stamp: '', keeps: 'rootful' };
   const socket = path.resolve(target.path);
   const key = `unix://${socket}`;
@@ -98,21 +98,21 @@ function remember(id: EndpointIdentity, rootless: boolean): void {
 }
 
 /**
- * Whether the engine `api` speaks to is rootless, from berth's cache when this endpoint (this
+ * Whether the engine `engine` speaks to is rootless, from berth's cache when this endpoint (this
  * socket file) answered before, else asked. `fresh` asks regardless (`berth doctor`), and records
  * the answer. An engine that cannot be asked is taken for rootful, and that guess is not kept.
  */
-export async function engineMode(api: Pick<EngineApi, 'target' | 'call'>, options: { fresh?: boolean; timeoutMs?: number } = {}): Promise<EngineMode> {
+export async function engineMode(engine: Pick<EngineClient, 'endpoint' | 'info'>, options: { fresh?: boolean; timeoutMs?: number } = {}): Promise<EngineMode> {
   // Before the request: should the socket be replaced meanwhile, the answer is kept under the old
   // identity, never the new one.
-  const id = endpointIdentity(api.target);
+  const id = endpointIdentity(engine.endpoint);
   if (!options.fresh) {
     const cached = cachedRootless(id);
     if (cached !== undefined) return { rootless: cached, source: 'cached' };
   }
   let info: unknown;
   try {
-    info = await api.call('GET', '/info', undefined, { timeoutMs: options.timeoutMs ?? INFO_TIMEOUT_MS });
+    info = await engine.info({ timeoutMs: options.timeoutMs ?? INFO_TIMEOUT_MS });
   } catch (error) {
     return { rootless: false, source: 'assumed', reason: `GET /info: ${error instanceof Error ? error.message : String(error)}` };
   }
@@ -127,11 +127,10 @@ export async function engineMode(api: Pick<EngineApi, 'target' | 'call'>, option
  * as root there is nothing to remap, and no request is made. Never throws: an endpoint berth
  * cannot speak to is rootful here, and the run reports it.
  */
-export async function isRootlessEngine(): Promise<boolean> {
+export async function isRootlessEngine(engine?: EngineClient): Promise<boolean> {
   if ((process.getuid?.() ?? 0) === 0) return false;
   try {
-    const { engineApi } = await import('./http/engine-api.js');
-    return (await engineMode(engineApi())).rootless;
+    return (await engineMode(engine ?? (await import('./http/docker-client.js')).engineClient())).rootless;
   } catch {
     return false;
   }

@@ -1,5 +1,6 @@
 import { connect, type Socket } from 'node:net';
 import { constants } from 'node:os';
+import type { StartFailure } from '../runtime/container/start-failure.js';
 import { spent } from '../runtime/stdio/streams.js';
 
 /**
@@ -114,20 +115,22 @@ export function openCall(file: string, request: Buffer, abort?: AbortSignal): Pr
   });
 }
 
-/** Errors a failed start as the engine words them, so that one mapping serves fresh and warm runs. */
-export function startFailureMessage(errno: number, stage: string, command: string): string {
+/** A start that failed for an errno, as docker's cases take it (worded as the engine words them). */
+const ERRNO_FAILURES: Record<string, { words: string; kind: StartFailure['kind'] }> = {
+  ENOENT: { words: 'no such file or directory', kind: 'not-found' },
+  EACCES: { words: 'permission denied', kind: 'cannot-execute' },
+  ENOEXEC: { words: 'exec format error', kind: 'cannot-execute' },
+  ENOTDIR: { words: 'not a directory', kind: 'cannot-execute' },
+  EISDIR: { words: 'is a directory', kind: 'cannot-execute' },
+};
+
+/** Why a warm call did not start, from the errno and the stage (exec, chdir, …) the server reports. */
+export function warmStartFailure(errno: number, stage: string, command: string): StartFailure {
   const name = Object.entries(constants.errno).find(([, n]) => n === errno)?.[0] ?? `errno ${errno}`;
-  const words: Record<string, string> = {
-    ENOENT: 'no such file or directory',
-    EACCES: 'permission denied',
-    ENOEXEC: 'exec format error',
-    ENOTDIR: 'not a directory',
-    EISDIR: 'is a directory',
-  };
-  const what = words[name] ?? name;
-  if (stage !== 'exec') return `${stage}: ${what}`;
-  if (name === 'ENOENT' && !command.includes('/')) return `exec: "${command}": executable file not found in $PATH`;
-  return `exec: "${command}": ${what}`;
+  const { words, kind } = ERRNO_FAILURES[name] ?? { words: name, kind: 'other' };
+  if (stage !== 'exec') return { kind, detail: `${stage}: ${words}` };
+  if (name === 'ENOENT' && !command.includes('/')) return { kind, detail: `exec: "${command}": executable file not found in $PATH` };
+  return { kind, detail: `exec: "${command}": ${words}` };
 }
 
 export function sendSignal(socket: Socket, signal: NodeJS.Signals, group: boolean): void {

@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { engineStatus, type EngineApi } from '../runtime/http/engine-api.js';
+import type { EngineClient } from '../runtime/engine-client.js';
 import { ownerFilter } from '../runtime/container/owner.js';
 import { lastUsed, pruneWarmFiles, removeSocketDirectory } from './state.js';
 import { SOURCE_SHA256 } from './server-build.js';
@@ -33,40 +33,28 @@ export interface WarmQuery {
   owners?: string[];
 }
 
-interface Listed {
-  Id: string;
-  Names?: string[];
-  Image: string;
-  ImageID: string;
-  Created: number;
-  State: string;
-  Labels: Record<string, string>;
-}
-
 /** The warm containers that berth made from this host, the caller's unless `owners` says otherwise, by tool. */
-export async function listWarm(api: EngineApi, query: WarmQuery = {}): Promise<WarmContainer[]> {
+export async function listWarm(engine: EngineClient, query: WarmQuery = {}): Promise<WarmContainer[]> {
   const labels = [labelFilter(LABELS.warm, 'true'), labelFilter(LABELS.managed, 'true'), labelFilter(LABELS.host, hostname()), ...(query.owners ?? ownerFilter())];
   if (query.tool) labels.push(labelFilter(LABELS.tool, query.tool));
-  const filters = encodeURIComponent(JSON.stringify({ label: labels }));
-  const list = await api.call<Listed[]>('GET', `/containers/json?${query.stopped ? 'all=1&' : ''}filters=${filters}`);
+  const list = await engine.listContainers({ labels, all: query.stopped });
   const now = Date.now();
   return list
     .map((c) => {
-      const name = (c.Names?.[0] ?? '').replace(/^\//, '');
-      const idleMinutes = Number(c.Labels[LABELS.idleMinutes]) || 0;
-      const since = Math.max(lastUsed(name) ?? 0, c.Created * 1000);
+      const idleMinutes = Number(c.labels[LABELS.idleMinutes]) || 0;
+      const since = Math.max(lastUsed(c.name) ?? 0, c.created * 1000);
       return {
-        tool: c.Labels[LABELS.tool] ?? '?',
-        version: c.Labels[LABELS.version] ?? '',
-        image: c.Labels[LABELS.image] ?? c.Image,
-        imageId: c.ImageID,
-        key: c.Labels[LABELS.key] ?? '',
+        tool: c.labels[LABELS.tool] ?? '?',
+        version: c.labels[LABELS.version] ?? '',
+        image: c.labels[LABELS.image] ?? c.image,
+        imageId: c.imageId,
+        key: c.labels[LABELS.key] ?? '',
         idleMinutes,
         idleLeftSeconds: Math.max(0, Math.round(idleMinutes * 60 - (now - since) / 1000)),
-        id: c.Id,
-        name,
-        created: new Date(c.Created * 1000).toISOString(),
-        uid: /^\d+$/.test(c.Labels[LABELS.uid] ?? '') ? Number(c.Labels[LABELS.uid]) : null,
+        id: c.id,
+        name: c.name,
+        created: new Date(c.created * 1000).toISOString(),
+        uid: /^\d+$/.test(c.labels[LABELS.uid] ?? '') ? Number(c.labels[LABELS.uid]) : null,
       };
     })
     .sort((a, b) => byName(a.tool, b.tool) || byName(a.created, b.created));
@@ -76,19 +64,15 @@ export async function listWarm(api: EngineApi, query: WarmQuery = {}): Promise<W
  * Stops (and so removes: AutoRemove) the warm containers, all or one tool's, the caller's unless
  * `owners` says otherwise; returns those stopped.
  */
-export async function stopWarm(api: EngineApi, tool?: string, owners?: string[]): Promise<WarmContainer[]> {
-  const list = await listWarm(api, { tool, owners });
+export async function stopWarm(engine: EngineClient, tool?: string, owners?: string[]): Promise<WarmContainer[]> {
+  const list = await listWarm(engine, { tool, owners });
   const stopped: WarmContainer[] = [];
   await Promise.all(
     list.map(async (c) => {
-      try {
-        await api.call('DELETE', `/containers/${c.id}?force=1`);
-        if (c.key) removeSocketDirectory(c.key);
-        stopped.push(c);
-      } catch (error) {
-        // removed by itself in between
-        if (engineStatus(error) !== 404 && engineStatus(error) !== 409) throw error;
-      }
+      // Not removed: it removed itself in between.
+      if (!(await engine.removeContainer(c.id))) return;
+      if (c.key) removeSocketDirectory(c.key);
+      stopped.push(c);
     }),
   );
   return stopped.sort((a, b) => byName(a.tool, b.tool) || byName(a.created, b.created));
@@ -98,8 +82,8 @@ export async function stopWarm(api: EngineApi, tool?: string, owners?: string[])
  * Removes the warm files in berth's cache that no warm container the engine has needs (`berth
  * gc`). Only the caller's containers can use them: their keys hold this cache (warmKey).
  */
-export async function pruneWarmCache(api: EngineApi): Promise<void> {
-  const list = await listWarm(api, { stopped: true });
+export async function pruneWarmCache(engine: EngineClient): Promise<void> {
+  const list = await listWarm(engine, { stopped: true });
   pruneWarmFiles(new Set(list.map((c) => c.key).filter(Boolean)), new Set(list.map((c) => c.name)), `server-${SOURCE_SHA256.slice(0, 12)}-`);
 }
 

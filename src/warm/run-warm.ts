@@ -3,11 +3,11 @@ import { statSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { RunPlan } from '../core/run/plan.js';
-import { engineStatus, type EngineApi } from '../runtime/http/engine-api.js';
-import { hostConfig, startFailure, type RunIO } from '../runtime/container/run-container.js';
-import type { ImageFacts } from '../runtime/registry/images.js';
+import { discardContainer, engineStatus, type ContainerSpec, type EngineClient, type ImageFacts } from '../runtime/engine-client.js';
+import { hostConfig, type RunIO } from '../runtime/container/run-container.js';
+import { startFailureError } from '../runtime/container/start-failure.js';
 import { hostSession, stdinIsDevNull } from '../runtime/stdio/streams.js';
-import { CREDIT, EXIT, openCall, pumpFramedStdin, requestFrame, sendResize, sendSignal, startFailureMessage, type Opened } from './call.js';
+import { CREDIT, EXIT, openCall, pumpFramedStdin, requestFrame, sendResize, sendSignal, warmStartFailure, type Opened } from './call.js';
 import { SOURCE_SHA256 } from './server-build.js';
 import { warn } from '../platform/terminal-text.js';
 import { LABELS } from '../core/labels.js';
@@ -118,12 +118,12 @@ export function execArgv(plan: RunPlan, image: Pick<ImageFacts, 'entrypoint' | '
 type Creation = { kind: 'created' } | { kind: 'exists' } | { kind: 'unavailable'; reason: string; lasting?: boolean };
 
 /** Creates and starts the warm container `name`, its server listening in the key's socket directory. */
-async function createWarm(api: EngineApi, plan: RunPlan, image: ImageFacts, key: string, name: string, idleSeconds: number): Promise<Creation> {
+async function createWarm(engine: EngineClient, plan: RunPlan, image: ImageFacts, key: string, name: string, idleSeconds: number): Promise<Creation> {
   // Only a call that creates a container needs the server program.
   const { goArch, serverFile } = await import('./server.js');
   let arch: string;
   try {
-    arch = goArch((await api.call<{ Arch?: string }>('GET', '/version')).Arch ?? '');
+    arch = goArch((await engine.version()).arch);
   } catch (error) {
     return { kind: 'unavailable', reason: `the engine did not say its architecture (${messageOf(error)})` };
   }
@@ -138,7 +138,7 @@ async function createWarm(api: EngineApi, plan: RunPlan, image: ImageFacts, key:
   }
   if (!server) return { kind: 'unavailable', reason: `berth has no warm server for ${arch || 'this engine'}'s architecture`, lasting: true };
   const host = hostConfig(plan);
-  const spec = {
+  const spec: ContainerSpec = {
     Image: image.id,
     Entrypoint: [SERVER_TARGET],
     Cmd: [String(idleSeconds), `${SOCKET_TARGET}/s`],
@@ -166,30 +166,26 @@ async function createWarm(api: EngineApi, plan: RunPlan, image: ImageFacts, key:
   };
   let id: string;
   try {
-    id = (await api.call<{ Id: string }>('POST', `/containers/create?name=${name}`, spec)).Id;
+    id = await engine.createContainer(spec, name);
   } catch (error) {
     if (engineStatus(error) === 409) return { kind: 'exists' };
     return { kind: 'unavailable', reason: `the engine refused the warm container: ${messageOf(error)}` };
   }
   try {
-    await api.call('POST', `/containers/${id}/start`);
+    await engine.startContainer(id);
   } catch (error) {
-    await api.removeContainer(id);
+    await discardContainer(engine, id);
     return { kind: 'unavailable', reason: `the warm container did not start: ${messageOf(error)}` };
   }
   return { kind: 'created' };
 }
 
 /** Why a container that was started has no server answering: it stopped, or its socket is not reachable from here. */
-async function notAnswering(api: EngineApi, name: string): Promise<string> {
-  let state: { Running: boolean; ExitCode: number } | undefined;
-  try {
-    state = (await api.call<{ State: { Running: boolean; ExitCode: number } }>('GET', `/containers/${name}/json`)).State;
-  } catch {
-    // removed already: it stopped at once
-  }
-  await api.removeContainer(name);
-  if (!state?.Running) return `the warm server stopped at once${state ? ` (exit code ${state.ExitCode})` : ''}`;
+async function notAnswering(engine: EngineClient, name: string): Promise<string> {
+  // None: removed already, it stopped at once.
+  const state = await engine.inspectContainer(name).catch(() => undefined);
+  await discardContainer(engine, name);
+  if (!state?.running) return `the warm server stopped at once${state ? ` (exit code ${state.exitCode})` : ''}`;
   return "the warm server's socket cannot be reached from here (an engine in a VM or on another machine?)";
 }
 
@@ -199,15 +195,14 @@ async function notAnswering(api: EngineApi, name: string): Promise<string> {
  * for, never removed (calls may be running in it). One created or stopped that a gone berth
  * left, or older than 30 s, is removed.
  */
-async function settle(api: EngineApi, name: string): Promise<void> {
-  try {
-    const info = await api.call<{ Created: string; State: { Status: string }; Config: { Labels?: Record<string, string> } }>('GET', `/containers/${name}/json`);
+async function settle(engine: EngineClient, name: string): Promise<void> {
+  // None, or no answer: gone in between, and the next create makes it.
+  const info = await engine.inspectContainer(name).catch(() => undefined);
+  if (info) {
     // Its creator's berth proven gone (its run socket refuses; see orphans.ts), never guessed from a pid.
-    const run = info.Config.Labels?.[LABELS.run];
-    const stale = Date.now() - Date.parse(info.Created) > 30_000 || (run !== undefined && (await isGone(run)));
-    if (stale && ['created', 'exited', 'dead'].includes(info.State.Status)) await api.removeContainer(name);
-  } catch {
-    // gone in between: the next create makes it
+    const run = info.labels[LABELS.run];
+    const stale = Date.now() - Date.parse(info.created) > 30_000 || (run !== undefined && (await isGone(run)));
+    if (stale && ['created', 'exited', 'dead'].includes(info.status)) await discardContainer(engine, name);
   }
   await sleep(50);
 }
@@ -217,7 +212,7 @@ async function settle(api: EngineApi, name: string): Promise<void> {
  * Undefined: run a fresh container (said once when it is because warm cannot work here).
  */
 async function startCall(
-  api: EngineApi,
+  engine: EngineClient,
   plan: RunPlan,
   image: ImageFacts,
   io: RunIO,
@@ -240,8 +235,8 @@ async function startCall(
   const attempt = async (): Promise<Opened> => {
     const frozen = new AbortController();
     const timer = setTimeout(() => {
-      api.call<{ State: { Paused: boolean } }>('GET', `/containers/${name}/json`).then(
-        (info) => info.State.Paused && frozen.abort(),
+      engine.inspectContainer(name).then(
+        (info) => info?.paused && frozen.abort(),
         () => undefined,
       );
     }, 2000);
@@ -271,7 +266,7 @@ async function startCall(
     }
     if (startedAt) {
       // The container just made: its server is about to listen.
-      if (Date.now() - startedAt > SERVER_START_MS) return unavailable(await notAnswering(api, name));
+      if (Date.now() - startedAt > SERVER_START_MS) return unavailable(await notAnswering(engine, name));
       await sleep(5);
       continue;
     }
@@ -282,9 +277,9 @@ async function startCall(
       const again = await attempt();
       if (again.kind === 'started' || again.kind === 'failed') return again;
       if (again.kind !== 'absent') continue;
-      const outcome = await createWarm(api, plan, image, key, name, idleSeconds);
+      const outcome = await createWarm(engine, plan, image, key, name, idleSeconds);
       if (outcome.kind === 'unavailable') return unavailable(outcome.reason, outcome.lasting);
-      if (outcome.kind === 'exists') await settle(api, name);
+      if (outcome.kind === 'exists') await settle(engine, name);
       else startedAt = Date.now();
     } finally {
       release();
@@ -297,7 +292,7 @@ async function startCall(
  * Runs the plan in its warm container and returns the tool's exit code; undefined when it must
  * run in a fresh container instead (not decided after the tool has started).
  */
-export async function runWarm(api: EngineApi, plan: RunPlan, image: ImageFacts, io: RunIO, options: WarmOptions): Promise<number | undefined> {
+export async function runWarm(engine: EngineClient, plan: RunPlan, image: ImageFacts, io: RunIO, options: WarmOptions): Promise<number | undefined> {
   const memo = unavailableFor(plan.tool);
   if (!shouldRetryWarm(memo)) return undefined;
   const idleSeconds = Math.max(1, Math.ceil(options.idleSeconds));
@@ -312,11 +307,11 @@ export async function runWarm(api: EngineApi, plan: RunPlan, image: ImageFacts, 
   const request = requestFrame({ argv, env, cwd: plan.workdir, tty: plan.tty, stdin, size: plan.consoleSize });
   // Over the server's limits: a fresh container reports it as docker does.
   if (!request) return undefined;
-  const opened = await startCall(api, plan, image, io, request, key, idleSeconds);
+  const opened = await startCall(engine, plan, image, io, request, key, idleSeconds);
   if (!opened) return undefined;
   if (memo) forgetUnavailable(plan.tool);
   try {
-    if (opened.kind === 'failed') throw startFailure(new Error(startFailureMessage(opened.errno, opened.stage, argv[0]!)), plan);
+    if (opened.kind === 'failed') throw startFailureError(warmStartFailure(opened.errno, opened.stage, argv[0]!), plan);
     return await streamCall(plan, io, opened.socket, stdin);
   } finally {
     markUsed(warmName(plan.tool, key));

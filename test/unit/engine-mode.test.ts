@@ -4,7 +4,7 @@ import { createServer, type AddressInfo, type Server, type Socket } from 'node:n
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { EngineApi } from '../../src/runtime/http/engine-api.js';
+import { DockerClient } from '../../src/runtime/http/docker-client.js';
 import { engineMode, rootlessFromInfo } from '../../src/runtime/engine-mode.js';
 
 // Answers as engines give them (abridged to the fields that matter, plus one beside them).
@@ -112,7 +112,7 @@ describe('engineMode', () => {
 
   /** engineMode with a client of its own (as each berth process has), closed after. */
   async function ask(options?: Parameters<typeof engineMode>[1]) {
-    const api = new EngineApi();
+    const api = new DockerClient();
     try {
       return await engineMode(api, options);
     } finally {

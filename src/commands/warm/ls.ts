@@ -14,41 +14,30 @@ export default class WarmLs extends BaseCommand {
 
   async run(): Promise<void> {
     const { flags } = await this.parse(WarmLs);
-    const { ownerFilter } = await import('../../runtime/container/owner.js');
-    const owners = ownerFilter(flags['all-users']);
-    const { engineApi } = await import('../../runtime/http/engine-api.js');
-    const { engineFailure } = await import('../../runtime/http/endpoint.js');
-    const { formatDuration, listWarm } = await import('../../warm/list.js');
-    const api = engineApi();
-    try {
-      const list = await listWarm(api, { owners }).catch((error: unknown) => {
-        throw engineFailure(error, 'listing warm containers');
-      });
-      if (flags.json) {
-        this.out(JSON.stringify(list, null, 2));
-        return;
-      }
-      // Why a tool is not kept warm, as its last call found (stderr: the table stays the table).
-      const { unavailableTools } = await import('../../warm/state.js');
-      for (const [tool, memo] of unavailableTools()) {
-        const when = new Date(memo.at).toISOString();
-        warn(`${tool} is not kept warm: ${memo.reason} (${when}; ${memo.lasting ? 'tried again after 24 h' : 'tried again at its next call'})`);
-      }
-      if (list.length === 0) {
-        warn('no warm containers');
-        return;
-      }
-      const { formatTable } = await import('../../core/recipes/listing.js');
-      const head = ['TOOL', 'IMAGE', 'KEY', 'IDLE LEFT', 'ID'];
-      const rows = list.map((c) => [c.tool, c.image, c.key.slice(0, 12), formatDuration(c.idleLeftSeconds), c.id.slice(0, 12)]);
-      // Whose, when they may be anyone's.
-      if (flags['all-users']) {
-        head.push('UID');
-        rows.forEach((row, i) => row.push(String(list[i]!.uid ?? '-')));
-      }
-      for (const line of formatTable(head, rows)) this.out(line);
-    } finally {
-      api.close();
+    const { warmContainers } = await import('../../app/warm.js');
+    const { formatDuration } = await import('../../warm/list.js');
+    const { containers: list, notKeptWarm } = await warmContainers({ allUsers: flags['all-users'] });
+    if (flags.json) {
+      this.out(JSON.stringify(list, null, 2));
+      return;
     }
+    // Why a tool is not kept warm, as its last call found (stderr: the table stays the table).
+    for (const [tool, memo] of notKeptWarm) {
+      const when = new Date(memo.at).toISOString();
+      warn(`${tool} is not kept warm: ${memo.reason} (${when}; ${memo.lasting ? 'tried again after 24 h' : 'tried again at its next call'})`);
+    }
+    if (list.length === 0) {
+      warn('no warm containers');
+      return;
+    }
+    const { formatTable } = await import('../../core/recipes/listing.js');
+    const head = ['TOOL', 'IMAGE', 'KEY', 'IDLE LEFT', 'ID'];
+    const rows = list.map((c) => [c.tool, c.image, c.key.slice(0, 12), formatDuration(c.idleLeftSeconds), c.id.slice(0, 12)]);
+    // Whose, when they may be anyone's.
+    if (flags['all-users']) {
+      head.push('UID');
+      rows.forEach((row, i) => row.push(String(list[i]!.uid ?? '-')));
+    }
+    for (const line of formatTable(head, rows)) this.out(line);
   }
 }

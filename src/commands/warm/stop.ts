@@ -15,20 +15,9 @@ export default class WarmStop extends BaseCommand {
 
   async run(): Promise<void> {
     const { args, flags } = await this.parse(WarmStop);
-    const { ownerFilter } = await import('../../runtime/container/owner.js');
-    const owners = ownerFilter(flags['all-users']);
-    const { engineApi } = await import('../../runtime/http/engine-api.js');
-    const { engineFailure } = await import('../../runtime/http/endpoint.js');
-    const { stopWarm } = await import('../../warm/list.js');
-    const api = engineApi();
-    try {
-      const stopped = await stopWarm(api, args.tool, owners).catch((error: unknown) => {
-        throw engineFailure(error, 'stopping warm containers');
-      });
-      for (const c of stopped) this.out(`stopped ${c.id.slice(0, 12)} (${c.tool})`);
-      if (stopped.length === 0) this.out(args.tool ? `no warm containers of ${args.tool}` : 'no warm containers');
-    } finally {
-      api.close();
-    }
+    const { stopWarmContainers } = await import('../../app/warm.js');
+    const stopped = await stopWarmContainers(args.tool, { allUsers: flags['all-users'] });
+    for (const c of stopped) this.out(`stopped ${c.id.slice(0, 12)} (${c.tool})`);
+    if (stopped.length === 0) this.out(args.tool ? `no warm containers of ${args.tool}` : 'no warm containers');
   }
 }

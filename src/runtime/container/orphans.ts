@@ -4,7 +4,7 @@ import path from 'node:path';
 import { directoryEntries, privateDirectory } from '../../platform/files.js';
 import { RUN_SOCKET, runsDirectory } from '../../platform/paths.js';
 import { labelFilter, LABELS } from '../../core/labels.js';
-import { engineApi } from '../http/engine-api.js';
+import { discardContainer, type EngineClient } from '../engine-client.js';
 import { ownerFilter } from './owner.js';
 
 export interface Orphan {
@@ -42,7 +42,7 @@ export interface RunRecord {
  * cache path too long for a socket: nothing is proven, and so no sweep ever removes this run's
  * container (the engine's AutoRemove still does, when it ends).
  */
-export function recordRun(): RunRecord {
+export function recordRun(engine: EngineClient): RunRecord {
   const none: RunRecord = { end: () => undefined, abandon: async () => undefined };
   const binding = `${RUN_SOCKET}.new`;
   if (Buffer.byteLength(binding) > SOCKET_PATH_MAX) return none;
@@ -82,7 +82,7 @@ export function recordRun(): RunRecord {
       }
       try {
         const removed = await Promise.race([
-          removeOrphans(ownerFilter(), [RUN_SOCKET]),
+          removeOrphans(engine, ownerFilter(), [RUN_SOCKET]),
           new Promise<never>((_, reject) => setTimeout(() => reject(new Error('no answer')), 5000).unref()),
         ]);
         rmSync(RUN_SOCKET, { force: true });
@@ -127,17 +127,15 @@ async function goneRuns(): Promise<string[]> {
  * running warm container outlives its berth by design: it stops itself when idle. `runs`: judge
  * only these run sockets (already found gone).
  */
-export async function removeOrphans(owners: string[] = ownerFilter(), runs?: string[]): Promise<Orphan[]> {
-  const api = engineApi();
-  const filters = encodeURIComponent(JSON.stringify({ label: [labelFilter(LABELS.managed, 'true'), LABELS.run, ...owners] }));
-  const list = await api.call<Array<{ Id: string; State?: string; Labels: Record<string, string> }>>('GET', `/containers/json?all=1&filters=${filters}`);
-  const candidates = list.filter((c) => c.Labels[LABELS.warm] !== 'true' || c.State === 'created');
-  const sockets = [...new Set(candidates.map((c) => c.Labels[LABELS.run] ?? ''))];
+export async function removeOrphans(engine: EngineClient, owners: string[], runs?: string[]): Promise<Orphan[]> {
+  const list = await engine.listContainers({ all: true, labels: [labelFilter(LABELS.managed, 'true'), LABELS.run, ...owners] });
+  const candidates = list.filter((c) => c.labels[LABELS.warm] !== 'true' || c.state === 'created');
+  const sockets = [...new Set(candidates.map((c) => c.labels[LABELS.run] ?? ''))];
   const gone = new Set(runs ?? (await Promise.all(sockets.map(async (s) => ((await isGone(s)) ? [s] : [])))).flat());
   const orphans = candidates
-    .filter((c) => gone.has(c.Labels[LABELS.run] ?? ''))
-    .map((c) => ({ id: c.Id, tool: c.Labels[LABELS.tool] ?? '?', pid: Number(c.Labels[LABELS.pid]) || 0 }));
-  await Promise.all(orphans.map((o) => api.removeContainer(o.id)));
+    .filter((c) => gone.has(c.labels[LABELS.run] ?? ''))
+    .map((c) => ({ id: c.id, tool: c.labels[LABELS.tool] ?? '?', pid: Number(c.labels[LABELS.pid]) || 0 }));
+  await Promise.all(orphans.map((o) => discardContainer(engine, o.id)));
   // A gone run's socket file is removed once its containers are (only this user's own).
   for (const s of gone) if (path.dirname(s) === runsDirectory()) rmSync(s, { force: true });
   return orphans;
@@ -147,10 +145,10 @@ export async function removeOrphans(owners: string[] = ownerFilter(), runs?: str
  * What every run does instead of listing the engine's containers: only when a run socket of a
  * berth that is gone is in the cache (it was killed mid-run) are containers looked for.
  */
-export async function sweepOrphansIfAny(): Promise<Orphan[]> {
+export async function sweepOrphansIfAny(engine: EngineClient): Promise<Orphan[]> {
   // Notes of berths from before the run sockets (runs/PID): nothing can be proven from them.
   for (const n of directoryEntries(runsDirectory())) if (/^\d+$/.test(n)) rmSync(path.join(runsDirectory(), n), { force: true });
   const gone = await goneRuns();
   if (gone.length === 0) return [];
-  return removeOrphans(ownerFilter(), gone);
+  return removeOrphans(engine, ownerFilter(), gone);
 }

@@ -1,10 +1,9 @@
 import type { Duplex } from 'node:stream';
-import type Dockerode from 'dockerode';
-import { BerthError, EngineError, InvokeError, NotFoundError } from '../../platform/errors.js';
 import type { RunPlan } from '../../core/run/plan.js';
-import { engineStatus, type EngineApi } from '../http/engine-api.js';
+import { discardContainer, engineStatus, type ContainerSpec, type EngineClient, type HostConfig } from '../engine-client.js';
 import { engineFailure } from '../http/endpoint.js';
 import { forwardStdin, hostSession } from '../stdio/streams.js';
+import { engineStartFailure, startFailureError } from './start-failure.js';
 
 export interface RunIO {
   stdin: NodeJS.ReadStream;
@@ -13,7 +12,7 @@ export interface RunIO {
 }
 
 /** The engine's create body for a plan. */
-export function containerSpec(plan: RunPlan): Dockerode.ContainerCreateOptions {
+export function containerSpec(plan: RunPlan): ContainerSpec {
   return {
     Image: plan.image,
     Entrypoint: plan.entrypoint.length > 0 ? plan.entrypoint : undefined,
@@ -37,7 +36,7 @@ export function containerSpec(plan: RunPlan): Dockerode.ContainerCreateOptions {
  * What every berth container gets from the engine: removed when it ends, the tool under an init,
  * the plan's network and mounts, no log driver, no new privileges (and no capability added).
  */
-export function hostConfig(plan: RunPlan): Dockerode.HostConfig {
+export function hostConfig(plan: RunPlan): HostConfig {
   return {
     AutoRemove: true,
     Init: true,
@@ -48,26 +47,13 @@ export function hostConfig(plan: RunPlan): Dockerode.HostConfig {
   };
 }
 
-/** docker's mapping of a failed start: 127 nothing to execute, 126 cannot execute, else 125. */
-export function startFailure(error: unknown, plan: RunPlan): BerthError {
-  const message = ((error as { json?: { message?: string } }).json?.message ?? (error as Error).message ?? '').trim();
-  const what = plan.entrypoint[0] ?? plan.cmd[0] ?? 'the command';
-  if (/executable file not found|no such file or directory/i.test(message)) {
-    return new NotFoundError(`${plan.tool}: ${what} not found in image ${plan.image}`);
-  }
-  if (/permission denied|is a directory|not a directory|exec format error/i.test(message)) {
-    return new InvokeError(`${plan.tool}: cannot execute ${what} in image ${plan.image}: ${message}`);
-  }
-  return new EngineError(`${plan.tool}: the container did not start: ${message}`);
-}
-
 /**
  * Runs a plan the way docker/cli runs `docker run`: create, attach, wait, start, stream,
  * and returns the tool's exit code. The container removes itself; every path out of here
  * (exit, failed start, signals) leaves none behind.
  */
-export async function runContainer(api: EngineApi, plan: RunPlan, io: RunIO, onMissingImage?: () => Promise<unknown>, onCreated?: () => void): Promise<number> {
-  const create = async () => (await api.call<{ Id: string }>('POST', '/containers/create', containerSpec(plan))).Id;
+export async function runContainer(engine: EngineClient, plan: RunPlan, io: RunIO, onMissingImage?: () => Promise<unknown>, onCreated?: () => void): Promise<number> {
+  const create = () => engine.createContainer(containerSpec(plan));
   let id: string;
   try {
     try {
@@ -83,26 +69,20 @@ export async function runContainer(api: EngineApi, plan: RunPlan, io: RunIO, onM
     throw engineFailure(error, `creating the container for ${plan.tool}`);
   }
   onCreated?.();
-  const container = {
-    remove: () => api.removeContainer(id),
-    kill: (signal: string) => api.call('POST', `/containers/${id}/kill?signal=${signal}`).catch(() => undefined),
-    resize: (h: number, w: number) => api.call('POST', `/containers/${id}/resize?h=${h}&w=${w}`).catch(() => undefined),
-  };
-  const remove = container.remove;
+  const remove = () => discardContainer(engine, id);
+  // A container gone already (the tool exited meanwhile) has nothing to signal or resize.
+  const kill = (signal: string) => engine.killContainer(id, signal).catch(() => undefined);
 
   let socket: Duplex;
   let exited: Promise<number>;
   try {
     // Attach and ask for the wait before the start, as docker does: nothing is missed, and the
     // wait cannot race the container's removal.
-    socket = await api.upgrade(`/containers/${id}/attach?stream=1&stdin=1&stdout=1&stderr=1`);
+    socket = await engine.attachContainer(id);
     // The tool's own run: no deadline.
-    exited = api.call<{ StatusCode: number }>('POST', `/containers/${id}/wait?condition=removed`, undefined, { timeoutMs: Infinity }).then(
-      (r) => r.StatusCode,
-      (error: unknown) => {
-        throw engineFailure(error, `waiting for ${plan.tool}`);
-      },
-    );
+    exited = engine.waitContainer(id).catch((error: unknown) => {
+      throw engineFailure(error, `waiting for ${plan.tool}`);
+    });
     exited.catch(() => undefined);
   } catch (error) {
     await remove();
@@ -114,9 +94,9 @@ export async function runContainer(api: EngineApi, plan: RunPlan, io: RunIO, onM
   let started = false;
   const pending: string[] = [];
   const session = hostSession(socket, plan, io, (signal, hard) => {
-    const kill = hard ? 'SIGKILL' : signal;
-    if (started) void container.kill(kill);
-    else pending.push(kill);
+    const sent = hard ? 'SIGKILL' : signal;
+    if (started) void kill(sent);
+    else pending.push(sent);
   });
   const cleanups: Array<() => void> = [session.restore];
   const restore = () => {
@@ -124,21 +104,21 @@ export async function runContainer(api: EngineApi, plan: RunPlan, io: RunIO, onM
   };
 
   try {
-    await api.call('POST', `/containers/${id}/start`);
+    await engine.startContainer(id);
   } catch (error) {
     restore();
     socket.destroy();
     await remove();
-    throw startFailure(error, plan);
+    throw startFailureError(engineStartFailure(error), plan);
   }
   started = true;
-  for (const signal of pending) void container.kill(signal);
+  for (const signal of pending) void kill(signal);
 
   if (plan.tty && io.stdout.isTTY) {
     // Engines before API 1.42 take no console size at create: size the TTY right after start.
     const resize = () => {
       const { rows, columns } = io.stdout;
-      if (rows && columns) return container.resize(rows, columns);
+      if (rows && columns) return engine.resizeContainer(id, rows, columns).catch(() => undefined);
     };
     await resize();
     process.on('SIGWINCH', resize);

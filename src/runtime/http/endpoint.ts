@@ -2,10 +2,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import path from 'node:path';
-import type Dockerode from 'dockerode';
-import { BerthError, EngineError } from '../../platform/errors.js';
-
-export type Docker = Dockerode;
+import { BerthError, EngineError, EngineUnreachableError } from '../../platform/errors.js';
+import { NO_ANSWER } from '../engine-client.js';
 
 const require = createRequire(import.meta.url);
 
@@ -39,42 +37,43 @@ export function engineEndpoint(env: NodeJS.ProcessEnv = process.env): string | u
 }
 
 /** Where the client certificates for a TLS engine are, as docker looks for them. */
-export function certificateDirectory(env: NodeJS.ProcessEnv = process.env): string {
+function certificateDirectory(env: NodeJS.ProcessEnv = process.env): string {
   return env.DOCKER_CERT_PATH || path.join(homedir(), '.docker');
 }
 
 /** The CA and client certificate (and key) for a TLS engine, those of them that exist. */
-export function clientCertificates(env: NodeJS.ProcessEnv = process.env): { ca?: Buffer; cert?: Buffer; key?: Buffer } {
+function clientCertificates(env: NodeJS.ProcessEnv = process.env): { ca?: Buffer; cert?: Buffer; key?: Buffer } {
   const dir = certificateDirectory(env);
   const read = (f: string) => (existsSync(path.join(dir, f)) ? readFileSync(path.join(dir, f)) : undefined);
   return { ca: read('ca.pem'), cert: read('cert.pem'), key: read('key.pem') };
 }
 
-let connection: Docker | undefined;
+export type Target =
+  | { kind: 'unix'; path: string; host: string }
+  | { kind: 'tcp'; hostname: string; port: number; host: string }
+  | { kind: 'tls'; hostname: string; port: number; host: string; ca?: Buffer; cert?: Buffer; key?: Buffer };
 
-/** One dockerode client per process, imported only when a command needs the engine. */
-export async function engine(): Promise<Docker> {
-  if (connection) return connection;
-  const { default: Docker } = await import('dockerode');
-  const endpoint = engineEndpoint();
-  const options: Dockerode.DockerOptions = {};
-  if (endpoint?.startsWith('unix://')) options.socketPath = endpoint.slice('unix://'.length);
-  else if (endpoint) {
-    const url = new URL(endpoint.replace(/^tcp:/, process.env.DOCKER_TLS_VERIFY ? 'https:' : 'http:'));
-    options.host = url.hostname;
-    options.port = url.port || (url.protocol === 'https:' ? 2376 : 2375);
-    options.protocol = url.protocol === 'https:' ? 'https' : 'http';
-    if (options.protocol === 'https') Object.assign(options, clientCertificates());
+/** How to reach the engine (the one reading of DOCKER_HOST); an EngineUnreachableError for an endpoint berth cannot speak to. */
+export function engineTarget(env: NodeJS.ProcessEnv = process.env): Target {
+  const endpoint = engineEndpoint(env);
+  if (!endpoint || endpoint.startsWith('unix://')) {
+    let socketPath = endpoint?.slice('unix://'.length);
+    if (!socketPath) {
+      // Docker Desktop's per-user socket, as docker-modem looks for it, else the system one.
+      const user = path.join(homedir(), '.docker', 'run', 'docker.sock');
+      socketPath = existsSync(user) ? user : '/var/run/docker.sock';
+    }
+    return { kind: 'unix', path: socketPath, host: 'docker' };
   }
-  connection = new Docker(options);
-  return connection;
-}
-
-/** The error of a call past its deadline: the engine took the request and said nothing (engineFailure words it). */
-export const NO_ANSWER = 'EBERTHNOANSWER';
-
-export function noAnswer(): Error {
-  return Object.assign(new Error('the engine did not answer in time'), { code: NO_ANSWER });
+  if (!/^(tcp|https?):\/\//.test(endpoint)) {
+    throw new EngineUnreachableError(`cannot reach the Docker engine at ${endpoint}: berth speaks to engines over unix:// and tcp:// (forward an ssh engine's socket, e.g. ssh -L /tmp/docker.sock:/var/run/docker.sock HOST, and use unix:///tmp/docker.sock)`);
+  }
+  const secure = Boolean(env.DOCKER_TLS_VERIFY) || endpoint.startsWith('https:');
+  const url = new URL(endpoint.replace(/^tcp:/, secure ? 'https:' : 'http:'));
+  const hostname = url.hostname.replace(/^\[(.*)\]$/, '$1');
+  const port = Number(url.port) || (secure ? 2376 : 2375);
+  if (!secure) return { kind: 'tcp', hostname, port, host: url.host };
+  return { kind: 'tls', hostname, port, host: url.host, ...clientCertificates(env) };
 }
 
 /** Turns a failed engine call into one line: unreachable engine, or what the engine said. */
@@ -89,12 +88,12 @@ export function engineFailure(error: unknown, doing: string): BerthError {
   if (e.code === 'ENOENT' || e.code === 'ECONNREFUSED' || e.code === 'EACCES' || e.code === 'EHOSTUNREACH' || e.code === 'ETIMEDOUT') {
     const where = engineEndpoint() ?? 'unix:///var/run/docker.sock';
     const hint = e.code === 'EACCES' ? ' (permission denied: is your user in the docker group?)' : ' (is the Docker engine running?)';
-    return new EngineError(`cannot reach the Docker engine at ${where}${hint}`);
+    return new EngineUnreachableError(`cannot reach the Docker engine at ${where}${hint}`);
   }
   const message = (e.json?.message ?? e.message ?? String(error)).trim();
   // TLS refused, either way: the engine's certificate, or berth's in the engine's eyes.
   if (e.code && /CERT|^ERR_SSL_|^ERR_TLS_/.test(e.code)) {
-    return new EngineError(`cannot reach the Docker engine at ${engineEndpoint()}: TLS: ${message} (certificates from ${certificateDirectory()})`);
+    return new EngineUnreachableError(`cannot reach the Docker engine at ${engineEndpoint()}: TLS: ${message} (certificates from ${certificateDirectory()})`);
   }
   return new EngineError(`${doing}: ${message}`);
 }

@@ -1,59 +1,10 @@
-import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { connect as netConnect } from 'node:net';
-import { homedir } from 'node:os';
-import path from 'node:path';
 import type { Duplex, Readable } from 'node:stream';
-import { EngineError } from '../../platform/errors.js';
-import { clientCertificates, engineEndpoint, noAnswer } from './endpoint.js';
+import { EngineApiError, NO_ANSWER, STALLED } from '../engine-client.js';
+import { engineTarget, type Target } from './endpoint.js';
 
 const require = createRequire(import.meta.url);
-
-/**
- * The Engine API: HTTP/1.1 over the engine's socket, spoken here directly. A run is start-up
- * bound, and the engine's protocol is a small part of HTTP: requests with a JSON body or none,
- * responses framed by Content-Length or chunked, keep-alive, and the 101 upgrade of attach and
- * exec start. node:http costs more than a whole run's requests the first time it is used
- * (loading it and its agent, parser and IP checks: ~12 ms); node:net is most of what it needs,
- * and the standard streams load it anyway when they are pipes or terminals. dockerode remains
- * the client of `berth doctor`'s version check only.
- */
-export class EngineApiError extends Error {
-  constructor(
-    readonly statusCode: number,
-    readonly json: { message?: string },
-  ) {
-    super(json.message ?? `HTTP ${statusCode}`);
-  }
-}
-
-export type Target =
-  | { kind: 'unix'; path: string; host: string }
-  | { kind: 'tcp'; hostname: string; port: number; host: string }
-  | { kind: 'tls'; hostname: string; port: number; host: string; ca?: Buffer; cert?: Buffer; key?: Buffer };
-
-/** How to reach the engine; an EngineError for an endpoint berth cannot speak to. */
-export function engineTarget(env: NodeJS.ProcessEnv = process.env): Target {
-  const endpoint = engineEndpoint(env);
-  if (!endpoint || endpoint.startsWith('unix://')) {
-    let socketPath = endpoint?.slice('unix://'.length);
-    if (!socketPath) {
-      // Docker Desktop's per-user socket, as docker-modem looks for it, else the system one.
-      const user = path.join(homedir(), '.docker', 'run', 'docker.sock');
-      socketPath = existsSync(user) ? user : '/var/run/docker.sock';
-    }
-    return { kind: 'unix', path: socketPath, host: 'docker' };
-  }
-  if (!/^(tcp|https?):\/\//.test(endpoint)) {
-    throw new EngineError(`cannot reach the Docker engine at ${endpoint}: berth speaks to engines over unix:// and tcp:// (forward an ssh engine's socket, e.g. ssh -L /tmp/docker.sock:/var/run/docker.sock HOST, and use unix:///tmp/docker.sock)`);
-  }
-  const secure = Boolean(env.DOCKER_TLS_VERIFY) || endpoint.startsWith('https:');
-  const url = new URL(endpoint.replace(/^tcp:/, secure ? 'https:' : 'http:'));
-  const hostname = url.hostname.replace(/^\[(.*)\]$/, '$1');
-  const port = Number(url.port) || (secure ? 2376 : 2375);
-  if (!secure) return { kind: 'tcp', hostname, port, host: url.host };
-  return { kind: 'tls', hostname, port, host: url.host, ...clientCertificates(env) };
-}
 
 export interface ResponseHead {
   status: number;
@@ -205,12 +156,21 @@ interface Reply {
  */
 const CALL_TIMEOUT_MS = Number(process.env.BERTH_ENGINE_TIMEOUT) * 1000 || 60_000;
 
-/** The error code of a stream that made no progress for its stallMs. */
-export const STALLED = 'EBERTHSTALLED';
-
+/**
+ * The transport of the Engine API: HTTP/1.1 over the engine's socket, spoken here directly. A run
+ * is start-up bound, and the engine's protocol is a small part of HTTP: requests with a JSON body
+ * or none, responses framed by Content-Length or chunked, keep-alive, and the 101 upgrade of
+ * attach and exec start. node:http costs more than a whole run's requests the first time it is
+ * used (loading it and its agent, parser and IP checks: ~12 ms); node:net is most of what it
+ * needs, and the standard streams load it anyway when they are pipes or terminals. The engine's
+ * paths and bodies are docker-client.ts's.
+ */
 export class EngineApi {
-  /** The endpoint this client speaks to (what `engineMode` keys its answer by). */
-  readonly target = engineTarget();
+  private found?: Target;
+  /** Where the engine is: found once, at the first request (one berth cannot speak to fails it). */
+  get target(): Target {
+    return (this.found ??= engineTarget());
+  }
   /** Connections kept open between requests (keep-alive). */
   private readonly idle: Array<{ socket: Duplex; forget: () => void }> = [];
 
@@ -237,11 +197,6 @@ export class EngineApi {
   }
 
   /** A streamed response (a pull's progress): resolves once the status is good, else rejects. */
-  /** Removes a container, running or not; one already gone (or going) is no error. */
-  async removeContainer(idOrName: string): Promise<void> {
-    await this.call('DELETE', `/containers/${idOrName}?force=1`).catch(() => undefined);
-  }
-
   async stream(method: string, apiPath: string, headers: Record<string, string> = {}, options: { stallMs?: number } = {}): Promise<Readable> {
     const reply = await this.request(method, apiPath, undefined, headers, undefined, options.stallMs);
     if (reply.head.status >= 400) throw await failure(reply);
@@ -403,11 +358,6 @@ function readAll(body: Readable): Promise<string> {
   });
 }
 
-/** The HTTP status of an engine's refusal (404 no such image, 409 conflict, …), else undefined. */
-export function engineStatus(error: unknown): number | undefined {
-  return error instanceof EngineApiError ? error.statusCode : undefined;
-}
-
 /** The engine's error response as an EngineApiError: its JSON message, or its text. */
 async function failure(reply: Reply): Promise<EngineApiError> {
   const text = await readAll(reply.body).catch(() => '');
@@ -420,9 +370,6 @@ async function failure(reply: Reply): Promise<EngineApiError> {
   return new EngineApiError(reply.head.status, { message: message || `HTTP ${reply.head.status}` });
 }
 
-let api: EngineApi | undefined;
-
-/** One client per process. */
-export function engineApi(): EngineApi {
-  return (api ??= new EngineApi());
+function noAnswer(): Error {
+  return Object.assign(new Error('the engine did not answer in time'), { code: NO_ANSWER });
 }

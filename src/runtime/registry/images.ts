@@ -2,36 +2,21 @@ import path from 'node:path';
 import { EngineError } from '../../platform/errors.js';
 import { parseImageReference } from '../../core/image-reference.js';
 import { cacheDirectory } from '../../platform/paths.js';
-import { engineApi, engineStatus, STALLED } from '../http/engine-api.js';
+import { engineStatus, STALLED, type EngineClient, type ImageFacts } from '../engine-client.js';
 import { engineFailure } from '../http/endpoint.js';
 import { acquireLock, touchLock } from '../../platform/lock-file.js';
 import { shortHash } from '../../platform/short-hash.js';
 
 import type { PullPolicy } from '../../platform/settings.js';
 
-export interface ImageFacts {
-  id: string;
-  size: number;
-  repoDigests: string[];
-  /** The image's ENTRYPOINT and CMD (a warm call execs what a fresh container would run). */
-  entrypoint: string[];
-  cmd: string[];
-}
-
 /** The image as the engine has it, or undefined when it is not cached. */
-export async function inspectImage(ref: string): Promise<ImageFacts | undefined> {
+export async function inspectImage(engine: EngineClient, ref: string): Promise<ImageFacts | undefined> {
   try {
-    const info = await engineApi().call<{ Id: string; Size: number; RepoDigests?: string[]; Config?: { Entrypoint?: string[] | null; Cmd?: string[] | null } }>(
-      'GET',
-      `/images/${ref}/json`,
-    );
-    return { id: info.Id, size: info.Size, repoDigests: info.RepoDigests ?? [], entrypoint: info.Config?.Entrypoint ?? [], cmd: info.Config?.Cmd ?? [] };
+    return await engine.inspectImage(ref);
   } catch (error) {
-    if (engineStatus(error) === 404) return undefined;
     throw engineFailure(error, `inspecting ${ref}`);
   }
 }
-
 
 export interface PullProgress {
   /** Called with bytes done and total (total 0 while unknown). */
@@ -39,61 +24,37 @@ export interface PullProgress {
 }
 
 /** Pulls `ref` and fails on any error the engine reports inside the progress stream. */
-export async function pullImage(ref: string, progress?: PullProgress): Promise<void> {
+export async function pullImage(engine: EngineClient, ref: string, progress?: PullProgress): Promise<void> {
   const parsed = parseImageReference(ref);
-  const fromImage = `${parsed.registry}/${parsed.repository}`;
-  const tag = parsed.digest ?? parsed.tag ?? 'latest';
   // Credentials (and node:child_process for their helpers) load only for a pull.
   const { registryAuth } = await import('./credentials.js');
   const auth = await registryAuth(parsed.registry);
-  // The engine's X-Registry-Auth: the credentials as base64url JSON.
-  const headers: Record<string, string> = auth ? { 'X-Registry-Auth': Buffer.from(JSON.stringify(auth)).toString('base64url') } : {};
-  let stream: NodeJS.ReadableStream;
-  try {
-    stream = await engineApi().stream('POST', `/images/create?fromImage=${encodeURIComponent(fromImage)}&tag=${encodeURIComponent(tag)}`, headers, { stallMs: PULL_STALL_MS });
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === STALLED) throw stalledPull(ref, parsed);
-    // The engine refused the pull before streaming it (an unreachable registry, an unknown tag).
-    const failure = engineFailure(error, `pulling ${ref}`);
-    throw engineStatus(error) === undefined ? failure : new EngineError(`${failure.message}${pullHint(failure.message, parsed)}`);
-  }
   const layers = new Map<string, { done: number; total: number }>();
-  await new Promise<void>((resolve, reject) => {
-    let buffered = '';
-    let failed: Error | undefined;
-    stream.on('data', (chunk: Buffer) => {
-      buffered += chunk.toString('utf8');
-      let nl: number;
-      while ((nl = buffered.indexOf('\n')) !== -1) {
-        const line = buffered.slice(0, nl).trim();
-        buffered = buffered.slice(nl + 1);
-        if (!line) continue;
-        let event: { error?: string; id?: string; status?: string; progressDetail?: { current?: number; total?: number } };
-        try {
-          event = JSON.parse(line);
-        } catch {
-          continue;
-        }
-        if (event.error) failed ??= new EngineError(`pulling ${ref} failed: ${event.error.trim()}${pullHint(event.error, parsed)}`);
-        else if (event.id && event.progressDetail?.total) {
-          const layer = { done: event.progressDetail.current ?? 0, total: event.progressDetail.total };
-          if (event.status === 'Extracting') layer.done = layer.total;
-          layers.set(event.id, layer);
-          if (progress) {
-            let done = 0;
-            let total = 0;
-            for (const l of layers.values()) {
-              done += l.done;
-              total += l.total;
-            }
-            progress.update(done, total);
+  let failed: Error | undefined;
+  try {
+    for await (const event of engine.pullImage(`${parsed.registry}/${parsed.repository}`, parsed.digest ?? parsed.tag ?? 'latest', { auth, stallMs: PULL_STALL_MS })) {
+      if (event.error) failed ??= new EngineError(`pulling ${ref} failed: ${event.error.trim()}${pullHint(event.error, parsed)}`);
+      else if (event.layer && event.total) {
+        const layer = { done: event.status === 'Extracting' ? event.total : (event.current ?? 0), total: event.total };
+        layers.set(event.layer, layer);
+        if (progress) {
+          let done = 0;
+          let total = 0;
+          for (const l of layers.values()) {
+            done += l.done;
+            total += l.total;
           }
+          progress.update(done, total);
         }
       }
-    });
-    stream.on('error', (error: NodeJS.ErrnoException) => reject(error.code === STALLED ? stalledPull(ref, parsed) : engineFailure(error, `pulling ${ref}`)));
-    stream.on('end', () => (failed ? reject(failed) : resolve()));
-  });
+    }
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === STALLED) throw stalledPull(ref, parsed);
+    const failure = engineFailure(error, `pulling ${ref}`);
+    // The engine refused the pull before streaming it (an unreachable registry, an unknown tag).
+    throw engineStatus(error) === undefined ? failure : new EngineError(`${failure.message}${pullHint(failure.message, parsed)}`);
+  }
+  if (failed) throw failed;
 }
 
 /**
@@ -132,12 +93,13 @@ function pullHint(message: string, ref: ReturnType<typeof parseImageReference>):
  * a lock file, so the image is pulled once and the others find it cached.
  */
 export async function ensureImage(
+  engine: EngineClient,
   ref: string,
   policy: PullPolicy,
   onPull: (ref: string) => Promise<PullProgress & { stop(): void }>,
 ): Promise<ImageFacts> {
   if (policy !== 'always') {
-    const cached = await inspectImage(ref);
+    const cached = await inspectImage(engine, ref);
     if (cached) return cached;
     if (policy === 'never') {
       throw new EngineError(`image ${ref} is not cached and the pull policy is "never"; pull it with: docker pull ${ref} (or run with --pull missing)`);
@@ -151,12 +113,12 @@ export async function ensureImage(
   heartbeat.unref();
   try {
     if (policy !== 'always') {
-      const cached = await inspectImage(ref);
+      const cached = await inspectImage(engine, ref);
       if (cached) return cached;
     }
     const progress = await onPull(ref);
     try {
-      await pullImage(ref, progress);
+      await pullImage(engine, ref, progress);
     } finally {
       progress.stop();
     }
@@ -164,7 +126,7 @@ export async function ensureImage(
     clearInterval(heartbeat);
     release();
   }
-  const pulled = await inspectImage(ref);
+  const pulled = await inspectImage(engine, ref);
   if (!pulled) throw new EngineError(`pulled ${ref} but the engine does not have it`);
   return pulled;
 }

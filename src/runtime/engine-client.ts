@@ -1,0 +1,163 @@
+import type { Duplex } from 'node:stream';
+
+/**
+ * The container engine as berth uses it: every path (run, pull, sync, warm, gc, doctor, info,
+ * install) goes through this interface, and only its implementation (runtime/http/docker-client.ts,
+ * the Docker Engine API over berth's own HTTP client) knows the engine's paths and wire format.
+ * A test drives the run sequence with a fake of it (test/unit/fake-engine.ts).
+ *
+ * Failures are the engine's own: an EngineApiError when it refused (its status and message), a
+ * Node error with a code when it could not be reached (ENOENT, ECONNREFUSED, NO_ANSWER, …);
+ * callers word them with engineFailure (runtime/http/endpoint.ts).
+ */
+export interface EngineClient {
+  /** Where the engine is (the rootless answer is kept per endpoint: runtime/engine-mode.ts). */
+  readonly endpoint: Endpoint;
+
+  /** Creates a container (named, when `name` is given) and returns its id; 404: no such image, 409: the name is taken. */
+  createContainer(spec: ContainerSpec, name?: string): Promise<string>;
+  /** The container's stdin, stdout and stderr as one raw stream (multiplexed unless it has a TTY); its end half-closes stdin. */
+  attachContainer(id: string): Promise<Duplex>;
+  /** Resolves with the exit code once the container is gone (it removes itself); no deadline: this is the tool's run. */
+  waitContainer(id: string): Promise<number>;
+  startContainer(id: string): Promise<void>;
+  killContainer(id: string, signal: string): Promise<void>;
+  resizeContainer(id: string, rows: number, columns: number): Promise<void>;
+  /** Removes a container, running or not; false when it was gone (or going) already. */
+  removeContainer(idOrName: string): Promise<boolean>;
+  /** The container as the engine has it; undefined when there is none of that id or name. */
+  inspectContainer(idOrName: string): Promise<ContainerFacts | undefined>;
+  /** The containers carrying every one of `labels` (`key=value` or `key`), running ones only unless `all`. */
+  listContainers(query: { labels: string[]; all?: boolean }): Promise<ContainerSummary[]>;
+
+  /** The image as the engine has it; undefined when it is not cached. */
+  inspectImage(ref: string): Promise<ImageFacts | undefined>;
+  /**
+   * Pulls `repository` (registry included) at `tag` (or digest), yielding the engine's progress;
+   * a failed pull is an event with `error`, not a thrown error. A stream that makes no progress
+   * for `stallMs` fails with code STALLED.
+   */
+  pullImage(repository: string, tag: string, options: { auth?: object; stallMs: number }): AsyncIterable<PullEvent>;
+
+  version(options?: { timeoutMs?: number }): Promise<EngineVersion>;
+  /** The engine's own description of itself, as it words it (engines differ: runtime/engine-mode.ts reads it). */
+  info(options?: { timeoutMs?: number }): Promise<unknown>;
+
+  /** Lets the process exit: connections kept for the next request are closed. */
+  close(): void;
+}
+
+export type Endpoint = { kind: 'unix'; path: string } | { kind: 'tcp' | 'tls'; hostname: string; port: number };
+
+export interface Mount {
+  Type: 'bind';
+  Source: string;
+  Target: string;
+  ReadOnly: boolean;
+}
+
+/** What berth asks of the engine for a container: the fields it sets, named as the engine names them. */
+export interface ContainerSpec {
+  Image: string;
+  Entrypoint?: string[];
+  Cmd?: string[];
+  Env?: string[];
+  WorkingDir?: string;
+  User?: string;
+  Labels?: Record<string, string>;
+  Tty?: boolean;
+  OpenStdin?: boolean;
+  StdinOnce?: boolean;
+  AttachStdin?: boolean;
+  AttachStdout?: boolean;
+  AttachStderr?: boolean;
+  Healthcheck?: { Test: string[] };
+  HostConfig: HostConfig;
+}
+
+export interface HostConfig {
+  AutoRemove?: boolean;
+  Init?: boolean;
+  NetworkMode?: string;
+  LogConfig?: { Type: string; Config: Record<string, string> };
+  SecurityOpt?: string[];
+  Mounts?: Mount[];
+  /** [rows, columns] of a TTY (engines from API 1.42). */
+  ConsoleSize?: [number, number];
+}
+
+export interface ContainerFacts {
+  /** ISO 8601. */
+  created: string;
+  /** created, running, paused, exited, dead, … */
+  status: string;
+  running: boolean;
+  paused: boolean;
+  exitCode: number;
+  labels: Record<string, string>;
+}
+
+export interface ContainerSummary {
+  id: string;
+  /** Without the engine's leading slash. */
+  name: string;
+  image: string;
+  imageId: string;
+  /** Seconds since the epoch. */
+  created: number;
+  state: string;
+  labels: Record<string, string>;
+}
+
+export interface ImageFacts {
+  id: string;
+  size: number;
+  repoDigests: string[];
+  /** The image's ENTRYPOINT and CMD (a warm call execs what a fresh container would run). */
+  entrypoint: string[];
+  cmd: string[];
+}
+
+export interface PullEvent {
+  /** The pull failed: the engine's words. */
+  error?: string;
+  /** The layer the event is about. */
+  layer?: string;
+  status?: string;
+  /** The layer's bytes done and in all, when the engine says. */
+  current?: number;
+  total?: number;
+}
+
+export interface EngineVersion {
+  version: string;
+  apiVersion: string;
+  os: string;
+  arch: string;
+}
+
+/** The engine refused a request: its HTTP status (404 no such image or container, 409 conflict, …) and message. */
+export class EngineApiError extends Error {
+  constructor(
+    readonly statusCode: number,
+    readonly json: { message?: string },
+  ) {
+    super(json.message ?? `HTTP ${statusCode}`);
+  }
+}
+
+/** The HTTP status of an engine's refusal, else undefined. */
+export function engineStatus(error: unknown): number | undefined {
+  return error instanceof EngineApiError ? error.statusCode : undefined;
+}
+
+/** The error code of a call past its deadline: the engine took the request and said nothing (engineFailure words it). */
+export const NO_ANSWER = 'EBERTHNOANSWER';
+
+/** The error code of a stream that made no progress for its stallMs. */
+export const STALLED = 'EBERTHSTALLED';
+
+/** Removes a container and never fails: one the engine cannot remove now is left to its AutoRemove or the next sweep. */
+export async function discardContainer(engine: Pick<EngineClient, 'removeContainer'>, idOrName: string): Promise<void> {
+  await engine.removeContainer(idOrName).catch(() => undefined);
+}
