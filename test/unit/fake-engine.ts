@@ -1,0 +1,195 @@
+// A container engine in memory, as berth's EngineClient sees one: it records every call in order,
+// keeps the containers it is asked to create, and runs each started one as a tool that writes
+// `output` and exits with `exitCode`. A test makes a call fail, or do something first, with `on`.
+import { Duplex } from 'node:stream';
+import type {
+  ContainerFacts,
+  ContainerSpec,
+  ContainerSummary,
+  EngineClient,
+  EngineVersion,
+  Endpoint,
+  ImageFacts,
+  PullEvent,
+} from '../../src/runtime/engine-client.js';
+import { EngineApiError } from '../../src/runtime/engine-client.js';
+
+type Method = Exclude<keyof EngineClient, 'endpoint'>;
+
+export interface Call {
+  method: Method;
+  args: unknown[];
+}
+
+interface Container {
+  id: string;
+  name?: string;
+  spec: ContainerSpec;
+  state: 'created' | 'running' | 'exited';
+  /** berth's end of the attach stream. */
+  attached?: Duplex & { stdin: Buffer[] };
+  exited: Promise<number>;
+  exit(code: number): void;
+}
+
+/** The engine's 8-byte frame header (stream type, three zero bytes, big-endian length) and the payload. */
+export function frame(type: 1 | 2, text: string): Buffer {
+  const payload = Buffer.from(text);
+  const header = Buffer.alloc(8);
+  header[0] = type;
+  header.writeUInt32BE(payload.length, 4);
+  return Buffer.concat([header, payload]);
+}
+
+export class FakeEngine implements EngineClient {
+  readonly endpoint: Endpoint = { kind: 'unix', path: '/nonexistent/fake-engine.sock' };
+  /** Every call, in order. */
+  readonly calls: Call[] = [];
+  /** The images the engine has, by reference. */
+  readonly images = new Map<string, ImageFacts>();
+  /** What a pull of `repository:tag` adds to the images (under that reference); without it, the pull fails. */
+  readonly registry = new Map<string, ImageFacts>();
+  readonly containers = new Map<string, Container>();
+  /** Run before a call does its part (throw to fail it): the test's hooks. */
+  readonly on: Partial<Record<Method, (...args: unknown[]) => void | Promise<void>>> = {};
+  /** The started tool's stdout, and its exit code. */
+  output = '';
+  exitCode = 0;
+  private next = 0;
+
+  /** The names of the calls, in order (`only`: of these methods). */
+  methods(only?: Method[]): Method[] {
+    return this.calls.map((c) => c.method).filter((m) => !only || only.includes(m));
+  }
+
+  private async record(method: Method, args: unknown[]): Promise<void> {
+    this.calls.push({ method, args });
+    await this.on[method]?.(...args);
+  }
+
+  private container(idOrName: string): Container {
+    const found = this.containers.get(idOrName) ?? [...this.containers.values()].find((c) => c.name === idOrName);
+    if (!found) throw new EngineApiError(404, { message: `No such container: ${idOrName}` });
+    return found;
+  }
+
+  async createContainer(spec: ContainerSpec, name?: string): Promise<string> {
+    await this.record('createContainer', [spec, name]);
+    if (!this.images.has(spec.Image)) throw new EngineApiError(404, { message: `No such image: ${spec.Image}` });
+    if (name && [...this.containers.values()].some((c) => c.name === name)) throw new EngineApiError(409, { message: `Conflict: ${name} is in use` });
+    const id = `c${++this.next}`.padEnd(64, '0');
+    let exit!: (code: number) => void;
+    const exited = new Promise<number>((resolve) => (exit = resolve));
+    this.containers.set(id, { id, name, spec, state: 'created', exited, exit });
+    return id;
+  }
+
+  async attachContainer(id: string): Promise<Duplex> {
+    await this.record('attachContainer', [id]);
+    const container = this.container(id);
+    const stdin: Buffer[] = [];
+    const attached = Object.assign(
+      new Duplex({
+        read() {},
+        write(chunk: Buffer, _encoding, done) {
+          stdin.push(chunk);
+          done();
+        },
+        final(done) {
+          done();
+        },
+      }),
+      { stdin },
+    );
+    container.attached = attached;
+    return attached;
+  }
+
+  async waitContainer(id: string): Promise<number> {
+    await this.record('waitContainer', [id]);
+    const code = await this.container(id).exited;
+    this.containers.delete(id);
+    return code;
+  }
+
+  async startContainer(id: string): Promise<void> {
+    await this.record('startContainer', [id]);
+    const container = this.container(id);
+    container.state = 'running';
+    // The tool runs once the start has answered: its output, then its exit.
+    setImmediate(() => {
+      if (this.output) container.attached?.push(frame(1, this.output));
+      container.attached?.push(null);
+      container.state = 'exited';
+      container.exit(this.exitCode);
+    });
+  }
+
+  async killContainer(id: string, signal: string): Promise<void> {
+    await this.record('killContainer', [id, signal]);
+    this.container(id);
+  }
+
+  async resizeContainer(id: string, rows: number, columns: number): Promise<void> {
+    await this.record('resizeContainer', [id, rows, columns]);
+    this.container(id);
+  }
+
+  async removeContainer(idOrName: string): Promise<boolean> {
+    await this.record('removeContainer', [idOrName]);
+    const found = [...this.containers.values()].find((c) => c.id === idOrName || c.name === idOrName);
+    if (!found) return false;
+    this.containers.delete(found.id);
+    return true;
+  }
+
+  async inspectContainer(idOrName: string): Promise<ContainerFacts | undefined> {
+    await this.record('inspectContainer', [idOrName]);
+    const c = [...this.containers.values()].find((c) => c.id === idOrName || c.name === idOrName);
+    if (!c) return undefined;
+    return { created: new Date().toISOString(), status: c.state, running: c.state === 'running', paused: false, exitCode: 0, labels: c.spec.Labels ?? {} };
+  }
+
+  async listContainers(query: { labels: string[]; all?: boolean }): Promise<ContainerSummary[]> {
+    await this.record('listContainers', [query]);
+    const matches = (labels: Record<string, string>) =>
+      query.labels.every((filter) => {
+        const eq = filter.indexOf('=');
+        return eq === -1 ? filter in labels : labels[filter.slice(0, eq)] === filter.slice(eq + 1);
+      });
+    return [...this.containers.values()]
+      .filter((c) => (query.all || c.state === 'running') && matches(c.spec.Labels ?? {}))
+      .map((c) => ({ id: c.id, name: c.name ?? '', image: c.spec.Image, imageId: this.images.get(c.spec.Image)?.id ?? '', created: 0, state: c.state, labels: c.spec.Labels ?? {} }));
+  }
+
+  async inspectImage(ref: string): Promise<ImageFacts | undefined> {
+    await this.record('inspectImage', [ref]);
+    return this.images.get(ref);
+  }
+
+  async *pullImage(repository: string, tag: string, options: { auth?: object; stallMs: number }): AsyncIterable<PullEvent> {
+    await this.record('pullImage', [repository, tag, options]);
+    const ref = `${repository}:${tag}`;
+    const image = this.registry.get(ref);
+    if (!image) {
+      yield { error: 'manifest unknown' };
+      return;
+    }
+    yield { layer: 'l1', status: 'Downloading', current: 1, total: 2 };
+    this.images.set(ref, image);
+  }
+
+  async version(options?: { timeoutMs?: number }): Promise<EngineVersion> {
+    await this.record('version', [options]);
+    return { version: '0.0.0-fake', apiVersion: '1.44', os: 'linux', arch: 'x86_64' };
+  }
+
+  async info(options?: { timeoutMs?: number }): Promise<unknown> {
+    await this.record('info', [options]);
+    return {};
+  }
+
+  close(): void {
+    this.calls.push({ method: 'close', args: [] });
+  }
+}
