@@ -44,7 +44,7 @@ describe('berth doctor', () => {
     ]);
   });
 
-  it('detects an endpoint berth runs cannot use (ssh://), even where dockerode could', async () => {
+  it('detects an endpoint berth cannot speak to (ssh://)', async () => {
     const r = await doctor({ DOCKER_HOST: 'ssh://me@build-box' });
     expect(r.code).toBe(1);
     expect(problems(r.lines)).toEqual([
