@@ -22,8 +22,8 @@ export async function unsetSetting(name: string, env: NodeJS.ProcessEnv = proces
 }
 
 /**
- * `berth config list`: the settings file, its entries that are not valid settings (`key: why`), the valid ones set in
- * it, and every setting in force with where it comes from.
+ * `berth config list`: the settings file, its entries that are not valid settings (`key: why`),
+ * the valid ones set in it, and every setting in force with where it comes from.
  */
 export async function listSettings(env: NodeJS.ProcessEnv = process.env): Promise<{
   file: string;
