@@ -3,10 +3,9 @@ import { registryMirror } from '../platform/settings.js';
 import { BerthError, EngineError, InputError } from '../platform/errors.js';
 import { applyMirror, parseImageReference } from '../core/image-reference.js';
 import { recipeDirectories } from '../core/recipes/catalog.js';
-import type { PullReporter } from '../ui/pull-progress.js';
-import type { EngineClient } from '../runtime/engine-client.js';
-import { engineClient } from '../runtime/http/docker-client.js';
-import { ensureImage } from '../runtime/registry/images.js';
+import { pullReporter } from '../ui/pull-progress.js';
+import { checkLock, type LockCheck } from '../core/project/check.js';
+import type { ImageFacts } from '../runtime/engine-client.js';
 import { formatLock, readLock, writeLock, type Lock, type LockEntry } from '../core/project/lock.js';
 import { readManifest } from '../core/project/manifest.js';
 import { withProjectLock } from '../core/project/project-lock.js';
@@ -41,25 +40,31 @@ export function digestFor(ref: string, repoDigests: string[]): string | undefine
   return undefined;
 }
 
-export interface SyncOptions {
-  /** Resolve every tag again. */
-  update?: boolean;
-  mirror?: string;
-  onPull: PullReporter;
+/** `berth sync --check`: whether berth.lock matches berth.yaml, without the engine. */
+export function checkSync(cwd: string): LockCheck {
+  const check = checkLock(cwd, recipeDirectories(cwd));
+  if (!check) throw new InputError(`no berth.yaml in ${cwd} or above it`);
+  return check;
 }
 
 /**
  * `berth sync`: for every pin, the image and the digest the registry serves for it, written to
  * berth.lock. A pin that berth.lock already has for exactly that version and image keeps its
- * digest (its image is pulled by digest if missing); `update` resolves every tag again.
+ * digest (its image is pulled by digest if missing); `update` resolves every tag again. Each pull
+ * is shown on stderr (nothing with `quiet`).
  */
-export async function syncProject(cwd: string, options: SyncOptions): Promise<SyncResult> {
+export async function syncWithEngine(cwd: string, options: SyncOptions = {}): Promise<SyncResult> {
   const files = projectFiles(cwd);
   if (!files || !existsSync(files.manifestFile)) {
     throw new InputError(`no berth.yaml in ${cwd} or above it; pin a tool first with berth use TOOL[@VERSION]`);
   }
   // berth.yaml is read, and berth.lock written, holding the project's lock (see withProjectLock).
   return withProjectLock(files.root, () => syncLocked(cwd, files, options));
+}
+
+interface SyncOptions {
+  update?: boolean;
+  quiet?: boolean;
 }
 
 async function syncLocked(cwd: string, files: ProjectFiles, options: SyncOptions): Promise<SyncResult> {
@@ -76,8 +81,13 @@ async function syncLocked(cwd: string, files: ProjectFiles, options: SyncOptions
       replacedBrokenLock = error.message;
     }
   }
-  const mirror = options.mirror ?? registryMirror();
+  const mirror = registryMirror();
+  // The engine's modules load only now (sync --check needs none of them).
+  const { engineClient } = await import('../runtime/http/docker-client.js');
+  const { ensureImage } = await import('../runtime/registry/images.js');
+  const onPull = pullReporter(process.stderr, options.quiet ?? false);
   const engine = engineClient();
+  const ensure: Ensure = (ref, policy) => ensureImage(engine, ref, policy, onPull);
   const tools: SyncedTool[] = [];
   // Every tool is tried, so one run names every tool that fails; the lock is written only when
   // all succeed (a partial lock would drop the failed tools' entries).
@@ -85,7 +95,7 @@ async function syncLocked(cwd: string, files: ProjectFiles, options: SyncOptions
   try {
     for (const pin of pins) {
       try {
-        tools.push(await syncTool(engine, options.onPull, pin, old?.entries.get(pin.name), mirror, options.update ?? false));
+        tools.push(await syncTool(ensure, pin, old?.entries.get(pin.name), mirror, options.update ?? false));
       } catch (error) {
         if (!(error instanceof BerthError)) throw error;
         failures.push(`${pin.name} ${pin.version}: ${error.message}`);
@@ -109,20 +119,16 @@ async function syncLocked(cwd: string, files: ProjectFiles, options: SyncOptions
   return { files, tools, written, replacedBrokenLock };
 }
 
-async function syncTool(
-  engine: EngineClient,
-  onPull: PullReporter,
-  pin: ResolvedPin,
-  kept: LockEntry | undefined,
-  mirror: string | undefined,
-  update: boolean,
-): Promise<SyncedTool> {
+/** Makes sure `ref` is cached, pulling per `policy`. */
+type Ensure = (ref: string, policy: 'missing' | 'always') => Promise<ImageFacts>;
+
+async function syncTool(ensure: Ensure, pin: ResolvedPin, kept: LockEntry | undefined, mirror: string | undefined, update: boolean): Promise<SyncedTool> {
   if (kept && !update && entryMatches(kept, pin.version, pin.image)) {
-    await ensureImage(engine, applyMirror(`${withoutTag(kept.image)}@${kept.digest}`, mirror), 'missing', onPull);
+    await ensure(applyMirror(`${withoutTag(kept.image)}@${kept.digest}`, mirror), 'missing');
     return { entry: { ...kept }, state: 'kept' };
   }
   const ref = applyMirror(pin.image, mirror);
-  const { repoDigests } = await ensureImage(engine, ref, 'always', onPull);
+  const { repoDigests } = await ensure(ref, 'always');
   const digest = splitDigest(pin.image).digest ?? digestFor(ref, repoDigests);
   if (!digest) throw new EngineError(`pulled ${ref} but the engine recorded no digest for it (RepoDigests: ${repoDigests.join(', ') || 'none'})`);
   return { entry: { name: pin.name, version: pin.version, image: splitDigest(pin.image).reference, digest, line: 0 }, state: 'locked' };

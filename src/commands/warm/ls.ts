@@ -15,7 +15,7 @@ export default class WarmLs extends BaseCommand {
   async run(): Promise<void> {
     const { flags } = await this.parse(WarmLs);
     const { warmContainers } = await import('../../app/warm.js');
-    const { formatDuration } = await import('../../warm/list.js');
+    const { formatDuration } = await import('../../ui/units.js');
     const { containers: list, notKeptWarm } = await warmContainers({ allUsers: flags['all-users'] });
     if (flags.json) {
       this.out(JSON.stringify(list, null, 2));
@@ -30,7 +30,7 @@ export default class WarmLs extends BaseCommand {
       warn('no warm containers');
       return;
     }
-    const { formatTable } = await import('../../core/recipes/listing.js');
+    const { formatTable } = await import('../../ui/table.js');
     const head = ['TOOL', 'IMAGE', 'KEY', 'IDLE LEFT', 'ID'];
     const rows = list.map((c) => [c.tool, c.image, c.key.slice(0, 12), formatDuration(c.idleLeftSeconds), c.id.slice(0, 12)]);
     // Whose, when they may be anyone's.
