@@ -9,7 +9,7 @@ import type { Finding } from '../ui/doctor-view.js';
 /** Asks the engine its version; a bounded wait so an unreachable TCP engine does not hang doctor. */
 async function engineFinding(timeoutMs: number): Promise<Finding> {
   const { engineEndpoint, engineFailure } = await import('../runtime/http/endpoint.js');
-  const engine = (await import('../runtime/http/docker-client.js')).engineClient();
+  const engine = (await import('../runtime/engine.js')).engineClient();
   let where = 'unix:///var/run/docker.sock';
   try {
     where = engineEndpoint() ?? where;

@@ -1,6 +1,6 @@
 import { removeOrphans, type Orphan } from '../runtime/container/orphans.js';
 import { ownerFilter } from '../runtime/container/owner.js';
-import { engineClient } from '../runtime/http/docker-client.js';
+import { engineClient } from '../runtime/engine.js';
 import { engineFailure } from '../runtime/http/endpoint.js';
 import { pruneWarmCache } from '../warm/list.js';
 

@@ -60,7 +60,7 @@ function knownEndpoint(endpoint: () => string | undefined): string | undefined {
  */
 export async function runTool(request: RunRequest, io: RunIO, engine?: EngineClient): Promise<number> {
   const { plan, warm: warmAsked, settings, unmirrored } = await planToolRun(request, io, engine);
-  const client = engine ?? (await import('../runtime/http/docker-client.js')).engineClient();
+  const client = engine ?? (await import('../runtime/engine.js')).engineClient();
   const { ensureImage, inspectImage } = await import('../runtime/registry/images.js');
   // The mirror is for pulling: an image the engine has under its own name runs as it is, with
   // no mirror asked (one inspect, only when a mirror is set).

@@ -4,7 +4,7 @@ import type { Duplex } from 'node:stream';
  * The container engine as berth uses it: every path (run, pull, sync, warm, gc, doctor, info,
  * install) goes through this interface, and only its implementation (runtime/http/docker-client.ts,
  * the Docker Engine API over berth's own HTTP client) knows the engine's paths and wire format.
- * A test drives the run sequence with a fake of it (test/unit/fake-engine.ts).
+ * A test drives the run sequence with a fake of it (test/unit/runtime/fake-engine-client.ts).
  *
  * Failures are the engine's own: an EngineApiError when it refused (its status and message), a
  * Node error with a code when it could not be reached (ENOENT, ECONNREFUSED, NO_ANSWER, …);

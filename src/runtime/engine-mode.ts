@@ -130,7 +130,7 @@ export async function engineMode(engine: Pick<EngineClient, 'endpoint' | 'info'>
 export async function isRootlessEngine(engine?: EngineClient): Promise<boolean> {
   if ((process.getuid?.() ?? 0) === 0) return false;
   try {
-    return (await engineMode(engine ?? (await import('./http/docker-client.js')).engineClient())).rootless;
+    return (await engineMode(engine ?? (await import('./engine.js')).engineClient())).rootless;
   } catch {
     return false;
   }

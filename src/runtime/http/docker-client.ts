@@ -143,10 +143,3 @@ export class DockerClient implements EngineClient {
     this.api.close();
   }
 }
-
-let client: DockerClient | undefined;
-
-/** The process's one client: one reading of the endpoint, one pool of kept connections. */
-export function engineClient(): EngineClient {
-  return (client ??= new DockerClient());
-}

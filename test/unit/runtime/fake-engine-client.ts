@@ -1,7 +1,7 @@
 // A container engine in memory, as berth's EngineClient sees one: it records every call in order,
 // keeps the containers it is asked to create, and runs each started one as a tool that writes
 // `output` and exits with `exitCode`. A test makes a call fail, or do something first, with `on`.
-import { Duplex } from 'node:stream';
+import { Duplex, PassThrough } from 'node:stream';
 import type {
   ContainerFacts,
   ContainerSpec,
@@ -11,8 +11,9 @@ import type {
   Endpoint,
   ImageFacts,
   PullEvent,
-} from '../../src/runtime/engine-client.js';
-import { EngineApiError } from '../../src/runtime/engine-client.js';
+} from '../../../src/runtime/engine-client.js';
+import type { RunIO } from '../../../src/runtime/container/run-container.js';
+import { EngineApiError } from '../../../src/runtime/engine-client.js';
 
 type Method = Exclude<keyof EngineClient, 'endpoint'>;
 
@@ -30,6 +31,24 @@ interface Container {
   attached?: Duplex & { stdin: Buffer[] };
   exited: Promise<number>;
   exit(code: number): void;
+}
+
+/** A tool's streams as berth's own: stdin at its end, stdout and stderr collected. */
+export function fakeIO(): RunIO & { out: () => string; err: () => string } {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  const written = { out: '', err: '' };
+  stdout.on('data', (d: Buffer) => (written.out += d.toString()));
+  stderr.on('data', (d: Buffer) => (written.err += d.toString()));
+  const stdin = new PassThrough();
+  stdin.end();
+  return {
+    stdin: stdin as unknown as NodeJS.ReadStream,
+    stdout: stdout as unknown as NodeJS.WriteStream,
+    stderr: stderr as unknown as NodeJS.WriteStream,
+    out: () => written.out,
+    err: () => written.err,
+  };
 }
 
 /** The engine's 8-byte frame header (stream type, three zero bytes, big-endian length) and the payload. */

@@ -1,0 +1,69 @@
+// The run sequence of a fresh container against a fake engine, as docker/cli's run_test.go tests
+// `docker run`: the order of the engine calls, a signal before the start, a failed start's exit
+// code (and the container removed), a missing image pulled before the create is tried again.
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { EngineError, InvokeError, NotFoundError, type BerthError } from '../../../../src/platform/errors.js';
+import type { RunPlan } from '../../../../src/core/run/plan.js';
+import { runContainer } from '../../../../src/runtime/container/run-container.js';
+import { EngineApiError, type ImageFacts } from '../../../../src/runtime/engine-client.js';
+import { FakeEngine, fakeIO as io } from '../fake-engine-client.js';
+
+const IMAGE = 'registry.test/faketool:1';
+const FACTS: ImageFacts = { id: `sha256:${'f'.repeat(64)}`, size: 1, repoDigests: [], entrypoint: [], cmd: [] };
+
+describe('runContainer: the engine calls of a fresh run', () => {
+  const plan: RunPlan = {
+    tool: 'faketool', version: '1', image: IMAGE, entrypoint: ['/faketool'], cmd: [], env: [], mounts: [], workdir: '/',
+    network: 'none', tty: false, stdin: false, labels: {},
+  };
+  let engine: FakeEngine;
+
+  beforeEach(() => {
+    engine = new FakeEngine();
+    engine.images.set(IMAGE, FACTS);
+  });
+
+  it('creates, attaches and asks for the wait before it starts, and returns the exit code after the output', async () => {
+    engine.output = 'hello\n';
+    engine.exitCode = 3;
+    const streams = io();
+    expect(await runContainer(engine, plan, streams)).toBe(3);
+    expect(streams.out()).toBe('hello\n');
+    expect(engine.methods()).toEqual(['createContainer', 'attachContainer', 'waitContainer', 'startContainer']);
+  });
+
+  it('sends a signal that arrives before the start once the container has started', async () => {
+    engine.on.startContainer = () => {
+      process.emit('SIGHUP', 'SIGHUP');
+    };
+    await runContainer(engine, plan, io());
+    expect(engine.methods()).toEqual(['createContainer', 'attachContainer', 'waitContainer', 'startContainer', 'killContainer']);
+    // To the container attached to.
+    expect(engine.calls.at(-1)!.args).toEqual([engine.calls[1]!.args[0], 'SIGHUP']);
+  });
+
+  it.each([
+    ['nothing to execute: 127', 'OCI runtime create failed: runc create failed: unable to start container process: exec: "/faketool": stat /faketool: no such file or directory: unknown', NotFoundError, 'faketool: /faketool not found in image registry.test/faketool:1'],
+    ['cannot execute: 126', 'OCI runtime create failed: runc create failed: unable to start container process: exec: "/faketool": permission denied: unknown', InvokeError, 'faketool: cannot execute /faketool in image registry.test/faketool:1: OCI runtime create failed: runc create failed: unable to start container process: exec: "/faketool": permission denied: unknown'],
+    ['anything else: 125', 'cgroups: cannot find cgroup mount destination: unknown', EngineError, 'faketool: the container did not start: cgroups: cannot find cgroup mount destination: unknown'],
+  ])('maps a failed start as docker does (%s) and removes the container', async (_case, said, kind, message) => {
+    engine.on.startContainer = () => {
+      throw new EngineApiError(400, { message: said });
+    };
+    const failed = (await runContainer(engine, plan, io()).catch((error: unknown) => error)) as BerthError;
+    expect(failed).toBeInstanceOf(kind);
+    expect(failed.message).toBe(message);
+    const id = engine.calls[1]!.args[0];
+    expect(engine.methods()).toEqual(['createContainer', 'attachContainer', 'waitContainer', 'startContainer', 'removeContainer']);
+    expect(engine.calls.at(-1)!.args).toEqual([id]);
+    expect(engine.containers.size).toBe(0);
+  });
+
+  it('pulls when the engine has no such image, then creates the container again', async () => {
+    engine.images.clear();
+    const missing = vi.fn(async () => engine.images.set(IMAGE, FACTS));
+    expect(await runContainer(engine, plan, io(), missing)).toBe(0);
+    expect(missing).toHaveBeenCalledOnce();
+    expect(engine.methods()).toEqual(['createContainer', 'createContainer', 'attachContainer', 'waitContainer', 'startContainer']);
+  });
+});
