@@ -49,13 +49,6 @@ export interface EngineClient {
 
 export type Endpoint = { kind: 'unix'; path: string } | { kind: 'tcp' | 'tls'; hostname: string; port: number };
 
-export interface Mount {
-  Type: 'bind';
-  Source: string;
-  Target: string;
-  ReadOnly: boolean;
-}
-
 /** What berth asks of the engine for a container: the fields it sets, named as the engine names them. */
 export interface ContainerSpec {
   Image: string;
@@ -81,7 +74,7 @@ export interface HostConfig {
   NetworkMode?: string;
   LogConfig?: { Type: string; Config: Record<string, string> };
   SecurityOpt?: string[];
-  Mounts?: Mount[];
+  Mounts?: Array<{ Type: 'bind'; Source: string; Target: string; ReadOnly: boolean }>;
   /** [rows, columns] of a TTY (engines from API 1.42). */
   ConsoleSize?: [number, number];
 }

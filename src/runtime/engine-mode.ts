@@ -125,7 +125,7 @@ export async function engineMode(engine: Pick<EngineClient, 'endpoint' | 'info'>
 /**
  * Whether a run must leave the user's uid:gid out (the engine maps uid 0 to the user). Invoked
  * as root there is nothing to remap, and no request is made. Never throws: an endpoint berth
- * cannot speak to is rootful here, and the run reports it.
+ * cannot speak to is rootful here, and the run reports it. `engine`: the run's, else the process's.
  */
 export async function isRootlessEngine(engine?: EngineClient): Promise<boolean> {
   if ((process.getuid?.() ?? 0) === 0) return false;
