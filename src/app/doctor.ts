@@ -3,21 +3,24 @@ import { checkLock } from '../core/project/check.js';
 import path from 'node:path';
 import { isOnPath, listShims, pathExportLine, shadowingCommand, shimEnvironment, shimTargetProblem, type Shim } from '../core/shims.js';
 import { shimDirectory } from '../platform/settings.js';
-import type { EngineClient } from '../runtime/engine-client.js';
 import type { Finding } from '../ui/doctor-view.js';
 
-/** Asks the engine its version; a bounded wait so an unreachable TCP engine does not hang doctor. */
+/** Asks the engine its version and kind; a bounded wait so an unreachable TCP engine does not hang doctor. */
 async function engineFinding(timeoutMs: number): Promise<Finding> {
-  const { engineEndpoint, engineFailure } = await import('../runtime/http/endpoint.js');
+  const { engineAddress, engineFailure } = await import('../runtime/http/endpoint.js');
   const engine = (await import('../runtime/engine.js')).engineClient();
-  let where = 'unix:///var/run/docker.sock';
   try {
-    where = engineEndpoint() ?? where;
+    const where = engineAddress();
     const v = await engine.version({ timeoutMs });
-    return { ok: true, text: `engine reachable at ${where}: Docker ${v.version} (API ${v.apiVersion}, ${v.os}/${v.arch}), ${await modeText(engine, timeoutMs)}` };
+    const { engineMode } = await import('../runtime/engine-mode.js');
+    // Asked afresh: the answer refreshes the one runs keep (see runtime/engine-mode.ts).
+    const mode = await engineMode(engine, { fresh: true, timeoutMs });
+    const name = mode.kind === 'podman' ? 'Podman' : 'Docker';
+    const how = mode.source === 'assumed' ? `taken for rootful (${mode.reason}), so tools run as your uid:gid` : mode.rootless ? 'rootless' : 'rootful';
+    return { ok: true, text: `engine reachable at ${where}: ${name} ${v.version} (API ${v.apiVersion}, ${v.os}/${v.arch}), ${how}` };
   } catch (error) {
     const message = engineFailure(error, 'asking the engine its version').message;
-    return { ok: false, text: `engine not reachable: ${message}`, fix: `start the Docker engine, or point DOCKER_HOST (or the docker context) at a running one` };
+    return { ok: false, text: `engine not reachable: ${message}`, fix: `start the Docker engine (or the Podman service), or point DOCKER_HOST (or the docker context) at a running one` };
   } finally {
     engine.close();
   }
@@ -28,14 +31,6 @@ function shimRecipeProblem(shim: Shim, cwd: string, env: NodeJS.ProcessEnv): str
   const dirs = recipeDirectories(cwd, shimEnvironment(shim, env));
   if (recipeExists(shim.name, dirs)) return undefined;
   return `no recipe for ${shim.name} where its runs look (${dirs.filter((d) => d.source !== 'builtin').map((d) => d.dir).join(', ')} and the built-in ones)`;
-}
-
-/** Rootful or rootless, asked afresh (the answer refreshes the one runs keep; see runtime/engine-mode.ts). */
-async function modeText(engine: EngineClient, timeoutMs: number): Promise<string> {
-  const { engineMode } = await import('../runtime/engine-mode.js');
-  const mode = await engineMode(engine, { fresh: true, timeoutMs });
-  if (mode.source === 'assumed') return `taken for rootful (${mode.reason}), so tools run as your uid:gid`;
-  return mode.rootless ? 'rootless' : 'rootful';
 }
 
 /**

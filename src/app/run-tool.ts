@@ -4,6 +4,7 @@ import { warn } from '../platform/terminal-text.js';
 import { applyMirror } from '../core/image-reference.js';
 import type { RunIO } from '../runtime/container/run-container.js';
 import type { EngineClient } from '../runtime/engine-client.js';
+import type { RunEngine } from '../runtime/engine-mode.js';
 import { stdinIsDevNull } from '../runtime/stdio/streams.js';
 import type { PullPolicy } from '../platform/settings.js';
 import { makeCreatedFiles } from '../core/run/created-files.js';
@@ -22,11 +23,18 @@ export async function planTool(request: RunRequest, io: RunIO): Promise<RunPlan>
  * The plan, the settings it was made with, and whether it runs warm: --warm / --no-warm, else the
  * user setting when set, else the recipe. `engine`: the one the run will use, else the process's.
  */
-async function planToolRun(request: RunRequest, io: RunIO, engine?: EngineClient): Promise<{ plan: RunPlan; warm: boolean; settings: Settings; unmirrored: string }> {
-  const { isRootlessEngine } = await import('../runtime/engine-mode.js');
-  const { engineEndpoint } = await import('../runtime/http/endpoint.js');
+async function planToolRun(
+  request: RunRequest,
+  io: RunIO,
+  engine?: EngineClient,
+): Promise<{ plan: RunPlan; warm: boolean; settings: Settings; unmirrored: string; kind: RunEngine }> {
+  const { runEngine } = await import('../runtime/engine-mode.js');
+  const { engineAddress } = await import('../runtime/http/endpoint.js');
   const resolved = await resolveTool(request.tool, process.cwd(), request.image);
   const settings = readSettings();
+  // Asked once the recipe is known to be good (kept per engine socket); with no engine, as for
+  // --dry-run offline, the safe answer: a rootful Docker, the user's uid:gid.
+  const kind = await runEngine(engine);
   // The mirror serves pulls (the recipe's image and --image alike); see runTool for what is local.
   const image = applyMirror(resolved.image, registryMirror(process.env, settings));
   const plan = planRun(resolved.recipe, image, request.args, { ...request, version: resolved.version }, {
@@ -35,18 +43,16 @@ async function planToolRun(request: RunRequest, io: RunIO, engine?: EngineClient
     stdinIsTTY: !stdinIsDevNull() && Boolean(io.stdin.isTTY),
     stdoutIsTTY: Boolean(io.stdout.isTTY),
     terminalSize: io.stdout.isTTY && io.stdout.rows ? [io.stdout.rows, io.stdout.columns] : undefined,
-    // Asked once the recipe is known to be good (cached per engine socket); with no engine, as for
-    // --dry-run offline, the safe answer: rootful, the user's uid:gid.
     identity: hostIdentity(),
-    rootless: await isRootlessEngine(engine),
-    policy: () => policyContext(process.env, knownEndpoint(engineEndpoint)),
+    rootless: kind.rootless,
+    policy: () => policyContext(process.env, knownEndpoint(engineAddress)),
     warn: (line) => warn(line, io.stderr),
   });
-  return { plan, warm: request.warm ?? settings.warm ?? resolved.recipe.warm, settings, unmirrored: resolved.image };
+  return { plan, warm: request.warm ?? settings.warm ?? resolved.recipe.warm, settings, unmirrored: resolved.image, kind };
 }
 
 /** The engine's address for the path policy; undefined (the default socket) when the docker context is broken (the run reports that). */
-function knownEndpoint(endpoint: () => string | undefined): string | undefined {
+function knownEndpoint(endpoint: () => string): string | undefined {
   try {
     return endpoint();
   } catch {
@@ -59,7 +65,7 @@ function knownEndpoint(endpoint: () => string | undefined): string | undefined {
  * `engine`: the process's client unless given (a test's fake); made once the plan is good.
  */
 export async function runTool(request: RunRequest, io: RunIO, engine?: EngineClient): Promise<number> {
-  const { plan, warm: warmAsked, settings, unmirrored } = await planToolRun(request, io, engine);
+  const { plan, warm: warmAsked, settings, unmirrored, kind } = await planToolRun(request, io, engine);
   const client = engine ?? (await import('../runtime/engine.js')).engineClient();
   const { ensureImage, inspectImage } = await import('../runtime/registry/images.js');
   // The mirror is for pulling: an image the engine has under its own name runs as it is, with
@@ -88,7 +94,7 @@ export async function runTool(request: RunRequest, io: RunIO, engine?: EngineCli
       const code = await runWarm(client, plan, image, io, { idleSeconds: warmIdleSeconds(settings) });
       if (code !== undefined) return code;
     } else if (policy === 'always') await ensure();
-    return await runContainer(client, plan, io, ensure, () => (containerMade = true));
+    return await runContainer(client, plan, io, { engine: kind, onMissingImage: ensure, onCreated: () => (containerMade = true) });
   } catch (error) {
     // Only a container that exists can run on unseen (a warm call's tool dies with its connection).
     if (!(error instanceof EngineError) || !containerMade) throw error;

@@ -18,8 +18,12 @@ export interface EngineClient {
   createContainer(spec: ContainerSpec, name?: string): Promise<string>;
   /** The container's stdin, stdout and stderr as one raw stream (multiplexed unless it has a TTY); its end half-closes stdin. */
   attachContainer(id: string): Promise<Duplex>;
-  /** Resolves with the exit code once the container is gone (it removes itself); no deadline: this is the tool's run. */
-  waitContainer(id: string): Promise<number>;
+  /**
+   * Resolves with the exit code once the container is gone (`removed`: it removes itself), or has
+   * exited (`next-exit`: asked before the start, for an engine whose AutoRemove loses the code);
+   * no deadline: this is the tool's run.
+   */
+  waitContainer(id: string, until: 'removed' | 'next-exit'): Promise<number>;
   startContainer(id: string): Promise<void>;
   killContainer(id: string, signal: string): Promise<void>;
   resizeContainer(id: string, rows: number, columns: number): Promise<void>;
@@ -74,6 +78,8 @@ export interface HostConfig {
   NetworkMode?: string;
   LogConfig?: { Type: string; Config: Record<string, string> };
   SecurityOpt?: string[];
+  /** Podman's `keep-id`: the user's uid and gid are theirs in the container too (rootless). */
+  UsernsMode?: string;
   Mounts?: Array<{ Type: 'bind'; Source: string; Target: string; ReadOnly: boolean }>;
   /** [rows, columns] of a TTY (engines from API 1.42). */
   ConsoleSize?: [number, number];

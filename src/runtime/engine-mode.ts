@@ -15,6 +15,10 @@ import type { EngineClient, Endpoint } from './engine-client.js';
  */
 export interface EngineMode {
   rootless: boolean;
+  /** Which engine serves the Docker API there: a run on Podman differs (runtime/container/run-container.ts). */
+  kind: EngineKind;
+  /** The engine's version as it says it (none when assumed). */
+  version?: string;
   /** asked: the engine answered now; cached: it answered earlier, for this very socket; assumed: no answer (rootful). */
   source: 'asked' | 'cached' | 'assumed';
   /** Why it is assumed. */
@@ -38,6 +42,27 @@ export function rootlessFromInfo(info: unknown): boolean {
   // Each option is comma-separated key=value pairs: "name=seccomp,profile=default".
   const named = Array.isArray(i.SecurityOptions) && i.SecurityOptions.some((o) => typeof o === 'string' && o.split(',').includes('name=rootless'));
   return named || i.Rootless === true || i.host?.security?.rootless === true;
+}
+
+export type EngineKind = 'docker' | 'podman';
+
+/**
+ * Which engine gave an /info answer: Podman's compat answer carries BuildahVersion (4.3 and
+ * later), libpod's own is shaped `{ host, version }`; anything else is Docker. Read from the
+ * answer that says rootless, so knowing it costs no request (/_ping's Server header says it too,
+ * but /info is asked anyway, and kept).
+ */
+export function kindFromInfo(info: unknown): EngineKind {
+  if (typeof info !== 'object' || info === null) return 'docker';
+  const i = info as { BuildahVersion?: unknown; host?: unknown; version?: { Version?: unknown } };
+  return typeof i.BuildahVersion === 'string' || (typeof i.host === 'object' && typeof i.version?.Version === 'string') ? 'podman' : 'docker';
+}
+
+/** The engine's version in an /info answer (Docker and Podman compat: ServerVersion; libpod: version.Version). */
+function versionFromInfo(info: object): string | undefined {
+  const i = info as { ServerVersion?: unknown; version?: { Version?: unknown } };
+  const v = i.ServerVersion ?? i.version?.Version;
+  return typeof v === 'string' ? v : undefined;
 }
 
 /** What berth knows of an endpoint without asking it, and which answers it may keep for it. */
@@ -78,20 +103,25 @@ function cacheFile(key: string): string {
 
 const keeps = (id: EndpointIdentity, rootless: boolean) => id.keeps === 'any' || (id.keeps === 'rootful' && !rootless);
 
-function cachedRootless(id: EndpointIdentity): boolean | undefined {
+type Answer = Pick<EngineMode, 'rootless' | 'kind' | 'version'>;
+
+function cachedAnswer(id: EndpointIdentity): Answer | undefined {
   try {
-    const entry = JSON.parse(readFileSync(cacheFile(id.key), 'utf8')) as { key?: unknown; stamp?: unknown; rootless?: unknown };
+    const entry = JSON.parse(readFileSync(cacheFile(id.key), 'utf8')) as { key?: unknown; stamp?: unknown; rootless?: unknown; kind?: unknown; version?: unknown };
     if (entry.key !== id.key || entry.stamp !== id.stamp || typeof entry.rootless !== 'boolean') return undefined;
-    return keeps(id, entry.rootless) ? entry.rootless : undefined;
+    // An entry from before the kind was kept: asked again.
+    if (entry.kind !== 'docker' && entry.kind !== 'podman') return undefined;
+    const version = typeof entry.version === 'string' ? entry.version : undefined;
+    return keeps(id, entry.rootless) ? { rootless: entry.rootless, kind: entry.kind, version } : undefined;
   } catch {
     return undefined; // none yet, or damaged: ask
   }
 }
 
-function remember(id: EndpointIdentity, rootless: boolean): void {
-  if (!keeps(id, rootless)) return;
+function remember(id: EndpointIdentity, answer: Answer): void {
+  if (!keeps(id, answer.rootless)) return;
   try {
-    writePrivateFile(cacheFile(id.key), JSON.stringify({ key: id.key, stamp: id.stamp, rootless }));
+    writePrivateFile(cacheFile(id.key), JSON.stringify({ key: id.key, stamp: id.stamp, ...answer }));
   } catch {
     // a read-only cache only costs a request next time
   }
@@ -107,31 +137,38 @@ export async function engineMode(engine: Pick<EngineClient, 'endpoint' | 'info'>
   // identity, never the new one.
   const id = endpointIdentity(engine.endpoint);
   if (!options.fresh) {
-    const cached = cachedRootless(id);
-    if (cached !== undefined) return { rootless: cached, source: 'cached' };
+    const cached = cachedAnswer(id);
+    if (cached) return { ...cached, source: 'cached' };
   }
   let info: unknown;
   try {
     info = await engine.info({ timeoutMs: options.timeoutMs ?? INFO_TIMEOUT_MS });
   } catch (error) {
-    return { rootless: false, source: 'assumed', reason: `GET /info: ${error instanceof Error ? error.message : String(error)}` };
+    return { rootless: false, kind: 'docker', source: 'assumed', reason: `GET /info: ${error instanceof Error ? error.message : String(error)}` };
   }
-  if (typeof info !== 'object' || info === null) return { rootless: false, source: 'assumed', reason: 'GET /info: not a JSON object' };
-  const rootless = rootlessFromInfo(info);
-  remember(id, rootless);
-  return { rootless, source: 'asked' };
+  if (typeof info !== 'object' || info === null) return { rootless: false, kind: 'docker', source: 'assumed', reason: 'GET /info: not a JSON object' };
+  const answer: Answer = { rootless: rootlessFromInfo(info), kind: kindFromInfo(info), version: versionFromInfo(info) };
+  remember(id, answer);
+  return { ...answer, source: 'asked' };
+}
+
+/** What a run needs to know of its engine (see runEngine). */
+export interface RunEngine {
+  kind: EngineKind;
+  /** The engine maps uid 0 to the user: the run leaves the user's uid:gid out. */
+  rootless: boolean;
 }
 
 /**
- * Whether a run must leave the user's uid:gid out (the engine maps uid 0 to the user). Invoked
- * as root there is nothing to remap, and no request is made. Never throws: an endpoint berth
- * cannot speak to is rootful here, and the run reports it. `engine`: the run's, else the process's.
+ * The engine a run speaks to, as kept for its endpoint (asked at the first run). Invoked as root
+ * there is nothing to remap: never rootless. Never throws: an endpoint berth cannot speak to is
+ * a rootful Docker here, and the run reports it. `engine`: the run's, else the process's.
  */
-export async function isRootlessEngine(engine?: EngineClient): Promise<boolean> {
-  if ((process.getuid?.() ?? 0) === 0) return false;
+export async function runEngine(engine?: EngineClient): Promise<RunEngine> {
   try {
-    return (await engineMode(engine ?? (await import('./engine.js')).engineClient())).rootless;
+    const mode = await engineMode(engine ?? (await import('./engine.js')).engineClient());
+    return { kind: mode.kind, rootless: mode.rootless && (process.getuid?.() ?? 0) !== 0 };
   } catch {
-    return false;
+    return { kind: 'docker', rootless: false };
   }
 }

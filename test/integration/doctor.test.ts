@@ -40,7 +40,7 @@ describe('berth doctor', () => {
     const r = await doctor({ DOCKER_HOST: 'unix:///nonexistent' });
     expect(r.code).toBe(1);
     expect(problems(r.lines)).toEqual([
-      'problem engine not reachable: cannot reach the Docker engine at unix:///nonexistent (is the Docker engine running?); fix: start the Docker engine, or point DOCKER_HOST (or the docker context) at a running one',
+      'problem engine not reachable: cannot reach the Docker engine at unix:///nonexistent (is the Docker engine running?); fix: start the Docker engine (or the Podman service), or point DOCKER_HOST (or the docker context) at a running one',
     ]);
   });
 

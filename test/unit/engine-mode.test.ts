@@ -1,11 +1,11 @@
 // Whether the engine is rootless: read from its /info answer, kept per endpoint and socket file.
-import { chmodSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DockerClient } from '../../src/runtime/http/docker-client.js';
-import { engineMode, rootlessFromInfo } from '../../src/runtime/engine-mode.js';
+import { engineMode, kindFromInfo, rootlessFromInfo } from '../../src/runtime/engine-mode.js';
 
 // Answers as engines give them (abridged to the fields that matter, plus one beside them).
 const DOCKER_ROOTFUL = { ServerVersion: '20.10.24+dfsg1', SecurityOptions: ['name=seccomp,profile=default'] }; // this machine's dockerd
@@ -46,6 +46,19 @@ describe('rootlessFromInfo', () => {
       { host: null },
     ]) {
       expect(rootlessFromInfo(answer), JSON.stringify(answer)).toBe(false);
+    }
+  });
+});
+
+describe('kindFromInfo', () => {
+  it('tells Podman (compat: BuildahVersion; libpod) from Docker', () => {
+    // Podman 4.3.1's compat /info, measured here, carries BuildahVersion beside Docker's fields.
+    expect(kindFromInfo({ ...PODMAN_43_ROOTFUL, BuildahVersion: '1.28.2' })).toBe('podman');
+    expect(kindFromInfo(LIBPOD_ROOTFUL)).toBe('podman');
+    expect(kindFromInfo(DOCKER_ROOTFUL)).toBe('docker');
+    expect(kindFromInfo(DOCKER_ROOTLESS)).toBe('docker');
+    for (const answer of [undefined, null, 'BuildahVersion', {}, { BuildahVersion: 1 }, { host: {}, version: '4.3.1' }]) {
+      expect(kindFromInfo(answer), JSON.stringify(answer)).toBe('docker');
     }
   });
 });
@@ -139,8 +152,8 @@ describe('engineMode', () => {
 
   it('asks once per socket, and keeps the answer 0600 in a 0700 directory', async () => {
     const e = await engine(json(DOCKER_ROOTLESS));
-    expect(await ask()).toEqual({ rootless: true, source: 'asked' });
-    expect(await ask()).toEqual({ rootless: true, source: 'cached' });
+    expect(await ask()).toMatchObject({ rootless: true, source: 'asked' });
+    expect(await ask()).toMatchObject({ rootless: true, source: 'cached' });
     expect(e.requests).toBe(1);
     const engines = path.join(dir, 'cache', 'berth', 'engines');
     expect(statSync(engines).mode & 0o777).toBe(0o700);
@@ -149,11 +162,25 @@ describe('engineMode', () => {
     expect(statSync(path.join(engines, files[0]!)).mode & 0o777).toBe(0o600);
   });
 
+  it('keeps the kind and version with the answer, and asks again for an entry kept without them', async () => {
+    const e = await engine(json({ ...PODMAN_43_ROOTLESS, BuildahVersion: '1.28.2' }));
+    expect(await ask()).toEqual({ rootless: true, kind: 'podman', version: '4.3.1', source: 'asked' });
+    expect(await ask()).toEqual({ rootless: true, kind: 'podman', version: '4.3.1', source: 'cached' });
+    expect(e.requests).toBe(1);
+    // An entry as berth kept it before the kind: no kind.
+    const engines = path.join(dir, 'cache', 'berth', 'engines');
+    const file = path.join(engines, readdirSync(engines)[0]!);
+    const { kind: _kind, version: _version, ...old } = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+    writeFileSync(file, JSON.stringify(old));
+    expect(await ask()).toMatchObject({ kind: 'podman', source: 'asked' });
+    expect(e.requests).toBe(2);
+  });
+
   it('keeps no "rootless" answer for a socket outside the runtime directory (a forward, a proxy): asked each run', async () => {
     process.env.XDG_RUNTIME_DIR = path.join(dir, 'runtime');
     const e = await engine(json(DOCKER_ROOTLESS));
-    expect(await ask()).toEqual({ rootless: true, source: 'asked' });
-    expect(await ask()).toEqual({ rootless: true, source: 'asked' });
+    expect(await ask()).toMatchObject({ rootless: true, source: 'asked' });
+    expect(await ask()).toMatchObject({ rootless: true, source: 'asked' });
     expect(e.requests).toBe(2);
   });
 
@@ -166,7 +193,7 @@ describe('engineMode', () => {
     await new Promise((r) => setTimeout(r, 20));
     // Another listener there: a rootful engine behind a proxy the user owns.
     const rootful = await engine(json(DOCKER_ROOTFUL));
-    expect(await ask()).toEqual({ rootless: false, source: 'asked' });
+    expect(await ask()).toMatchObject({ rootless: false, source: 'asked' });
     expect(rootful.requests).toBe(1);
   });
 
@@ -182,15 +209,15 @@ describe('engineMode', () => {
   it('takes an engine that cannot say for rootful, and keeps nothing of it', async () => {
     let answer: ReturnType<FakeEngine['answer']> = { status: 500, body: '{"message":"boom"}' };
     const e = await engine(() => answer);
-    expect(await ask()).toEqual({ rootless: false, source: 'assumed', reason: 'GET /info: boom' });
+    expect(await ask()).toEqual({ rootless: false, kind: 'docker', source: 'assumed', reason: 'GET /info: boom' });
     answer = { status: 200, body: 'not json' };
-    expect(await ask()).toEqual({ rootless: false, source: 'assumed', reason: 'GET /info: not a JSON object' });
+    expect(await ask()).toMatchObject({ rootless: false, source: 'assumed', reason: 'GET /info: not a JSON object' });
     answer = 'hang';
     const started = Date.now();
-    expect(await ask({ timeoutMs: 200 })).toEqual({ rootless: false, source: 'assumed', reason: 'GET /info: the engine did not answer in time' });
+    expect(await ask({ timeoutMs: 200 })).toMatchObject({ rootless: false, source: 'assumed', reason: 'GET /info: the engine did not answer in time' });
     expect(Date.now() - started).toBeLessThan(2000);
     answer = { status: 200, body: JSON.stringify(DOCKER_ROOTLESS) };
-    expect(await ask()).toEqual({ rootless: true, source: 'asked' });
+    expect(await ask()).toMatchObject({ rootless: true, source: 'asked' });
     expect(e.requests).toBe(4);
   });
 
@@ -204,19 +231,19 @@ describe('engineMode', () => {
     const e = await engine(() => ({ status: 200, body: JSON.stringify(body) }));
     await ask();
     body = DOCKER_ROOTFUL;
-    expect(await ask({ fresh: true })).toEqual({ rootless: false, source: 'asked' });
-    expect(await ask()).toEqual({ rootless: false, source: 'cached' });
+    expect(await ask({ fresh: true })).toMatchObject({ rootless: false, source: 'asked' });
+    expect(await ask()).toMatchObject({ rootless: false, source: 'cached' });
     expect(e.requests).toBe(2);
   });
 
   it('over TCP, where nothing identifies the engine, keeps "rootful" only', async () => {
     let body: unknown = DOCKER_ROOTLESS;
     const e = await engine(() => ({ status: 200, body: JSON.stringify(body) }), 0);
-    expect(await ask()).toEqual({ rootless: true, source: 'asked' });
-    expect(await ask()).toEqual({ rootless: true, source: 'asked' });
+    expect(await ask()).toMatchObject({ rootless: true, source: 'asked' });
+    expect(await ask()).toMatchObject({ rootless: true, source: 'asked' });
     body = DOCKER_ROOTFUL;
-    expect(await ask()).toEqual({ rootless: false, source: 'asked' });
-    expect(await ask()).toEqual({ rootless: false, source: 'cached' });
+    expect(await ask()).toMatchObject({ rootless: false, source: 'asked' });
+    expect(await ask()).toMatchObject({ rootless: false, source: 'cached' });
     expect(e.requests).toBe(3);
   });
 });

@@ -1,6 +1,8 @@
 import type { Duplex } from 'node:stream';
 import type { RunPlan } from '../../core/run/plan.js';
+import { EngineError } from '../../platform/errors.js';
 import { discardContainer, engineStatus, type ContainerSpec, type EngineClient, type HostConfig } from '../engine-client.js';
+import type { RunEngine } from '../engine-mode.js';
 import { engineFailure } from '../http/endpoint.js';
 import { forwardStdin, hostSession } from '../stdio/streams.js';
 import { engineStartFailure, startFailureError } from './start-failure.js';
@@ -11,8 +13,14 @@ export interface RunIO {
   stderr: NodeJS.WriteStream;
 }
 
-/** The engine's create body for a plan. */
-export function containerSpec(plan: RunPlan): ContainerSpec {
+/** A run's engine when none is said: a rootful Docker (as for an engine that cannot be asked). */
+const DOCKER: RunEngine = { kind: 'docker', rootless: false };
+
+/**
+ * The engine's create body for a plan. Podman's AutoRemove loses the exit code (4.3: a wait for
+ * `removed` says 0, podman#18889, fixed in 4.6), so there the run removes its container itself.
+ */
+export function containerSpec(plan: RunPlan, engine: RunEngine = DOCKER): ContainerSpec {
   return {
     Image: plan.image,
     Entrypoint: plan.entrypoint.length > 0 ? plan.entrypoint : undefined,
@@ -28,7 +36,7 @@ export function containerSpec(plan: RunPlan): ContainerSpec {
     AttachStdin: true,
     AttachStdout: true,
     AttachStderr: true,
-    HostConfig: { ...hostConfig(plan), ConsoleSize: plan.consoleSize },
+    HostConfig: { ...hostConfig(plan, engine), ConsoleSize: plan.consoleSize, AutoRemove: engine.kind !== 'podman' },
   };
 }
 
@@ -36,10 +44,13 @@ export function containerSpec(plan: RunPlan): ContainerSpec {
  * What every berth container gets from the engine: removed when it ends, the tool under an init,
  * the plan's network and mounts, no log driver, no new privileges (and no capability added).
  */
-export function hostConfig(plan: RunPlan): HostConfig {
+export function hostConfig(plan: RunPlan, engine: RunEngine = DOCKER): HostConfig {
   return {
     AutoRemove: true,
     Init: true,
+    // Rootless Podman: the user's uid in the container is the user's own (uid 0 would be too, but
+    // a tool that drops to another user could not write the bind mounts).
+    UsernsMode: engine.kind === 'podman' && engine.rootless ? 'keep-id' : undefined,
     NetworkMode: plan.network,
     LogConfig: { Type: 'none', Config: {} },
     SecurityOpt: ['no-new-privileges'],
@@ -48,12 +59,38 @@ export function hostConfig(plan: RunPlan): HostConfig {
 }
 
 /**
- * Runs a plan the way docker/cli runs `docker run`: create, attach, wait, start, stream,
- * and returns the tool's exit code. The container removes itself; every path out of here
- * (exit, failed start, signals) leaves none behind.
+ * Podman runs `Init` with catatonit, a package of its own that Debian only recommends: the
+ * engine's words (`container-init binary not found on the host: stat …/catatonit`) become the fix.
  */
-export async function runContainer(engine: EngineClient, plan: RunPlan, io: RunIO, onMissingImage?: () => Promise<unknown>, onCreated?: () => void): Promise<number> {
-  const create = () => engine.createContainer(containerSpec(plan));
+function createFailure(error: unknown, plan: RunPlan): Error {
+  const message = (error as { json?: { message?: string } }).json?.message ?? '';
+  if (/container-init binary not found/.test(message)) {
+    return new EngineError(
+      `creating the container for ${plan.tool}: the engine has no init to run the tool under (${message.trim()}): install catatonit (apt-get install catatonit, dnf install catatonit)`,
+    );
+  }
+  return engineFailure(error, `creating the container for ${plan.tool}`);
+}
+
+export interface RunOptions {
+  /** The engine's kind and mode (runtime/engine-mode.ts); a rootful Docker when not said. */
+  engine?: RunEngine;
+  /** Pulls the image, when the engine says it has none. */
+  onMissingImage?: () => Promise<unknown>;
+  /** The container exists. */
+  onCreated?: () => void;
+}
+
+/**
+ * Runs a plan the way docker/cli runs `docker run`: create, attach, wait, start, stream,
+ * and returns the tool's exit code. The container removes itself (on Podman, the run removes it
+ * once it exited); every path out of here (exit, failed start, signals) leaves none behind, and
+ * a berth killed meanwhile leaves it to the next run's sweep (orphans.ts).
+ */
+export async function runContainer(engine: EngineClient, plan: RunPlan, io: RunIO, options: RunOptions = {}): Promise<number> {
+  const { onMissingImage, onCreated } = options;
+  const kind = options.engine ?? DOCKER;
+  const create = () => engine.createContainer(containerSpec(plan, kind));
   let id: string;
   try {
     try {
@@ -66,7 +103,7 @@ export async function runContainer(engine: EngineClient, plan: RunPlan, io: RunI
       id = await create();
     }
   } catch (error) {
-    throw engineFailure(error, `creating the container for ${plan.tool}`);
+    throw createFailure(error, plan);
   }
   onCreated?.();
   const remove = () => discardContainer(engine, id);
@@ -77,10 +114,10 @@ export async function runContainer(engine: EngineClient, plan: RunPlan, io: RunI
   let exited: Promise<number>;
   try {
     // Attach and ask for the wait before the start, as docker does: nothing is missed, and the
-    // wait cannot race the container's removal.
+    // wait cannot race the container's removal (Podman's: its next exit, before it can exit).
     socket = await engine.attachContainer(id);
     // The tool's own run: no deadline.
-    exited = engine.waitContainer(id).catch((error: unknown) => {
+    exited = engine.waitContainer(id, kind.kind === 'podman' ? 'next-exit' : 'removed').catch((error: unknown) => {
       throw engineFailure(error, `waiting for ${plan.tool}`);
     });
     exited.catch(() => undefined);
@@ -136,5 +173,6 @@ export async function runContainer(engine: EngineClient, plan: RunPlan, io: RunI
   } finally {
     restore();
     socket.destroy();
+    if (kind.kind === 'podman') await remove();
   }
 }

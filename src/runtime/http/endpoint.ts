@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import path from 'node:path';
@@ -36,6 +36,43 @@ export function engineEndpoint(env: NodeJS.ProcessEnv = process.env): string | u
   }
 }
 
+/**
+ * The local sockets berth looks for when no endpoint is configured, in order: Docker Desktop's
+ * per-user socket (as docker-modem looks for it), the system Docker socket, then rootless
+ * Podman's and rootful Podman's.
+ */
+export function localSockets(env: NodeJS.ProcessEnv = process.env): string[] {
+  return [
+    path.join(homedir(), '.docker', 'run', 'docker.sock'),
+    '/var/run/docker.sock',
+    ...(env.XDG_RUNTIME_DIR ? [path.join(env.XDG_RUNTIME_DIR, 'podman', 'podman.sock')] : []),
+    '/run/podman/podman.sock',
+  ];
+}
+
+/**
+ * The first of `sockets` this user can connect to (it exists, and they may write it: a Docker
+ * socket of a group they are not in is passed over for their own Podman's); else the first that
+ * exists (its refusal is then the error), else the system Docker socket. Only file checks: no
+ * connection is tried, so finding the engine costs a run no time.
+ */
+export function pickSocket(sockets: string[]): string {
+  const usable = (file: string) => {
+    try {
+      accessSync(file, constants.R_OK | constants.W_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  return sockets.find(usable) ?? sockets.find((file) => existsSync(file)) ?? '/var/run/docker.sock';
+}
+
+/** The engine's address as berth reaches it: the configured endpoint, else the local socket found. */
+export function engineAddress(env: NodeJS.ProcessEnv = process.env): string {
+  return engineEndpoint(env) ?? `unix://${pickSocket(localSockets(env))}`;
+}
+
 /** Where the client certificates for a TLS engine are, as docker looks for them. */
 function certificateDirectory(env: NodeJS.ProcessEnv = process.env): string {
   return env.DOCKER_CERT_PATH || path.join(homedir(), '.docker');
@@ -57,12 +94,7 @@ export type Target =
 export function engineTarget(env: NodeJS.ProcessEnv = process.env): Target {
   const endpoint = engineEndpoint(env);
   if (!endpoint || endpoint.startsWith('unix://')) {
-    let socketPath = endpoint?.slice('unix://'.length);
-    if (!socketPath) {
-      // Docker Desktop's per-user socket, as docker-modem looks for it, else the system one.
-      const user = path.join(homedir(), '.docker', 'run', 'docker.sock');
-      socketPath = existsSync(user) ? user : '/var/run/docker.sock';
-    }
+    const socketPath = endpoint?.slice('unix://'.length) || pickSocket(localSockets(env));
     return { kind: 'unix', path: socketPath, host: 'docker' };
   }
   if (!/^(tcp|https?):\/\//.test(endpoint)) {
@@ -82,11 +114,11 @@ export function engineFailure(error: unknown, doing: string): BerthError {
   if (error instanceof BerthError) return error;
   const e = error as { code?: string; statusCode?: number; json?: { message?: string }; message?: string };
   if (e.code === NO_ANSWER) {
-    const where = engineEndpoint() ?? 'unix:///var/run/docker.sock';
+    const where = engineAddress();
     return new EngineError(`${doing}: the Docker engine at ${where} accepted the connection but did not answer in time (is it hung? BERTH_ENGINE_TIMEOUT sets the deadline in seconds)`);
   }
   if (e.code === 'ENOENT' || e.code === 'ECONNREFUSED' || e.code === 'EACCES' || e.code === 'EHOSTUNREACH' || e.code === 'ETIMEDOUT') {
-    const where = engineEndpoint() ?? 'unix:///var/run/docker.sock';
+    const where = engineAddress();
     const hint = e.code === 'EACCES' ? ' (permission denied: is your user in the docker group?)' : ' (is the Docker engine running?)';
     return new EngineUnreachableError(`cannot reach the Docker engine at ${where}${hint}`);
   }

@@ -74,6 +74,8 @@ export class FakeEngine implements EngineClient {
   /** The started tool's stdout, and its exit code. */
   output = '';
   exitCode = 0;
+  /** What /info says (the engine's kind and mode: runtime/engine-mode.ts); a rootful Docker's by default. */
+  infoAnswer: object = {};
   private next = 0;
 
   /** The names of the calls, in order (`only`: of these methods). */
@@ -124,10 +126,12 @@ export class FakeEngine implements EngineClient {
     return attached;
   }
 
-  async waitContainer(id: string): Promise<number> {
-    await this.record('waitContainer', [id]);
-    const code = await this.container(id).exited;
-    this.containers.delete(id);
+  async waitContainer(id: string, until: 'removed' | 'next-exit'): Promise<number> {
+    await this.record('waitContainer', [id, until]);
+    const container = this.container(id);
+    const code = await container.exited;
+    // An engine removes only a container that removes itself (AutoRemove).
+    if (container.spec.HostConfig.AutoRemove) this.containers.delete(id);
     return code;
   }
 
@@ -205,7 +209,7 @@ export class FakeEngine implements EngineClient {
 
   async info(options?: { timeoutMs?: number }): Promise<unknown> {
     await this.record('info', [options]);
-    return {};
+    return this.infoAnswer;
   }
 
   close(): void {

@@ -5,7 +5,7 @@ import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { EngineError, InvokeError, NotFoundError, type BerthError } from '../../../../src/platform/errors.js';
 import type { RunPlan } from '../../../../src/core/run/plan.js';
 import { runContainer } from '../../../../src/runtime/container/run-container.js';
-import { EngineApiError, type ImageFacts } from '../../../../src/runtime/engine-client.js';
+import { EngineApiError, type ContainerSpec, type ImageFacts } from '../../../../src/runtime/engine-client.js';
 import { FakeEngine, fakeIO as io } from '../fake-engine-client.js';
 
 const IMAGE = 'registry.test/faketool:1';
@@ -62,8 +62,54 @@ describe('runContainer: the engine calls of a fresh run', () => {
   it('pulls when the engine has no such image, then creates the container again', async () => {
     engine.images.clear();
     const missing = vi.fn(async () => engine.images.set(IMAGE, FACTS));
-    expect(await runContainer(engine, plan, io(), missing)).toBe(0);
+    expect(await runContainer(engine, plan, io(), { onMissingImage: missing })).toBe(0);
     expect(missing).toHaveBeenCalledOnce();
     expect(engine.methods()).toEqual(['createContainer', 'createContainer', 'attachContainer', 'waitContainer', 'startContainer']);
+  });
+
+  describe('on Podman', () => {
+    const podman = { kind: 'podman', rootless: false } as const;
+
+    it('creates without AutoRemove, waits for the next exit, and removes the container itself (podman#18889)', async () => {
+      engine.exitCode = 7;
+      expect(await runContainer(engine, plan, io(), { engine: podman })).toBe(7);
+      expect(engine.methods()).toEqual(['createContainer', 'attachContainer', 'waitContainer', 'startContainer', 'removeContainer']);
+      const spec = engine.calls[0]!.args[0] as ContainerSpec;
+      expect(spec.HostConfig.AutoRemove).toBe(false);
+      expect(spec.HostConfig.Init).toBe(true);
+      expect(spec.HostConfig.UsernsMode).toBeUndefined();
+      expect(engine.calls[2]!.args[1]).toBe('next-exit');
+      expect(engine.containers.size).toBe(0);
+    });
+
+    it('removes the container when the wait fails mid-run (the engine lost)', async () => {
+      engine.on.waitContainer = () => {
+        throw Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
+      };
+      await expect(runContainer(engine, plan, io(), { engine: podman })).rejects.toThrow(/socket hang up/);
+      expect(engine.methods().at(-1)).toBe('removeContainer');
+      expect(engine.containers.size).toBe(0);
+    });
+
+    it('runs the tool as the user on rootless Podman (keep-id)', async () => {
+      await runContainer(engine, plan, io(), { engine: { kind: 'podman', rootless: true } });
+      expect((engine.calls[0]!.args[0] as ContainerSpec).HostConfig.UsernsMode).toBe('keep-id');
+    });
+
+    it('names the fix when the engine has no init (Podman without catatonit)', async () => {
+      engine.on.createContainer = () => {
+        throw new EngineApiError(500, { message: 'container create: container-init binary not found on the host: stat /usr/libexec/podman/catatonit: no such file or directory' });
+      };
+      const failed = (await runContainer(engine, plan, io(), { engine: podman }).catch((error: unknown) => error)) as BerthError;
+      expect(failed).toBeInstanceOf(EngineError);
+      expect(failed.message).toMatch(/^creating the container for faketool: the engine has no init to run the tool under \(.*catatonit.*\): install catatonit/);
+    });
+  });
+
+  it('on Docker, the container removes itself: AutoRemove, a wait for its removal, no remove asked', async () => {
+    await runContainer(engine, plan, io());
+    expect((engine.calls[0]!.args[0] as ContainerSpec).HostConfig).toMatchObject({ AutoRemove: true, Init: true });
+    expect(engine.calls[2]!.args[1]).toBe('removed');
+    expect(engine.methods()).not.toContain('removeContainer');
   });
 });
