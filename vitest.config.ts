@@ -1,7 +1,7 @@
 import { defineConfig } from 'vitest/config';
 
-// Three suites: unit (pure logic), integration (real engine + local registry + fixture images),
-// e2e (built-in recipes against stand-ins of the real tools built from Debian packages).
+// Four suites: unit (pure logic), integration (real engine + local registry + fixture images),
+// podman (the core of integration against Podman), e2e (built-in recipes against stand-ins of the real tools built from Debian packages).
 export default defineConfig({
   test: {
     projects: [
@@ -13,6 +13,19 @@ export default defineConfig({
           globalSetup: ['test/harness/global-setup.ts'],
           // One file at a time: the files share one engine, and a berth run anywhere sweeps the
           // orphans of killed berths (which the signal tests make on purpose).
+          fileParallelism: false,
+          testTimeout: 120_000,
+          hookTimeout: 600_000,
+        },
+      },
+      {
+        test: {
+          // The core of the run semantics (files, ownership, streams, exit codes, signals, TTY,
+          // orphans, warm mode) against rootful Podman: see test/harness/podman-setup.ts.
+          name: 'podman',
+          include: ['test/integration/run.test.ts', 'test/integration/terminal.test.ts', 'test/integration/orphans.test.ts', 'test/integration/warm.test.ts'],
+          globalSetup: ['test/harness/podman-setup.ts'],
+          env: { DOCKER_HOST: `unix://${process.env.BERTH_TEST_PODMAN_SOCKET ?? '/run/podman/podman.sock'}`, BERTH_TEST_ENGINE: 'podman' },
           fileParallelism: false,
           testTimeout: 120_000,
           hookTimeout: 600_000,

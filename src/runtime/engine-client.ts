@@ -19,11 +19,11 @@ export interface EngineClient {
   /** The container's stdin, stdout and stderr as one raw stream (multiplexed unless it has a TTY); its end half-closes stdin. */
   attachContainer(id: string): Promise<Duplex>;
   /**
-   * Resolves with the exit code once the container is gone (`removed`: it removes itself), or has
-   * exited (`next-exit`: asked before the start, for an engine whose AutoRemove loses the code);
-   * no deadline: this is the tool's run.
+   * Resolves with the exit code once the container is gone (`removed`: it removes itself), or
+   * once it is not running (`not-running`: at once for one created or exited); no deadline: this
+   * is the tool's run.
    */
-  waitContainer(id: string, until: 'removed' | 'next-exit'): Promise<number>;
+  waitContainer(id: string, until: 'removed' | 'not-running'): Promise<number>;
   startContainer(id: string): Promise<void>;
   killContainer(id: string, signal: string): Promise<void>;
   resizeContainer(id: string, rows: number, columns: number): Promise<void>;

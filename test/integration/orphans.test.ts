@@ -4,7 +4,7 @@
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
-import { BERTH, berth, makeSandbox, writeRecipe, type Sandbox } from '../support/berth.js';
+import { BERTH, berth, ENGINE_SOCKET, makeSandbox, ON_PODMAN, writeRecipe, type Sandbox } from '../support/berth.js';
 
 function docker(...args: string[]): string {
   return execFileSync('docker', args, { encoding: 'utf8' }).trim();
@@ -74,7 +74,9 @@ describe('orphans across PID namespaces', () => {
   });
 });
 
-describe('the engine lost mid-run', () => {
+// Podman 4.3's attach through a plain socket proxy loses the tool's output (docker's CLI's too),
+// and this test waits for it: Docker only.
+describe.skipIf(ON_PODMAN)('the engine lost mid-run', () => {
   it("exits 125 saying what happens to the tool's container, and the next run removes it", async () => {
     const { createServer, connect } = await import('node:net');
     const path = await import('node:path');
@@ -86,7 +88,7 @@ describe('the engine lost mid-run', () => {
     const sockets = new Set<import('node:net').Socket>();
     const proxyPath = path.join(sb.root, 'proxy.sock');
     const proxy = createServer((client) => {
-      const engine = connect('/var/run/docker.sock');
+      const engine = connect(ENGINE_SOCKET);
       for (const s of [client, engine]) {
         sockets.add(s);
         s.on('error', () => undefined);

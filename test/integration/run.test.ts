@@ -5,7 +5,7 @@ import path from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { buildImage } from '../harness/images.js';
-import { BERTH, berth, berthInTerminal, makeSandbox, OTHER_UID, writeRecipe, type Sandbox } from '../support/berth.js';
+import { BERTH, berth, berthInTerminal, makeSandbox, ON_PODMAN, OTHER_UID, writeRecipe, type Sandbox } from '../support/berth.js';
 
 /**
  * The semantics of `berth run` (issue 3), each checked against the real engine by running the
@@ -324,10 +324,13 @@ describe.each(MODES)('berth run ($name)', ({ flags }) => {
       const unknown = await run(['fz', 'x']);
       expect(unknown.code).toBe(127);
       expect(unknown.stderr).toMatch(/no recipe for "fz".*did you mean.*fx/);
+      // A fresh container's init on Podman (catatonit) exits 1 for both, saying why ("failed to
+      // exec pid1"); warm, berth's server execs the tool itself.
+      const catatonit = ON_PODMAN && !flags.includes('--warm');
       const missing = await run(['fx-missing']);
-      expect(missing.code).toBe(127);
+      expect(missing.code).toBe(catatonit ? 1 : 127);
       const noexec = await run(['fx-noexec']);
-      expect(noexec.code).toBe(126);
+      expect(noexec.code).toBe(catatonit ? 1 : 126);
       expect(managedContainers()).toEqual([]);
     });
 
@@ -474,7 +477,9 @@ describe.each(MODES)('berth run ($name)', ({ flags }) => {
       });
       const real = await berth(other, ['run', ...flags, ...args]);
       expect(viaShell.out).toBe(real.stdout.toString());
-      expect(viaShell.code).toBe(real.code);
+      // The printed `docker run --rm` against Podman 4.3 exits 0 whatever the tool's code
+      // (podman#18889, the bug berth's own runs work around).
+      expect(viaShell.code).toBe(ON_PODMAN ? 0 : real.code);
     }
   });
 
@@ -483,7 +488,9 @@ describe.each(MODES)('berth run ($name)', ({ flags }) => {
   });
 });
 
-describe('images', () => {
+// The pulls come from the test registry, which Podman would reach only as an insecure registry
+// configured for it: Docker only.
+describe.skipIf(ON_PODMAN)('images', () => {
   let sb: Sandbox;
   beforeAll(() => {
     sb = makeSandbox();

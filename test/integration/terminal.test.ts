@@ -3,7 +3,7 @@
 // quietly with 141, as a native tool killed by SIGPIPE.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
-import { BERTH, berthInTerminal, makeSandbox, writeRecipe, type Sandbox } from '../support/berth.js';
+import { BERTH, berthInTerminal, makeSandbox, ON_PODMAN, writeRecipe, type Sandbox } from '../support/berth.js';
 
 function docker(...args: string[]): string {
   return execFileSync('docker', args, { encoding: 'utf8' }).trim();
@@ -15,7 +15,8 @@ describe('odd terminals and closed pipes', () => {
     sb = makeSandbox();
   });
 
-  it('a pull on a terminal of 0 columns shows one plain line, and the run ends with the tool', async () => {
+  // A pull from the test registry: Docker only (see run.test.ts's images).
+  it.skipIf(ON_PODMAN)('a pull on a terminal of 0 columns shows one plain line, and the run ends with the tool', async () => {
     const ref = `${inject('registry')}/berth-test/narrow-${process.pid}-${Date.now()}:1`;
     docker('tag', inject('fixtureImage'), ref);
     docker('push', ref);

@@ -5,7 +5,7 @@ import { Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { buildImage } from '../harness/images.js';
-import { berth, makeSandbox, OTHER_UID, writeRecipe, type Sandbox } from '../support/berth.js';
+import { berth, makeSandbox, ON_PODMAN, OTHER_UID, writeRecipe, type Sandbox } from '../support/berth.js';
 
 /**
  * Warm containers (issue 6): kept running after a call, exec'd into by later ones. The semantics
@@ -81,9 +81,10 @@ describe('warm containers', () => {
     const labels = JSON.parse(docker('inspect', '--format', '{{json .Config.Labels}}', ids[0]!)) as Record<string, string>;
     expect(labels).toMatchObject({ 'berth.managed': 'true', 'berth.warm': 'true', 'berth.tool': tool, 'berth.version': '1', 'berth.idle-minutes': '10' });
     expect(labels['berth.key']).toMatch(/^[0-9a-f]{64}$/);
-    // Its main process is berth's warm server under the engine's init, not the image's.
+    // Its main process is berth's warm server under the engine's init, not the image's (Podman
+    // names its init as the command).
     expect(docker('inspect', '--format', '{{json .Path}} {{json .Args}} {{.HostConfig.Init}} {{.HostConfig.AutoRemove}}', ids[0]!)).toBe(
-      '"/dev/.berth-server" ["600","/dev/.berth-warm/s"] true true',
+      ON_PODMAN ? '"/run/podman-init" ["--","/dev/.berth-server","600","/dev/.berth-warm/s"] true true' : '"/dev/.berth-server" ["600","/dev/.berth-warm/s"] true true',
     );
   });
 
@@ -121,7 +122,9 @@ describe('warm containers', () => {
     expect(r.stdout.toString()).toBe('by setting\n');
     const ids = warmContainers(tool);
     expect(ids).toHaveLength(1);
-    expect(docker('inspect', '--format', '{{index .Config.Labels "berth.idle-minutes"}} {{json .Args}}', ids[0]!)).toBe('0.5 ["30","/dev/.berth-warm/s"]');
+    expect(docker('inspect', '--format', '{{index .Config.Labels "berth.idle-minutes"}} {{json .Args}}', ids[0]!)).toBe(
+      ON_PODMAN ? '0.5 ["--","/dev/.berth-server","30","/dev/.berth-warm/s"]' : '0.5 ["30","/dev/.berth-warm/s"]',
+    );
     const fresh = await berth(s, ['run', '--no-warm', tool, 'echo', 'fresh']);
     expect(fresh.stdout.toString()).toBe('fresh\n');
     expect(warmContainers(tool)).toEqual(ids);

@@ -27,10 +27,16 @@ export interface Sandbox {
   env: NodeJS.ProcessEnv;
 }
 
+/** The podman project runs these files against Podman (DOCKER_HOST at its socket; test/harness/podman-setup.ts). */
+export const ON_PODMAN = process.env.BERTH_TEST_ENGINE === 'podman';
+
+/** The socket of the engine under test. */
+export const ENGINE_SOCKET = process.env.DOCKER_HOST?.startsWith('unix://') ? process.env.DOCKER_HOST.slice('unix://'.length) : '/var/run/docker.sock';
+
 export function makeSandbox(options: { uid?: number } = {}): Sandbox {
   const root = realpathSync(mkdtempSync(path.join(tmpdir(), 'berth-test-')));
   const uid = options.uid ?? process.getuid!();
-  const gid = uid === process.getuid!() ? process.getgid!() : statSync('/var/run/docker.sock').gid;
+  const gid = uid === process.getuid!() ? process.getgid!() : statSync(ENGINE_SOCKET).gid;
   const dirs = { work: path.join(root, 'work'), recipes: path.join(root, 'recipes'), config: path.join(root, 'config'), cache: path.join(root, 'cache') };
   for (const dir of Object.values(dirs)) mkdirSync(dir, { recursive: true });
   if (uid !== process.getuid!()) for (const dir of [root, ...Object.values(dirs)]) chownSync(dir, uid, gid);

@@ -110,17 +110,21 @@ export async function runContainer(engine: EngineClient, plan: RunPlan, io: RunI
   // A container gone already (the tool exited meanwhile) has nothing to signal or resize.
   const kill = (signal: string) => engine.killContainer(id, signal).catch(() => undefined);
 
-  let socket: Duplex;
-  let exited: Promise<number>;
-  try {
-    // Attach and ask for the wait before the start, as docker does: nothing is missed, and the
-    // wait cannot race the container's removal (Podman's: its next exit, before it can exit).
-    socket = await engine.attachContainer(id);
-    // The tool's own run: no deadline.
-    exited = engine.waitContainer(id, kind.kind === 'podman' ? 'next-exit' : 'removed').catch((error: unknown) => {
+  // The tool's own run: no deadline.
+  const waitFor = (until: 'removed' | 'not-running') => {
+    const code = engine.waitContainer(id, until).catch((error: unknown) => {
       throw engineFailure(error, `waiting for ${plan.tool}`);
     });
-    exited.catch(() => undefined);
+    code.catch(() => undefined);
+    return code;
+  };
+  let socket: Duplex;
+  let exited: Promise<number> | undefined;
+  try {
+    // Attach before the start, as docker does: nothing is missed. The wait for its removal, asked
+    // before the start too, cannot race the container's AutoRemove.
+    socket = await engine.attachContainer(id);
+    if (kind.kind !== 'podman') exited = waitFor('removed');
   } catch (error) {
     await remove();
     throw engineFailure(error, `attaching to ${plan.tool}`);
@@ -149,6 +153,9 @@ export async function runContainer(engine: EngineClient, plan: RunPlan, io: RunI
     throw startFailureError(engineStartFailure(error), plan);
   }
   started = true;
+  // Podman's container stays until the run removes it, so a wait asked once it runs sees its exit
+  // however soon that came (its `next-exit`, asked before the start, hangs when it arrives late).
+  exited ??= waitFor('not-running');
   for (const signal of pending) void kill(signal);
 
   if (plan.tty && io.stdout.isTTY) {

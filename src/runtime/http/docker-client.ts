@@ -32,8 +32,7 @@ export class DockerClient implements EngineClient {
     return this.api.upgrade(`/containers/${id}/attach?stream=1&stdin=1&stdout=1&stderr=1`);
   }
 
-  async waitContainer(id: string, until: 'removed' | 'next-exit'): Promise<number> {
-    // Asked before the start, neither can race the container's exit or its AutoRemove.
+  async waitContainer(id: string, until: 'removed' | 'not-running'): Promise<number> {
     return (await this.api.call<{ StatusCode: number }>('POST', `/containers/${id}/wait?condition=${until}`, undefined, { timeoutMs: Infinity })).StatusCode;
   }
 

@@ -126,7 +126,7 @@ export class FakeEngine implements EngineClient {
     return attached;
   }
 
-  async waitContainer(id: string, until: 'removed' | 'next-exit'): Promise<number> {
+  async waitContainer(id: string, until: 'removed' | 'not-running'): Promise<number> {
     await this.record('waitContainer', [id, until]);
     const container = this.container(id);
     const code = await container.exited;

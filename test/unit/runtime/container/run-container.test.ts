@@ -70,15 +70,15 @@ describe('runContainer: the engine calls of a fresh run', () => {
   describe('on Podman', () => {
     const podman = { kind: 'podman', rootless: false } as const;
 
-    it('creates without AutoRemove, waits for the next exit, and removes the container itself (podman#18889)', async () => {
+    it('creates without AutoRemove, waits for the exit once it runs, and removes the container itself (podman#18889)', async () => {
       engine.exitCode = 7;
       expect(await runContainer(engine, plan, io(), { engine: podman })).toBe(7);
-      expect(engine.methods()).toEqual(['createContainer', 'attachContainer', 'waitContainer', 'startContainer', 'removeContainer']);
+      expect(engine.methods()).toEqual(['createContainer', 'attachContainer', 'startContainer', 'waitContainer', 'removeContainer']);
       const spec = engine.calls[0]!.args[0] as ContainerSpec;
       expect(spec.HostConfig.AutoRemove).toBe(false);
       expect(spec.HostConfig.Init).toBe(true);
       expect(spec.HostConfig.UsernsMode).toBeUndefined();
-      expect(engine.calls[2]!.args[1]).toBe('next-exit');
+      expect(engine.calls[3]!.args[1]).toBe('not-running');
       expect(engine.containers.size).toBe(0);
     });
 

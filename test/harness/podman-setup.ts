@@ -1,0 +1,75 @@
+/**
+ * vitest globalSetup of the podman project: the core run-semantics files against rootful Podman
+ * through its Docker-compatible socket (BERTH_TEST_PODMAN_SOCKET, default /run/podman/podman.sock;
+ * `.ci/run` starts the service).
+ *
+ * Setup: builds the fixture images on the Docker engine (as the integration project does), loads
+ * them into Podman when it lacks them (`docker save | podman load`: Podman names them
+ * localhost/NAME, and short names resolve), then points this process and the test workers (they
+ * inherit it, and the `docker` CLI they run follows it) at the Podman socket. No registry: the
+ * files' pulls run on Docker only (see engineUnderTest in test/support/berth.ts).
+ *
+ * Teardown: as the integration project's, the managed containers this run left on Podman.
+ */
+import { spawn } from 'node:child_process';
+import type { TestProject } from 'vitest/node';
+import { assertEngine } from './engine.js';
+import { run } from './exec.js';
+import { ensureFixtures } from './fixtures.js';
+import { MANAGED_LABEL, removeContainers, watchManagedContainers } from './leaks.js';
+
+export const PODMAN_SOCKET = process.env.BERTH_TEST_PODMAN_SOCKET ?? '/run/podman/podman.sock';
+
+function log(message: string): void {
+  process.stderr.write(`[berth-test] ${message}\n`);
+}
+
+/** `docker save IMAGE | podman load`, unless Podman has the image already. */
+async function loadIntoPodman(image: string, podman: NodeJS.ProcessEnv): Promise<void> {
+  if ((await run('docker', ['image', 'inspect', image], { env: podman })).code === 0) return;
+  await new Promise<void>((resolve, reject) => {
+    const save = spawn('docker', ['save', image], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const load = spawn('docker', ['load', '-q'], { env: podman, stdio: ['pipe', 'ignore', 'inherit'] });
+    save.stdout.pipe(load.stdin);
+    let failed: string | undefined;
+    save.on('close', (code) => (failed ??= code === 0 ? undefined : `docker save ${image}: exit code ${code}`));
+    load.on('close', (code) => {
+      const why = failed ?? (code === 0 ? undefined : `loading ${image} into Podman: exit code ${code}`);
+      if (why) reject(new Error(why));
+      else resolve();
+    });
+  });
+}
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const started = Date.now();
+  await assertEngine();
+  const images = await ensureFixtures();
+  const podman = { ...process.env, DOCKER_HOST: `unix://${PODMAN_SOCKET}` };
+  const ping = await run('docker', ['version', '--format', '{{.Server.Version}}'], { env: podman, timeoutMs: 30_000 });
+  if (ping.code !== 0) {
+    throw new Error(
+      `No Podman answers at ${PODMAN_SOCKET}, and the podman project needs one. Run \`.ci/run\` (it installs and starts it), or start it yourself:\n` +
+        `  podman system service --time=0 unix://${PODMAN_SOCKET} &\n` +
+        `docker said: ${ping.stderr.trim().split('\n').slice(-3).join('\n')}`,
+    );
+  }
+  for (const image of [images.fixtureImage, images.noshellImage]) await loadIntoPodman(image, podman);
+  // From here on, every `docker` this run starts (the workers' included) speaks to Podman.
+  process.env.DOCKER_HOST = podman.DOCKER_HOST;
+  process.env.BERTH_TEST_ENGINE = 'podman';
+  const leaks = await watchManagedContainers();
+  project.provide('registry', '');
+  project.provide('fixtureImage', images.fixtureImage);
+  project.provide('noshellImage', images.noshellImage);
+  project.provide('registryFixtureRef', '');
+  project.provide('registryFixtureDigest', '');
+  log(`${project.name}: Podman ${ping.stdout.trim()} at ${PODMAN_SOCKET}, fixtures ${images.fixtureImage}, ready in ${Date.now() - started} ms`);
+
+  return async () => {
+    const left = await leaks.stop();
+    if (left.length === 0) return;
+    await removeContainers(left.map((c) => c.id));
+    throw new Error(`${left.length} container(s) labelled ${MANAGED_LABEL} were left behind on Podman by the tests (now removed):\n  ` + left.map((c) => c.description).join('\n  '));
+  };
+}
