@@ -2,7 +2,7 @@ import { accessSync, constants, lstatSync, mkdirSync, openSync, readSync, closeS
 import path from 'node:path';
 import { InputError } from '../platform/errors.js';
 import { directoryEntries, realPathOr, writeFileAtomic } from '../platform/files.js';
-import { NAME_PATTERN } from './names.js';
+import { NAME_PATTERN } from './patterns.js';
 import { compiledFile } from '../platform/package-files.js';
 
 /**

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { EngineError } from '../../platform/errors.js';
-import { parseImageReference } from '../../core/image-reference.js';
+import { formatImageReference, parseImageReference } from '../../core/image-reference.js';
 import { cacheDirectory } from '../../platform/paths.js';
 import { engineApi, engineStatus, STALLED } from '../http/engine-api.js';
 import { engineFailure } from '../http/endpoint.js';
@@ -41,7 +41,7 @@ export interface PullProgress {
 /** Pulls `ref` and fails on any error the engine reports inside the progress stream. */
 export async function pullImage(ref: string, progress?: PullProgress): Promise<void> {
   const parsed = parseImageReference(ref);
-  const fromImage = `${parsed.registry}/${parsed.repository}`;
+  const fromImage = formatImageReference({ registry: parsed.registry, repository: parsed.repository });
   const tag = parsed.digest ?? parsed.tag ?? 'latest';
   // Credentials (and node:child_process for their helpers) load only for a pull.
   const { registryAuth } = await import('./credentials.js');
