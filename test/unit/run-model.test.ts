@@ -5,7 +5,8 @@ import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { demultiplex } from '../../src/runtime/stdio/streams.js';
 import { split } from '../../src/core/run/argv.js';
-import { dockerRunArgs, shellQuote } from '../../src/core/run/docker-command.js';
+import { dockerRunArgs } from '../../src/core/run/docker-command.js';
+import { shellQuote } from '../../src/core/shell-words.js';
 import { LABELS } from '../../src/core/labels.js';
 import type { PolicyContext } from '../../src/core/run/path-policy.js';
 import { pathMounts, planRun, type Host } from '../../src/core/run/plan.js';
@@ -103,7 +104,7 @@ describe('run plan', () => {
     const argv = dockerRunArgs(plan);
     expect(argv.slice(0, 4)).toEqual(['docker', 'run', '--rm', '-i']);
     expect(argv.slice(-5)).toEqual(['--entrypoint', '/bin/t', 'img:1', '-x', "it's", 'a b'].slice(-5));
-    expect(argv.map(shellQuote).join(' ')).toContain(`'it'\\''s' 'a b'`);
+    expect(argv.map((word) => shellQuote(word)).join(' ')).toContain(`'it'\\''s' 'a b'`);
   });
 
   it('gives the tool stdin unless a TTY is forced on over a stdin that is no terminal, and prints -i to match', () => {
