@@ -6,7 +6,8 @@ import { findProjectRoot } from '../workspace/root.js';
 import { projectRecipeDirectory } from '../workspace/trust.js';
 import { writeFileAtomic } from '../../platform/files.js';
 import { yamlLibrary } from '../../platform/yaml-file.js';
-import { BUILTIN_RECIPES, userRecipeDirectory } from './catalog.js';
+import { BUILTIN_RECIPES } from './catalog.js';
+import { userRecipeDirectory } from '../../platform/paths.js';
 import { NAME_PATTERN, NAME_RULE } from '../patterns.js';
 
 /** The image fields of a new recipe, taken apart from the reference the user gave. */

@@ -4,6 +4,7 @@ import { homedir } from 'node:os';
 import path from 'node:path';
 import type Dockerode from 'dockerode';
 import { BerthError, EngineError } from '../../platform/errors.js';
+import { dockerConfigDirectory } from '../../platform/paths.js';
 
 export type Docker = Dockerode;
 
@@ -15,7 +16,7 @@ const require = createRequire(import.meta.url);
  */
 export function engineEndpoint(env: NodeJS.ProcessEnv = process.env): string | undefined {
   if (env.DOCKER_HOST) return env.DOCKER_HOST;
-  const configDir = env.DOCKER_CONFIG || path.join(homedir(), '.docker');
+  const configDir = dockerConfigDirectory(env);
   let context = env.DOCKER_CONTEXT;
   if (!context) {
     try {

@@ -1,11 +1,9 @@
-import path from 'node:path';
 import { EngineError } from '../../platform/errors.js';
 import { formatImageReference, parseImageReference } from '../../core/image-reference.js';
-import { cacheDirectory } from '../../platform/paths.js';
+import { pullLockFile } from '../../platform/paths.js';
 import { engineApi, engineStatus, STALLED } from '../http/engine-api.js';
 import { engineFailure } from '../http/endpoint.js';
 import { acquireLock, touchLock } from '../../platform/lock-file.js';
-import { shortHash } from '../../platform/short-hash.js';
 
 import type { PullPolicy } from '../../platform/settings.js';
 
@@ -167,10 +165,6 @@ export async function ensureImage(
   const pulled = await inspectImage(ref);
   if (!pulled) throw new EngineError(`pulled ${ref} but the engine does not have it`);
   return pulled;
-}
-
-function pullLockFile(ref: string): string {
-  return path.join(cacheDirectory(), 'locks', `pull-${shortHash(ref)}.lock`);
 }
 
 /** A pull lock not freshened for this long is its holder's no more (BERTH_PULL_STALL scales it: tests). */
