@@ -1,10 +1,9 @@
 import type { Node } from 'yaml';
 import { digestProblem, parseImageReference } from '../image-reference.js';
 import { writeFileAtomic } from '../../platform/files.js';
-import { readYamlFile, yamlLibrary } from '../../platform/yaml-file.js';
+import { errorAt, expectMap, keyText, lineAt, readYamlFile, scalarText, yamlLibrary } from '../../platform/yaml-file.js';
 import type { Lock, LockEntry } from './model.js';
 import { VERSION_PATTERN } from '../patterns.js';
-import { errorAt, expectMap, keyText, lineAt, scalarText } from './yaml-nodes.js';
 import { byName } from '../names.js';
 
 /**

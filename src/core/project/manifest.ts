@@ -2,9 +2,8 @@ import { existsSync, realpathSync, statSync } from 'node:fs';
 import type { Node } from 'yaml';
 import { writeFileAtomic } from '../../platform/files.js';
 import { NAME_CHARACTERS, NAME_PATTERN, VERSION_PATTERN } from '../patterns.js';
-import { readYamlFile, yamlLibrary, type YamlFile } from '../../platform/yaml-file.js';
+import { errorAt, expectMap, keyText, lineAt, readYamlFile, scalarText, yamlLibrary, type YamlFile } from '../../platform/yaml-file.js';
 import type { Manifest, Pin } from './model.js';
-import { errorAt, expectMap, keyText, lineAt, scalarText } from './yaml-nodes.js';
 
 /**
  * berth.yaml, a project's pins:

@@ -37,5 +37,5 @@ export interface Lock {
 
 /** An InputError naming a pin's line. */
 export function pinError(manifest: Manifest, pin: Pin, message: string): InputError {
-  return new InputError(`${manifest.file}:${pin.line}: tools.${pin.name}: ${message}`, manifest.file, pin.line);
+  return InputError.at(manifest.file, pin.line, `tools.${pin.name}: ${message}`);
 }
