@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { packageFile } from './platform/package-files.js';
 import { nearestNames } from './core/nearest-names.js';
-import { warn } from './platform/terminal-text.js';
+import { printable, warn, warnAt } from './platform/terminal-text.js';
 
 /**
  * berth's entry. `berth run`, a plain `berth list` and `--version` take a path that loads no
@@ -19,12 +19,19 @@ export async function main(argv: string[], options: { dir: string; development?:
     process.stdout.write(`berth/${version} ${process.platform}-${process.arch} node-${process.version}\n`);
     return;
   }
-  const listFlags = argv[0] === 'list' ? (await import('./app/list.js')).plainListFlags(argv.slice(1)) : undefined;
-  if (listFlags) {
-    const { reportError } = await import('./platform/errors.js');
-    await (await import('./app/list.js')).printList(listFlags).catch((error: unknown) => {
+  const list = argv[0] === 'list' ? await import('./app/list.js') : undefined;
+  const listFlags = list?.plainListFlags(argv.slice(1));
+  if (list && listFlags) {
+    let output: Awaited<ReturnType<typeof list.listOutput>>;
+    try {
+      output = await list.listOutput(listFlags);
+    } catch (error) {
+      const { reportError } = await import('./platform/errors.js');
       if (!reportError(error)) throw error;
-    });
+      return;
+    }
+    for (const note of output.notes) (note.located ? warnAt : warn)(note.text);
+    for (const line of output.lines) process.stdout.write(`${printable(line, true)}\n`);
     return;
   }
   if (argv[0] === 'run') {

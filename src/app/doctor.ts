@@ -1,20 +1,9 @@
-import { printable } from '../platform/terminal-text.js';
 import { loadCatalog, recipeDirectories, recipeExists } from '../core/recipes/catalog.js';
 import { checkLock } from '../core/project/check.js';
 import path from 'node:path';
 import { isOnPath, listShims, pathExportLine, shadowingCommand, shimEnvironment, shimTargetProblem, type Shim } from '../core/shims.js';
 import { shimDirectory } from '../platform/settings.js';
-
-/** One line of `berth doctor`: `ok WHAT` or `problem WHAT; fix: HOW`. */
-export interface Finding {
-  ok: boolean;
-  text: string;
-  fix?: string;
-}
-
-export function formatFinding(f: Finding): string {
-  return printable(f.ok ? `ok ${f.text}` : `problem ${f.text}; fix: ${f.fix}`);
-}
+import type { Finding } from '../ui/doctor-view.js';
 
 /** Asks the engine its version; a bounded wait so an unreachable TCP engine does not hang doctor. */
 async function engineFinding(timeoutMs: number): Promise<Finding> {

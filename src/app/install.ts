@@ -6,7 +6,7 @@ import { imageForVersion, parseToolSpec } from '../core/recipes/image.js';
 import { resolveTool } from '../core/run/resolve.js';
 import { pullReporter } from '../ui/pull-progress.js';
 import { BerthError, EngineError, InputError } from '../platform/errors.js';
-import { formatPermissions } from '../core/recipes/permissions.js';
+import { formatPermissions } from '../ui/permissions-view.js';
 import { printable } from '../platform/terminal-text.js';
 import { assertInstallable, installShim, isOnPath, pathExportLine, shadowingCommand } from '../core/shims.js';
 

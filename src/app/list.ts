@@ -1,36 +1,34 @@
-import { formatTable, listEntry } from '../core/recipes/listing.js';
+import { listEntry } from '../core/recipes/listing.js';
+import { formatTable } from '../ui/table.js';
 
 /**
- * What `berth list` prints, for the oclif command and for the start-up path that serves a plain
- * `berth list` without loading oclif. Writes to stdout, problems to stderr.
+ * What `berth list` says, for the oclif command and for the start-up path that serves a plain
+ * `berth list` without loading oclif: notes for stderr, said first (a `located` one begins with a
+ * file's place: warnAt; the others are berth's own: warn), then the lines for stdout.
  */
-export async function printList(flags: { json?: boolean; installed?: boolean }): Promise<void> {
-  const { printable, warn, warnAt } = await import('../platform/terminal-text.js');
-  const out = (line: string) => process.stdout.write(`${printable(line, true)}\n`);
+export interface ListOutput {
+  notes: Array<{ text: string; located: boolean }>;
+  lines: string[];
+}
+
+export async function listOutput(flags: { json?: boolean; installed?: boolean }): Promise<ListOutput> {
   if (flags.installed) {
     const { shimDirectory } = await import('../platform/settings.js');
     const { listShims } = await import('../core/shims.js');
     const dir = shimDirectory();
     const shims = listShims(dir).map((s) => ({ name: s.name, version: s.version ?? null, path: s.path }));
-    if (flags.json) out(JSON.stringify(shims, null, 2));
-    else if (shims.length === 0) warn(`no shims installed in ${dir}`);
-    else for (const line of formatTable(['NAME', 'VERSION', 'PATH'], shims.map((s) => [s.name, s.version ?? '-', s.path]))) out(line);
-    return;
+    if (flags.json) return { notes: [], lines: [JSON.stringify(shims, null, 2)] };
+    if (shims.length === 0) return { notes: [{ text: `no shims installed in ${dir}`, located: false }], lines: [] };
+    return { notes: [], lines: formatTable(['NAME', 'VERSION', 'PATH'], shims.map((s) => [s.name, s.version ?? '-', s.path])) };
   }
   const { loadCatalog, recipeDirectories } = await import('../core/recipes/catalog.js');
   const catalog = loadCatalog(recipeDirectories());
-  for (const problem of catalog.problems) (problem.untrusted ? warn : warnAt)(problem.message);
+  const notes = catalog.problems.map((p) => ({ text: p.message, located: !p.untrusted }));
   const entries = catalog.recipes.map(listEntry);
-  if (flags.json) {
-    out(JSON.stringify(entries, null, 2));
-    return;
-  }
-  if (entries.length === 0) {
-    warn('no recipes found');
-    return;
-  }
+  if (flags.json) return { notes, lines: [JSON.stringify(entries, null, 2)] };
+  if (entries.length === 0) return { notes: [...notes, { text: 'no recipes found', located: false }], lines: [] };
   const rows = entries.map((e) => [e.name, e.version, e.source, e.description]);
-  for (const line of formatTable(['NAME', 'VERSION', 'SOURCE', 'DESCRIPTION'], rows)) out(line);
+  return { notes, lines: formatTable(['NAME', 'VERSION', 'SOURCE', 'DESCRIPTION'], rows) };
 }
 
 /** The flags of a plain `berth list` command line, or undefined when oclif must parse it. */

@@ -3,7 +3,8 @@ import { registryMirror } from '../platform/settings.js';
 import { BerthError, EngineError, InputError } from '../platform/errors.js';
 import { applyMirror, parseImageReference } from '../core/image-reference.js';
 import { recipeDirectories } from '../core/recipes/catalog.js';
-import type { PullReporter } from '../ui/pull-progress.js';
+import { pullReporter, type PullReporter } from '../ui/pull-progress.js';
+import { checkLock, type LockCheck } from '../core/project/check.js';
 import { formatLock, readLock, writeLock, type Lock, type LockEntry } from '../core/project/lock.js';
 import { readManifest } from '../core/project/manifest.js';
 import { withProjectLock } from '../core/project/project-lock.js';
@@ -45,13 +46,30 @@ export interface SyncEngine {
 }
 
 /** The engine, loaded on first use. `close` lets the process exit (idle keep-alive connections). */
-export async function dockerSyncEngine(onPull: PullReporter): Promise<SyncEngine & { close(): void }> {
+async function dockerSyncEngine(onPull: PullReporter): Promise<SyncEngine & { close(): void }> {
   const { ensureImage } = await import('../runtime/registry/images.js');
   const { engineApi } = await import('../runtime/http/engine-api.js');
   return {
     ensure: async (ref, policy) => (await ensureImage(ref, policy, onPull)).repoDigests,
     close: () => engineApi().close(),
   };
+}
+
+/** `berth sync --check`: whether berth.lock matches berth.yaml, without the engine. */
+export function checkSync(cwd: string): LockCheck {
+  const check = checkLock(cwd, recipeDirectories(cwd));
+  if (!check) throw new InputError(`no berth.yaml in ${cwd} or above it`);
+  return check;
+}
+
+/**
+ * `berth sync` against the engine: each pull shown on stderr (nothing with `quiet`), the
+ * engine's connections closed at the end so the process can exit.
+ */
+export async function syncWithEngine(cwd: string, options: { update?: boolean; quiet?: boolean } = {}): Promise<SyncResult> {
+  let engine: (SyncEngine & { close(): void }) | undefined;
+  const connect = async () => (engine = await dockerSyncEngine(pullReporter(process.stderr, options.quiet ?? false)));
+  return syncProject(cwd, connect, { update: options.update }).finally(() => engine?.close());
 }
 
 /**

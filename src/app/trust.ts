@@ -2,7 +2,7 @@ import path from 'node:path';
 import { directoryEntries } from '../platform/files.js';
 import { InputError } from '../platform/errors.js';
 import { findRecipe, recipeDirectories } from '../core/recipes/catalog.js';
-import { formatPermissions } from '../core/recipes/permissions.js';
+import { formatPermissions } from '../ui/permissions-view.js';
 import { parseRecipeFile } from '../core/recipes/recipe-file.js';
 import type { Recipe } from '../core/recipes/schema.js';
 import { printable } from '../platform/terminal-text.js';

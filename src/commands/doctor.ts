@@ -9,7 +9,8 @@ Checks: the engine is reachable (and its version); the shim directory is on PATH
 
   async run(): Promise<void> {
     await this.parse(Doctor);
-    const { diagnose, formatFinding } = await import('../app/doctor.js');
+    const { diagnose } = await import('../app/doctor.js');
+    const { formatFinding } = await import('../ui/doctor-view.js');
     const findings = await diagnose(process.cwd());
     for (const f of findings) this.out(formatFinding(f));
     if (findings.some((f) => !f.ok)) process.exitCode = 1;

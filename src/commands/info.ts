@@ -21,33 +21,14 @@ export default class Info extends BaseCommand {
 
   async run(): Promise<void> {
     const { args, flags } = await this.parse(Info);
-    const { resolveTool } = await import('../core/run/resolve.js');
-    const { applyMirror } = await import('../core/image-reference.js');
-    const { registryMirror } = await import('../platform/settings.js');
-    const { formatInfo, recipeInfo } = await import('../core/recipes/info.js');
-    const { imageState } = await import('../app/info.js');
-    const { UntrustedRecipeError } = await import('../core/recipes/catalog.js');
-    const { formatPermissions } = await import('../core/recipes/permissions.js');
-    const { shadowedRecipe } = await import('../core/recipes/catalog.js');
-    let resolved: Awaited<ReturnType<typeof resolveTool>>;
-    try {
-      resolved = await resolveTool(args.tool, process.cwd());
-    } catch (error) {
-      // Not trusted: what it would let its tool reach is exactly what the user needs to see.
-      if (error instanceof UntrustedRecipeError && error.recipe && !flags.json) {
-        this.out(`${error.recipe.name}: not trusted project recipe ${error.recipe.file}; its tool would reach:`);
-        for (const line of formatPermissions(error.recipe, error.shadowed)) this.out(line);
-      }
-      throw error;
+    const { toolInfo } = await import('../app/info.js');
+    const { formatInfo, formatUntrustedInfo } = await import('../ui/info-view.js');
+    const shown = await toolInfo(args.tool, process.cwd());
+    if ('untrusted' in shown) {
+      if (!flags.json) for (const line of formatUntrustedInfo(shown.untrusted.recipe, shown.untrusted.shadowed)) this.out(line);
+      throw shown.untrusted;
     }
-    const reference = applyMirror(resolved.image, registryMirror());
-    const state = await imageState(reference);
-    const info = recipeInfo(resolved.recipe, { reference, version: resolved.version, from: resolved.versionFrom, locked: resolved.locked }, state);
-    if (flags.json) this.out(JSON.stringify(info, null, 2));
-    else {
-      for (const line of formatInfo(info, state)) this.out(line);
-      this.out('permissions:');
-      for (const line of formatPermissions(resolved.recipe, shadowedRecipe(resolved.recipe))) this.out(line);
-    }
+    if (flags.json) this.out(JSON.stringify(shown.info, null, 2));
+    else for (const line of formatInfo(shown)) this.out(line);
   }
 }

@@ -1,5 +1,6 @@
 import { Flags } from '@oclif/core';
 import { BaseCommand } from '../base-command.js';
+import { warn, warnAt } from '../platform/terminal-text.js';
 
 export default class List extends BaseCommand {
   static override summary = 'List every recipe berth can find, with its version and where it comes from.';
@@ -15,7 +16,9 @@ A recipe file that cannot be read is reported on stderr; the others are still li
 
   async run(): Promise<void> {
     const { flags } = await this.parse(List);
-    const { printList } = await import('../app/list.js');
-    await printList(flags);
+    const { listOutput } = await import('../app/list.js');
+    const output = await listOutput(flags);
+    for (const note of output.notes) (note.located ? warnAt : warn)(note.text);
+    for (const line of output.lines) this.out(line);
   }
 }

@@ -16,23 +16,15 @@ export default class Sync extends BaseCommand {
 
   async run(): Promise<void> {
     const { flags } = await this.parse(Sync);
+    const { checkSync, syncWithEngine } = await import('../app/sync.js');
     if (flags.check) {
-      const { checkLock } = await import('../core/project/check.js');
-      const { recipeDirectories } = await import('../core/recipes/catalog.js');
-      const { InputError } = await import('../platform/errors.js');
-      const cwd = process.cwd();
-      const check = checkLock(cwd, recipeDirectories(cwd));
-      if (!check) throw new InputError(`no berth.yaml in ${cwd} or above it`);
+      const check = checkSync(process.cwd());
       for (const p of check.problems) warnAt(`${p.message}; ${p.fix}`);
       if (check.problems.length > 0) process.exitCode = 1;
       else this.out(`${check.files.lockFile} is in sync with berth.yaml (${check.tools} tool${check.tools === 1 ? '' : 's'})`);
       return;
     }
-    const { dockerSyncEngine, syncProject } = await import('../app/sync.js');
-    const { pullReporter } = await import('../ui/pull-progress.js');
-    let engine: Awaited<ReturnType<typeof dockerSyncEngine>> | undefined;
-    const connect = async () => (engine = await dockerSyncEngine(pullReporter(process.stderr, flags.quiet)));
-    const result = await syncProject(process.cwd(), connect, { update: flags.update }).finally(() => engine?.close());
+    const result = await syncWithEngine(process.cwd(), { update: flags.update, quiet: flags.quiet });
     if (result.replacedBrokenLock) warn(`replaced a malformed berth.lock (${result.replacedBrokenLock})`);
     for (const t of result.tools) this.out(`${t.state === 'kept' ? 'kept  ' : 'locked'} ${t.entry.name} ${t.entry.version} ${t.entry.image}@${t.entry.digest}`);
     this.out(result.written ? `wrote ${result.files.lockFile}` : `${result.files.lockFile} unchanged`);

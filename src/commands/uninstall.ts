@@ -10,18 +10,12 @@ export default class Uninstall extends BaseCommand {
 
   async run(): Promise<void> {
     const { argv } = await this.parse(Uninstall);
-    const { shimDirectory } = await import('../platform/settings.js');
-    const { uninstallShim } = await import('../core/shims.js');
+    const { uninstallTools } = await import('../app/uninstall.js');
     const { reportError } = await import('../platform/errors.js');
-    const dir = shimDirectory();
-    for (const name of argv as string[]) {
-      try {
-        const shim = uninstallShim(dir, name);
-        this.out(`removed ${shim.path}`);
-      } catch (error) {
-        // Every name is tried; the exit code is the last failure's.
-        if (!reportError(error)) throw error;
-      }
+    for (const result of uninstallTools(argv as string[])) {
+      if ('removed' in result) this.out(`removed ${result.removed}`);
+      // The exit code is the last failure's.
+      else if (!reportError(result.error)) throw result.error;
     }
   }
 }

@@ -102,13 +102,3 @@ export async function pruneWarmCache(api: EngineApi): Promise<void> {
   const list = await listWarm(api, { stopped: true });
   pruneWarmFiles(new Set(list.map((c) => c.key).filter(Boolean)), new Set(list.map((c) => c.name)), `server-${SOURCE_SHA256.slice(0, 12)}-`);
 }
-
-/** 9m05s, 42s. */
-export function formatDuration(seconds: number): string {
-  const s = Math.max(0, Math.round(seconds));
-  if (s < 60) return `${s}s`;
-  const h = Math.floor(s / 3600);
-  const m = Math.floor((s % 3600) / 60);
-  const rest = String(s % 60).padStart(2, '0');
-  return h > 0 ? `${h}h${String(m).padStart(2, '0')}m` : `${m}m${rest}s`;
-}

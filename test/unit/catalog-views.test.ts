@@ -1,4 +1,4 @@
-// The logic behind `berth list`, `search`, `info` and `recipes new`, without the CLI around it.
+// The data behind `berth list`, `search`, `info` and `recipes new`, without the CLI around it (their views: test/unit/ui/).
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -7,9 +7,9 @@ import { InputError } from '../../src/platform/errors.js';
 import { BUILTIN_RECIPES, findRecipe, loadCatalog, readRecipe } from '../../src/core/recipes/catalog.js';
 import { applyMirror } from '../../src/core/image-reference.js';
 import { imageForVersion } from '../../src/core/recipes/image.js';
-import { formatInfo, formatSize, knownVersions, recipeInfo } from '../../src/core/recipes/info.js';
+import { knownVersions, recipeInfo } from '../../src/core/recipes/info.js';
 import type { Recipe } from '../../src/core/recipes/schema.js';
-import { formatTable, listEntry, searchRecipes } from '../../src/core/recipes/listing.js';
+import { listEntry, searchRecipes } from '../../src/core/recipes/listing.js';
 import { recipeSkeleton, skeletonImage, writeNewRecipe } from '../../src/core/recipes/skeleton.js';
 
 const builtins = [{ dir: BUILTIN_RECIPES, source: 'builtin' as const }];
@@ -45,12 +45,6 @@ describe('search', () => {
   });
 });
 
-describe('tables', () => {
-  it('align columns and do not pad the last one', () => {
-    expect(formatTable(['A', 'BB', 'C'], [['xxx', 'y', 'last'], ['z', 'yyy', '']])).toEqual(['A    BB   C', 'xxx  y    last', 'z    yyy']);
-  });
-});
-
 describe('info', () => {
   it('lists the known versions, default first, without repeats', () => {
     const recipe = findRecipe('shellcheck', builtins);
@@ -83,36 +77,6 @@ describe('info', () => {
     expect(info).toMatchObject({ version: '0.11.0', referenceVersion: '0.11.0', referenceFrom: 'recipe', locked: false, cached: true, size: 1234, script: null, notes: null, entrypoint: ['/bin/shellcheck'] });
     const unknown = recipeInfo(recipe, { ...byDefault(recipe), reference: 'x' }, { cached: null, size: null, reason: 'engine not reachable' });
     expect([unknown.cached, unknown.size]).toEqual([null, null]);
-    expect(formatInfo(unknown, { cached: null, size: null, reason: 'engine not reachable' })).toContain('  cached     unknown (engine not reachable)');
-  });
-
-  it("says where the reference's version and digest come from", () => {
-    const recipe = findRecipe('shellcheck', builtins);
-    const line = (ref: Parameters<typeof recipeInfo>[1]) => formatInfo(recipeInfo(recipe, ref, { cached: false, size: null }), { cached: false, size: null }).find((l) => l.startsWith('  reference'));
-    expect(line(byDefault(recipe))).toBe(`  reference  ${byDefault(recipe).reference}`);
-    expect(line({ reference: 'r@sha256:1', version: '0.10.0', from: 'project', locked: true })).toBe(
-      "  reference  r@sha256:1 (for 0.10.0, pinned by the project's berth.yaml, digest locked in berth.lock)",
-    );
-    expect(line({ reference: 'r:0.10.0', version: '0.10.0', from: 'command line', locked: false })).toBe('  reference  r:0.10.0 (for 0.10.0)');
-    // The recipe's digest is for its default version: said so when another one runs here.
-    const digest = (ref: Parameters<typeof recipeInfo>[1]) => formatInfo(recipeInfo(recipe, ref, { cached: false, size: null }), { cached: false, size: null }).find((l) => l.startsWith('  digest'));
-    expect(digest(byDefault(recipe))).toBe(`  digest     ${recipe.digest}`);
-    expect(digest({ reference: 'r@sha256:1', version: '0.10.0', from: 'project', locked: true })).toBe(`  digest     ${recipe.digest} (pins ${recipe.version}, the default; not what runs here)`);
-  });
-
-  it('shows a script recipe and its examples in the human form', () => {
-    const gif = findRecipe('gif', builtins);
-    const lines = formatInfo(recipeInfo(gif, byDefault(gif), { cached: false, size: null }), { cached: false, size: null });
-    expect(lines[0]).toBe(`gif 7.1: ${gif.description}`);
-    expect(lines.some((l) => l.startsWith('  script     fps=${GIF_FPS:-12}'))).toBe(true);
-    expect(lines).toContain('  cached     no (pulled on first run)');
-    expect(lines.slice(lines.indexOf('examples:') + 1)).toEqual(gif.examples.map((e) => `  ${e}`));
-  });
-
-  it('prints sizes as docker does', () => {
-    expect(formatSize(512)).toBe('512 B');
-    expect(formatSize(8_500_000)).toBe('8.5 MB');
-    expect(formatSize(123_456_789)).toBe('123 MB');
   });
 });
 

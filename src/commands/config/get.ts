@@ -1,6 +1,6 @@
 import { Args } from '@oclif/core';
 import { BaseCommand } from '../../base-command.js';
-import { SETTING_KEYS_TEXT } from '../../platform/settings.js';
+import { describeSource, SETTING_KEYS_TEXT } from '../../platform/settings.js';
 import { warn } from '../../platform/terminal-text.js';
 
 export default class ConfigGet extends BaseCommand {
@@ -11,10 +11,8 @@ export default class ConfigGet extends BaseCommand {
 
   async run(): Promise<void> {
     const { args } = await this.parse(ConfigGet);
-    const { settingKey } = await import('../../platform/settings-store.js');
-    const { describeSource, effectiveSetting } = await import('../../platform/settings.js');
-    const key = settingKey(args.key);
-    const setting = effectiveSetting(key);
+    const { getSetting } = await import('../../app/config.js');
+    const { key, setting } = getSetting(args.key);
     if (setting.value === undefined) {
       warn(`${key} is not set${setting.source === 'environment' ? ` (${describeSource(setting)})` : ''}`);
       process.exitCode = 1;

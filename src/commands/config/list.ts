@@ -10,20 +10,15 @@ export default class ConfigList extends BaseCommand {
 
   async run(): Promise<void> {
     const { flags } = await this.parse(ConfigList);
-    const { openSettings } = await import('../../platform/settings-store.js');
-    const store = await openSettings();
-    for (const problem of store.invalid()) warn(`${store.file}: ${problem}`);
-    const entries = store.list();
+    const { listSettings } = await import('../../app/config.js');
+    const { file, invalid, stored, effective } = await listSettings();
+    for (const problem of invalid) warn(`${file}: ${problem}`);
     if (flags.json) {
-      this.out(JSON.stringify(Object.fromEntries(entries), null, 2));
+      this.out(JSON.stringify(Object.fromEntries(stored), null, 2));
       return;
     }
-    const { describeSource, effectiveSetting, SETTING_KEYS } = await import('../../platform/settings.js');
-    const lines = SETTING_KEYS.map((key) => {
-      const setting = effectiveSetting(key);
-      return [`${key}=${setting.value ?? ''}`, `(${describeSource(setting)})`];
-    });
-    const width = Math.max(...lines.map(([kv]) => kv!.length));
-    for (const [kv, source] of lines) this.out(`${kv!.padEnd(width)}  ${source}`);
+    const { describeSource } = await import('../../platform/settings.js');
+    const { alignColumns } = await import('../../ui/table.js');
+    for (const line of alignColumns(effective.map(({ key, setting }) => [`${key}=${setting.value ?? ''}`, `(${describeSource(setting)})`]))) this.out(line);
   }
 }

@@ -19,10 +19,8 @@ An unknown key or a bad value is refused with the valid ones (exit 1).`;
 
   async run(): Promise<void> {
     const { args } = await this.parse(ConfigSet);
-    const { openSettings, settingKey, settingValue } = await import('../../platform/settings-store.js');
-    const key = settingKey(args.key);
-    settingValue(key, args.value);
-    const stored = (await openSettings()).set(key, args.value);
+    const { setSetting } = await import('../../app/config.js');
+    const { key, stored } = await setSetting(args.key, args.value);
     this.out(`${key}=${stored}`);
   }
 }

@@ -9,9 +9,8 @@ export default class ConfigUnset extends BaseCommand {
 
   async run(): Promise<void> {
     const { args } = await this.parse(ConfigUnset);
-    const { openSettings, settingKey } = await import('../../platform/settings-store.js');
-    const key = settingKey(args.key);
-    const had = (await openSettings()).unset(key);
+    const { unsetSetting } = await import('../../app/config.js');
+    const { key, had } = await unsetSetting(args.key);
     this.out(had ? `unset ${key}` : `${key} was not set`);
   }
 }

@@ -18,7 +18,8 @@ export default class WarmLs extends BaseCommand {
     const owners = ownerFilter(flags['all-users']);
     const { engineApi } = await import('../../runtime/http/engine-api.js');
     const { engineFailure } = await import('../../runtime/http/endpoint.js');
-    const { formatDuration, listWarm } = await import('../../warm/list.js');
+    const { listWarm } = await import('../../warm/list.js');
+    const { formatDuration } = await import('../../ui/units.js');
     const api = engineApi();
     try {
       const list = await listWarm(api, { owners }).catch((error: unknown) => {
@@ -38,7 +39,7 @@ export default class WarmLs extends BaseCommand {
         warn('no warm containers');
         return;
       }
-      const { formatTable } = await import('../../core/recipes/listing.js');
+      const { formatTable } = await import('../../ui/table.js');
       const head = ['TOOL', 'IMAGE', 'KEY', 'IDLE LEFT', 'ID'];
       const rows = list.map((c) => [c.tool, c.image, c.key.slice(0, 12), formatDuration(c.idleLeftSeconds), c.id.slice(0, 12)]);
       // Whose, when they may be anyone's.

@@ -46,15 +46,3 @@ export function searchRecipes(recipes: readonly Recipe[], term: string): Recipe[
     .sort((a, b) => a.rank - b.rank || byName(a.recipe.name, b.recipe.name))
     .map(({ recipe }) => recipe);
 }
-
-/** Rows as columns aligned on the widest cell, two spaces apart; the last column is not padded. */
-export function formatTable(headers: readonly string[], rows: readonly (readonly string[])[]): string[] {
-  const all = [headers, ...rows];
-  const widths = headers.map((_, i) => Math.max(...all.map((row) => (row[i] ?? '').length)));
-  return all.map((row) =>
-    headers
-      .map((_, i) => (i === headers.length - 1 ? (row[i] ?? '') : (row[i] ?? '').padEnd(widths[i]!)))
-      .join('  ')
-      .trimEnd(),
-  );
-}

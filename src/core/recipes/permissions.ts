@@ -1,10 +1,10 @@
-import { printable } from '../../platform/terminal-text.js';
 import { imageForVersion } from './image.js';
 import type { Recipe } from './schema.js';
 
 /**
  * What a recipe lets its tool reach, in words: the one summary `berth info`, `berth trust --show`,
- * `berth install` of a recipe that is not built in, and a refused untrusted run all give.
+ * `berth install` of a recipe that is not built in (src/ui/permissions-view.ts lays it out), and a
+ * refused untrusted run (describeChanges) all give.
  */
 export interface Permissions {
   image: string;
@@ -15,7 +15,8 @@ export interface Permissions {
   mounts: string;
 }
 
-const LABELS: Record<keyof Permissions, string> = {
+/** Each field's name in the summary, in the order it is given. */
+export const PERMISSION_LABELS: Record<keyof Permissions, string> = {
   image: 'image',
   network: 'network',
   user: 'user',
@@ -51,30 +52,21 @@ export function permissions(recipe: Recipe): Permissions {
 }
 
 /**
- * The summary as lines: `field value`, and where `shadowed` (the recipe this one replaces) differs,
- * what it would have been. Text from the recipe files is made printable.
+ * One clause for a one-line message: what `recipe` changes against `shadowed`, or what it adds.
+ * Here, not in ui/: it is the text of the UntrustedRecipeError the catalog throws (an error
+ * carries its own message up to the reporter, and core cannot reach up to ui).
  */
-export function formatPermissions(recipe: Recipe, shadowed?: Recipe): string[] {
-  const mine = permissions(recipe);
-  const theirs = shadowed ? permissions(shadowed) : undefined;
-  return (Object.keys(LABELS) as Array<keyof Permissions>).map((key) => {
-    const differs = theirs && theirs[key] !== mine[key] ? `   (instead of ${theirs[key]}, ${shadowed!.source})` : '';
-    return printable(`  ${LABELS[key].padEnd(11)}${mine[key]}${differs}`);
-  });
-}
-
-/** One clause for a one-line message: what `recipe` changes against `shadowed`, or what it adds. */
 export function describeChanges(recipe: Recipe, shadowed?: Recipe): string {
   const mine = permissions(recipe);
   if (!shadowed) {
-    return `it adds the tool ${recipe.name}: ${(Object.keys(LABELS) as Array<keyof Permissions>)
+    return `it adds the tool ${recipe.name}: ${(Object.keys(PERMISSION_LABELS) as Array<keyof Permissions>)
       .filter((k) => k !== 'mounts')
-      .map((k) => `${LABELS[k]} ${mine[k]}`)
+      .map((k) => `${PERMISSION_LABELS[k]} ${mine[k]}`)
       .join(', ')}`;
   }
   const theirs = permissions(shadowed);
-  const changes = (Object.keys(LABELS) as Array<keyof Permissions>)
+  const changes = (Object.keys(PERMISSION_LABELS) as Array<keyof Permissions>)
     .filter((k) => mine[k] !== theirs[k])
-    .map((k) => `${LABELS[k]} ${mine[k]} instead of ${theirs[k]}`);
+    .map((k) => `${PERMISSION_LABELS[k]} ${mine[k]} instead of ${theirs[k]}`);
   return changes.length > 0 ? `it would replace the ${shadowed.source} ${recipe.name} with ${changes.join('; ')}` : `it would replace the ${shadowed.source} ${recipe.name} (same image and permissions)`;
 }
