@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { applyMirror, digestProblem, formatImageReference, parseImageReference, writtenReference } from '../../src/core/image-reference.js';
+import { applyMirror, digestProblem, formatImageReference, parseImageReference, writtenReference } from '../../../src/core/image-reference.js';
 
 // Cases from docker's reference grammar (github.com/distribution/reference, reference_test.go and
 // normalize_test.go), with berth's one narrowing: digests are sha256 only.

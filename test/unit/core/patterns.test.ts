@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ENV_NAME_PATTERN, NAME_PATTERN, NAME_RULE, VERSION_PATTERN } from '../../src/core/patterns.js';
+import { ENV_NAME_PATTERN, NAME_PATTERN, NAME_RULE, VERSION_PATTERN } from '../../../src/core/patterns.js';
 
 describe('a tool name', () => {
   it('is lowercase letters, digits, ".", "_" and "-", starting with a letter or digit', () => {

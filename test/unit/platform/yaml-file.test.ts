@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Node } from 'yaml';
-import { InputError } from '../../src/platform/errors.js';
-import { errorAt, fieldError, lineAt, lineOf, readYamlFile, scalarText } from '../../src/platform/yaml-file.js';
+import { InputError } from '../../../src/platform/errors.js';
+import { errorAt, fieldError, lineAt, lineOf, readYamlFile, scalarText } from '../../../src/platform/yaml-file.js';
 
 const text = ['name: jq', 'tools:', '  jq: 1.10', '  fx:', '    - a', '    - b', ''].join('\n');
 const yaml = readYamlFile('/p/berth.yaml', text);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { shellQuote, shellWords } from '../../src/core/shell-words.js';
+import { shellQuote, shellWords } from '../../../src/core/shell-words.js';
 
 describe('shell words', () => {
   it('leaves a word bare when the shell reads it as it is, and single-quotes any other', () => {

@@ -22,7 +22,7 @@ import {
   userRecipeDirectory,
   warmDirectory,
   warmSocketsDirectory,
-} from '../../src/platform/paths.js';
+} from '../../../src/platform/paths.js';
 
 const env = { XDG_CACHE_HOME: '/x/cache', XDG_CONFIG_HOME: '/x/config', XDG_STATE_HOME: '/x/state', HOME: '/home/ann' };
 
