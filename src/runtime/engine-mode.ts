@@ -1,8 +1,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { writePrivateFile } from '../platform/files.js';
-import { cacheDirectory } from '../platform/paths.js';
-import { shortHash } from '../platform/short-hash.js';
+import { engineModeFile } from '../platform/paths.js';
 import type { EngineClient, Endpoint } from './engine-client.js';
 
 /**
@@ -72,15 +71,11 @@ function endpointIdentity(target: Endpoint, env: NodeJS.ProcessEnv = process.env
   }
 }
 
-function cacheFile(key: string): string {
-  return path.join(cacheDirectory(), 'engines', `${shortHash(key)}.json`);
-}
-
 const keeps = (id: EndpointIdentity, rootless: boolean) => id.keeps === 'any' || (id.keeps === 'rootful' && !rootless);
 
 function cachedRootless(id: EndpointIdentity): boolean | undefined {
   try {
-    const entry = JSON.parse(readFileSync(cacheFile(id.key), 'utf8')) as { key?: unknown; stamp?: unknown; rootless?: unknown };
+    const entry = JSON.parse(readFileSync(engineModeFile(id.key), 'utf8')) as { key?: unknown; stamp?: unknown; rootless?: unknown };
     if (entry.key !== id.key || entry.stamp !== id.stamp || typeof entry.rootless !== 'boolean') return undefined;
     return keeps(id, entry.rootless) ? entry.rootless : undefined;
   } catch {
@@ -91,7 +86,7 @@ function cachedRootless(id: EndpointIdentity): boolean | undefined {
 function remember(id: EndpointIdentity, rootless: boolean): void {
   if (!keeps(id, rootless)) return;
   try {
-    writePrivateFile(cacheFile(id.key), JSON.stringify({ key: id.key, stamp: id.stamp, rootless }));
+    writePrivateFile(engineModeFile(id.key), JSON.stringify({ key: id.key, stamp: id.stamp, rootless }));
   } catch {
     // a read-only cache only costs a request next time
   }

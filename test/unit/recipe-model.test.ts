@@ -7,7 +7,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { InputError, NotFoundError } from '../../src/platform/errors.js';
 import { UntrustedRecipeError } from '../../src/core/recipes/catalog.js';
 import { trustProject, untrustProject } from '../../src/core/workspace/trust.js';
-import { BUILTIN_RECIPES, findRecipe, loadCatalog, readRecipe, recipeDirectories, userRecipeDirectory } from '../../src/core/recipes/catalog.js';
+import { BUILTIN_RECIPES, findRecipe, loadCatalog, readRecipe, recipeDirectories } from '../../src/core/recipes/catalog.js';
+import { userRecipeDirectory } from '../../src/platform/paths.js';
 import { imageForVersion, parseToolSpec } from '../../src/core/recipes/image.js';
 import type { RecipeSource } from '../../src/core/recipes/schema.js';
 

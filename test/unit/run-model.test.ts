@@ -4,9 +4,9 @@ import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { demultiplex } from '../../src/runtime/stdio/streams.js';
-import { applyMirror, parseImageReference } from '../../src/core/image-reference.js';
 import { split } from '../../src/core/run/argv.js';
-import { dockerRunArgs, shellQuote } from '../../src/core/run/docker-command.js';
+import { dockerRunArgs } from '../../src/core/run/docker-command.js';
+import { shellQuote } from '../../src/core/shell-words.js';
 import { LABELS } from '../../src/core/labels.js';
 import type { PolicyContext } from '../../src/core/run/path-policy.js';
 import { pathMounts, planRun, type Host } from '../../src/core/run/plan.js';
@@ -19,23 +19,6 @@ describe('argv split', () => {
     expect(split(['-e', 'A=1', '--tty', 'jq', '-r', '--help', '.a'], flags)).toEqual({ own: ['-e', 'A=1', '--tty'], tool: 'jq', rest: ['-r', '--help', '.a'] });
     expect(split(['--pull', 'never', '--', 'jq', '--', 'x'], flags)).toEqual({ own: ['--pull', 'never'], tool: 'jq', rest: ['--', 'x'] });
     expect(split(['--tty'], flags)).toEqual({ own: ['--tty'], rest: [] });
-  });
-});
-
-describe('image references', () => {
-  it('parses registry, repository, tag and digest as docker does', () => {
-    expect(parseImageReference('jq:1.7')).toEqual({ registry: 'docker.io', repository: 'library/jq', tag: '1.7', digest: undefined });
-    expect(parseImageReference('127.0.0.1:5001/a/b:2@sha256:' + 'a'.repeat(64))).toEqual({ registry: '127.0.0.1:5001', repository: 'a/b', tag: '2', digest: 'sha256:' + 'a'.repeat(64) });
-    expect(() => parseImageReference('UPPER/case:1')).toThrow(/not a valid repository/);
-    expect(() => parseImageReference('a/b@sha256:short')).toThrow(/sha256/);
-  });
-
-  it('rewrites only docker.io references to a mirror, keeping tag and digest', () => {
-    const digest = 'sha256:' + 'b'.repeat(64);
-    expect(applyMirror(`docker.io/koalaman/shellcheck:v0.11.0@${digest}`, 'mirror.local:5000')).toBe(`mirror.local:5000/koalaman/shellcheck:v0.11.0@${digest}`);
-    expect(applyMirror('alpine:3', 'http://mirror.local/')).toBe('mirror.local/library/alpine:3');
-    expect(applyMirror('ghcr.io/jqlang/jq:1.8.1', 'mirror.local')).toBe('ghcr.io/jqlang/jq:1.8.1');
-    expect(applyMirror('ghcr.io/jqlang/jq:1.8.1', undefined)).toBe('ghcr.io/jqlang/jq:1.8.1');
   });
 });
 
@@ -121,7 +104,7 @@ describe('run plan', () => {
     const argv = dockerRunArgs(plan);
     expect(argv.slice(0, 4)).toEqual(['docker', 'run', '--rm', '-i']);
     expect(argv.slice(-5)).toEqual(['--entrypoint', '/bin/t', 'img:1', '-x', "it's", 'a b'].slice(-5));
-    expect(argv.map(shellQuote).join(' ')).toContain(`'it'\\''s' 'a b'`);
+    expect(argv.map((word) => shellQuote(word)).join(' ')).toContain(`'it'\\''s' 'a b'`);
   });
 
   it('gives the tool stdin unless a TTY is forced on over a stdin that is no terminal, and prints -i to match', () => {
