@@ -2,8 +2,6 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readLock, writeLock, type LockEntry } from '../../../../src/core/project/lock.js';
-import { lockedImage } from '../../../../src/core/project/pins.js';
-import { digestFor } from '../../../../src/app/sync.js';
 import { D1, D2, root, write, failure, useProject } from '../../support/project.js';
 
 useProject();
@@ -38,22 +36,5 @@ describe('berth.lock', () => {
     const error = failure(() => readLock(file));
     expect(error.startsWith(`${file}:`)).toBe(true);
     expect(error).toMatch(message);
-  });
-
-  it('applies only to exactly the pinned version and image (and the recipe digest, when it has one)', () => {
-    const lock = { file: 'x', entries: new Map([['fx', entry('fx', '1.0', 'registry.test/fx:1.0')]]) };
-    expect(lockedImage(lock, 'fx', '1.0', 'registry.test/fx:1.0')).toBe(`registry.test/fx@${D1}`);
-    expect(lockedImage(lock, 'fx', '1.1', 'registry.test/fx:1.1')).toBeUndefined();
-    expect(lockedImage(lock, 'fx', '1.0', 'other.test/fx:1.0')).toBeUndefined();
-    expect(lockedImage(lock, 'fx', '1.0', `registry.test/fx:1.0@${D2}`)).toBeUndefined();
-    expect(lockedImage(lock, 'fx', '1.0', `registry.test/fx:1.0@${D1}`)).toBe(`registry.test/fx@${D1}`);
-    expect(lockedImage(undefined, 'fx', '1.0', 'registry.test/fx:1.0')).toBeUndefined();
-  });
-
-  it('takes the digest of the pulled repository from RepoDigests, whatever the spelling', () => {
-    expect(digestFor('127.0.0.1:5000/a/b:1', [`other.test/a/b@${D2}`, `127.0.0.1:5000/a/b@${D1}`])).toBe(D1);
-    expect(digestFor('docker.io/koalaman/shellcheck:v1', [`koalaman/shellcheck@${D2}`])).toBe(D2);
-    expect(digestFor('alpine:3', [`alpine@${D1}`])).toBe(D1);
-    expect(digestFor('alpine:3', [])).toBeUndefined();
   });
 });
