@@ -136,14 +136,12 @@ describe('a berth interrupted between create and start', () => {
           const child = spawn(process.execPath, [BERTH, 'run', ...flags, tool, 'sleep', '30'], { cwd: sb.work, env: { ...sb.env, BERTH_DEBUG: '1' }, stdio: ['ignore', 'ignore', 'pipe'] });
           let stderr = '';
           child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+          // Watched from the spawn: a berth that ends before the signal has stopped too.
+          const exited = new Promise<true>((resolve) => child.on('exit', () => resolve(true)));
           await new Promise((r) => setTimeout(r, delay));
           child.kill(signal);
           // The signal stops berth and its tool wherever it lands: never the 30 s of a tool left running.
-          const stopped = await new Promise<boolean>((resolve) => {
-            const timer = setTimeout(() => resolve(false), 20_000);
-            child.on('close', () => resolve(true));
-            child.on('close', () => clearTimeout(timer));
-          });
+          const stopped = await Promise.race([exited, new Promise<false>((resolve) => setTimeout(() => resolve(false), 20_000).unref())]);
           if (!stopped) child.kill('SIGKILL');
           expect(stopped, `berth run ${flags.join(' ')} went on for 20 s after ${signal} at ${delay} ms; its stderr:\n${stderr}`).toBe(true);
         }
