@@ -2,7 +2,7 @@
 # Builds native/warm-server.c for amd64 and arm64 and writes the programs into
 # src/warm/server-program.ts and the build's facts into src/warm/server-build.ts
 # (committed: installing berth needs no compiler).
-# Needs gcc and gcc-aarch64-linux-gnu (Debian). The unit suite (test/unit/warm-server-program)
+# Needs gcc and gcc-aarch64-linux-gnu (Debian). The unit suite (test/unit/warm/server-program.test.ts)
 # checks that the committed programs were built from the committed source: byte for byte where
 # its compilers are the ones named in BUILT_WITH.
 set -eu

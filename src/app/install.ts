@@ -1,12 +1,11 @@
 import { dirname } from 'node:path';
 import { effectiveSetting, registryMirror, shimDirectory } from '../platform/settings.js';
 import { applyMirror } from '../core/image-reference.js';
-import { NAME_PATTERN } from '../core/names.js';
 import { findRecipe, recipeDirectories } from '../core/recipes/catalog.js';
 import { imageForVersion, parseToolSpec } from '../core/recipes/image.js';
 import { resolveTool } from '../core/run/resolve.js';
 import { pullReporter } from '../ui/pull-progress.js';
-import { BerthError, EngineError, InputError, NotFoundError } from '../platform/errors.js';
+import { BerthError, EngineError, InputError } from '../platform/errors.js';
 import { formatPermissions } from '../ui/permissions-view.js';
 import { printable } from '../platform/terminal-text.js';
 import { assertInstallable, installShim, isOnPath, pathExportLine, shadowingCommand } from '../core/shims.js';
@@ -28,7 +27,6 @@ export async function installTools(
   const dirs = recipeDirectories(cwd, env);
   const tools = specs.map((spec) => {
     const { name, version } = parseToolSpec(spec);
-    if (!NAME_PATTERN.test(name)) throw new NotFoundError(`"${name}" is not a recipe name (see berth list)`);
     const recipe = findRecipe(name, dirs);
     if (version !== undefined) imageForVersion(recipe, version);
     assertInstallable(dir, name);

@@ -25,8 +25,9 @@ export async function runCommandLine(argv: string[]): Promise<boolean> {
     const request = runRequest(tool, rest, flags);
     if (flags['dry-run']) {
       const { planTool } = await import('./run-tool.js');
-      const { dockerRunArgs, shellQuote } = await import('../core/run/docker-command.js');
-      process.stdout.write(`${dockerRunArgs(await planTool(request, io)).map(shellQuote).join(' ')}\n`);
+      const { dockerRunArgs } = await import('../core/run/docker-command.js');
+      const { shellQuote } = await import('../core/shell-words.js');
+      process.stdout.write(`${dockerRunArgs(await planTool(request, io)).map((word) => shellQuote(word)).join(' ')}\n`);
       return true;
     }
     const { runTool } = await import('./run-tool.js');

@@ -9,7 +9,7 @@ import type { ImageFacts } from '../runtime/engine-client.js';
 import { formatLock, readLock, writeLock, type Lock, type LockEntry } from '../core/project/lock.js';
 import { readManifest } from '../core/project/manifest.js';
 import { withProjectLock } from '../core/project/project-lock.js';
-import { entryMatches, projectFiles, resolvePin, splitDigest, withoutTag, type ProjectFiles, type ResolvedPin } from '../core/project/pins.js';
+import { entryMatches, lockedReference, lockFields, projectFiles, resolvePin, type ProjectFiles, type ResolvedPin } from '../core/project/pins.js';
 
 export interface SyncedTool {
   entry: LockEntry;
@@ -124,12 +124,13 @@ type Ensure = (ref: string, policy: 'missing' | 'always') => Promise<ImageFacts>
 
 async function syncTool(ensure: Ensure, pin: ResolvedPin, kept: LockEntry | undefined, mirror: string | undefined, update: boolean): Promise<SyncedTool> {
   if (kept && !update && entryMatches(kept, pin.version, pin.image)) {
-    await ensure(applyMirror(`${withoutTag(kept.image)}@${kept.digest}`, mirror), 'missing');
+    await ensure(applyMirror(lockedReference(kept), mirror), 'missing');
     return { entry: { ...kept }, state: 'kept' };
   }
   const ref = applyMirror(pin.image, mirror);
   const { repoDigests } = await ensure(ref, 'always');
-  const digest = splitDigest(pin.image).digest ?? digestFor(ref, repoDigests);
+  const { image, digest: pinned } = lockFields(pin.image);
+  const digest = pinned ?? digestFor(ref, repoDigests);
   if (!digest) throw new EngineError(`pulled ${ref} but the engine recorded no digest for it (RepoDigests: ${repoDigests.join(', ') || 'none'})`);
-  return { entry: { name: pin.name, version: pin.version, image: splitDigest(pin.image).reference, digest, line: 0 }, state: 'locked' };
+  return { entry: { name: pin.name, version: pin.version, image, digest, line: 0 }, state: 'locked' };
 }

@@ -1,6 +1,3 @@
-/** A command name: what a recipe file and a shim are named after. */
-export const NAME_PATTERN = /^[a-z0-9][a-z0-9._-]*$/;
-
 /**
  * Orders names by code point. Names are ASCII, and String#localeCompare would load ICU's
  * collator on first use (~17 ms of `berth list`'s start-up).

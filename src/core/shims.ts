@@ -2,7 +2,8 @@ import { accessSync, constants, lstatSync, mkdirSync, openSync, readSync, closeS
 import path from 'node:path';
 import { InputError } from '../platform/errors.js';
 import { directoryEntries, realPathOr, writeFileAtomic } from '../platform/files.js';
-import { NAME_PATTERN } from './names.js';
+import { NAME_PATTERN } from './patterns.js';
+import { shellQuote, shellWords } from './shell-words.js';
 import { compiledFile } from '../platform/package-files.js';
 
 /**
@@ -35,21 +36,8 @@ export interface Shim {
   recipes?: string;
 }
 
-/** Single-quotes a word for /bin/sh. */
-export function shQuote(word: string): string {
-  return `'${word.replaceAll("'", `'\\''`)}'`;
-}
-
-/** The words of a line made of single-quoted words (as shQuote writes them) and "$@". */
-function shWords(line: string): string[] {
-  const words: string[] = [];
-  const re = /\s*((?:'[^']*'|\\'|[^\s'\\]+)+)/gy;
-  let m: RegExpExecArray | null;
-  while ((m = re.exec(line)) !== null) {
-    words.push(m[1]!.replace(/'([^']*)'|\\'/g, (all, inner: string | undefined) => (all === "\\'" ? "'" : (inner ?? ''))));
-  }
-  return words;
-}
+/** A shim quotes every word it writes, so its lines read the same whatever the paths hold. */
+const shQuote = (word: string) => shellQuote(word, { always: true });
 
 export function shimScript(name: string, version: string | undefined, node: string = process.execPath, entry: string = SHIM_ENTRY, recipes?: string): string {
   const spec = version ? `${name}@${version}` : name;
@@ -73,7 +61,7 @@ export function parseShim(text: string, file: string): Shim | undefined {
   if (lines[0] !== '#!/bin/sh' || !lines[1]?.startsWith(MARKER_PREFIX)) return undefined;
   const field = (key: string) => lines.find((l) => l.startsWith(`# ${key}: `))?.slice(key.length + 4);
   const exec = lines.find((l) => l.startsWith('exec '));
-  const words = exec ? shWords(exec.slice(5)) : [];
+  const words = exec ? shellWords(exec.slice(5)) : [];
   return { name: field('tool') ?? path.basename(file), version: field('version'), path: file, node: words[0], entry: words[1], recipes: field('recipes') };
 }
 

@@ -60,6 +60,11 @@ export class InputError extends BerthError {
   ) {
     super(message, exitCode);
   }
+
+  /** A fault at a line of a file: `FILE:LINE: message` (the reporter keeps FILE:LINE first). */
+  static at(file: string, line: number, message: string): InputError {
+    return new InputError(`${file}:${line}: ${message}`, file, line);
+  }
 }
 
 /** What a file system error code means, in the words berth's one-line messages use; undefined for codes it has none for. */

@@ -1,7 +1,7 @@
 import { chmodSync, existsSync, linkSync, mkdirSync, readdirSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { BerthError, errnoText } from './errors.js';
-import { cacheDirectory, configDirectory, stateDirectory } from './paths.js';
+import { berthRoots } from './paths.js';
 
 
 /** The real path of `p` (links resolved), or `p` made absolute when it does not resolve (missing). */
@@ -38,7 +38,7 @@ const checkedRoots = new Set<string>();
  * below it, whatever its mode, from other users.
  */
 function tightenRoot(dir: string): void {
-  for (const root of [cacheDirectory(), configDirectory(), stateDirectory()]) {
+  for (const { directory: root } of berthRoots()) {
     if (checkedRoots.has(root) || (dir !== root && !dir.startsWith(root + path.sep))) continue;
     checkedRoots.add(root);
     try {
@@ -144,12 +144,7 @@ function makeDirectories(dir: string, mode?: number): string | undefined {
 
 /** The XDG variable that moves each of berth's roots (the hint for a root it cannot write). */
 function rootVariable(file: string): string | undefined {
-  const roots: Array<[string, string]> = [
-    [cacheDirectory(), 'XDG_CACHE_HOME'],
-    [configDirectory(), 'XDG_CONFIG_HOME'],
-    [stateDirectory(), 'XDG_STATE_HOME'],
-  ];
-  return roots.find(([root]) => file === root || file.startsWith(root + path.sep))?.[1];
+  return berthRoots().find(({ directory }) => file === directory || file.startsWith(directory + path.sep))?.variable;
 }
 
 /**

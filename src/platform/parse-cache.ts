@@ -2,8 +2,7 @@ import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writePrivateFile } from './files.js';
-import { cacheDirectory } from './paths.js';
-import { shortHash } from './short-hash.js';
+import { parsedFile } from './paths.js';
 
 /**
  * Parsed files kept as JSON in berth's cache, keyed by path and checked against the file's
@@ -20,7 +19,7 @@ export function cachedParse<T>(kind: string, file: string, parse: () => T): T {
   }
   // The build's own stamp too: a new berth (another schema, another parsed shape) parses again.
   const key = `${kind}\0${path.resolve(file)}\0${buildStamp()}`;
-  const entry = path.join(cacheDirectory(), 'parsed', `${shortHash(key)}.json`);
+  const entry = parsedFile(key);
   try {
     const cached = JSON.parse(readFileSync(entry, 'utf8')) as { key: string; stamp: string; value: T };
     if (cached.key === key && cached.stamp === stamp) return cached.value;

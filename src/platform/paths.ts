@@ -1,17 +1,22 @@
 import { homedir } from 'node:os';
 import path from 'node:path';
+import { shortHash } from './short-hash.js';
+import { warnOnce } from './terminal-text.js';
 
 /**
- * Every directory berth keeps its own files in, in one place (as mise's dirs): the XDG variables
- * are read here and nowhere else.
+ * Every place berth keeps its own files, the directories it is told to search and docker's
+ * configuration it reads, in one module (as mise's dirs): the variables naming berth's directories
+ * (XDG_CACHE_HOME, XDG_CONFIG_HOME, XDG_STATE_HOME, BERTH_RECIPES_PATH) are read here only. A
+ * subsystem's files inside its own directory (warm state's layout under warmDirectory) are named
+ * by that subsystem.
  */
 
-/** berth's own cache: parsed files, tool homes, identity files, locks, run notes, warm state, engines' rootless answers. */
+/** berth's own cache: parsed files, tool homes, identity files, locks, run sockets, warm state, engines' rootless answers. */
 export function cacheDirectory(env: NodeJS.ProcessEnv = process.env): string {
   return path.join(env.XDG_CACHE_HOME || path.join(homedir(), '.cache'), 'berth');
 }
 
-/** berth's settings (`config.json`, written by `berth config`). */
+/** berth's settings and the user's own recipes. */
 export function configDirectory(env: NodeJS.ProcessEnv = process.env): string {
   return path.join(env.XDG_CONFIG_HOME || path.join(homedir(), '.config'), 'berth');
 }
@@ -21,6 +26,82 @@ export function stateDirectory(env: NodeJS.ProcessEnv = process.env): string {
   return path.join(env.XDG_STATE_HOME || path.join(homedir(), '.local', 'state'), 'berth');
 }
 
+/** berth's three roots, each with the variable that moves it (named when one cannot be written). */
+export function berthRoots(env: NodeJS.ProcessEnv = process.env): Array<{ directory: string; variable: string }> {
+  return [
+    { directory: cacheDirectory(env), variable: 'XDG_CACHE_HOME' },
+    { directory: configDirectory(env), variable: 'XDG_CONFIG_HOME' },
+    { directory: stateDirectory(env), variable: 'XDG_STATE_HOME' },
+  ];
+}
+
+/** The settings `berth config` writes (through conf, which names it `config` + `.json`). */
+export function settingsFile(env: NodeJS.ProcessEnv = process.env): string {
+  return path.join(configDirectory(env), 'config.json');
+}
+
+/** The user's own recipes (`berth recipes new` writes there). */
+export function userRecipeDirectory(env: NodeJS.ProcessEnv = process.env): string {
+  return path.join(configDirectory(env), 'recipes');
+}
+
+/**
+ * BERTH_RECIPES_PATH's directories, in order. A relative entry would make every checkout's folder
+ * of that name one of the user's own recipe directories, past the trust projects need: only
+ * absolute ones count, and a relative one is said once.
+ */
+export function recipePathDirectories(env: NodeJS.ProcessEnv = process.env): string[] {
+  return (env.BERTH_RECIPES_PATH ?? '').split(':').filter((dir) => {
+    if (dir && !path.isAbsolute(dir)) warnOnce(`BERTH_RECIPES_PATH: ${dir} is not an absolute path; it is not searched`);
+    return path.isAbsolute(dir);
+  });
+}
+
+/** The projects whose recipes the user trusts (core/workspace/trust.ts). */
+export function trustFile(env: NodeJS.ProcessEnv = process.env): string {
+  return path.join(stateDirectory(env), 'trust.json');
+}
+
+/** Where shims go when neither BERTH_SHIM_DIR nor the shimDir setting says. */
+export function defaultShimDirectory(env: NodeJS.ProcessEnv = process.env): string {
+  return path.join(env.HOME || homedir(), '.local', 'bin');
+}
+
+/** docker's own configuration (contexts, credentials), which berth reads as the docker CLI does. */
+export function dockerConfigDirectory(env: NodeJS.ProcessEnv = process.env): string {
+  return env.DOCKER_CONFIG || path.join(homedir(), '.docker');
+}
+
+/** The parse cache's entry for `key` (platform/parse-cache.ts). */
+export function parsedFile(key: string, env: NodeJS.ProcessEnv = process.env): string {
+  return path.join(cacheDirectory(env), 'parsed', `${shortHash(key)}.json`);
+}
+
+/** A tool's HOME, kept between its runs. */
+export function toolHomeDirectory(tool: string, env: NodeJS.ProcessEnv = process.env): string {
+  return path.join(cacheDirectory(env), 'home', tool);
+}
+
+/** The passwd and group files berth mounts for a tool run as uid:gid. */
+export function identityDirectory(uid: number, gid: number, tool: string, env: NodeJS.ProcessEnv = process.env): string {
+  return path.join(cacheDirectory(env), 'identity', `${uid}-${gid}`, tool);
+}
+
+/** The lock the berths pulling `ref` take turns through. */
+export function pullLockFile(ref: string, env: NodeJS.ProcessEnv = process.env): string {
+  return path.join(cacheDirectory(env), 'locks', `pull-${shortHash(ref)}.lock`);
+}
+
+/** The lock of the project at `realRoot` (its real path): berth.yaml and berth.lock change under it. */
+export function projectLockFile(realRoot: string, env: NodeJS.ProcessEnv = process.env): string {
+  return path.join(cacheDirectory(env), 'locks', `project-${shortHash(realRoot)}.lock`);
+}
+
+/** What berth keeps about the engine at `endpoint` (whether it is rootless). */
+export function engineModeFile(endpoint: string, env: NodeJS.ProcessEnv = process.env): string {
+  return path.join(cacheDirectory(env), 'engines', `${shortHash(endpoint)}.json`);
+}
+
 /** Where each berth run's socket lives while it runs (runtime/container/orphans.ts). */
 export function runsDirectory(env: NodeJS.ProcessEnv = process.env): string {
   return path.join(cacheDirectory(env), 'runs');
@@ -28,3 +109,13 @@ export function runsDirectory(env: NodeJS.ProcessEnv = process.env): string {
 
 /** This process's run socket: unique per process. */
 export const RUN_SOCKET = path.join(runsDirectory(), `${process.pid.toString(36)}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}.sock`);
+
+/** What berth keeps about warm containers (its layout: src/warm/state.ts). */
+export function warmDirectory(env: NodeJS.ProcessEnv = process.env): string {
+  return path.join(cacheDirectory(env), 'warm');
+}
+
+/** The warm containers' socket directories, one per container. */
+export function warmSocketsDirectory(env: NodeJS.ProcessEnv = process.env): string {
+  return path.join(warmDirectory(env), 'sockets');
+}

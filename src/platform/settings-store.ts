@@ -1,11 +1,11 @@
-import path from 'node:path';
 import { PRIVATE_FILE_MODE, privateDirectory } from './files.js';
 import { InputError } from './errors.js';
-import { configDirectory, isSettingKey, normalizeSetting, SETTING_KEYS, SETTING_VALUES, SETTINGS_FILE, storedSetting, type SettingKey, type SettingValue } from './settings.js';
+import { configDirectory, settingsFile } from './paths.js';
+import { isSettingKey, normalizeSetting, SETTING_KEYS, SETTING_VALUES, storedSetting, type SettingKey, type SettingValue } from './settings.js';
 
 /**
  * `berth config`: the user settings through conf, in the file every run reads with a plain
- * readSettings() (configDirectory()/config.json). Loaded only by the config commands.
+ * readSettings() (settingsFile()). Loaded only by the config commands.
  */
 export interface SettingsStore {
   file: string;
@@ -34,7 +34,7 @@ export function settingValue(key: SettingKey, value: string): SettingValue {
 export async function openSettings(env: NodeJS.ProcessEnv = process.env): Promise<SettingsStore> {
   const { default: Conf } = await import('conf');
   const cwd = configDirectory(env);
-  const file = path.join(cwd, SETTINGS_FILE);
+  const file = settingsFile(env);
   let conf: InstanceType<typeof Conf<Record<string, unknown>>>;
   try {
     // berth's private directory and file, as the cache's (conf would make them with the umask's modes).

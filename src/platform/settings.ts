@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
-import { configDirectory } from './paths.js';
+import { defaultShimDirectory, settingsFile } from './paths.js';
 
 /** User settings: `berth config` writes them through conf; every run reads them from here. */
 export interface Settings {
@@ -83,11 +83,6 @@ export function storedSetting(key: SettingKey, raw: unknown): SettingValue | und
   return value instanceof Error ? undefined : value;
 }
 
-// Defined with the cache directory: berth's roots, whose privacy platform/files.ts keeps.
-export { configDirectory };
-
-export const SETTINGS_FILE = 'config.json';
-
 /**
  * A plain read of the settings file: no conf import on the hot path of a run. A value that is not
  * valid (a hand-edited file) is ignored, as if unset; `berth config list` says so.
@@ -95,7 +90,7 @@ export const SETTINGS_FILE = 'config.json';
 export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
   let raw: unknown;
   try {
-    raw = JSON.parse(readFileSync(path.join(configDirectory(env), SETTINGS_FILE), 'utf8'));
+    raw = JSON.parse(readFileSync(settingsFile(env), 'utf8'));
   } catch {
     return {};
   }
@@ -118,7 +113,7 @@ const SETTING_VARIABLES: Partial<Record<SettingKey, string>> = {
 function settingDefault(key: SettingKey, env: NodeJS.ProcessEnv): SettingValue | undefined {
   switch (key) {
     case 'shimDir':
-      return path.join(env.HOME || homedir(), '.local', 'bin');
+      return defaultShimDirectory(env);
     case 'pullPolicy':
       return 'missing';
     case 'warmIdleMinutes':

@@ -1,12 +1,14 @@
 import { createRequire } from 'node:module';
-import type { Document, LineCounter, Node } from 'yaml';
+import type { Document, LineCounter, Node, Pair, YAMLMap } from 'yaml';
 import type { z } from 'zod';
 import { InputError } from './errors.js';
 import { INPUT_FILE_LIMIT, readInputFile } from './input-file.js';
 
 /**
  * YAML files that users write (recipes, berth.yaml, berth.lock): parsed keeping positions so
- * every complaint names the file, the field and the line.
+ * every complaint names the file, the field and the line. Recipes are checked whole against a
+ * schema (parseWith); berth.yaml and berth.lock are read node by node (expectMap, keyText,
+ * scalarText), each complaint at its node's line (errorAt).
  */
 const require = createRequire(import.meta.url);
 /**
@@ -24,10 +26,7 @@ export interface YamlFile {
 export function readYamlFile(file: string, text = readInputFile(file).toString('utf8')): YamlFile {
   const { LineCounter, parseDocument, visit, isScalar } = yamlLibrary();
   const lines = new LineCounter();
-  const invalid = (offset: number, what: string) => {
-    const line = lines.linePos(offset).line;
-    return new InputError(`${file}:${line}: not valid YAML: ${what}`, file, line);
-  };
+  const invalid = (offset: number, what: string) => InputError.at(file, lines.linePos(offset).line, `not valid YAML: ${what}`);
   if (text.length > INPUT_FILE_LIMIT) throw new InputError(`${file}: over berth's limit of ${INPUT_FILE_LIMIT} bytes for this kind of file`, file);
   // The library's own uniqueKeys check compares every key with every other (a 40 000-key file
   // took 45 s): keys are checked here instead, with a set per map.
@@ -53,8 +52,22 @@ export function readYamlFile(file: string, text = readInputFile(file).toString('
   return { file, doc, lines };
 }
 
-/** The 1-based line of the node at `path`, or of the key itself when `key` is true. */
-export function lineOf(yaml: YamlFile, path: readonly PropertyKey[], key = false): number | undefined {
+/** The 1-based line of a node; 1 for none (an empty document). */
+export function lineAt(yaml: YamlFile, node: Node | null | undefined): number {
+  const offset = node?.range?.[0];
+  return offset === undefined ? 1 : yaml.lines.linePos(offset).line;
+}
+
+/** The InputError for a node: `file:line: message`. */
+export function errorAt(yaml: YamlFile, node: Node | null | undefined, message: string): InputError {
+  return InputError.at(yaml.file, lineAt(yaml, node), message);
+}
+
+/**
+ * The line of the node at `path`, or of the key itself when `key` is true; as far down the path
+ * as the document goes (the line of the map a missing field belongs in).
+ */
+export function lineOf(yaml: YamlFile, path: readonly PropertyKey[], key = false): number {
   const { isMap, isScalar } = yamlLibrary();
   let node: unknown = yaml.doc.contents;
   let found: Node | undefined = yaml.doc.contents ?? undefined;
@@ -71,8 +84,7 @@ export function lineOf(yaml: YamlFile, path: readonly PropertyKey[], key = false
       node = item;
     } else break;
   }
-  const offset = found?.range?.[0];
-  return offset === undefined ? undefined : yaml.lines.linePos(offset).line;
+  return lineAt(yaml, found);
 }
 
 /** Validates the document against a schema; the first problem becomes one InputError line. */
@@ -82,9 +94,9 @@ export function parseWith<S extends z.ZodType>(yaml: YamlFile, schema: S, what: 
     data = yaml.doc.toJS();
   } catch (error) {
     // e.g. the library's guard against alias expansion bombs ("Excessive alias count")
-    throw new InputError(`${yaml.file}:1: not valid YAML: ${(error as Error).message.split('\n')[0]}`, yaml.file, 1);
+    throw InputError.at(yaml.file, 1, `not valid YAML: ${(error as Error).message.split('\n')[0]}`);
   }
-  if (data === null || data === undefined) throw new InputError(`${yaml.file}:1: the file is empty; expected ${what}`, yaml.file, 1);
+  if (data === null || data === undefined) throw InputError.at(yaml.file, 1, `the file is empty; expected ${what}`);
   const result = schema.safeParse(data);
   if (result.success) return result.data;
   const issue = result.error.issues[0]!;
@@ -98,9 +110,33 @@ export function fieldError(yaml: YamlFile, path: readonly PropertyKey[], message
 
 function issueError(yaml: YamlFile, path: readonly PropertyKey[], message: string, unknownKeys?: string[]): InputError {
   const fieldPath = unknownKeys ? [...path, unknownKeys[0]!] : path;
-  const line = lineOf(yaml, fieldPath, unknownKeys !== undefined) ?? 1;
   const field = fieldPath.length > 0 ? `${fieldPath.map(String).join('.')}: ` : '';
-  return new InputError(`${yaml.file}:${line}: ${field}${message}`, yaml.file, line);
+  return InputError.at(yaml.file, lineOf(yaml, fieldPath, unknownKeys !== undefined), `${field}${message}`);
+}
+
+/** A map node, or an error naming what was expected there. */
+export function expectMap(yaml: YamlFile, node: unknown, field: string, expected: string): YAMLMap {
+  if (yamlLibrary().isMap(node)) return node;
+  throw errorAt(yaml, node as Node, `${field ? `${field}: ` : ''}expected ${expected}`);
+}
+
+/** A map key that is a name (a string or a number as written). */
+export function keyText(yaml: YamlFile, pair: Pair, field: string): string {
+  if (!yamlLibrary().isScalar(pair.key) || (typeof pair.key.value !== 'string' && typeof pair.key.value !== 'number')) {
+    throw errorAt(yaml, pair.key as Node, `${field}: expected a name as key`);
+  }
+  return String(pair.key.value);
+}
+
+/**
+ * A scalar as the user wrote it: `1.0` stays "1.0" and `1.10` stays "1.10" (YAML would read
+ * numbers), quoted strings are their content. Booleans, nulls and collections are not text.
+ */
+export function scalarText(node: unknown): string | undefined {
+  if (!yamlLibrary().isScalar(node)) return undefined;
+  if (typeof node.value === 'string') return node.value;
+  if (typeof node.value === 'number' || typeof node.value === 'bigint') return node.source ?? String(node.value);
+  return undefined;
 }
 
 function describeIssue(issue: z.core.$ZodIssue): string {

@@ -1,8 +1,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { writePrivateFile } from '../platform/files.js';
-import { cacheDirectory } from '../platform/paths.js';
-import { shortHash } from '../platform/short-hash.js';
+import { engineModeFile } from '../platform/paths.js';
 import type { EngineClient, Endpoint } from './engine-client.js';
 
 /**
@@ -97,17 +96,13 @@ function endpointIdentity(target: Endpoint, env: NodeJS.ProcessEnv = process.env
   }
 }
 
-function cacheFile(key: string): string {
-  return path.join(cacheDirectory(), 'engines', `${shortHash(key)}.json`);
-}
-
 const keeps = (id: EndpointIdentity, rootless: boolean) => id.keeps === 'any' || (id.keeps === 'rootful' && !rootless);
 
 type Answer = Pick<EngineMode, 'rootless' | 'kind' | 'version'>;
 
 function cachedAnswer(id: EndpointIdentity): Answer | undefined {
   try {
-    const entry = JSON.parse(readFileSync(cacheFile(id.key), 'utf8')) as { key?: unknown; stamp?: unknown; rootless?: unknown; kind?: unknown; version?: unknown };
+    const entry = JSON.parse(readFileSync(engineModeFile(id.key), 'utf8')) as { key?: unknown; stamp?: unknown; rootless?: unknown; kind?: unknown; version?: unknown };
     if (entry.key !== id.key || entry.stamp !== id.stamp || typeof entry.rootless !== 'boolean') return undefined;
     // An entry from before the kind was kept: asked again.
     if (entry.kind !== 'docker' && entry.kind !== 'podman') return undefined;
@@ -121,7 +116,7 @@ function cachedAnswer(id: EndpointIdentity): Answer | undefined {
 function remember(id: EndpointIdentity, answer: Answer): void {
   if (!keeps(id, answer.rootless)) return;
   try {
-    writePrivateFile(cacheFile(id.key), JSON.stringify({ key: id.key, stamp: id.stamp, ...answer }));
+    writePrivateFile(engineModeFile(id.key), JSON.stringify({ key: id.key, stamp: id.stamp, ...answer }));
   } catch {
     // a read-only cache only costs a request next time
   }

@@ -12,6 +12,7 @@ import { SOURCE_SHA256 } from './server-build.js';
 import { warn } from '../platform/terminal-text.js';
 import { LABELS } from '../core/labels.js';
 import { isGone } from '../runtime/container/orphans.js';
+import { warmDirectory, warmSocketsDirectory } from '../platform/paths.js';
 import {
   forgetUnavailable,
   lockKey,
@@ -22,9 +23,7 @@ import {
   shouldRetryWarm,
   SOCKET_TARGET,
   socketDirectory,
-  socketRoot,
   unavailableFor,
-  warmDirectory,
   warmName,
 } from './state.js';
 
@@ -103,7 +102,7 @@ export function warmKey(plan: RunPlan, imageId: string, idleSeconds: number): st
     idle: idleSeconds,
     // One cache's containers: their socket directories are in it (two HOMEs or XDG_CACHE_HOMEs
     // of one user never share one, nor two users).
-    sockets: socketRoot(),
+    sockets: warmSocketsDirectory(),
     uid: process.getuid?.() ?? -1,
   };
   return createHash('sha256').update(JSON.stringify(identity)).digest('hex');

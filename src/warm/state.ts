@@ -2,10 +2,10 @@ import { chmodSync, readFileSync, rmSync, statSync, utimesSync } from 'node:fs';
 import path from 'node:path';
 import { acquireLock } from '../platform/lock-file.js';
 import { directoryEntries, PRIVATE_DIRECTORY_MODE, privateDirectory, writePrivateFile } from '../platform/files.js';
-import { cacheDirectory } from '../platform/paths.js';
+import { warmDirectory, warmSocketsDirectory } from '../platform/paths.js';
 
 /**
- * What berth keeps about warm containers in its cache directory (`<cache>/warm`). The engine holds
+ * What berth keeps about warm containers in its cache directory (warmDirectory). The engine holds
  * the containers, and they stop themselves; berth's files are:
  *
  * - `server-<hash>-<arch>`: the warm server program, bind-mounted into every warm container.
@@ -14,10 +14,6 @@ import { cacheDirectory } from '../platform/paths.js';
  * - `unavailable/<tool>.json`: why a tool cannot be kept warm here, so it is said once.
  * - `locks/<key>.lock`: one creator per warm container.
  */
-export function warmDirectory(env: NodeJS.ProcessEnv = process.env): string {
-  return path.join(cacheDirectory(env), 'warm');
-}
-
 function sub(name: string): string {
   return path.join(warmDirectory(), name);
 }
@@ -32,11 +28,7 @@ export const SOCKET_TARGET = '/dev/.berth-warm';
  * the key's first 20 digits.
  */
 export function socketDirectory(key: string): string {
-  return path.join(socketRoot(), key.slice(0, 20));
-}
-
-export function socketRoot(): string {
-  return sub('sockets');
+  return path.join(warmSocketsDirectory(), key.slice(0, 20));
 }
 
 /**
@@ -51,7 +43,7 @@ export function socketRoot(): string {
  */
 export function makeSocketDirectory(key: string, containerUserIsBerths: boolean): string {
   const dir = socketDirectory(key);
-  chmodSync(privateDirectory(socketRoot()), PRIVATE_DIRECTORY_MODE);
+  chmodSync(privateDirectory(warmSocketsDirectory()), PRIVATE_DIRECTORY_MODE);
   chmodSync(privateDirectory(dir), containerUserIsBerths ? PRIVATE_DIRECTORY_MODE : 0o733);
   // In use from now: gc leaves it alone (pruneWarmFiles).
   const now = new Date();
@@ -79,8 +71,8 @@ export function pruneWarmFiles(keys: Set<string>, names: Set<string>, server: st
       return false;
     }
   };
-  for (const dir of directoryEntries(socketRoot())) {
-    const full = path.join(socketRoot(), dir);
+  for (const dir of directoryEntries(warmSocketsDirectory())) {
+    const full = path.join(warmSocketsDirectory(), dir);
     if (!live.has(dir) && !recent(full)) rmSync(full, { recursive: true, force: true });
   }
   for (const name of directoryEntries(sub('used'))) if (!names.has(name)) rmSync(path.join(sub('used'), name), { force: true });

@@ -134,10 +134,18 @@ describe('a berth interrupted between create and start', () => {
       // create and start, some while the tool runs.
       for (const [flags, signal] of [[[], 'SIGINT'], [['--warm'], 'SIGKILL']] as const) {
         for (let delay = 60; delay <= 420; delay += 40) {
-          const child = spawn(process.execPath, [BERTH, 'run', ...flags, tool, 'sleep', '30'], { cwd: sb.work, env: sb.env, stdio: 'ignore' });
+          // Its debug output says where it was, should it not stop.
+          const child = spawn(process.execPath, [BERTH, 'run', ...flags, tool, 'sleep', '30'], { cwd: sb.work, env: { ...sb.env, BERTH_DEBUG: '1' }, stdio: ['ignore', 'ignore', 'pipe'] });
+          let stderr = '';
+          child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+          // Watched from the spawn: a berth that ends before the signal has stopped too.
+          const exited = new Promise<true>((resolve) => child.on('exit', () => resolve(true)));
           await new Promise((r) => setTimeout(r, delay));
           child.kill(signal);
-          await new Promise((r) => child.on('close', r));
+          // The signal stops berth and its tool wherever it lands: never the 30 s of a tool left running.
+          const stopped = await Promise.race([exited, new Promise<false>((resolve) => setTimeout(() => resolve(false), 20_000).unref())]);
+          if (!stopped) child.kill('SIGKILL');
+          expect(stopped, `berth run ${flags.join(' ')} went on for 20 s after ${signal} at ${delay} ms; its stderr:\n${stderr}`).toBe(true);
         }
       }
       const gc = await berth(sb, ['gc']);

@@ -4,7 +4,7 @@ import type { RecipeDirectory } from '../recipes/catalog.js';
 import { readLock } from './lock.js';
 import { readManifest } from './manifest.js';
 import type { Lock, Manifest } from './model.js';
-import { projectFiles, resolvePin, splitDigest, type ProjectFiles, type ResolvedPin } from './pins.js';
+import { lockFields, projectFiles, resolvePin, type ProjectFiles, type ResolvedPin } from './pins.js';
 
 /** One thing wrong with the project's files: a line naming the file (and line), and its fix. */
 export interface LockProblem {
@@ -67,7 +67,7 @@ export function checkLock(cwd: string, dirs: RecipeDirectory[]): LockCheck | und
       continue;
     }
     const where = `${lock.file}:${entry.line}: tools.${pin.name}`;
-    const { reference, digest } = splitDigest(pin.image);
+    const { image: reference, digest } = lockFields(pin.image);
     if (entry.version !== pin.version) problems.push({ message: `${where}.version: ${entry.version}, but ${at} pins ${pin.version}`, fix: sync });
     else if (entry.image !== reference) problems.push({ message: `${where}.image: ${entry.image}, but ${pin.name} ${pin.version} is now ${reference}`, fix: sync });
     else if (digest !== undefined && entry.digest !== digest) problems.push({ message: `${where}.digest: ${entry.digest}, but the recipe pins ${digest}`, fix: sync });

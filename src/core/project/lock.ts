@@ -1,9 +1,9 @@
 import type { Node } from 'yaml';
-import { isDigest, parseImageReference } from '../image-reference.js';
+import { digestProblem, parseImageReference } from '../image-reference.js';
 import { writeFileAtomic } from '../../platform/files.js';
-import { readYamlFile, yamlLibrary } from '../../platform/yaml-file.js';
-import { VERSION_PATTERN, type Lock, type LockEntry } from './model.js';
-import { errorAt, expectMap, keyText, lineAt, scalarText } from './yaml-nodes.js';
+import { errorAt, expectMap, keyText, lineAt, readYamlFile, scalarText, yamlLibrary } from '../../platform/yaml-file.js';
+import type { Lock, LockEntry } from './model.js';
+import { VERSION_PATTERN } from '../patterns.js';
 import { byName } from '../names.js';
 
 /**
@@ -74,7 +74,7 @@ function fieldProblem(field: (typeof ENTRY_FIELDS)[number], value: string): stri
     case 'version':
       return VERSION_PATTERN.test(value) ? undefined : `"${value}" is not a version`;
     case 'digest':
-      return isDigest(value) ? undefined : `"${value}" is not a sha256 digest (sha256: and 64 hex digits)`;
+      return digestProblem(value);
     case 'image':
       try {
         const ref = parseImageReference(value);

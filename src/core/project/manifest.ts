@@ -1,10 +1,9 @@
 import { existsSync, realpathSync, statSync } from 'node:fs';
 import type { Node } from 'yaml';
 import { writeFileAtomic } from '../../platform/files.js';
-import { NAME_PATTERN } from '../names.js';
-import { readYamlFile, yamlLibrary, type YamlFile } from '../../platform/yaml-file.js';
-import { VERSION_PATTERN, type Manifest, type Pin } from './model.js';
-import { errorAt, expectMap, keyText, lineAt, scalarText } from './yaml-nodes.js';
+import { NAME_CHARACTERS, NAME_PATTERN, VERSION_PATTERN } from '../patterns.js';
+import { errorAt, expectMap, keyText, lineAt, readYamlFile, scalarText, yamlLibrary, type YamlFile } from '../../platform/yaml-file.js';
+import type { Manifest, Pin } from './model.js';
 
 /**
  * berth.yaml, a project's pins:
@@ -14,7 +13,6 @@ import { errorAt, expectMap, keyText, lineAt, scalarText } from './yaml-nodes.js
  *       jq: 1.7.1
  */
 export type { Manifest, Pin } from './model.js';
-export { VERSION_PATTERN } from './model.js';
 
 const TOP_LEVEL = ['tools'];
 
@@ -37,7 +35,7 @@ function manifestFrom(yaml: YamlFile): Manifest {
     const tools = expectMap(yaml, value, 'tools', 'a map of tool: version, e.g. "jq: 1.7.1"');
     for (const item of tools.items) {
       const name = keyText(yaml, item, 'tools');
-      if (!NAME_PATTERN.test(name)) throw errorAt(yaml, item.key as Node, `tools.${name}: not a tool name (lowercase letters, digits, ".", "_" and "-")`);
+      if (!NAME_PATTERN.test(name)) throw errorAt(yaml, item.key as Node, `tools.${name}: not a tool name (${NAME_CHARACTERS})`);
       const version = scalarText(item.value);
       const where = (item.value as Node | null) ?? (item.key as Node);
       if (version === undefined || version === '') throw errorAt(yaml, where, `tools.${name}: expected a version such as 1.2.3`);

@@ -35,9 +35,7 @@ export interface Lock {
   entries: Map<string, LockEntry>;
 }
 
-export const VERSION_PATTERN = /^[\w][\w.+-]*$/;
-
 /** An InputError naming a pin's line. */
 export function pinError(manifest: Manifest, pin: Pin, message: string): InputError {
-  return new InputError(`${manifest.file}:${pin.line}: tools.${pin.name}: ${message}`, manifest.file, pin.line);
+  return InputError.at(manifest.file, pin.line, `tools.${pin.name}: ${message}`);
 }

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { InputError, NotFoundError } from '../../platform/errors.js';
+import { parseImageReference, writtenReference } from '../image-reference.js';
 import { findRecipe, UntrustedRecipeError, type RecipeDirectory } from '../recipes/catalog.js';
 import { imageForVersion } from '../recipes/image.js';
 import type { Recipe } from '../recipes/schema.js';
@@ -111,16 +112,13 @@ async function cached<T>(kind: string, file: string, loadParser: () => Promise<(
   return cachedParse<T>(kind, file, () => parse(file));
 }
 
-/** `image` split into the reference without its digest and the digest (the recipe's), if any. */
-export function splitDigest(image: string): { reference: string; digest?: string } {
-  const at = image.indexOf('@');
-  return at === -1 ? { reference: image } : { reference: image.slice(0, at), digest: image.slice(at + 1) };
-}
-
-/** The repository part of a reference as written: `ghcr.io/jqlang/jq:1.7.1` → `ghcr.io/jqlang/jq`. */
-export function withoutTag(reference: string): string {
-  const colon = reference.lastIndexOf(':');
-  return colon > reference.lastIndexOf('/') ? reference.slice(0, colon) : reference;
+/**
+ * A pin's image as berth.lock records it: the reference without its digest (`image:`), and the
+ * digest the recipe pins, if any.
+ */
+export function lockFields(image: string): { image: string; digest?: string } {
+  const { digest, ...rest } = parseImageReference(image);
+  return { image: writtenReference(rest), digest };
 }
 
 /**
@@ -128,13 +126,18 @@ export function withoutTag(reference: string): string {
  * and, when the recipe pins a digest for it, that digest.
  */
 export function entryMatches(entry: LockEntry, version: string, image: string): boolean {
-  const { reference, digest } = splitDigest(image);
-  return entry.version === version && entry.image === reference && (digest === undefined || entry.digest === digest);
+  const wanted = lockFields(image);
+  return entry.version === version && entry.image === wanted.image && (wanted.digest === undefined || entry.digest === wanted.digest);
+}
+
+/** What a lock entry runs: its image's name at its digest, `ghcr.io/jqlang/jq@sha256:…`. */
+export function lockedReference(entry: LockEntry): string {
+  return writtenReference({ name: parseImageReference(entry.image).name, digest: entry.digest });
 }
 
 /** The locked `repository@sha256:…` for `name` at `version`/`image`, when berth.lock has exactly that. */
 export function lockedImage(lock: Lock | undefined, name: string, version: string, image: string): string | undefined {
   const entry = lock?.entries.get(name);
   if (!entry || !entryMatches(entry, version, image)) return undefined;
-  return `${withoutTag(entry.image)}@${entry.digest}`;
+  return lockedReference(entry);
 }

@@ -1,9 +1,7 @@
-import path from 'node:path';
 import { realPathOr } from '../../platform/files.js';
-import { cacheDirectory } from '../../platform/paths.js';
+import { projectLockFile } from '../../platform/paths.js';
 import { BerthError } from '../../platform/errors.js';
 import { acquireLock } from '../../platform/lock-file.js';
-import { shortHash } from '../../platform/short-hash.js';
 
 /** How long a command waits for another berth changing the same project (a sync may be pulling). */
 const WAIT_MS = 10 * 60_000;
@@ -16,7 +14,7 @@ const WAIT_MS = 10 * 60_000;
  */
 export async function withProjectLock<T>(dir: string, fn: () => T | Promise<T>): Promise<T> {
   const real = realPathOr(dir);
-  const file = path.join(cacheDirectory(), 'locks', `project-${shortHash(real)}.lock`);
+  const file = projectLockFile(real);
   const release = await acquireLock(file, { timeoutMs: WAIT_MS, pollMs: 50 });
   if (!release) throw new BerthError(`another berth has been changing ${real} for ${WAIT_MS / 60_000} minutes (lock ${file}); try again, or remove the lock if no berth is running`, 1);
   try {

@@ -1,14 +1,14 @@
 import { existsSync } from 'node:fs';
-import { homedir } from 'node:os';
 import path from 'node:path';
 import { InputError, NotFoundError } from '../../platform/errors.js';
 import { directoryEntries } from '../../platform/files.js';
 import { packageFile } from '../../platform/package-files.js';
+import { recipePathDirectories, userRecipeDirectory } from '../../platform/paths.js';
 import { cachedParse } from '../../platform/parse-cache.js';
 import { findProjectRoot } from '../workspace/root.js';
-import { warnOnce } from '../../platform/terminal-text.js';
 import { projectRecipeDirectory, projectTrust } from '../workspace/trust.js';
-import { byName, NAME_PATTERN } from '../names.js';
+import { byName } from '../names.js';
+import { NAME_PATTERN } from '../patterns.js';
 import { nearestNames } from '../nearest-names.js';
 import { describeChanges } from './permissions.js';
 import { parseRecipeFile } from './recipe-file.js';
@@ -36,11 +36,6 @@ export interface RecipeDirectory {
 
 export const BUILTIN_RECIPES = packageFile('recipes/');
 
-export function userRecipeDirectory(env: NodeJS.ProcessEnv = process.env): string {
-  const config = env.XDG_CONFIG_HOME || path.join(homedir(), '.config');
-  return path.join(config, 'berth', 'recipes');
-}
-
 /** The directories searched, highest precedence first. */
 export function recipeDirectories(cwd = process.cwd(), env: NodeJS.ProcessEnv = process.env): RecipeDirectory[] {
   const dirs: RecipeDirectory[] = [];
@@ -49,16 +44,7 @@ export function recipeDirectories(cwd = process.cwd(), env: NodeJS.ProcessEnv = 
     const trust = projectTrust(project, env);
     dirs.push({ dir: projectRecipeDirectory(project), source: 'project', untrusted: trust.trusted ? undefined : { root: project, changed: trust.changed } });
   }
-  for (const dir of (env.BERTH_RECIPES_PATH ?? '').split(':')) {
-    if (!dir) continue;
-    // A relative entry would make every checkout's folder of that name one of the user's own
-    // recipe directories, past the trust projects need: only absolute ones count.
-    if (!path.isAbsolute(dir)) {
-      warnOnce(`BERTH_RECIPES_PATH: ${dir} is not an absolute path; it is not searched`);
-      continue;
-    }
-    dirs.push({ dir, source: 'path' });
-  }
+  for (const dir of recipePathDirectories(env)) dirs.push({ dir, source: 'path' });
   dirs.push({ dir: userRecipeDirectory(env), source: 'user' });
   dirs.push({ dir: BUILTIN_RECIPES, source: 'builtin' });
   return dirs;

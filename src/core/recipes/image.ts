@@ -1,5 +1,6 @@
 import { InputError } from '../../platform/errors.js';
 import { parseImageReference } from '../image-reference.js';
+import { VERSION_PATTERN } from '../patterns.js';
 import type { Recipe } from './schema.js';
 
 /**
@@ -28,6 +29,6 @@ export function parseToolSpec(spec: string): { name: string; version?: string } 
   const at = spec.indexOf('@');
   if (at === -1) return { name: spec };
   const version = spec.slice(at + 1);
-  if (!/^[\w][\w.+-]*$/.test(version)) throw new InputError(`"${spec}": "${version}" is not a version (expected e.g. ${spec.slice(0, at)}@1.2.3)`);
+  if (!VERSION_PATTERN.test(version)) throw new InputError(`"${spec}": "${version}" is not a version (expected e.g. ${spec.slice(0, at)}@1.2.3)`);
   return { name: spec.slice(0, at), version };
 }

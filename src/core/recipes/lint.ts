@@ -37,6 +37,6 @@ function unpinnedWarning(recipe: Recipe): string[] {
   if (recipe.source === 'builtin') return [];
   const { tag } = parseImageReference(recipe.image.replaceAll('{version}', recipe.version));
   if (tag && tag !== 'latest') return [];
-  const line = lineOf(readYamlFile(recipe.file), ['image']) ?? 1;
+  const line = lineOf(readYamlFile(recipe.file), ['image']);
   return [`${recipe.file}:${line}: image: ${tag ? '"latest" is not a version' : 'no tag'}; pin an exact version tag so every run gets the same image (warning)`];
 }

@@ -1,9 +1,8 @@
 import { createRequire } from 'node:module';
 import type { z as Zod } from 'zod';
 
-import { NAME_PATTERN } from '../names.js';
-
-export { NAME_PATTERN };
+import { DIGEST_PATTERN } from '../image-reference.js';
+import { ENV_NAME_PATTERN, NAME_PATTERN, NAME_RULE, VERSION_PATTERN } from '../patterns.js';
 
 const require = createRequire(import.meta.url);
 
@@ -12,7 +11,6 @@ const require = createRequire(import.meta.url);
  * first use, so that zod loads only when a recipe file is actually parsed (a run reads recipes
  * from berth's cache).
  */
-const VERSION_PATTERN = /^[\w][\w.+-]*$/;
 /** A `home:` entry: a path inside the user's home, never the home itself (no `.`, no `..`, no leading `/`), `:rw` to write it. */
 const HOME_ENTRY = /^(?!\/)(?!\.(?:\/|$|:))(?!(?:.*\/)?\.\.(?:\/|$|:))[^:\n\0]+(?::rw)?$/;
 
@@ -20,19 +18,19 @@ function build(z: typeof Zod) {
   const stringList = z.array(z.string().min(1, 'an empty string'));
   return z
   .strictObject({
-    name: z.string().regex(NAME_PATTERN, 'a name of lowercase letters, digits, ".", "_" and "-", starting with a letter or digit'),
+    name: z.string().regex(NAME_PATTERN, `a name of ${NAME_RULE}`),
     description: z.string().min(1, 'a one-line description'),
     homepage: z.url({ error: 'an http(s) URL' }).optional(),
     tags: stringList.default([]),
     image: z.string().min(1, 'an image reference such as docker.io/koalaman/shellcheck:v{version}'),
     version: z.string().regex(VERSION_PATTERN, 'a version such as 1.2.3'),
     versions: z.array(z.string().regex(VERSION_PATTERN, 'a version such as 1.2.3')).optional(),
-    digest: z.string().regex(/^sha256:[a-f0-9]{64}$/, 'sha256: followed by 64 lowercase hex digits').optional(),
+    digest: z.string().regex(DIGEST_PATTERN, 'sha256: followed by 64 lowercase hex digits').optional(),
     entrypoint: stringList.min(1, 'at least one element').optional(),
     args: stringList.default([]),
     script: z.string().min(1, 'a /bin/sh script').optional(),
     network: z.enum(['none', 'bridge', 'host']).default('none'),
-    env: z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name')).default([]),
+    env: z.array(z.string().regex(ENV_NAME_PATTERN, 'an environment variable name')).default([]),
     home: z.array(z.string().regex(HOME_ENTRY, 'a path under your home such as .aws or .kube/config, with :rw to let the tool write it')).default([]),
     user: z.enum(['host', 'image']).default('host'),
     tty: z.enum(['auto', 'always', 'never']).default('auto'),

@@ -6,8 +6,9 @@ import { findProjectRoot } from '../workspace/root.js';
 import { projectRecipeDirectory } from '../workspace/trust.js';
 import { writeFileAtomic } from '../../platform/files.js';
 import { yamlLibrary } from '../../platform/yaml-file.js';
-import { BUILTIN_RECIPES, userRecipeDirectory } from './catalog.js';
-import { NAME_PATTERN } from './schema.js';
+import { BUILTIN_RECIPES } from './catalog.js';
+import { userRecipeDirectory } from '../../platform/paths.js';
+import { NAME_PATTERN, NAME_RULE } from '../patterns.js';
 
 /** The image fields of a new recipe, taken apart from the reference the user gave. */
 export interface SkeletonImage {
@@ -39,7 +40,7 @@ export function skeletonImage(ref: string): SkeletonImage {
     throw new InputError(`--image ${ref}: ${(error as Error).message}`);
   }
   // The repository as the user wrote it (`local/jq` stays local/jq, not docker.io/local/jq).
-  const repository = withoutTagOrDigest(ref);
+  const repository = parsed.name;
   if (!parsed.tag) {
     return {
       image: `${repository}:{version}`,
@@ -57,18 +58,11 @@ export function skeletonImage(ref: string): SkeletonImage {
   };
 }
 
-function withoutTagOrDigest(ref: string): string {
-  const at = ref.indexOf('@');
-  const name = at === -1 ? ref : ref.slice(0, at);
-  const colon = name.lastIndexOf(':');
-  return colon > name.lastIndexOf('/') ? name.slice(0, colon) : name;
-}
-
 /** Checks a recipe name; throws InputError saying what a name may contain. */
 export function checkRecipeName(name: string): void {
   if (!NAME_PATTERN.test(name)) {
     throw new InputError(
-      `"${name}" is not a recipe name: use lowercase letters, digits, ".", "_" and "-", starting with a letter or digit`,
+      `"${name}" is not a recipe name: use ${NAME_RULE}`,
     );
   }
 }

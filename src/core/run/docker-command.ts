@@ -29,9 +29,3 @@ export function dockerRunArgs(plan: RunPlan): string[] {
   argv.push(plan.image, ...rest, ...plan.cmd);
   return argv;
 }
-
-/** Quotes one word for a POSIX shell: bare when safe, else single-quoted. */
-export function shellQuote(word: string): string {
-  if (/^[\w@%+=:,./-]+$/.test(word)) return word;
-  return `'${word.replaceAll("'", `'\\''`)}'`;
-}

@@ -1,6 +1,6 @@
 import { readFileSync, realpathSync } from 'node:fs';
 import { privateDirectory, writePrivateFile } from '../../platform/files.js';
-import { cacheDirectory } from '../../platform/paths.js';
+import { identityDirectory, toolHomeDirectory } from '../../platform/paths.js';
 import { userInfo } from 'node:os';
 import path from 'node:path';
 
@@ -46,7 +46,7 @@ function writeIfChanged(file: string, content: string): void {
  * cache: they are mounted only for `user: host`, whose container runs as their owner.
  */
 export function identityFiles(id: Identity, tool: string, home: string, env: NodeJS.ProcessEnv = process.env): { passwd: string; group: string } {
-  const dir = path.join(cacheDirectory(env), 'identity', `${id.uid}-${id.gid}`, tool);
+  const dir = identityDirectory(id.uid, id.gid, tool, env);
   const passwd = [`root:x:0:0:root:${id.uid === 0 ? home : '/root'}:/bin/sh`];
   const group = ['root:x:0:'];
   if (id.uid !== 0) passwd.push(`${id.name}:x:${id.uid}:${id.gid}:${id.name}:${home}:/bin/sh`);
@@ -66,5 +66,5 @@ export function identityFiles(id: Identity, tool: string, home: string, env: Nod
  */
 export function toolHome(tool: string, env: NodeJS.ProcessEnv = process.env): string {
   // The cache may be reached through a symlink: the mount and HOME name the real place.
-  return realpathSync(privateDirectory(path.join(cacheDirectory(env), 'home', tool)));
+  return realpathSync(privateDirectory(toolHomeDirectory(tool, env)));
 }

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync, realpathSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
-import { cacheDirectory } from '../../platform/paths.js';
+import { warmSocketsDirectory } from '../../platform/paths.js';
 
 /**
  * Which paths berth may mount on its own because the tool's arguments name them (pathMounts in
@@ -276,7 +276,7 @@ export function policyContext(env: NodeJS.ProcessEnv, engineEndpoint?: string): 
   const engineSockets = [unixSocket(engineEndpoint ?? 'unix:///var/run/docker.sock'), unixSocket(env.DOCKER_HOST), unixSocket(env.CONTAINER_HOST)]
     .filter((p): p is string => p !== undefined)
     .flatMap(withRealPath);
-  const sockets = [path.join(cacheDirectory(env), 'warm', 'sockets'), '/tmp/.X11-unix', absolute(env.SSH_AUTH_SOCK)]
+  const sockets = [warmSocketsDirectory(env), '/tmp/.X11-unix', absolute(env.SSH_AUTH_SOCK)]
     .filter((p): p is string => p !== undefined)
     .flatMap(withRealPath);
   const runtimeDir = [absolute(env.XDG_RUNTIME_DIR)].filter((p): p is string => p !== undefined).flatMap(withRealPath);

@@ -9,6 +9,7 @@ import type { Recipe } from '../recipes/schema.js';
 import { identityFiles, toolHome, type Identity } from './identity.js';
 import { RUN_SOCKET } from '../../platform/paths.js';
 import { LABELS } from '../labels.js';
+import { ENV_NAME_PATTERN } from '../patterns.js';
 import { directoryEntries, privateDirectory, realPathOr, writePrivateFile } from '../../platform/files.js';
 import { ENGINE_SOCKET, isContainerOwn, judgePath, pathRules, policyContext, socketRefusal, within, type PolicyContext, type Rule } from './path-policy.js';
 
@@ -100,7 +101,7 @@ export function planRun(recipe: Recipe, image: string, args: string[], options: 
   for (const spec of options.env ?? []) {
     const eq = spec.indexOf('=');
     const key = eq === -1 ? spec : spec.slice(0, eq);
-    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) throw new UsageError(`-e ${spec}: "${key}" is not a variable name`);
+    if (!ENV_NAME_PATTERN.test(key)) throw new UsageError(`-e ${spec}: "${key}" is not a variable name`);
     add(key, eq === -1 ? host.env[key] : spec.slice(eq + 1));
   }
   for (const key of recipe.env) add(key, host.env[key]);

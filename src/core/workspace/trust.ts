@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import { lstatSync, readFileSync, type Stats } from 'node:fs';
 import path from 'node:path';
 import { directoryEntries, realPathOr, writePrivateFile } from '../../platform/files.js';
-import { stateDirectory } from '../../platform/paths.js';
+import { trustFile } from '../../platform/paths.js';
 import { InputError } from '../../platform/errors.js';
 import { currentUser, isForeign, othersCanReplace } from '../../platform/file-safety.js';
 import { readInputFile } from '../../platform/input-file.js';
@@ -33,10 +33,6 @@ export type TrustState =
   | { trusted: true; record?: TrustRecord }
   /** changed: the file names added, removed or edited since trusted (all of them when never trusted). */
   | { trusted: false; record?: TrustRecord; changed: string[] };
-
-function trustFile(env: NodeJS.ProcessEnv = process.env): string {
-  return path.join(stateDirectory(env), 'trust.json');
-}
 
 export function projectRecipeDirectory(root: string): string {
   return path.join(root, PROJECT_DIRECTORY, 'recipes');

@@ -1,3 +1,4 @@
+import { constants } from 'node:os';
 import type { Duplex } from 'node:stream';
 import type { RunPlan } from '../../core/run/plan.js';
 import { EngineError } from '../../platform/errors.js';
@@ -131,7 +132,7 @@ export async function runContainer(engine: EngineClient, plan: RunPlan, io: RunI
   }
 
   // Signals are in place before the start, as raw mode (the first keys typed already go to the
-  // tool); a signal that arrives before the container runs is sent after.
+  // tool); a signal that arrives before the container runs is dealt with after the start (below).
   let started = false;
   const pending: string[] = [];
   const session = hostSession(socket, plan, io, (signal, hard) => {
@@ -156,7 +157,12 @@ export async function runContainer(engine: EngineClient, plan: RunPlan, io: RunI
   // Podman's container stays until the run removes it, so a wait asked once it runs sees its exit
   // however soon that came (its `next-exit`, asked before the start, hangs when it arrives late).
   exited ??= waitFor('not-running');
-  for (const signal of pending) void kill(signal);
+  // A signal that came while the container was starting: its init may not forward signals yet (a
+  // pid namespace's init drops one it has no handler for), so sending it on could be lost and
+  // leave the tool running. The tool has had no time to set handlers of its own: it is stopped as
+  // the signal's default action would stop it, and berth exits as that would (128 + the signal).
+  const early = pending[0];
+  if (early) void kill('SIGKILL');
 
   if (plan.tty && io.stdout.isTTY) {
     // Engines before API 1.42 take no console size at create: size the TTY right after start.
@@ -176,7 +182,7 @@ export async function runContainer(engine: EngineClient, plan: RunPlan, io: RunI
   try {
     const code = await exited;
     await session.outputDone;
-    return code;
+    return early ? 128 + (constants.signals[early as NodeJS.Signals] ?? 9) : code;
   } finally {
     restore();
     socket.destroy();

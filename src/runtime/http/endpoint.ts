@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { BerthError, EngineError, EngineUnreachableError } from '../../platform/errors.js';
+import { dockerConfigDirectory } from '../../platform/paths.js';
 import { NO_ANSWER } from '../engine-client.js';
 
 const require = createRequire(import.meta.url);
@@ -13,7 +14,7 @@ const require = createRequire(import.meta.url);
  */
 export function engineEndpoint(env: NodeJS.ProcessEnv = process.env): string | undefined {
   if (env.DOCKER_HOST) return env.DOCKER_HOST;
-  const configDir = env.DOCKER_CONFIG || path.join(homedir(), '.docker');
+  const configDir = dockerConfigDirectory(env);
   let context = env.DOCKER_CONTEXT;
   if (!context) {
     try {

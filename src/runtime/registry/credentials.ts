@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { homedir } from 'node:os';
 import path from 'node:path';
+import { dockerConfigDirectory } from '../../platform/paths.js';
 
 /** Credentials for one registry, in the shape the engine's X-Registry-Auth header takes. */
 export interface RegistryAuth {
@@ -24,7 +24,7 @@ function configKey(registry: string): string {
 
 function readDockerConfig(env: NodeJS.ProcessEnv): DockerConfig {
   try {
-    return JSON.parse(readFileSync(path.join(env.DOCKER_CONFIG || path.join(homedir(), '.docker'), 'config.json'), 'utf8')) as DockerConfig;
+    return JSON.parse(readFileSync(path.join(dockerConfigDirectory(env), 'config.json'), 'utf8')) as DockerConfig;
   } catch {
     return {};
   }

@@ -1,11 +1,9 @@
-import path from 'node:path';
 import { EngineError } from '../../platform/errors.js';
-import { parseImageReference } from '../../core/image-reference.js';
-import { cacheDirectory } from '../../platform/paths.js';
+import { formatImageReference, parseImageReference } from '../../core/image-reference.js';
+import { pullLockFile } from '../../platform/paths.js';
 import { engineStatus, STALLED, type EngineClient, type ImageFacts } from '../engine-client.js';
 import { engineFailure } from '../http/endpoint.js';
 import { acquireLock, touchLock } from '../../platform/lock-file.js';
-import { shortHash } from '../../platform/short-hash.js';
 
 import type { PullPolicy } from '../../platform/settings.js';
 
@@ -26,13 +24,15 @@ export interface PullProgress {
 /** Pulls `ref` and fails on any error the engine reports inside the progress stream. */
 export async function pullImage(engine: EngineClient, ref: string, progress?: PullProgress): Promise<void> {
   const parsed = parseImageReference(ref);
+  const fromImage = formatImageReference({ registry: parsed.registry, repository: parsed.repository });
+  const tag = parsed.digest ?? parsed.tag ?? 'latest';
   // Credentials (and node:child_process for their helpers) load only for a pull.
   const { registryAuth } = await import('./credentials.js');
   const auth = await registryAuth(parsed.registry);
   const layers = new Map<string, { done: number; total: number }>();
   let failed: Error | undefined;
   try {
-    for await (const event of engine.pullImage(`${parsed.registry}/${parsed.repository}`, parsed.digest ?? parsed.tag ?? 'latest', { auth, stallMs: PULL_STALL_MS })) {
+    for await (const event of engine.pullImage(fromImage, tag, { auth, stallMs: PULL_STALL_MS })) {
       if (event.error) failed ??= new EngineError(`pulling ${ref} failed: ${event.error.trim()}${pullHint(event.error, parsed)}`);
       else if (event.layer && event.total) {
         const layer = { done: event.status === 'Extracting' ? event.total : (event.current ?? 0), total: event.total };
@@ -129,10 +129,6 @@ export async function ensureImage(
   const pulled = await inspectImage(engine, ref);
   if (!pulled) throw new EngineError(`pulled ${ref} but the engine does not have it`);
   return pulled;
-}
-
-function pullLockFile(ref: string): string {
-  return path.join(cacheDirectory(), 'locks', `pull-${shortHash(ref)}.lock`);
 }
 
 /** A pull lock not freshened for this long is its holder's no more (BERTH_PULL_STALL scales it: tests). */

@@ -1,19 +1,13 @@
-import { mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parseRecipeFile } from '../../../../src/core/recipes/recipe-file.js';
 import { InputError } from '../../../../src/platform/errors.js';
+import { readRecipe } from '../../../../src/core/recipes/catalog.js';
+import type { RecipeSource } from '../../../../src/core/recipes/schema.js';
+import { root, write, MINIMAL, useRecipeRoot } from '../../support/recipe-files.js';
 
-let root: string;
-
-beforeEach(() => {
-  root = realpathSync(mkdtempSync(path.join(tmpdir(), 'berth-recipe-file-')));
-});
-
-afterEach(() => {
-  rmSync(root, { recursive: true, force: true });
-});
+useRecipeRoot();
 
 const recipeText = (image = 'docker.io/example/tool:{version}', name = 'tool') => `name: ${name}\ndescription: A tool\nimage: ${image}\nversion: '1.2.3'\n`;
 
@@ -68,5 +62,163 @@ describe('a recipe file', () => {
 
   it('is refused with the file, line and field of its first problem', () => {
     expect(refusal(`${recipeText()}network: internet\n`)).toBe(`${root}/tool.yaml:5: network: expected one of none, bridge, host`);
+  });
+});
+
+/** Reads `text` as the recipe file `name`.yaml and returns the one error it gives. */
+function problem(text: string, source: RecipeSource = 'user', name = 'tool'): InputError {
+  const file = write(root, `${name}.yaml`, text);
+  try {
+    readRecipe(file, source);
+  } catch (error) {
+    expect(error).toBeInstanceOf(InputError);
+    return error as InputError;
+  }
+  throw new Error(`${file} was accepted`);
+}
+
+/** One line: `FILE:LINE: FIELD: …`, exit code 1, and the file and line on the error. */
+function expectMessage(error: InputError, line: number, field: string | undefined, pattern: RegExp): void {
+  const file = path.join(root, path.basename(error.file ?? ''));
+  expect(error.message).not.toContain('\n');
+  expect(error.message.startsWith(`${file}:${line}: ${field === undefined ? '' : `${field}: `}`), error.message).toBe(true);
+  expect(error.message).toMatch(pattern);
+  expect(error.file).toBe(file);
+  expect(error.line).toBe(line);
+  expect(error.exitCode).toBe(1);
+}
+
+describe('a valid recipe', () => {
+  it('reads with the defaults filled in', () => {
+    const recipe = readRecipe(write(root, 'tool.yaml', MINIMAL), 'user');
+    expect(recipe).toMatchObject({
+      name: 'tool',
+      description: 'A test tool',
+      image: 'docker.io/example/tool:{version}',
+      version: '1.2.3',
+      tags: [],
+      args: [],
+      network: 'none',
+      env: [],
+      user: 'host',
+      tty: 'auto',
+      warm: false,
+      examples: [],
+      source: 'user',
+    });
+    expect(recipe.file).toBe(path.join(root, 'tool.yaml'));
+    expect(recipe.digest).toBeUndefined();
+    expect(recipe.entrypoint).toBeUndefined();
+  });
+
+  it('reads every field', () => {
+    const text = [
+      '# a comment',
+      'name: full',
+      'description: Every field',
+      'homepage: https://example.org/full',
+      'tags: [lint, data]',
+      'image: ghcr.io/example/full:v{version}-alpine',
+      "version: '2.0.1'",
+      "versions: ['2.0.1', '1.9.0']",
+      `digest: sha256:${'ab'.repeat(32)}`,
+      'entrypoint: [/usr/local/bin/full, --quiet]',
+      'args: [--color=never]',
+      'network: bridge',
+      'env: [GITHUB_TOKEN, http_proxy]',
+      'user: image',
+      'tty: never',
+      'warm: true',
+      'examples: [berth run full --help]',
+      'notes: needs the network to fetch things',
+      '',
+    ].join('\n');
+    const recipe = readRecipe(write(root, 'full.yaml', text), 'builtin');
+    expect(recipe).toMatchObject({
+      homepage: 'https://example.org/full',
+      tags: ['lint', 'data'],
+      versions: ['2.0.1', '1.9.0'],
+      digest: `sha256:${'ab'.repeat(32)}`,
+      entrypoint: ['/usr/local/bin/full', '--quiet'],
+      args: ['--color=never'],
+      network: 'bridge',
+      env: ['GITHUB_TOKEN', 'http_proxy'],
+      user: 'image',
+      tty: 'never',
+      warm: true,
+      notes: 'needs the network to fetch things',
+      source: 'builtin',
+    });
+  });
+
+  it('may be a script recipe, and may use .yml', () => {
+    const text = MINIMAL.replace('name: tool', 'name: scripted') + 'script: |\n  exec tool "$@"\n';
+    const recipe = readRecipe(write(root, 'scripted.yml', text), 'user');
+    expect(recipe.script).toBe('exec tool "$@"\n');
+  });
+
+  it('may use latest or no tag when it is not built in', () => {
+    expect(readRecipe(write(root, 'tool.yaml', MINIMAL.replace(':{version}', ':latest')), 'user').image).toBe('docker.io/example/tool:latest');
+    expect(readRecipe(write(root, 'tool.yaml', MINIMAL.replace(':{version}', '')), 'project').image).toBe('docker.io/example/tool');
+  });
+});
+
+describe('an invalid recipe gives one message naming the file, field and line', () => {
+  it('malformed YAML', () => {
+    expectMessage(problem('name: tool\ndescription: [unclosed\nimage: x\n'), 3, undefined, /not valid YAML/);
+    expectMessage(problem('name: tool\nname: again\n'), 2, undefined, /not valid YAML: .*unique/i);
+  });
+
+  it('an empty file', () => {
+    expectMessage(problem(''), 1, undefined, /empty/);
+  });
+
+  it('an unknown field', () => {
+    expectMessage(problem(MINIMAL + 'colour: red\n'), 5, 'colour', /unknown field/);
+  });
+
+  it('a home entry that is the home itself, leaves it, or is absolute', () => {
+    for (const entry of ['.', './', '.:rw', '..', '.aws/../..', '/etc', 'a:ro']) {
+      expectMessage(problem(`${MINIMAL}home: ['${entry}']\n`), 5, 'home.0', /a path under your home/);
+    }
+  });
+
+  it('a bad name', () => {
+    expectMessage(problem(MINIMAL.replace('name: tool', 'name: My_Tool')), 1, 'name', /lowercase letters/);
+  });
+
+  it('a name that is not the file name', () => {
+    expectMessage(problem(MINIMAL.replace('name: tool', 'name: other')), 1, 'name', /must match the file name "tool"/);
+  });
+
+  it('a latest tag, or no tag, in a built-in recipe', () => {
+    expectMessage(problem(MINIMAL.replace(':{version}', ':latest'), 'builtin'), 3, 'image', /"latest" is not a version/);
+    expectMessage(problem(MINIMAL.replace(':{version}', ''), 'builtin'), 3, 'image', /has no tag/);
+    expectMessage(problem(MINIMAL.replace("version: '1.2.3'", 'version: latest'), 'builtin'), 3, 'image', /"latest" is not a version/);
+  });
+
+  it('a missing image', () => {
+    expectMessage(problem(MINIMAL.replace('image: docker.io/example/tool:{version}\n', '')), 1, 'image', /missing/);
+  });
+
+  it('a bad image reference, or a digest inside image', () => {
+    expectMessage(problem(MINIMAL.replace('docker.io/example/tool', 'docker.io/Example/Tool')), 3, 'image', /not a valid repository/);
+    expectMessage(problem(MINIMAL.replace(':{version}', `:{version}@sha256:${'a'.repeat(64)}`)), 3, 'image', /digest field/);
+  });
+
+  it('script together with entrypoint', () => {
+    expectMessage(problem(MINIMAL + 'entrypoint: [/bin/tool]\nscript: exec tool\n'), 6, 'script', /either script, or entrypoint and args/);
+  });
+
+  it('a bad digest', () => {
+    expectMessage(problem(MINIMAL + 'digest: sha256:1234\n'), 5, 'digest', /sha256: followed by 64/);
+    expectMessage(problem(MINIMAL + `digest: md5:${'a'.repeat(64)}\n`), 5, 'digest', /sha256: followed by 64/);
+  });
+
+  it('a value of the wrong kind', () => {
+    expectMessage(problem(MINIMAL + 'network: internet\n'), 5, 'network', /expected one of none, bridge, host/);
+    expectMessage(problem(MINIMAL + 'tags: lint\n'), 5, 'tags', /expected a list/);
+    expectMessage(problem(MINIMAL + 'env: [lower-case-dash]\n'), 5, 'env.0', /environment variable name/);
+    expectMessage(problem(MINIMAL.replace("version: '1.2.3'", 'version: 1.5')), 4, 'version', /expected a string/);
   });
 });

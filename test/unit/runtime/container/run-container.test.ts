@@ -32,14 +32,24 @@ describe('runContainer: the engine calls of a fresh run', () => {
     expect(engine.methods()).toEqual(['createContainer', 'attachContainer', 'waitContainer', 'startContainer']);
   });
 
-  it('sends a signal that arrives before the start once the container has started', async () => {
+  it('stops the tool of a signal that arrives while it starts (its init may drop it), exiting as the signal would', async () => {
     engine.on.startContainer = () => {
       process.emit('SIGHUP', 'SIGHUP');
     };
-    await runContainer(engine, plan, io());
+    expect(await runContainer(engine, plan, io())).toBe(128 + 1);
     expect(engine.methods()).toEqual(['createContainer', 'attachContainer', 'waitContainer', 'startContainer', 'killContainer']);
-    // To the container attached to.
-    expect(engine.calls.at(-1)!.args).toEqual([engine.calls[1]!.args[0], 'SIGHUP']);
+    // The container attached to, killed: never sent on to an init that may not forward it.
+    expect(engine.calls.at(-1)!.args).toEqual([engine.calls[1]!.args[0], 'SIGKILL']);
+  });
+
+  it('sends a signal that arrives once the tool runs on as it is', async () => {
+    // After the start has answered, before the tool exits (the fake's exit comes after this).
+    engine.on.startContainer = () => {
+      setImmediate(() => process.emit('SIGHUP', 'SIGHUP'));
+    };
+    engine.exitCode = 0;
+    expect(await runContainer(engine, plan, io())).toBe(0);
+    expect(engine.calls.find((c) => c.method === 'killContainer')?.args).toEqual([engine.calls[1]!.args[0], 'SIGHUP']);
   });
 
   it.each([

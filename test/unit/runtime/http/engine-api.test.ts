@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ResponseParser, type ResponseHead } from '../../src/runtime/http/engine-api.js';
+import { ResponseParser, type ResponseHead } from '../../../../src/runtime/http/engine-api.js';
 
 /** Feeds `bytes` to a parser in pieces cut at `cuts`; returns what the parser reported. */
 function parse(bytes: Buffer, cuts: number[], options: { bodyless?: boolean; upgrade?: boolean } = {}) {

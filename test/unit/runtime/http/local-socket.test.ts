@@ -3,7 +3,7 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { localSockets, pickSocket } from '../../src/runtime/http/endpoint.js';
+import { localSockets, pickSocket } from '../../../../src/runtime/http/endpoint.js';
 
 describe('localSockets', () => {
   it('looks at Docker (per-user, then system), then rootless Podman, then rootful Podman', () => {

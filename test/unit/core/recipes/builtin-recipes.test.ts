@@ -4,13 +4,13 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { parseImageReference } from '../../src/core/image-reference.js';
-import { BUILTIN_RECIPES, readRecipe } from '../../src/core/recipes/catalog.js';
-import { imageForVersion } from '../../src/core/recipes/image.js';
-import { knownVersions } from '../../src/core/recipes/info.js';
-import type { Recipe } from '../../src/core/recipes/schema.js';
+import { parseImageReference } from '../../../../src/core/image-reference.js';
+import { BUILTIN_RECIPES, readRecipe } from '../../../../src/core/recipes/catalog.js';
+import { imageForVersion } from '../../../../src/core/recipes/image.js';
+import { knownVersions } from '../../../../src/core/recipes/info.js';
+import type { Recipe } from '../../../../src/core/recipes/schema.js';
 
-const REPO = fileURLToPath(new URL('../..', import.meta.url));
+const REPO = fileURLToPath(new URL('../../../..', import.meta.url));
 const EVIDENCE_FILE = path.resolve(REPO, '../shared/catalog-sources.md');
 const files = readdirSync(BUILTIN_RECIPES)
   .filter((f) => /\.ya?ml$/.test(f))

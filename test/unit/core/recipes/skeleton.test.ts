@@ -1,19 +1,10 @@
-// The data behind `berth list`, `search`, `info` and `recipes new`, without the CLI around it (their views: test/unit/ui/).
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { InputError } from '../../src/platform/errors.js';
-import { BUILTIN_RECIPES, findRecipe, loadCatalog, readRecipe } from '../../src/core/recipes/catalog.js';
-import { applyMirror } from '../../src/core/image-reference.js';
-import { imageForVersion } from '../../src/core/recipes/image.js';
-import { knownVersions, recipeInfo } from '../../src/core/recipes/info.js';
-import type { Recipe } from '../../src/core/recipes/schema.js';
-import { listEntry, searchRecipes } from '../../src/core/recipes/listing.js';
-import { recipeSkeleton, skeletonImage, writeNewRecipe } from '../../src/core/recipes/skeleton.js';
-
-const builtins = [{ dir: BUILTIN_RECIPES, source: 'builtin' as const }];
-const catalog = loadCatalog(builtins);
+import { InputError } from '../../../../src/platform/errors.js';
+import { readRecipe } from '../../../../src/core/recipes/catalog.js';
+import { recipeSkeleton, skeletonImage, writeNewRecipe } from '../../../../src/core/recipes/skeleton.js';
 
 let root: string;
 beforeEach(() => {
@@ -21,63 +12,6 @@ beforeEach(() => {
 });
 afterEach(() => {
   rmSync(root, { recursive: true, force: true });
-});
-
-describe('list entries', () => {
-  it('have a fixed key order', () => {
-    const entry = listEntry(findRecipe('jq', builtins));
-    expect(Object.keys(entry)).toEqual(['name', 'version', 'description', 'source', 'tags', 'file']);
-    expect(entry).toMatchObject({ name: 'jq', version: '1.8.1', source: 'builtin' });
-  });
-});
-
-describe('search', () => {
-  it('matches name, description and tags, ignoring case, best matches first', () => {
-    const names = searchRecipes(catalog.recipes, 'LINT').map((r) => r.name);
-    expect(names).toEqual(expect.arrayContaining(['shellcheck', 'hadolint', 'actionlint', 'yamllint', 'markdownlint-cli2', 'tflint', 'ruff']));
-    expect(names).not.toContain('jq');
-    // Names containing the term come before tag and description matches.
-    expect(names.indexOf('actionlint')).toBeLessThan(names.indexOf('shellcheck'));
-    expect(searchRecipes(catalog.recipes, 'jq').map((r) => r.name)[0]).toBe('jq');
-    expect(searchRecipes(catalog.recipes, 'json processor').map((r) => r.name)).toEqual(['jq']);
-    expect(searchRecipes(catalog.recipes, 'no-such-thing-at-all')).toEqual([]);
-    expect(searchRecipes(catalog.recipes, '  ')).toEqual([]);
-  });
-});
-
-describe('info', () => {
-  it('lists the known versions, default first, without repeats', () => {
-    const recipe = findRecipe('shellcheck', builtins);
-    expect(knownVersions(recipe)).toEqual(['0.11.0', '0.10.0']);
-    expect(knownVersions({ ...recipe, versions: undefined })).toEqual(['0.11.0']);
-    expect(knownVersions({ ...recipe, versions: ['0.10.0', '0.11.0'] })).toEqual(['0.11.0', '0.10.0']);
-  });
-
-  it('resolves the reference with the digest for the default version and the mirror for docker.io', () => {
-    const recipe = findRecipe('shellcheck', builtins);
-    const digest = recipe.digest!;
-    const reference = (r: Recipe, version = r.version, mirror?: string) => applyMirror(imageForVersion(r, version), mirror);
-    expect(reference(recipe)).toBe(`docker.io/koalaman/shellcheck:v0.11.0@${digest}`);
-    expect(reference(recipe, '0.10.0')).toBe('docker.io/koalaman/shellcheck:v0.10.0');
-    expect(reference(recipe, undefined, 'https://mirror.example:5000/')).toBe(`mirror.example:5000/koalaman/shellcheck:v0.11.0@${digest}`);
-    const jq = findRecipe('jq', builtins);
-    expect(reference(jq, undefined, 'mirror.example:5000')).toBe(`ghcr.io/jqlang/jq:1.8.1@${jq.digest}`);
-  });
-
-  const byDefault = (r: Recipe) => ({ reference: imageForVersion(r, r.version), version: r.version, from: 'recipe' as const, locked: false });
-
-  it('has every field in a fixed order, with null for what is absent', () => {
-    const recipe = findRecipe('shellcheck', builtins);
-    const info = recipeInfo(recipe, byDefault(recipe), { cached: true, size: 1234 });
-    expect(Object.keys(info)).toEqual([
-      'name', 'description', 'homepage', 'tags', 'source', 'file', 'version', 'versions', 'image', 'digest',
-      'referenceVersion', 'reference', 'referenceFrom', 'locked', 'cached', 'size', 'entrypoint', 'args', 'script',
-      'network', 'env', 'home', 'user', 'tty', 'warm', 'notes', 'examples',
-    ]);
-    expect(info).toMatchObject({ version: '0.11.0', referenceVersion: '0.11.0', referenceFrom: 'recipe', locked: false, cached: true, size: 1234, script: null, notes: null, entrypoint: ['/bin/shellcheck'] });
-    const unknown = recipeInfo(recipe, { ...byDefault(recipe), reference: 'x' }, { cached: null, size: null, reason: 'engine not reachable' });
-    expect([unknown.cached, unknown.size]).toEqual([null, null]);
-  });
 });
 
 describe('recipes new', () => {

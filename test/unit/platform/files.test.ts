@@ -2,8 +2,8 @@ import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { privateDirectory, writePrivateFile } from '../../src/platform/files.js';
-import { acquireLock } from '../../src/platform/lock-file.js';
+import { privateDirectory, writePrivateFile } from '../../../src/platform/files.js';
+import { acquireLock } from '../../../src/platform/lock-file.js';
 
 const mode = (p: string) => statSync(p).mode & 0o7777;
 

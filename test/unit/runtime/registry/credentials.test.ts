@@ -2,7 +2,7 @@ import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { registryAuth } from '../../src/runtime/registry/credentials.js';
+import { registryAuth } from '../../../../src/runtime/registry/credentials.js';
 
 /** A docker config directory, and a credential helper that answers for one registry. */
 function dockerConfig(config: object): NodeJS.ProcessEnv {

@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, readFileSync, realpathSync, statSync, symlinkSy
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { installShim, isOnPath, listShims, parseShim, pathExportLine, readShim, shimScript, shimTargetProblem, uninstallShim } from '../../src/core/shims.js';
+import { installShim, isOnPath, listShims, parseShim, pathExportLine, readShim, shimScript, shimTargetProblem, uninstallShim } from '../../../src/core/shims.js';
 
 let dir: string;
 beforeEach(() => {

@@ -4,10 +4,10 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CHUNK, MAX_REQUEST, MAX_STRINGS, requestFrame, WINDOW } from '../../src/warm/call.js';
-import { BUILT_WITH, SOURCE_SHA256 } from '../../src/warm/server-build.js';
+import { CHUNK, MAX_REQUEST, MAX_STRINGS, requestFrame, WINDOW } from '../../../src/warm/call.js';
+import { BUILT_WITH, SOURCE_SHA256 } from '../../../src/warm/server-build.js';
 
-const ROOT = path.resolve(import.meta.dirname, '../..');
+const ROOT = path.resolve(import.meta.dirname, '../../..');
 const GENERATED = path.join(ROOT, 'src/warm/server-program.ts');
 const FACTS = path.join(ROOT, 'src/warm/server-build.ts');
 
