@@ -23,7 +23,13 @@ export default defineConfig({
           // The core of the run semantics (files, ownership, streams, exit codes, signals, TTY,
           // orphans, warm mode) against rootful Podman: see test/harness/podman-setup.ts.
           name: 'podman',
-          include: ['test/integration/run.test.ts', 'test/integration/terminal.test.ts', 'test/integration/orphans.test.ts', 'test/integration/warm.test.ts'],
+          include: [
+            'test/integration/run.test.ts',
+            'test/integration/terminal.test.ts',
+            'test/integration/orphans.test.ts',
+            'test/integration/warm.test.ts',
+            'test/integration/podman-rootless.test.ts',
+          ],
           globalSetup: ['test/harness/podman-setup.ts'],
           env: { DOCKER_HOST: `unix://${process.env.BERTH_TEST_PODMAN_SOCKET ?? '/run/podman/podman.sock'}`, BERTH_TEST_ENGINE: 'podman' },
           fileParallelism: false,

@@ -91,7 +91,7 @@ export async function runTool(request: RunRequest, io: RunIO, engine?: EngineCli
       // The call run in a warm container, or undefined: this call runs fresh (see src/warm/run-warm.ts).
       // Its module loads while the engine answers the image inspect.
       const [image, { runWarm }] = await Promise.all([ensure(), import('../warm/run-warm.js')]);
-      const code = await runWarm(client, plan, image, io, { idleSeconds: warmIdleSeconds(settings) });
+      const code = await runWarm(client, plan, image, io, { idleSeconds: warmIdleSeconds(settings), engine: kind });
       if (code !== undefined) return code;
     } else if (policy === 'always') await ensure();
     return await runContainer(client, plan, io, { engine: kind, onMissingImage: ensure, onCreated: () => (containerMade = true) });

@@ -5,6 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { RunPlan } from '../core/run/plan.js';
 import { discardContainer, engineStatus, type ContainerSpec, type EngineClient, type ImageFacts } from '../runtime/engine-client.js';
 import { hostConfig, type RunIO } from '../runtime/container/run-container.js';
+import type { RunEngine } from '../runtime/engine-mode.js';
 import { startFailureError } from '../runtime/container/start-failure.js';
 import { hostSession, stdinIsDevNull } from '../runtime/stdio/streams.js';
 import { CREDIT, EXIT, openCall, pumpFramedStdin, requestFrame, sendResize, sendSignal, warmStartFailure, type Opened } from './call.js';
@@ -56,6 +57,8 @@ import {
 export interface WarmOptions {
   /** The idle time after which the warm container stops itself. */
   idleSeconds: number;
+  /** The engine's kind and mode (rootless Podman's container gets keep-id, as a fresh one does). */
+  engine?: RunEngine;
 }
 
 /** How long a container just started may take before its server answers. */
@@ -117,7 +120,8 @@ export function execArgv(plan: RunPlan, image: Pick<ImageFacts, 'entrypoint' | '
 type Creation = { kind: 'created' } | { kind: 'exists' } | { kind: 'unavailable'; reason: string; lasting?: boolean };
 
 /** Creates and starts the warm container `name`, its server listening in the key's socket directory. */
-async function createWarm(engine: EngineClient, plan: RunPlan, image: ImageFacts, key: string, name: string, idleSeconds: number): Promise<Creation> {
+async function createWarm(engine: EngineClient, plan: RunPlan, image: ImageFacts, key: string, name: string, options: WarmOptions): Promise<Creation> {
+  const { idleSeconds } = options;
   // Only a call that creates a container needs the server program.
   const { goArch, serverFile } = await import('./server.js');
   let arch: string;
@@ -136,7 +140,7 @@ async function createWarm(engine: EngineClient, plan: RunPlan, image: ImageFacts
     return { kind: 'unavailable', reason: `berth's cache cannot hold the warm server and its socket (${messageOf(error)})` };
   }
   if (!server) return { kind: 'unavailable', reason: `berth has no warm server for ${arch || 'this engine'}'s architecture`, lasting: true };
-  const host = hostConfig(plan);
+  const host = hostConfig(plan, options.engine);
   const spec: ContainerSpec = {
     Image: image.id,
     Entrypoint: [SERVER_TARGET],
@@ -217,7 +221,7 @@ async function startCall(
   io: RunIO,
   request: Buffer,
   key: string,
-  idleSeconds: number,
+  options: WarmOptions,
 ): Promise<Extract<Opened, { kind: 'started' | 'failed' }> | undefined> {
   const name = warmName(plan.tool, key);
   const socket = path.join(socketDirectory(key), 's');
@@ -276,7 +280,7 @@ async function startCall(
       const again = await attempt();
       if (again.kind === 'started' || again.kind === 'failed') return again;
       if (again.kind !== 'absent') continue;
-      const outcome = await createWarm(engine, plan, image, key, name, idleSeconds);
+      const outcome = await createWarm(engine, plan, image, key, name, options);
       if (outcome.kind === 'unavailable') return unavailable(outcome.reason, outcome.lasting);
       if (outcome.kind === 'exists') await settle(engine, name);
       else startedAt = Date.now();
@@ -306,7 +310,7 @@ export async function runWarm(engine: EngineClient, plan: RunPlan, image: ImageF
   const request = requestFrame({ argv, env, cwd: plan.workdir, tty: plan.tty, stdin, size: plan.consoleSize });
   // Over the server's limits: a fresh container reports it as docker does.
   if (!request) return undefined;
-  const opened = await startCall(engine, plan, image, io, request, key, idleSeconds);
+  const opened = await startCall(engine, plan, image, io, request, key, { ...options, idleSeconds });
   if (!opened) return undefined;
   if (memo) forgetUnavailable(plan.tool);
   try {

@@ -11,7 +11,7 @@
  *
  * Teardown: as the integration project's, the managed containers this run left on Podman.
  */
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import type { TestProject } from 'vitest/node';
 import { assertEngine } from './engine.js';
 import { run } from './exec.js';
@@ -19,6 +19,18 @@ import { ensureFixtures } from './fixtures.js';
 import { MANAGED_LABEL, removeContainers, watchManagedContainers } from './leaks.js';
 
 export const PODMAN_SOCKET = process.env.BERTH_TEST_PODMAN_SOCKET ?? '/run/podman/podman.sock';
+
+/**
+ * The user whose rootless Podman the rootless file runs against (BERTH_TEST_PODMAN_ROOTLESS_USER,
+ * set by `.ci/run`), and its socket, where berth finds it unconfigured.
+ */
+export function rootlessPodman(): { user: string; uid: number; gid: number; runtime: string; socket: string } | undefined {
+  const user = process.env.BERTH_TEST_PODMAN_ROOTLESS_USER;
+  if (!user) return undefined;
+  const [uid, gid] = ['-u', '-g'].map((flag) => Number(execFileSync('id', [flag, user], { encoding: 'utf8' }).trim())) as [number, number];
+  const runtime = `/run/user/${uid}`;
+  return { user, uid, gid, runtime, socket: `${runtime}/podman/podman.sock` };
+}
 
 function log(message: string): void {
   process.stderr.write(`[berth-test] ${message}\n`);
@@ -55,6 +67,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
     );
   }
   for (const image of [images.fixtureImage, images.noshellImage]) await loadIntoPodman(image, podman);
+  // The rootless user's Podman has storage of its own (root may use its socket).
+  const rootless = rootlessPodman();
+  if (rootless) await loadIntoPodman(images.fixtureImage, { ...process.env, DOCKER_HOST: `unix://${rootless.socket}` });
   // From here on, every `docker` this run starts (the workers' included) speaks to Podman.
   process.env.DOCKER_HOST = podman.DOCKER_HOST;
   process.env.BERTH_TEST_ENGINE = 'podman';
@@ -64,7 +79,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide('noshellImage', images.noshellImage);
   project.provide('registryFixtureRef', '');
   project.provide('registryFixtureDigest', '');
-  log(`${project.name}: Podman ${ping.stdout.trim()} at ${PODMAN_SOCKET}, fixtures ${images.fixtureImage}, ready in ${Date.now() - started} ms`);
+  log(`${project.name}: Podman ${ping.stdout.trim()} at ${PODMAN_SOCKET}${rootless ? ` and ${rootless.user}'s rootless one` : ''}, fixtures ${images.fixtureImage}, ready in ${Date.now() - started} ms`);
 
   return async () => {
     const left = await leaks.stop();

@@ -71,7 +71,8 @@ describe.each(MODES)('berth run ($name)', ({ flags }) => {
       // A container made now marks the end: once its event is in, so are all before it.
       const sentinel = docker('create', '--label', 'berth.managed=true', '--label', `berth.tool=end-of-pass-${process.pid}`, inject('fixtureImage'), 'true');
       docker('rm', sentinel);
-      for (let i = 0; i < 200 && !created.includes(sentinel); i++) await new Promise((r) => setTimeout(r, 25));
+      // Up to 15 s: Podman's event stream can lag by seconds.
+      for (let i = 0; i < 600 && !created.includes(sentinel); i++) await new Promise((r) => setTimeout(r, 25));
       expect(created).toContain(sentinel);
       const fresh = created.split('\n').filter((l) => /pid=\d/.test(l) && !l.includes('warm=true'));
       expect(fresh).toEqual([]);

@@ -123,4 +123,15 @@ describe('runTool: a run as berth run makes it', () => {
     expect(spec[1]).toBeUndefined();
     expect((spec[0] as { Image: string }).Image).toBe(IMAGE);
   });
+
+  it('runs on Podman as its /info says: no AutoRemove, the container removed by the run', async () => {
+    engine.images.set(IMAGE, FACTS);
+    engine.exitCode = 3;
+    // Podman 4.3.1's compat /info, abridged.
+    engine.infoAnswer = { ServerVersion: '4.3.1', BuildahVersion: '1.28.2', Rootless: false };
+    expect(await runTool(request(), io(), engine)).toBe(3);
+    expect(engine.methods(['info', ...CONTAINER_CALLS])).toEqual(['info', 'createContainer', 'attachContainer', 'startContainer', 'waitContainer', 'removeContainer']);
+    expect((engine.calls.find((c) => c.method === 'createContainer')!.args[0] as { HostConfig: { AutoRemove: boolean } }).HostConfig.AutoRemove).toBe(false);
+    expect(engine.containers.size).toBe(0);
+  });
 });
