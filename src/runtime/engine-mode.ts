@@ -16,8 +16,6 @@ export interface EngineMode {
   rootless: boolean;
   /** Which engine serves the Docker API there: a run on Podman differs (runtime/container/run-container.ts). */
   kind: EngineKind;
-  /** The engine's version as it says it (none when assumed). */
-  version?: string;
   /** asked: the engine answered now; cached: it answered earlier, for this very socket; assumed: no answer (rootful). */
   source: 'asked' | 'cached' | 'assumed';
   /** Why it is assumed. */
@@ -57,13 +55,6 @@ export function kindFromInfo(info: unknown): EngineKind {
   return typeof i.BuildahVersion === 'string' || (typeof i.host === 'object' && typeof i.version?.Version === 'string') ? 'podman' : 'docker';
 }
 
-/** The engine's version in an /info answer (Docker and Podman compat: ServerVersion; libpod: version.Version). */
-function versionFromInfo(info: object): string | undefined {
-  const i = info as { ServerVersion?: unknown; version?: { Version?: unknown } };
-  const v = i.ServerVersion ?? i.version?.Version;
-  return typeof v === 'string' ? v : undefined;
-}
-
 /** What berth knows of an endpoint without asking it, and which answers it may keep for it. */
 interface EndpointIdentity {
   key: string;
@@ -98,16 +89,15 @@ function endpointIdentity(target: Endpoint, env: NodeJS.ProcessEnv = process.env
 
 const keeps = (id: EndpointIdentity, rootless: boolean) => id.keeps === 'any' || (id.keeps === 'rootful' && !rootless);
 
-type Answer = Pick<EngineMode, 'rootless' | 'kind' | 'version'>;
+type Answer = Pick<EngineMode, 'rootless' | 'kind'>;
 
 function cachedAnswer(id: EndpointIdentity): Answer | undefined {
   try {
-    const entry = JSON.parse(readFileSync(engineModeFile(id.key), 'utf8')) as { key?: unknown; stamp?: unknown; rootless?: unknown; kind?: unknown; version?: unknown };
+    const entry = JSON.parse(readFileSync(engineModeFile(id.key), 'utf8')) as { key?: unknown; stamp?: unknown; rootless?: unknown; kind?: unknown };
     if (entry.key !== id.key || entry.stamp !== id.stamp || typeof entry.rootless !== 'boolean') return undefined;
     // An entry from before the kind was kept: asked again.
     if (entry.kind !== 'docker' && entry.kind !== 'podman') return undefined;
-    const version = typeof entry.version === 'string' ? entry.version : undefined;
-    return keeps(id, entry.rootless) ? { rootless: entry.rootless, kind: entry.kind, version } : undefined;
+    return keeps(id, entry.rootless) ? { rootless: entry.rootless, kind: entry.kind } : undefined;
   } catch {
     return undefined; // none yet, or damaged: ask
   }
@@ -142,7 +132,7 @@ export async function engineMode(engine: Pick<EngineClient, 'endpoint' | 'info'>
     return { rootless: false, kind: 'docker', source: 'assumed', reason: `GET /info: ${error instanceof Error ? error.message : String(error)}` };
   }
   if (typeof info !== 'object' || info === null) return { rootless: false, kind: 'docker', source: 'assumed', reason: 'GET /info: not a JSON object' };
-  const answer: Answer = { rootless: rootlessFromInfo(info), kind: kindFromInfo(info), version: versionFromInfo(info) };
+  const answer: Answer = { rootless: rootlessFromInfo(info), kind: kindFromInfo(info) };
   remember(id, answer);
   return { ...answer, source: 'asked' };
 }
