@@ -28,7 +28,8 @@ export default defineConfig({
             'test/integration/terminal.test.ts',
             'test/integration/orphans.test.ts',
             'test/integration/warm.test.ts',
-            'test/integration/podman-rootless.test.ts',
+            // Podman only: rootless Podman as a second user.
+            'test/podman/**/*.test.ts',
           ],
           globalSetup: ['test/harness/podman-setup.ts'],
           env: { DOCKER_HOST: `unix://${process.env.BERTH_TEST_PODMAN_SOCKET ?? '/run/podman/podman.sock'}`, BERTH_TEST_ENGINE: 'podman' },

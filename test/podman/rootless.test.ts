@@ -1,4 +1,4 @@
-// Rootless Podman as a second user (podman project, when .ci/run set one up): berth finds the
+// Rootless Podman as a second user (the podman project's own file; run when .ci/run set one up): berth finds the
 // user's Podman with nothing configured, the tool runs as the user (keep-id) and its files are
 // theirs, exit codes are exact, and nothing is left behind, fresh and warm.
 import { execFileSync } from 'node:child_process';
