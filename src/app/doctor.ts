@@ -9,7 +9,7 @@ import type { Finding } from '../ui/doctor-view.js';
 /** Asks the engine its version; a bounded wait so an unreachable TCP engine does not hang doctor. */
 async function engineFinding(timeoutMs: number): Promise<Finding> {
   const { engineEndpoint, engineFailure } = await import('../runtime/http/endpoint.js');
-  const engine = (await import('../runtime/engine.js')).engineClient();
+  const engine = (await import('../runtime/engine/client.js')).engineClient();
   let where = 'unix:///var/run/docker.sock';
   try {
     where = engineEndpoint() ?? where;
@@ -30,9 +30,9 @@ function shimRecipeProblem(shim: Shim, cwd: string, env: NodeJS.ProcessEnv): str
   return `no recipe for ${shim.name} where its runs look (${dirs.filter((d) => d.source !== 'builtin').map((d) => d.dir).join(', ')} and the built-in ones)`;
 }
 
-/** Rootful or rootless, asked afresh (the answer refreshes the one runs keep; see runtime/engine-mode.ts). */
+/** Rootful or rootless, asked afresh (the answer refreshes the one runs keep; see runtime/engine/mode.ts). */
 async function modeText(engine: EngineClient, timeoutMs: number): Promise<string> {
-  const { engineMode } = await import('../runtime/engine-mode.js');
+  const { engineMode } = await import('../runtime/engine/mode.js');
   const mode = await engineMode(engine, { fresh: true, timeoutMs });
   if (mode.source === 'assumed') return `taken for rootful (${mode.reason}), so tools run as your uid:gid`;
   return mode.rootless ? 'rootless' : 'rootful';

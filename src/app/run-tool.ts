@@ -23,7 +23,7 @@ export async function planTool(request: RunRequest, io: RunIO): Promise<RunPlan>
  * user setting when set, else the recipe. `engine`: the one the run will use, else the process's.
  */
 async function planToolRun(request: RunRequest, io: RunIO, engine?: EngineClient): Promise<{ plan: RunPlan; warm: boolean; settings: Settings; unmirrored: string }> {
-  const { isRootlessEngine } = await import('../runtime/engine-mode.js');
+  const { isRootlessEngine } = await import('../runtime/engine/mode.js');
   const { engineEndpoint } = await import('../runtime/http/endpoint.js');
   const resolved = await resolveTool(request.tool, process.cwd(), request.image);
   const settings = readSettings();
@@ -60,7 +60,7 @@ function knownEndpoint(endpoint: () => string | undefined): string | undefined {
  */
 export async function runTool(request: RunRequest, io: RunIO, engine?: EngineClient): Promise<number> {
   const { plan, warm: warmAsked, settings, unmirrored } = await planToolRun(request, io, engine);
-  const client = engine ?? (await import('../runtime/engine.js')).engineClient();
+  const client = engine ?? (await import('../runtime/engine/client.js')).engineClient();
   const { ensureImage, inspectImage } = await import('../runtime/registry/images.js');
   // The mirror is for pulling: an image the engine has under its own name runs as it is, with
   // no mirror asked (one inspect, only when a mirror is set).

@@ -1,8 +1,8 @@
 import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { writePrivateFile } from '../platform/files.js';
-import { engineModeFile } from '../platform/paths.js';
-import type { EngineClient, Endpoint } from './engine-client.js';
+import { writePrivateFile } from '../../platform/files.js';
+import { engineModeFile } from '../../platform/paths.js';
+import type { EngineClient, Endpoint } from '../engine-client.js';
 
 /**
  * A rootless engine (rootless dockerd, rootless Podman) maps uid 0 in the container to the user,
@@ -125,7 +125,7 @@ export async function engineMode(engine: Pick<EngineClient, 'endpoint' | 'info'>
 export async function isRootlessEngine(engine?: EngineClient): Promise<boolean> {
   if ((process.getuid?.() ?? 0) === 0) return false;
   try {
-    return (await engineMode(engine ?? (await import('./engine.js')).engineClient())).rootless;
+    return (await engineMode(engine ?? (await import('./client.js')).engineClient())).rootless;
   } catch {
     return false;
   }
