@@ -4,7 +4,8 @@
  *
  *   entry points (src/*.ts)  ->  commands  ->  app  ->  ui  ->  warm  ->  runtime  ->  core  ->  platform
  *
- * Inside core: run -> project -> recipes -> workspace (and the files at core's top, below them all).
+ * Inside core: run -> project -> recipes -> workspace; inside runtime: container -> registry -> stdio
+ * -> engine -> http; in both, the files at the layer's top are below its folders.
  */
 const LAYERS = ['commands', 'app', 'ui', 'warm', 'runtime', 'core', 'platform'];
 
@@ -17,26 +18,35 @@ const upward = LAYERS.map((layer, i) => ({
   to: { path: `^src/(${[...LAYERS.slice(0, i + 1).filter((l) => l !== layer), 'main|cli|shim-entry'].join('|')})(/|\\.ts$)` },
 }));
 
-const CORE = ['run', 'project', 'recipes', 'workspace'];
-const coreUpward = CORE.map((part, i) => ({
-  name: `no-upward-in-core-${part}`,
-  comment: `core/${part} may import only ${CORE.slice(i + 1).map((p) => `core/${p}`).join(', ') || 'the files at core/'} and platform`,
-  severity: 'error',
-  from: { path: `^src/core/${part}/` },
-  to: { path: `^src/core/(${CORE.slice(0, i).join('|') || '$^'})/` },
-}));
+/**
+ * Layers with folders of their own: the folders in order (each imports only the ones after it),
+ * and the files at the layer's top below them all. So no two folders import each other.
+ */
+const PARTS = {
+  core: ['run', 'project', 'recipes', 'workspace'],
+  runtime: ['container', 'registry', 'stdio', 'engine', 'http'],
+};
+const partRules = Object.entries(PARTS).flatMap(([layer, parts]) => [
+  ...parts.map((part, i) => ({
+    name: `no-upward-in-${layer}-${part}`,
+    comment: `${layer}/${part} may import only ${[...parts.slice(i + 1).map((p) => `${layer}/${p}`), `the files at ${layer}/`].join(', ')} and the layers below`,
+    severity: 'error',
+    from: { path: `^src/${layer}/${part}/` },
+    to: { path: `^src/${layer}/(${parts.slice(0, i).join('|') || '$^'})/` },
+  })),
+  {
+    name: `${layer}-top-below-parts`,
+    comment: `the files at the top of ${layer}/ are below its folders`,
+    severity: 'error',
+    from: { path: `^src/${layer}/[^/]+\\.ts$` },
+    to: { path: `^src/${layer}/[^/]+/` },
+  },
+]);
 
 export default {
   forbidden: [
     ...upward,
-    ...coreUpward,
-    {
-      name: 'core-top-below-parts',
-      comment: 'the files at the top of core/ are below its folders',
-      severity: 'error',
-      from: { path: '^src/core/[^/]+\\.ts$' },
-      to: { path: '^src/core/[^/]+/' },
-    },
+    ...partRules,
     {
       name: 'base-command-for-commands',
       comment: 'src/base-command.ts is part of the command layer: only commands extend it',

@@ -8,12 +8,12 @@ import type { Finding } from '../ui/doctor-view.js';
 /** Asks the engine its version and kind; a bounded wait so an unreachable TCP engine does not hang doctor. */
 async function engineFinding(timeoutMs: number): Promise<Finding> {
   const { engineAddress, engineFailure } = await import('../runtime/http/endpoint.js');
-  const engine = (await import('../runtime/engine.js')).engineClient();
+  const engine = (await import('../runtime/engine/client.js')).engineClient();
   try {
     const where = engineAddress();
     const v = await engine.version({ timeoutMs });
-    const { engineMode } = await import('../runtime/engine-mode.js');
-    // Asked afresh: the answer refreshes the one runs keep (see runtime/engine-mode.ts).
+    const { engineMode } = await import('../runtime/engine/mode.js');
+    // Asked afresh: the answer refreshes the one runs keep (see runtime/engine/mode.ts).
     const mode = await engineMode(engine, { fresh: true, timeoutMs });
     const name = mode.kind === 'podman' ? 'Podman' : 'Docker';
     const how = mode.source === 'assumed' ? `taken for rootful (${mode.reason}), so tools run as your uid:gid` : mode.rootless ? 'rootless' : 'rootful';

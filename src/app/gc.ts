@@ -1,6 +1,6 @@
 import { removeOrphans, type Orphan } from '../runtime/container/orphans.js';
 import { ownerFilter } from '../runtime/container/owner.js';
-import { engineClient } from '../runtime/engine.js';
+import { engineClient } from '../runtime/engine/client.js';
 import { engineFailure } from '../runtime/http/endpoint.js';
 import { pruneWarmCache } from '../warm/list.js';
 

@@ -11,7 +11,7 @@ import type { InfoView } from '../ui/info-view.js';
 export async function imageState(ref: string, timeoutMs = 5000): Promise<ImageState> {
   const unknown = (reason: string): ImageState => ({ cached: null, size: null, reason });
   const { inspectImage } = await import('../runtime/registry/images.js');
-  const engine = (await import('../runtime/engine.js')).engineClient();
+  const engine = (await import('../runtime/engine/client.js')).engineClient();
   let timer: NodeJS.Timeout | undefined;
   try {
     const timeout = new Promise<'timeout'>((resolve) => {

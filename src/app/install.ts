@@ -57,7 +57,7 @@ export async function installTools(
   }
   if (pull) {
     const { ensureImage } = await import('../runtime/registry/images.js');
-    const engine = (await import('../runtime/engine.js')).engineClient();
+    const engine = (await import('../runtime/engine/client.js')).engineClient();
     const mirror = registryMirror(env);
     const report = pullReporter(process.stderr, options.quiet ?? false);
     try {

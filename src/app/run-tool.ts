@@ -4,7 +4,7 @@ import { warn } from '../platform/terminal-text.js';
 import { applyMirror } from '../core/image-reference.js';
 import type { RunIO } from '../runtime/container/run-container.js';
 import type { EngineClient } from '../runtime/engine-client.js';
-import type { RunEngine } from '../runtime/engine-mode.js';
+import type { RunEngine } from '../runtime/engine/mode.js';
 import { stdinIsDevNull } from '../runtime/stdio/streams.js';
 import type { PullPolicy } from '../platform/settings.js';
 import { makeCreatedFiles } from '../core/run/created-files.js';
@@ -28,7 +28,7 @@ async function planToolRun(
   io: RunIO,
   engine?: EngineClient,
 ): Promise<{ plan: RunPlan; warm: boolean; settings: Settings; unmirrored: string; kind: RunEngine }> {
-  const { runEngine } = await import('../runtime/engine-mode.js');
+  const { runEngine } = await import('../runtime/engine/mode.js');
   const { engineAddress } = await import('../runtime/http/endpoint.js');
   const resolved = await resolveTool(request.tool, process.cwd(), request.image);
   const settings = readSettings();
@@ -66,7 +66,7 @@ function knownEndpoint(endpoint: () => string): string | undefined {
  */
 export async function runTool(request: RunRequest, io: RunIO, engine?: EngineClient): Promise<number> {
   const { plan, warm: warmAsked, settings, unmirrored, kind } = await planToolRun(request, io, engine);
-  const client = engine ?? (await import('../runtime/engine.js')).engineClient();
+  const client = engine ?? (await import('../runtime/engine/client.js')).engineClient();
   const { ensureImage, inspectImage } = await import('../runtime/registry/images.js');
   // The mirror is for pulling: an image the engine has under its own name runs as it is, with
   // no mirror asked (one inspect, only when a mirror is set).

@@ -83,7 +83,7 @@ async function syncLocked(cwd: string, files: ProjectFiles, options: SyncOptions
   }
   const mirror = registryMirror();
   // The engine's modules load only now (sync --check needs none of them).
-  const { engineClient } = await import('../runtime/engine.js');
+  const { engineClient } = await import('../runtime/engine/client.js');
   const { ensureImage } = await import('../runtime/registry/images.js');
   const onPull = pullReporter(process.stderr, options.quiet ?? false);
   const engine = engineClient();

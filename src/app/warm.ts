@@ -1,5 +1,5 @@
 import { ownerFilter } from '../runtime/container/owner.js';
-import { engineClient } from '../runtime/engine.js';
+import { engineClient } from '../runtime/engine/client.js';
 import { engineFailure } from '../runtime/http/endpoint.js';
 import { listWarm, stopWarm, type WarmContainer } from '../warm/list.js';
 import { unavailableTools, type Unavailable } from '../warm/state.js';

@@ -11,7 +11,7 @@ import type { Duplex } from 'node:stream';
  * callers word them with engineFailure (runtime/http/endpoint.ts).
  */
 export interface EngineClient {
-  /** Where the engine is (the rootless answer is kept per endpoint: runtime/engine-mode.ts). */
+  /** Where the engine is (the rootless answer is kept per endpoint: runtime/engine/mode.ts). */
   readonly endpoint: Endpoint;
 
   /** Creates a container (named, when `name` is given) and returns its id; 404: no such image, 409: the name is taken. */
@@ -44,7 +44,7 @@ export interface EngineClient {
   pullImage(repository: string, tag: string, options: { auth?: object; stallMs: number }): AsyncIterable<PullEvent>;
 
   version(options?: { timeoutMs?: number }): Promise<EngineVersion>;
-  /** The engine's own description of itself, as it words it (engines differ: runtime/engine-mode.ts reads it). */
+  /** The engine's own description of itself, as it words it (engines differ: runtime/engine/mode.ts reads it). */
   info(options?: { timeoutMs?: number }): Promise<unknown>;
 
   /** Lets the process exit: connections kept for the next request are closed. */

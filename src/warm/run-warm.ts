@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { RunPlan } from '../core/run/plan.js';
 import { discardContainer, engineStatus, type ContainerSpec, type EngineClient, type ImageFacts } from '../runtime/engine-client.js';
 import { hostConfig, type RunIO } from '../runtime/container/run-container.js';
-import type { RunEngine } from '../runtime/engine-mode.js';
+import type { RunEngine } from '../runtime/engine/mode.js';
 import { startFailureError } from '../runtime/container/start-failure.js';
 import { hostSession, stdinIsDevNull } from '../runtime/stdio/streams.js';
 import { CREDIT, EXIT, openCall, pumpFramedStdin, requestFrame, sendResize, sendSignal, warmStartFailure, type Opened } from './call.js';

@@ -3,7 +3,7 @@ import type { Duplex } from 'node:stream';
 import type { RunPlan } from '../../core/run/plan.js';
 import { EngineError } from '../../platform/errors.js';
 import { discardContainer, engineStatus, type ContainerSpec, type EngineClient, type HostConfig } from '../engine-client.js';
-import type { RunEngine } from '../engine-mode.js';
+import type { RunEngine } from '../engine/mode.js';
 import { engineFailure } from '../http/endpoint.js';
 import { forwardStdin, hostSession } from '../stdio/streams.js';
 import { engineStartFailure, startFailureError } from './start-failure.js';
@@ -74,7 +74,7 @@ function createFailure(error: unknown, plan: RunPlan): Error {
 }
 
 export interface RunOptions {
-  /** The engine's kind and mode (runtime/engine-mode.ts); a rootful Docker when not said. */
+  /** The engine's kind and mode (runtime/engine/mode.ts); a rootful Docker when not said. */
   engine?: RunEngine;
   /** Pulls the image, when the engine says it has none. */
   onMissingImage?: () => Promise<unknown>;

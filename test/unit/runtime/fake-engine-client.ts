@@ -74,7 +74,7 @@ export class FakeEngine implements EngineClient {
   /** The started tool's stdout, and its exit code. */
   output = '';
   exitCode = 0;
-  /** What /info says (the engine's kind and mode: runtime/engine-mode.ts); a rootful Docker's by default. */
+  /** What /info says (the engine's kind and mode: runtime/engine/mode.ts); a rootful Docker's by default. */
   infoAnswer: object = {};
   private next = 0;
 

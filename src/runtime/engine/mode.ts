@@ -1,8 +1,8 @@
 import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { writePrivateFile } from '../platform/files.js';
-import { engineModeFile } from '../platform/paths.js';
-import type { EngineClient, Endpoint } from './engine-client.js';
+import { writePrivateFile } from '../../platform/files.js';
+import { engineModeFile } from '../../platform/paths.js';
+import type { EngineClient, Endpoint } from '../engine-client.js';
 
 /**
  * A rootless engine (rootless dockerd, rootless Podman) maps uid 0 in the container to the user,
@@ -151,7 +151,7 @@ export interface RunEngine {
  */
 export async function runEngine(engine?: EngineClient): Promise<RunEngine> {
   try {
-    const mode = await engineMode(engine ?? (await import('./engine.js')).engineClient());
+    const mode = await engineMode(engine ?? (await import('./client.js')).engineClient());
     return { kind: mode.kind, rootless: mode.rootless && (process.getuid?.() ?? 0) !== 0 };
   } catch {
     return { kind: 'docker', rootless: false };

@@ -4,8 +4,8 @@ import { createServer, type AddressInfo, type Server, type Socket } from 'node:n
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DockerClient } from '../../../src/runtime/http/docker-client.js';
-import { engineMode, kindFromInfo, rootlessFromInfo } from '../../../src/runtime/engine-mode.js';
+import { DockerClient } from '../../../../src/runtime/http/docker-client.js';
+import { engineMode, kindFromInfo, rootlessFromInfo } from '../../../../src/runtime/engine/mode.js';
 
 // Answers as engines give them (abridged to the fields that matter, plus one beside them).
 const DOCKER_ROOTFUL = { ServerVersion: '20.10.24+dfsg1', SecurityOptions: ['name=seccomp,profile=default'] }; // this machine's dockerd

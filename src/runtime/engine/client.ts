@@ -1,5 +1,5 @@
-import type { EngineClient } from './engine-client.js';
-import { DockerClient } from './http/docker-client.js';
+import type { EngineClient } from '../engine-client.js';
+import { DockerClient } from '../http/docker-client.js';
 
 let client: EngineClient | undefined;
 
