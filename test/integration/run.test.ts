@@ -71,8 +71,7 @@ describe.each(MODES)('berth run ($name)', ({ flags }) => {
       // A container made now marks the end: once its event is in, so are all before it.
       const sentinel = docker('create', '--label', 'berth.managed=true', '--label', `berth.tool=end-of-pass-${process.pid}`, inject('fixtureImage'), 'true');
       docker('rm', sentinel);
-      // Up to 15 s: Podman's event stream can lag by seconds.
-      for (let i = 0; i < 600 && !created.includes(sentinel); i++) await new Promise((r) => setTimeout(r, 25));
+      for (let i = 0; i < 200 && !created.includes(sentinel); i++) await new Promise((r) => setTimeout(r, 25));
       expect(created).toContain(sentinel);
       const fresh = created.split('\n').filter((l) => /pid=\d/.test(l) && !l.includes('warm=true'));
       expect(fresh).toEqual([]);
@@ -83,7 +82,9 @@ describe.each(MODES)('berth run ($name)', ({ flags }) => {
   });
 
   beforeAll(() => {
-    if (warm) {
+    // Podman 4.3's event stream (through its Docker API) stops delivering partway through the
+    // pass (2 runs in 3 here): Docker only.
+    if (warm && !ON_PODMAN) {
       events = spawn('docker', ['events', '--since', (Date.now() / 1000).toFixed(3), '--filter', 'event=create', '--filter', 'label=berth.managed=true',
         '--format', '{{.Actor.ID}} pid={{index .Actor.Attributes "berth.pid"}} tool={{index .Actor.Attributes "berth.tool"}} warm={{index .Actor.Attributes "berth.warm"}}'], { stdio: ['ignore', 'pipe', 'ignore'] });
       // (tool= says which run it was, should one be fresh.)
