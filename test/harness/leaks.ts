@@ -133,6 +133,45 @@ export async function watchManagedContainers(): Promise<LeakWatch> {
   };
 }
 
+/**
+ * The same check by a listing at the end, for an engine whose event stream cannot be relied on
+ * (Podman 4.3's stops delivering partway through a run): the managed containers still there that
+ * were created since the watch began, by this run (as above: its process, a descendant, or one
+ * gone), on this host.
+ */
+export function listManagedContainersAtEnd(): LeakWatch {
+  const since = Date.now() - 1000;
+  const host = hostname();
+  const format =
+    '{{.Created}}|{{with index .Config.Labels "berth.host"}}{{.}}{{end}}|{{with index .Config.Labels "berth.pid"}}{{.}}{{end}}|' +
+    '{{.Name}} ({{slice .Id 0 12}}, image {{.Config.Image}}, {{.State.Status}}, cmd {{json .Config.Cmd}})';
+  const ours = async (): Promise<{ id: string; description: string }[]> => {
+    const ids = (await docker(['ps', '-aq', '--no-trunc', '--filter', `label=${MANAGED_LABEL}`])).split('\n').filter(Boolean);
+    const left: { id: string; description: string }[] = [];
+    for (const id of ids) {
+      const result = await run('docker', ['inspect', '--type', 'container', '--format', format, id]);
+      if (result.code !== 0) continue; // removed meanwhile
+      const [created = '', labelHost = '', labelPid = '', description = ''] = result.stdout.trim().split('|');
+      if (Date.parse(created) < since) continue;
+      if (labelHost && labelHost !== host) continue;
+      const pid = Number.parseInt(labelPid, 10);
+      if (Number.isInteger(pid) && pid > 0 && ownerOf(pid) === 'other') continue;
+      left.push({ id, description: description.replace(/^\//, '') });
+    }
+    return left;
+  };
+  return {
+    async stop(graceMs = 3000) {
+      const deadline = Date.now() + graceMs;
+      for (;;) {
+        const left = await ours();
+        if (left.length === 0 || Date.now() > deadline) return left;
+        await sleep(250);
+      }
+    },
+  };
+}
+
 /** Force-removes containers (and their anonymous volumes); ignores those already gone. */
 export async function removeContainers(ids: readonly string[]): Promise<void> {
   if (ids.length > 0) await docker(['rm', '-f', '-v', ...ids]).catch(() => undefined);

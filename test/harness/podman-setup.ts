@@ -9,14 +9,15 @@
  * inherit it, and the `docker` CLI they run follows it) at the Podman socket. No registry: the
  * files' pulls run on Docker only (see engineUnderTest in test/support/berth.ts).
  *
- * Teardown: as the integration project's, the managed containers this run left on Podman.
+ * Teardown: as the integration project's, the managed containers this run left on Podman, found by
+ * a listing at the end (listManagedContainersAtEnd) rather than from the event stream.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import type { TestProject } from 'vitest/node';
 import { assertEngine } from './engine.js';
 import { run } from './exec.js';
 import { ensureFixtures } from './fixtures.js';
-import { MANAGED_LABEL, removeContainers, watchManagedContainers } from './leaks.js';
+import { listManagedContainersAtEnd, MANAGED_LABEL, removeContainers } from './leaks.js';
 
 export const PODMAN_SOCKET = process.env.BERTH_TEST_PODMAN_SOCKET ?? '/run/podman/podman.sock';
 
@@ -73,7 +74,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
   // From here on, every `docker` this run starts (the workers' included) speaks to Podman.
   process.env.DOCKER_HOST = podman.DOCKER_HOST;
   process.env.BERTH_TEST_ENGINE = 'podman';
-  const leaks = await watchManagedContainers();
+  // Podman 4.3's event stream stops delivering partway through a run: a listing at the end instead.
+  const leaks = listManagedContainersAtEnd();
   project.provide('registry', '');
   project.provide('fixtureImage', images.fixtureImage);
   project.provide('noshellImage', images.noshellImage);
