@@ -1,4 +1,3 @@
-import { constants } from 'node:os';
 import type { Duplex } from 'node:stream';
 import type { RunPlan } from '../../core/run/plan.js';
 import { EngineError } from '../../platform/errors.js';
@@ -13,6 +12,9 @@ export interface RunIO {
   stdout: NodeJS.WriteStream;
   stderr: NodeJS.WriteStream;
 }
+
+/** How long after the start a signal that came during it waits: the container's init is up by then. */
+const EARLY_SIGNAL_DELAY_MS = 200;
 
 /** A run's engine when none is said: a rootful Docker (as for an engine that cannot be asked). */
 const DOCKER: RunEngine = { kind: 'docker', rootless: false };
@@ -157,12 +159,10 @@ export async function runContainer(engine: EngineClient, plan: RunPlan, io: RunI
   // Podman's container stays until the run removes it, so a wait asked once it runs sees its exit
   // however soon that came (its `next-exit`, asked before the start, hangs when it arrives late).
   exited ??= waitFor('not-running');
-  // A signal that came while the container was starting: its init may not forward signals yet (a
-  // pid namespace's init drops one it has no handler for), so sending it on could be lost and
-  // leave the tool running. The tool has had no time to set handlers of its own: it is stopped as
-  // the signal's default action would stop it, and berth exits as that would (128 + the signal).
-  const early = pending[0];
-  if (early) void kill('SIGKILL');
+  // A signal that came while the container was starting is sent once its init can take it: sent
+  // at once, it can reach the init before the init has a handler (a pid namespace's init drops a
+  // signal it has no handler for) and be lost, leaving the tool running.
+  if (pending.length > 0) setTimeout(() => pending.forEach((signal) => void kill(signal)), EARLY_SIGNAL_DELAY_MS).unref();
 
   if (plan.tty && io.stdout.isTTY) {
     // Engines before API 1.42 take no console size at create: size the TTY right after start.
@@ -182,7 +182,7 @@ export async function runContainer(engine: EngineClient, plan: RunPlan, io: RunI
   try {
     const code = await exited;
     await session.outputDone;
-    return early ? 128 + (constants.signals[early as NodeJS.Signals] ?? 9) : code;
+    return code;
   } finally {
     restore();
     socket.destroy();

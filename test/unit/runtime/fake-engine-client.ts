@@ -1,3 +1,4 @@
+import { constants } from 'node:os';
 // A container engine in memory, as berth's EngineClient sees one: it records every call in order,
 // keeps the containers it is asked to create, and runs each started one as a tool that writes
 // `output` and exits with `exitCode`. A test makes a call fail, or do something first, with `on`.
@@ -74,6 +75,8 @@ export class FakeEngine implements EngineClient {
   /** The started tool's stdout, and its exit code. */
   output = '';
   exitCode = 0;
+  /** The tool runs until a signal ends it (its exit code 128 + the signal's number), not at once. */
+  runsUntilSignalled = false;
   /** What /info says (the engine's kind and mode: runtime/engine/mode.ts); a rootful Docker's by default. */
   infoAnswer: object = {};
   private next = 0;
@@ -142,15 +145,20 @@ export class FakeEngine implements EngineClient {
     // The tool runs once the start has answered: its output, then its exit.
     setImmediate(() => {
       if (this.output) container.attached?.push(frame(1, this.output));
-      container.attached?.push(null);
-      container.state = 'exited';
-      container.exit(this.exitCode);
+      if (!this.runsUntilSignalled) this.end(container, this.exitCode);
     });
+  }
+
+  private end(container: Container, code: number): void {
+    container.attached?.push(null);
+    container.state = 'exited';
+    container.exit(code);
   }
 
   async killContainer(id: string, signal: string): Promise<void> {
     await this.record('killContainer', [id, signal]);
-    this.container(id);
+    const container = this.container(id);
+    if (this.runsUntilSignalled && container.state === 'running') this.end(container, 128 + (constants.signals[signal as NodeJS.Signals] ?? 0));
   }
 
   async resizeContainer(id: string, rows: number, columns: number): Promise<void> {
