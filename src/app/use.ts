@@ -8,16 +8,6 @@ import { imageForPin, projectFiles } from '../core/project/pins.js';
 import { withProjectLock } from '../core/project/project-lock.js';
 import { PROJECT_FILE } from '../core/workspace/root.js';
 
-/**
- * `berth use TOOL[@VERSION]`: the tool must have a recipe and the version must be one its image
- * can express; the pin goes into the nearest project's berth.yaml, or a new one in `cwd`.
- */
-export function usePin(spec: string, cwd: string): UseResult {
-  const { name, version, warning } = checkPin(spec, cwd);
-  const file = manifestFileFor(cwd);
-  return { file, name, version, warning, ...setPin(file, name, version) };
-}
-
 export interface UseResult {
   file: string;
   name: string;
@@ -46,7 +36,9 @@ function manifestFileFor(cwd: string): string {
 }
 
 /**
- * `berth use A[@V] B[@V]...`: every spec is checked before anything is written; then the pins are
+ * `berth use A[@V] B[@V]...`: each tool must have a recipe and its version must be one its image
+ * can express; the pins go into the nearest project's berth.yaml, or a new one in `cwd`. Every
+ * spec is checked before anything is written; then the pins are
  * set under the project's lock, each on the file as it is then (parallel berths lose nothing).
  */
 export async function usePins(specs: string[], cwd: string): Promise<UseResult[]> {

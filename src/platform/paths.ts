@@ -72,6 +72,11 @@ export function dockerConfigDirectory(env: NodeJS.ProcessEnv = process.env): str
   return env.DOCKER_CONFIG || path.join(homedir(), '.docker');
 }
 
+/** Where a TLS engine's client certificates are: DOCKER_CERT_PATH, else docker's config directory (as the docker CLI looks). */
+export function dockerCertificateDirectory(env: NodeJS.ProcessEnv = process.env): string {
+  return env.DOCKER_CERT_PATH || dockerConfigDirectory(env);
+}
+
 /** The parse cache's entry for `key` (platform/parse-cache.ts). */
 export function parsedFile(key: string, env: NodeJS.ProcessEnv = process.env): string {
   return path.join(cacheDirectory(env), 'parsed', `${shortHash(key)}.json`);

@@ -21,8 +21,8 @@ export function lintRecipes(files: string[]): { checked: number; problems: Recip
     try {
       warnings.push(...unpinnedWarning(readRecipe(file, path.dirname(absolute) + path.sep === BUILTIN_RECIPES ? 'builtin' : 'user')));
     } catch (error) {
+      // A missing or unreadable file is an InputError too (platform/input-file.ts).
       if (error instanceof InputError) problems.push({ file, message: error.message });
-      else if ((error as NodeJS.ErrnoException).code === 'ENOENT') problems.push({ file, message: `${file}: no such file` });
       else throw error;
     }
   }

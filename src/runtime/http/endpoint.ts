@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { BerthError, EngineError, EngineUnreachableError } from '../../platform/errors.js';
-import { dockerConfigDirectory } from '../../platform/paths.js';
+import { dockerCertificateDirectory, dockerConfigDirectory } from '../../platform/paths.js';
 import { NO_ANSWER } from '../engine-client.js';
 
 const require = createRequire(import.meta.url);
@@ -74,14 +74,9 @@ export function engineAddress(env: NodeJS.ProcessEnv = process.env): string {
   return engineEndpoint(env) ?? `unix://${pickSocket(localSockets(env))}`;
 }
 
-/** Where the client certificates for a TLS engine are, as docker looks for them. */
-function certificateDirectory(env: NodeJS.ProcessEnv = process.env): string {
-  return env.DOCKER_CERT_PATH || path.join(homedir(), '.docker');
-}
-
 /** The CA and client certificate (and key) for a TLS engine, those of them that exist. */
 function clientCertificates(env: NodeJS.ProcessEnv = process.env): { ca?: Buffer; cert?: Buffer; key?: Buffer } {
-  const dir = certificateDirectory(env);
+  const dir = dockerCertificateDirectory(env);
   const read = (f: string) => (existsSync(path.join(dir, f)) ? readFileSync(path.join(dir, f)) : undefined);
   return { ca: read('ca.pem'), cert: read('cert.pem'), key: read('key.pem') };
 }
@@ -126,7 +121,7 @@ export function engineFailure(error: unknown, doing: string): BerthError {
   const message = (e.json?.message ?? e.message ?? String(error)).trim();
   // TLS refused, either way: the engine's certificate, or berth's in the engine's eyes.
   if (e.code && /CERT|^ERR_SSL_|^ERR_TLS_/.test(e.code)) {
-    return new EngineUnreachableError(`cannot reach the Docker engine at ${engineEndpoint()}: TLS: ${message} (certificates from ${certificateDirectory()})`);
+    return new EngineUnreachableError(`cannot reach the Docker engine at ${engineEndpoint()}: TLS: ${message} (certificates from ${dockerCertificateDirectory()})`);
   }
   return new EngineError(`${doing}: ${message}`);
 }

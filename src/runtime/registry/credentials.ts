@@ -30,9 +30,10 @@ function readDockerConfig(env: NodeJS.ProcessEnv): DockerConfig {
   }
 }
 
+/** A helper's answer, within 10 s: one that hangs (or ignores SIGTERM) is killed, and the pull goes on without. */
 function fromHelper(helper: string, key: string): Promise<RegistryAuth | undefined> {
   return new Promise((resolve) => {
-    const child = execFile(`docker-credential-${helper}`, ['get'], { timeout: 10_000 }, (error, stdout) => {
+    const child = execFile(`docker-credential-${helper}`, ['get'], { timeout: 10_000, killSignal: 'SIGKILL' }, (error, stdout) => {
       if (error) return resolve(undefined);
       try {
         const { Username, Secret } = JSON.parse(stdout) as { Username: string; Secret: string };

@@ -6,6 +6,7 @@ import {
   cacheDirectory,
   configDirectory,
   defaultShimDirectory,
+  dockerCertificateDirectory,
   dockerConfigDirectory,
   engineModeFile,
   identityDirectory,
@@ -87,6 +88,9 @@ describe('directories the user names', () => {
   it("read docker's configuration from DOCKER_CONFIG, else ~/.docker, as the docker CLI does", () => {
     expect(dockerConfigDirectory({ DOCKER_CONFIG: '/d' })).toBe('/d');
     expect(dockerConfigDirectory({})).toBe(path.join(homedir(), '.docker'));
+    // TLS client certificates: DOCKER_CERT_PATH, else the config directory, as the docker CLI looks.
+    expect(dockerCertificateDirectory({ DOCKER_CERT_PATH: '/c', DOCKER_CONFIG: '/d' })).toBe('/c');
+    expect(dockerCertificateDirectory({ DOCKER_CONFIG: '/d' })).toBe('/d');
   });
 
   it('put shims in ~/.local/bin of $HOME by default', () => {
