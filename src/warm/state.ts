@@ -160,9 +160,18 @@ export function rememberUnavailable(tool: string, reason: string, lasting = fals
   return previous?.reason !== reason;
 }
 
+/**
+ * Forgets why tools could not be kept warm. A memo berth cannot remove (a directory of another
+ * user's in the cache, say) only means the reason is said again: never an error, so a warm call
+ * it follows (its connection open) always goes on.
+ */
 export function forgetUnavailable(tool?: string): void {
-  if (tool) rmSync(path.join(sub('unavailable'), `${tool}.json`), { force: true });
-  else rmSync(sub('unavailable'), { recursive: true, force: true });
+  try {
+    if (tool) rmSync(path.join(sub('unavailable'), `${tool}.json`), { force: true });
+    else rmSync(sub('unavailable'), { recursive: true, force: true });
+  } catch {
+    // said again next time
+  }
 }
 
 /**
