@@ -9,6 +9,8 @@ import { BUILTIN_RECIPES, readRecipe } from '../../../../src/core/recipes/catalo
 import { imageForVersion } from '../../../../src/core/recipes/image.js';
 import { knownVersions } from '../../../../src/core/recipes/info.js';
 import type { Recipe } from '../../../../src/core/recipes/schema.js';
+import { isNotRun, RECIPE_EXAMPLES, type ExamplePlan } from '../../../e2e/recipe-examples.js';
+import { STANDIN_PACKAGES } from '../../../harness/standins-setup.js';
 import { EVIDENCE_FILE, evidenceRows, imageLayouts, programFor, readEvidence } from '../../../support/evidence.js';
 
 const files = readdirSync(BUILTIN_RECIPES)
@@ -23,6 +25,12 @@ const recipes: Recipe[] = files.flatMap((f) => {
     return [];
   }
 });
+
+/** registry/repository of a recipe's image. */
+function imageRepository(recipe: Recipe): string {
+  const ref = refAt(recipe, recipe.version);
+  return `${ref.registry}/${ref.repository}`;
+}
 
 /** The image reference of a recipe at a version, without its digest, taken apart. */
 function refAt(recipe: Recipe, version: string) {
@@ -71,6 +79,28 @@ describe('built-in recipes', () => {
     for (const example of recipe.examples) {
       expect(example).toMatch(new RegExp(`\\bberth run (?:\\S+ )*?${name}(?:@\\S+)?(?: |$)`));
     }
+  });
+
+  it.each(recipes.map((r) => [r.name, r] as const))('%s: each example runs end to end on a stand-in (test/e2e/recipe-examples.ts) or says why not', (_, recipe) => {
+    const plans = RECIPE_EXAMPLES[recipe.name];
+    expect(plans, `test/e2e/recipe-examples.ts has no entry for ${recipe.name}`).toBeDefined();
+    const hasStandin = imageRepository(recipe) in STANDIN_PACKAGES;
+    if (isNotRun(plans!)) {
+      expect(plans.notRun.trim()).not.toBe('');
+      expect(hasStandin, `${recipe.name}'s image has a stand-in: run its examples`).toBe(false);
+      return;
+    }
+    expect(hasStandin, `${recipe.name}'s examples are planned to run, but its image has no stand-in`).toBe(true);
+    const table = plans as Record<string, ExamplePlan>;
+    expect(Object.keys(table).sort(), 'the examples planned are the recipe\'s examples').toEqual([...recipe.examples].sort());
+    for (const [example, plan] of Object.entries(table)) {
+      if (isNotRun(plan)) expect(plan.notRun.trim(), example).not.toBe('');
+      else expect(typeof plan.check, example).toBe('function');
+    }
+  });
+
+  it('have no example plans for recipes that do not exist', () => {
+    expect(Object.keys(RECIPE_EXAMPLES).sort()).toEqual(recipes.map((r) => r.name).sort());
   });
 
   it.each(recipes.map((r) => [r.name, r] as const))('%s explains in notes why it needs the network or the image user', (_, recipe) => {
