@@ -381,8 +381,9 @@ export const RECIPE_EXAMPLES: RecipePlans = {
       prepare: (f) => writePackage(f),
       check: (r, dir) => {
         ok(r);
-        // npm ci starts from an empty node_modules; with no dependencies it installs nothing.
-        expect(statSync(path.join(dir, 'node_modules')).isDirectory()).toBe(true);
+        // The one dependency, a folder of the project (no registry here), installed as npm links it.
+        expect(r.stdout).toContain('added 1 package');
+        expect(JSON.parse(read(dir, 'node_modules/local-lib/package.json').toString())).toMatchObject({ name: 'local-lib' });
       },
     },
     'berth run npm run build': {
@@ -394,7 +395,8 @@ export const RECIPE_EXAMPLES: RecipePlans = {
       },
     },
     'berth run npm outdated': {
-      prepare: (f) => writePackage(f),
+      // Without dependencies from a registry, which npm outdated would ask and the test machine cannot reach.
+      prepare: (f) => writePackage(f, false),
       check: (r) => {
         ok(r);
         expect(r.stdout).toBe('');
@@ -466,9 +468,29 @@ function makeDatabase(f: ExampleFixtures): Promise<void> {
   return f.tool('docker.io/keinos/sqlite3', '/usr/bin/sqlite3', 'app.db', '.read schema.sql');
 }
 
-function writePackage(f: ExampleFixtures): void {
-  f.put('package.json', JSON.stringify({ name: 'demo', version: '1.0.0', scripts: { build: "node -e \"require('fs').writeFileSync('built.txt', 'built')\"" } }));
-  f.put('package-lock.json', JSON.stringify({ name: 'demo', version: '1.0.0', lockfileVersion: 3, requires: true, packages: { '': { name: 'demo', version: '1.0.0' } } }));
+/** A project with a build script and, unless `withDependency` is false, one dependency: a folder of its own. */
+function writePackage(f: ExampleFixtures, withDependency = true): void {
+  const build = "node -e \"require('fs').writeFileSync('built.txt', 'built')\"";
+  if (!withDependency) {
+    f.put('package.json', JSON.stringify({ name: 'demo', version: '1.0.0', scripts: { build } }));
+    return;
+  }
+  f.put('package.json', JSON.stringify({ name: 'demo', version: '1.0.0', scripts: { build }, dependencies: { 'local-lib': 'file:local-lib' } }));
+  f.put('local-lib/package.json', JSON.stringify({ name: 'local-lib', version: '1.0.0' }));
+  f.put(
+    'package-lock.json',
+    JSON.stringify({
+      name: 'demo',
+      version: '1.0.0',
+      lockfileVersion: 3,
+      requires: true,
+      packages: {
+        '': { name: 'demo', version: '1.0.0', dependencies: { 'local-lib': 'file:local-lib' } },
+        'local-lib': { version: '1.0.0' },
+        'node_modules/local-lib': { resolved: 'local-lib', link: true },
+      },
+    }),
+  );
 }
 
 /** Fixture helpers for a directory owned by `uid`:`gid`; `runTool` runs a stand-in's program in it as that user. */

@@ -14,8 +14,8 @@ const VERSION_ARGS: Record<string, string[]> = { ffmpeg: ['-version'], ffprobe: 
 interface ImageConfig {
   Entrypoint: string[] | null;
   Cmd: string[] | null;
-  User: string;
-  WorkingDir: string;
+  User?: string;
+  WorkingDir?: string;
 }
 
 async function config(tag: string): Promise<ImageConfig> {
@@ -41,8 +41,8 @@ describe('stand-in images', () => {
       const c = await config(tag());
       expect(c.Entrypoint ?? []).toEqual(layout.entrypoint ?? []);
       expect(c.Cmd ?? []).toEqual(layout.cmd ?? []);
-      expect(c.User).toBe(layout.user === undefined || layout.user === 'root' ? '' : layout.user);
-      expect(c.WorkingDir).toBe(layout.workdir ?? '');
+      expect(c.User ?? '').toBe(layout.user === undefined || layout.user === 'root' ? '' : layout.user);
+      expect(c.WorkingDir ?? '').toBe(layout.workdir ?? '');
     });
 
     it(layout.shell ? 'has /bin/sh' : 'has no shell', async () => {
