@@ -62,7 +62,7 @@ describe('stand-in images', () => {
         const debian = `/usr/bin/${name}`;
         const samePath = program === debian || program === `/bin/${name}`;
         const alsoOnPath = layout.programs.includes(name);
-        if (!samePath && !alsoOnPath) expect((await runIn(tag(), debian, ['--version'])).code, `${debian} should have moved to ${program}`).not.toBe(0);
+        if (!samePath && !alsoOnPath) expect((await runIn(tag(), debian, VERSION_ARGS[name] ?? ['--version'])).code, `${debian} should have moved to ${program}`).not.toBe(0);
       }
       const bare = layout.programs.filter((p) => !p.startsWith('/'));
       expect(ran + bare.length).toBeGreaterThan(0);
