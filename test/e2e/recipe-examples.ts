@@ -5,6 +5,7 @@
 import { chownSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { expect } from 'vitest';
+import { SAMPLE_FONT } from '../harness/standins-setup.js';
 import { OTHER_UID } from '../support/berth.js';
 
 /** What a shell running an example line gave. */
@@ -66,10 +67,7 @@ const video = (f: ExampleFixtures, file: string, seconds = 2) =>
 
 /** A white image with a line of black text, for OCR. */
 const textImage = (f: ExampleFixtures, file: string) =>
-  f.ffmpeg('-f', 'lavfi', '-i', 'color=white:s=900x200', '-vf', `drawtext=fontfile=${SAMPLE_FONT_PATH}:text=HELLO BERTH:fontsize=96:fontcolor=black:x=40:y=50`, '-frames:v', '1', file);
-
-/** The font in the stand-ins (test/harness/standins-setup.ts installs fonts-dejavu-core). */
-const SAMPLE_FONT_PATH = '/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf';
+  f.ffmpeg('-f', 'lavfi', '-i', 'color=white:s=900x200', '-vf', `drawtext=fontfile=${SAMPLE_FONT}:text=HELLO BERTH:fontsize=96:fontcolor=black:x=40:y=50`, '-frames:v', '1', file);
 
 const NO_INTERNET = 'needs the internet, which the test machine does not reach (only the Debian archive)';
 

@@ -57,6 +57,7 @@ export const STANDIN_PACKAGES: Readonly<Record<string, readonly string[]>> = {
 /** Also in the tools image: a font, for the test images with text that the OCR examples read. */
 const EXTRA_PACKAGES = ['fonts-dejavu-core', 'ca-certificates'];
 
+/** A font of fonts-dejavu-core, in every stand-in. */
 export const SAMPLE_FONT = '/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf';
 
 const hash = (...parts: string[]) => createHash('sha256').update(parts.join('\0')).digest('hex').slice(0, 12);
@@ -169,6 +170,19 @@ async function buildBase(): Promise<void> {
 
 async function imageId(tag: string): Promise<string> {
   return (await docker(['image', 'inspect', '--format', '{{.Id}}', tag])).trim();
+}
+
+/**
+ * Makes the debootstrap'd Debian base unless it exists already; resolves with its tag. The build
+ * recipe tests build on it (--base / BERTH_BASE_IMAGE), as an air-gapped user would on theirs.
+ */
+export async function ensureStandinBase(): Promise<string> {
+  await assertEngine();
+  if (await imageExists(STANDIN_BASE_IMAGE)) return STANDIN_BASE_IMAGE;
+  await withLock('berth-standins-build', async () => {
+    if (!(await imageExists(STANDIN_BASE_IMAGE))) await buildBase();
+  });
+  return STANDIN_BASE_IMAGE;
 }
 
 /** Builds the stand-ins that are missing; resolves with the stand-in tag of each upstream image repository. */
