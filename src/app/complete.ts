@@ -13,7 +13,7 @@ import { knownVersions } from '../core/recipes/info.js';
  */
 export type Completion = { kind: 'words'; words: string[] } | { kind: 'files' };
 
-interface ManifestFlag {
+export interface ManifestFlag {
   name: string;
   char?: string;
   type: 'boolean' | 'option';
@@ -22,7 +22,7 @@ interface ManifestFlag {
   hidden?: boolean;
 }
 
-interface ManifestCommand {
+export interface ManifestCommand {
   id: string;
   args: Record<string, { name: string; options?: string[] }>;
   flags: Record<string, ManifestFlag>;
@@ -34,7 +34,7 @@ interface ManifestCommand {
 function manifestCommands(): ManifestCommand[] {
   try {
     const manifest = JSON.parse(readFileSync(packageFile('oclif.manifest.json'), 'utf8')) as { commands: Record<string, ManifestCommand> };
-    return Object.values(manifest.commands).filter((c) => !c.hidden);
+    return Object.values(manifest.commands);
   } catch {
     return []; // no manifest (development): nothing to offer
   }
@@ -51,8 +51,9 @@ const COMMON_FLAGS = ['--help'];
  * Every word offered matches berth's name or version pattern, or comes from berth's own
  * manifest, so nothing in it means anything to the shell.
  */
-export function complete(words: string[], cwd: string = process.cwd(), env: NodeJS.ProcessEnv = process.env): Completion {
-  const commands = manifestCommands();
+export function complete(words: string[], context: { cwd?: string; env?: NodeJS.ProcessEnv; commands?: ManifestCommand[] } = {}): Completion {
+  const { cwd = process.cwd(), env = process.env } = context;
+  const commands = (context.commands ?? manifestCommands()).filter((c) => !c.hidden);
   const current = words.at(-1) ?? '';
   const before = words.slice(0, -1);
   const ids = commands.map((c) => c.id);
