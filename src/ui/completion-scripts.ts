@@ -10,15 +10,27 @@ export const COMPLETE = '__complete';
 export const SHELLS = ['bash', 'zsh', 'fish'] as const;
 export type Shell = (typeof SHELLS)[number];
 
+// bash: the words are split from the line up to the cursor at blanks only (COMP_WORDS is split at
+// COMP_WORDBREAKS too, which holds "@" and "=": \`jq@1.7\` would be three words). Readline
+// replaces only the text from the word's last break character on (after it, but from it for "@",
+// one of readline's special prefixes in bash), so the candidates lose what comes before that
+// (\`jq@1.7.1\` goes in as \`@1.7.1\`, \`--pull=always\` as \`always\`).
 const BASH = `# berth completion for bash: berth completions bash
 _berth() {
-  local -a reply
-  mapfile -t reply < <(command berth ${COMPLETE} "\${COMP_WORDS[@]:1:COMP_CWORD}" 2>/dev/null)
+  local line=\${COMP_LINE:0:COMP_POINT}
+  local -a words reply
+  read -ra words <<<"$line"
+  [[ \${#words[@]} -eq 0 || $line == *[[:space:]] ]] && words+=('')
+  local cur=\${words[\${#words[@]}-1]}
+  local trim=\${cur%"\${cur##*[$COMP_WORDBREAKS]}"}
+  trim=\${trim%@}
+  mapfile -t reply < <(command berth ${COMPLETE} "\${words[@]:1}" 2>/dev/null)
   COMPREPLY=()
   if [[ \${reply[0]} == files ]]; then
     compopt -o default 2>/dev/null
   elif [[ \${reply[0]} == words ]]; then
     COMPREPLY=("\${reply[@]:1}")
+    [[ -n $trim ]] && COMPREPLY=("\${COMPREPLY[@]#"$trim"}")
   fi
 }
 complete -F _berth berth
@@ -35,7 +47,8 @@ _berth() {
     compadd -- "\${(@)reply[2,-1]}"
   fi
 }
-if [[ \${funcstack[1]} == _berth ]]; then
+# Autoloaded from $fpath (compinit), this file is _berth's body: it completes now; sourced, it registers.
+if [[ \${zsh_eval_context[-1]} == loadautofunc ]]; then
   _berth "$@"
 else
   compdef _berth berth

@@ -3,7 +3,7 @@
 // completion function with COMP_WORDS/COMP_CWORD after `complete -p` finds it, zsh through the
 // function compinit registers, fish through its own completion engine (`complete -C`).
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
@@ -63,8 +63,10 @@ printf '%s\\n' "\${COMPREPLY[@]}"`;
     expect(bash(['run', '--pull', ''])).toEqual(['always', 'missing', 'never']);
     expect(bash(['run', '--pull', '=', 'al'])).toEqual(['always']);
     expect(bash(['run', 'zet'])).toEqual(['zeta-tool']);
-    expect(bash(['run', '-e', 'A=1', '--', 'zeta-tool@2'])).toEqual(['zeta-tool@2.0', 'zeta-tool@2.1']);
-    expect(bash(['install', 'zeta-tool', 'zeta-tool@'])).toEqual(['zeta-tool@1.0', 'zeta-tool@2.0', 'zeta-tool@2.1']);
+    // Readline replaces from the "@" on (a special prefix in bash), and after the "=": the replies say only that much.
+    expect(bash(['run', '-e', 'A=1', '--', 'zeta-tool@2'])).toEqual(['@2.0', '@2.1']);
+    expect(bash(['install', 'zeta-tool', 'zeta-tool@'])).toEqual(['@1.0', '@2.0', '@2.1']);
+    expect(bash(['run', '--pull=al'])).toEqual(['always']);
     // After the tool's name: the shell's own file completion, never berth's flags.
     expect(bash(['run', 'zeta-tool', '-'])).toEqual(['compopt -o default']);
     expect(bash(['run', '--warm', 'zeta-tool', 'x', '--pu'])).toEqual(['compopt -o default']);
@@ -78,7 +80,7 @@ printf '%s\\n' "\${COMPREPLY[@]}"`;
     const trust = await berth(sb, ['trust'], { cwd: project() });
     expect(trust.code, trust.stderr).toBe(0);
     expect(bash(['run', 'zeta'], project())).toEqual(['zeta-project', 'zeta-tool']);
-    expect(bash(['run', 'zeta-project@'], project())).toEqual(['zeta-project@3', 'zeta-project@4']);
+    expect(bash(['run', 'zeta-project@'], project())).toEqual(['@3', '@4']);
     expect(existsSync(path.join(project(), 'PWNED'))).toBe(false);
   });
 
@@ -95,6 +97,74 @@ printf '%s\\n' "\${COMPREPLY[@]}"`;
     expect(zsh(['run', 'zeta-tool@1'])).toEqual(['zeta-tool@1.0']);
     expect(zsh(['run', 'zeta-tool', '--'])).toEqual(['FILES']);
     expect(existsSync(pwned())).toBe(false);
+  });
+
+  /**
+   * An interactive shell in tmux (a real terminal, readline's or zle's own handling of Tab): keys
+   * are typed, and the screen is read back. The tmux server is this test's own (its own socket).
+   */
+  const terminal = (argv: string[], cwd = sb.work) => {
+    const socket = `berth-which-${process.pid}-${argv[0]}`;
+    const tmux = (...args: string[]) => execFileSync('tmux', ['-L', socket, ...args], { encoding: 'utf8' });
+    const vars = Object.entries({ ...env(), TERM: 'xterm', PS1: 'PROMPT> ' }).map(([k, v]) => `${k}=${v}`);
+    tmux('new-session', '-d', '-s', 't', '-x', '160', '-y', '40', '-c', cwd, 'env', '-i', ...vars, ...argv);
+    const screen = () => tmux('capture-pane', '-p', '-t', 't');
+    return {
+      /** Types text (literally) and keys (Tab, C-u, Enter: tmux's names, given as { key }). */
+      type(...keys: (string | { key: string })[]) {
+        for (const k of keys) typeof k === 'string' ? tmux('send-keys', '-t', 't', '-l', k) : tmux('send-keys', '-t', 't', k.key);
+      },
+      async until(text: string): Promise<string> {
+        const deadline = Date.now() + 15_000;
+        for (;;) {
+          const now = screen();
+          if (now.includes(text)) return now;
+          if (Date.now() > deadline) throw new Error(`the screen never showed ${JSON.stringify(text)}:\n${now}`);
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      },
+      end: () => tmux('kill-server'),
+    };
+  };
+  const Tab = { key: 'Tab' };
+  const clear = { key: 'C-u' };
+
+  it('bash, interactive: Tab completes tools, versions after @ (readline keeps the @), flag values after =, and files after the tool', async () => {
+    const t = terminal(['bash', '--norc', '--noprofile', '-i']);
+    try {
+      await t.until('PROMPT>');
+      t.type(`source ${scripts.bash}`, { key: 'Enter' });
+      t.type('berth ru', Tab);
+      await t.until('PROMPT> berth run');
+      t.type(clear, 'berth pull zeta-tool@2.', Tab, Tab);
+      await t.until('@2.0  @2.1');
+      t.type('1', Tab);
+      await t.until('PROMPT> berth pull zeta-tool@2.1');
+      t.type(clear, 'berth run --pull=al', Tab);
+      await t.until('PROMPT> berth run --pull=always');
+      t.type('zeta-t', Tab, 'zeta-f', Tab);
+      await t.until('PROMPT> berth run --pull=always zeta-tool zeta-file.txt');
+    } finally {
+      t.end();
+    }
+    expect(existsSync(pwned())).toBe(false);
+  });
+
+  it('zsh, interactive: the script autoloaded from fpath by compinit completes on Tab', async () => {
+    const fpath = path.join(sb.root, 'zsh-functions');
+    mkdirSync(fpath, { recursive: true });
+    writeFileSync(path.join(fpath, '_berth'), readFileSync(scripts.zsh!));
+    const t = terminal(['zsh', '-f', '-i']);
+    try {
+      await t.until('PROMPT>');
+      t.type(`fpath=(${fpath} $fpath) && autoload -U compinit && compinit -u -D`, { key: 'Enter' });
+      t.type(clear, 'berth pull zeta-tool@2.', Tab, Tab);
+      await t.until('zeta-tool@2.0  zeta-tool@2.1');
+      t.type(clear, 'berth run zeta-tool zeta-f', Tab);
+      await t.until('PROMPT> berth run zeta-tool zeta-file.txt');
+    } finally {
+      t.end();
+    }
   });
 
   it("fish: its completion engine offers the words, and paths after the tool's name", () => {
