@@ -112,7 +112,7 @@ printf '%s\\n' "\${COMPREPLY[@]}"`;
     return {
       /** Types text (literally) and keys (Tab, C-u, Enter: tmux's names, given as { key }). */
       type(...keys: (string | { key: string })[]) {
-        for (const k of keys) typeof k === 'string' ? tmux('send-keys', '-t', 't', '-l', k) : tmux('send-keys', '-t', 't', k.key);
+        for (const k of keys) tmux('send-keys', '-t', 't', ...(typeof k === 'string' ? ['-l', k] : [k.key]));
       },
       async until(text: string): Promise<string> {
         const deadline = Date.now() + 15_000;
