@@ -38,7 +38,13 @@ export async function main(argv: string[], options: { dir: string; development?:
   if (argv[0] === COMPLETE) {
     // The shells' completion scripts (berth completions) ask here on every Tab: no oclif.
     const { complete, completionLines } = await import('./app/complete.js');
-    for (const line of completionLines(complete(argv.slice(1)))) process.stdout.write(`${line}\n`);
+    let lines: string[];
+    try {
+      lines = completionLines(complete(argv.slice(1)));
+    } catch {
+      return; // a completion that cannot be worked out offers nothing, and never a stack trace at a prompt
+    }
+    for (const line of lines) process.stdout.write(`${line}\n`);
     return;
   }
   if (argv[0] === 'run') {

@@ -115,7 +115,10 @@ describe('which, pull and gc --dry-run', () => {
 
   it('pull, named tools: the version asked, progress on stderr; failures named, exit 125; no tool outside a project is a usage error', async () => {
     await removeLocalImage(`${repo}:2.0`);
+    // Asked for by name, the pull is made: pullPolicy governs runs.
+    expect((await b(['config', 'set', 'pullPolicy', 'never'])).code).toBe(0);
     const r = await b(['pull', `${tool}@2.0`]);
+    expect((await b(['config', 'unset', 'pullPolicy'])).code).toBe(0);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout.toString()).toBe(`pulled ${tool} 2.0 (${repo}:2.0)\n`);
     expect(r.stderr).toBe(`berth: pulling ${repo}:2.0\n`);
