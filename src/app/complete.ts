@@ -5,6 +5,7 @@ import { SETTING_KEYS } from '../platform/settings.js';
 import { NAME_PATTERN, VERSION_PATTERN } from '../core/patterns.js';
 import { findRecipe, recipeDirectories, type RecipeDirectory } from '../core/recipes/catalog.js';
 import { knownVersions } from '../core/recipes/info.js';
+import { SHELLS } from '../ui/completion-scripts.js';
 
 /**
  * What the shell completes the current word with: `words` (each already starting with it), or
@@ -120,6 +121,7 @@ export function complete(words: string[], context: { cwd?: string; env?: NodeJS.
   if (options) return offer(options);
   if (arg === 'tool') return offer(toolWords(current, trustedDirectories(cwd, env)));
   if (arg === 'key') return offer(SETTING_KEYS);
+  if (arg === 'shell') return offer(SHELLS);
   return { kind: 'files' };
 }
 

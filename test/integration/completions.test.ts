@@ -39,6 +39,11 @@ describe('completion scripts in the real shells', () => {
     }
   }, 60_000);
 
+  it('a shell berth has no script for: one line, exit 125', async () => {
+    const r = await berth(sb, ['completions', 'ksh']);
+    expect([r.code, r.stdout.toString(), r.stderr]).toEqual([125, '', 'berth: no completion script for "ksh"; berth has them for bash, zsh, fish\n']);
+  });
+
   const env = () => ({ ...sb.env, PATH: `${bin}:${sb.env.PATH}` });
   const shell = (argv: string[], cwd = sb.work) => execFileSync(argv[0]!, argv.slice(1), { cwd, env: env(), encoding: 'utf8' });
 

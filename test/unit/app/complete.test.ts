@@ -13,7 +13,8 @@ const COMMANDS: ManifestCommand[] = [
   { id: 'run', args: { tool: { name: 'tool' } }, strict: false, flags: { ...flag('pull', 'option', { options: ['missing', 'always', 'never'] }), ...flag('env', 'option', { char: 'e' }), ...flag('warm', 'boolean', { allowNo: true }) } },
   { id: 'install', args: { tool: { name: 'tool' } }, strict: false, flags: flag('quiet', 'boolean', { char: 'q' }) },
   { id: 'which', args: { tool: { name: 'tool' } }, strict: true, flags: flag('json', 'boolean') },
-  { id: 'completions', args: { shell: { name: 'shell', options: ['bash', 'zsh', 'fish'] } }, flags: {} },
+  { id: 'completions', args: { shell: { name: 'shell' } }, flags: {} },
+  { id: 'doctor', args: { check: { name: 'check', options: ['engine', 'shims'] } }, flags: {} },
   { id: 'recipes:lint', args: { file: { name: 'file' } }, strict: false, flags: {} },
   { id: 'config:set', args: { key: { name: 'key' }, value: { name: 'value' } }, flags: {} },
   { id: 'config:get', args: { key: { name: 'key' } }, flags: {} },
@@ -29,7 +30,7 @@ describe('shell completion', () => {
   };
 
   it('completes commands, topics and their subcommands, never a hidden one', () => {
-    expect(words('')).toEqual(['completions', 'config', 'help', 'install', 'recipes', 'run', 'which']);
+    expect(words('')).toEqual(['completions', 'config', 'doctor', 'help', 'install', 'recipes', 'run', 'which']);
     expect(words('c')).toEqual(['completions', 'config']);
     expect(words('config', '')).toEqual(['get', 'set']);
     expect(words('help', 'con')).toEqual(['config']);
@@ -44,6 +45,7 @@ describe('shell completion', () => {
     expect(words('run', '--pull=a')).toEqual(['--pull=always']);
     expect(words('run', '-e', '')).toBe('files');
     expect(words('completions', 'z')).toEqual(['zsh']);
+    expect(words('doctor', '')).toEqual(['engine', 'shims']);
     expect(words('config', 'set', '')).toEqual([...SETTING_KEYS].sort());
     expect(words('config', 'set', 'warm', '')).toBe('files');
     expect(words('recipes', 'lint', '')).toBe('files');
