@@ -161,6 +161,9 @@ async function main(): Promise<void> {
       report('startup: berth --version', version.a, version.b, '<= 1.8', version.a / version.b <= 1.8);
       const list = paired(() => seconds([node, BERTH, 'list'], { cwd, env }), () => seconds(bare));
       report('startup: berth list', list.a, list.b, '<= 1.8', list.a / list.b <= 1.8);
+      // A shell's Tab: the completion scripts call this on every press (berth completions).
+      const tab = paired(() => seconds([node, BERTH, '__complete', 'run', 'fx@'], { cwd, env }), () => seconds(bare));
+      report('startup: berth __complete (Tab)', tab.a, tab.b, '<= 1.8', tab.a / tab.b <= 1.8);
     }
 
     // 4. Streams: 1 GiB through cat, throughput and berth's peak memory.
