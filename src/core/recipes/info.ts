@@ -1,4 +1,5 @@
 import type { Recipe, RecipeSource } from './schema.js';
+import { describeBuild } from './build.js';
 
 /** Where the version a tool runs at came from: TOOL@VERSION, the project's pin, or the recipe's default. */
 export type VersionSource = 'command line' | 'project' | 'recipe';
@@ -72,7 +73,7 @@ export function recipeInfo(recipe: Recipe, ref: InfoReference, state: ImageState
     file: recipe.file,
     version: recipe.version,
     versions: knownVersions(recipe),
-    image: recipe.image,
+    image: recipe.image ?? describeBuild(recipe.build!),
     digest: recipe.digest ?? null,
     referenceVersion: ref.version,
     reference: ref.reference,

@@ -15,6 +15,8 @@ describe('container labels', () => {
       key: 'berth.key',
       idleMinutes: 'berth.idle-minutes',
       image: 'berth.image',
+      build: 'berth.build',
+      buildBase: 'berth.build-base',
     });
   });
 
