@@ -87,11 +87,7 @@ export async function runTool(request: RunRequest, io: RunIO, engine?: EngineCli
   let containerMade = false;
   // A recipe that builds its image builds it on first use (its progress on stderr); "never" only refuses to.
   const ensure = build
-    ? async () => {
-        const { ensureBuilt } = await import('../runtime/registry/builds.js');
-        const { buildReporter } = await import('../ui/build-progress.js');
-        return ensureBuilt(client, { tool: plan.tool, plan: build, offline: policy === 'never', onBuild: buildReporter(io.stderr, request.quiet ?? false) });
-      }
+    ? async () => (await import('./build.js')).ensureBuildImage(client, plan.tool, build, { offline: policy === 'never', quiet: request.quiet, stderr: io.stderr })
     : () => ensureImage(client, plan.image, policy, pullReporter(io.stderr, request.quiet ?? false));
   // A single file made for this call is of no use to a later one: such a call runs fresh.
   const warm = warmAsked && !plan.mounts.some((m) => m.create);
