@@ -105,6 +105,19 @@ async function buildTools(): Promise<void> {
   log(`${STANDIN_IMAGE} ready after ${seconds(started)}`);
 }
 
+/**
+ * Makes the debootstrap'd Debian base unless it exists already; resolves with its tag. The build
+ * recipe tests build on it (--base / BERTH_BASE_IMAGE), as an air-gapped user would on theirs.
+ */
+export async function ensureStandinBase(): Promise<string> {
+  await assertEngine();
+  if (await imageExists(STANDIN_BASE_IMAGE)) return STANDIN_BASE_IMAGE;
+  await withLock('berth-standins-build', async () => {
+    if (!(await imageExists(STANDIN_BASE_IMAGE))) await buildBase();
+  });
+  return STANDIN_BASE_IMAGE;
+}
+
 /** Builds the stand-in images unless they exist already; resolves with the tools image's tag. */
 export async function ensureStandins(): Promise<string> {
   await assertEngine();
