@@ -3,6 +3,7 @@ import { writePrivateFile } from '../../platform/files.js';
 import { withHeldLock } from '../../platform/lock-file.js';
 import { buildLogFile, pullLockFile } from '../../platform/paths.js';
 import type { BuildPlan } from '../../core/recipes/build.js';
+import { LABELS } from '../../core/labels.js';
 import { STALLED, type EngineClient, type ImageFacts } from '../engine-client.js';
 import { engineFailure } from '../http/endpoint.js';
 import { inspectImage } from './images.js';
@@ -75,7 +76,9 @@ async function build(engine: EngineClient, request: BuildRequest): Promise<void>
   let failure: string | undefined;
   const progress = await request.onBuild(tool, plan.tag);
   try {
-    for await (const event of engine.buildImage(plan.dockerfile, { tag: plan.tag, labels: plan.labels, noCache: request.noCache, stallMs: BUILD_STALL_MS })) {
+    // Whose build it is: not a build input (the same section is the same image for everyone).
+    const labels = { ...plan.labels, [LABELS.buildUid]: String(process.getuid?.() ?? 0) };
+    for await (const event of engine.buildImage(plan.dockerfile, { tag: plan.tag, labels, noCache: request.noCache, stallMs: BUILD_STALL_MS })) {
       if (event.stream) {
         log += event.stream;
         for (const line of event.stream.split('\n')) if (line.trim()) progress.line(line);
