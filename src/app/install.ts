@@ -1,9 +1,9 @@
 import { dirname } from 'node:path';
-import { effectiveSetting, registryMirror, shimDirectory } from '../platform/settings.js';
+import { baseImageOverride, effectiveSetting, registryMirror, shimDirectory } from '../platform/settings.js';
 import { applyMirror } from '../core/image-reference.js';
 import { findRecipe, recipeDirectories } from '../core/recipes/catalog.js';
 import { imageForVersion, parseToolSpec } from '../core/recipes/image.js';
-import { resolveTool } from '../core/run/resolve.js';
+import { resolveTool, type ResolvedTool } from '../core/run/resolve.js';
 import { pullReporter } from '../ui/pull-progress.js';
 import { BerthError, EngineError, InputError } from '../platform/errors.js';
 import { formatPermissions } from '../ui/permissions-view.js';
@@ -42,8 +42,8 @@ export async function installTools(
   // Resolved before anything is written: a broken project file stops the install, not half of it.
   const policy = effectiveSetting('pullPolicy', env).value as 'missing' | 'always' | 'never';
   const pull = options.pull !== false && policy !== 'never';
-  const images: string[] = [];
-  if (pull) for (const t of tools) images.push((await resolveTool(t.spec, cwd)).image);
+  const images: ResolvedTool[] = [];
+  if (pull) for (const t of tools) images.push(await resolveTool(t.spec, cwd, undefined, baseImageOverride(undefined, env)));
   // What a recipe berth does not ship lets its tool reach, said before it goes on PATH.
   for (const t of tools.filter((t) => t.recipe.source !== 'builtin')) {
     out(printable(`${t.name}: a ${t.recipe.source} recipe (${t.recipe.file}); its tool can reach:`));
@@ -61,7 +61,11 @@ export async function installTools(
     const mirror = registryMirror(env);
     const report = pullReporter(process.stderr, options.quiet ?? false);
     try {
-      for (const image of images) await ensureImage(engine, applyMirror(image, mirror), policy, report);
+      for (const { image, build, recipe } of images) {
+        // A recipe that builds its image is built now, as its first run would.
+        if (build) await (await import('./build.js')).ensureBuildImage(engine, recipe.name, build, { quiet: options.quiet });
+        else await ensureImage(engine, applyMirror(image, mirror), policy, report);
+      }
     } catch (error) {
       // The shims are written: the user must not think the install failed as a whole.
       if (error instanceof BerthError) throw new EngineError(`${error.message} (the shim${tools.length === 1 ? ' is' : 's are'} installed; the image is pulled again at the first run)`);

@@ -1,4 +1,4 @@
-import { effectiveSetting, readSettings, registryMirror, warmIdleSeconds, type Settings } from '../platform/settings.js';
+import { baseImageOverride, effectiveSetting, readSettings, registryMirror, warmIdleSeconds, type Settings } from '../platform/settings.js';
 import { EngineError } from '../platform/errors.js';
 import { warn } from '../platform/terminal-text.js';
 import { applyMirror } from '../core/image-reference.js';
@@ -12,6 +12,7 @@ import { hostIdentity } from '../core/run/identity.js';
 import { policyContext } from '../core/run/path-policy.js';
 import { planRun, type RunPlan, type RunRequest } from '../core/run/plan.js';
 import { resolveTool } from '../core/run/resolve.js';
+import type { BuildPlan } from '../core/recipes/build.js';
 import { pullReporter } from '../ui/pull-progress.js';
 
 /** Resolves the tool and plans its container, without touching the engine. */
@@ -27,16 +28,17 @@ async function planToolRun(
   request: RunRequest,
   io: RunIO,
   engine?: EngineClient,
-): Promise<{ plan: RunPlan; warm: boolean; settings: Settings; unmirrored: string; kind: RunEngine }> {
+): Promise<{ plan: RunPlan; warm: boolean; settings: Settings; unmirrored: string; kind: RunEngine; build?: BuildPlan }> {
   const { runEngine } = await import('../runtime/engine/mode.js');
   const { engineAddress } = await import('../runtime/http/endpoint.js');
-  const resolved = await resolveTool(request.tool, process.cwd(), request.image);
+  const resolved = await resolveTool(request.tool, process.cwd(), request.image, baseImageOverride(request.base));
   const settings = readSettings();
   // Asked once the recipe is known to be good (kept per engine socket); with no engine, as for
   // --dry-run offline, the safe answer: a rootful Docker, the user's uid:gid.
   const kind = await runEngine(engine);
   // The mirror serves pulls (the recipe's image and --image alike); see runTool for what is local.
-  const image = applyMirror(resolved.image, registryMirror(process.env, settings));
+  // A build's image is the engine's own, never pulled: no mirror for it.
+  const image = resolved.build ? resolved.image : applyMirror(resolved.image, registryMirror(process.env, settings));
   const plan = planRun(resolved.recipe, image, request.args, { ...request, version: resolved.version }, {
     cwd: process.cwd(),
     env: process.env,
@@ -49,7 +51,7 @@ async function planToolRun(
     policy: () => policyContext(process.env, knownEndpoint(engineAddress)),
     warn: (line) => warn(line, io.stderr),
   });
-  return { plan, warm: request.warm ?? settings.warm ?? resolved.recipe.warm, settings, unmirrored: resolved.image, kind };
+  return { plan, warm: request.warm ?? settings.warm ?? resolved.recipe.warm, settings, unmirrored: resolved.image, kind, build: resolved.build };
 }
 
 /** The engine's address for the path policy; undefined (the default socket) when the docker context is broken (the run reports that). */
@@ -66,7 +68,7 @@ function knownEndpoint(endpoint: () => string): string | undefined {
  * `engine`: the process's client unless given (a test's fake); made once the plan is good.
  */
 export async function runTool(request: RunRequest, io: RunIO, engine?: EngineClient): Promise<number> {
-  const { plan, warm: warmAsked, settings, unmirrored, kind } = await planToolRun(request, io, engine);
+  const { plan, warm: warmAsked, settings, unmirrored, kind, build } = await planToolRun(request, io, engine);
   const client = engine ?? (await import('../runtime/engine/client.js')).engineClient();
   const { ensureImage, inspectImage } = await import('../runtime/registry/images.js');
   // The mirror is for pulling: an image the engine has under its own name runs as it is, with
@@ -84,7 +86,10 @@ export async function runTool(request: RunRequest, io: RunIO, engine?: EngineCli
   const record = recordRun(client);
   let failed = false;
   let containerMade = false;
-  const ensure = () => ensureImage(client, plan.image, policy, pullReporter(io.stderr, request.quiet ?? false));
+  // A recipe that builds its image builds it on first use (its progress on stderr); "never" only refuses to.
+  const ensure = build
+    ? async () => (await import('./build.js')).ensureBuildImage(client, plan.tool, build, { offline: policy === 'never', quiet: request.quiet, stderr: io.stderr })
+    : () => ensureImage(client, plan.image, policy, pullReporter(io.stderr, request.quiet ?? false));
   // A single file made for this call is of no use to a later one: such a call runs fresh.
   const warm = warmAsked && !plan.mounts.some((m) => m.create);
   try {

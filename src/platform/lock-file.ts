@@ -56,6 +56,23 @@ function untouchedFor(file: string, ms: number | undefined): boolean {
   }
 }
 
+/**
+ * Runs `work` holding the lock `file`, kept fresh meanwhile: a holder that is stopped (Ctrl-Z,
+ * SIGSTOP) or frozen stops freshening it, and the processes waiting take it over after
+ * `staleAfterMs` instead of waiting for ever.
+ */
+export async function withHeldLock<T>(file: string, staleAfterMs: number, work: () => Promise<T>): Promise<T> {
+  const release = (await acquireLock(file, { pollMs: 200, staleAfterMs }))!;
+  const heartbeat = setInterval(() => touchLock(file), staleAfterMs / 4);
+  heartbeat.unref();
+  try {
+    return await work();
+  } finally {
+    clearInterval(heartbeat);
+    release();
+  }
+}
+
 /** Marks the lock `file` as still held and worked on (see staleAfterMs). */
 export function touchLock(file: string): void {
   try {

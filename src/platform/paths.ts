@@ -97,6 +97,11 @@ export function pullLockFile(ref: string, env: NodeJS.ProcessEnv = process.env):
   return path.join(cacheDirectory(env), 'locks', `pull-${shortHash(ref)}.lock`);
 }
 
+/** The log of the last build of `tag` (`berth-build/<name>:<hash>`): kept, its tail shown when the build fails. */
+export function buildLogFile(tag: string, env: NodeJS.ProcessEnv = process.env): string {
+  return path.join(cacheDirectory(env), 'builds', `${tag.replace(/^.*\//, '').replace(/[^A-Za-z0-9._-]/g, '-')}.log`);
+}
+
 /** The lock of the project at `realRoot` (its real path): berth.yaml and berth.lock change under it. */
 export function projectLockFile(realRoot: string, env: NodeJS.ProcessEnv = process.env): string {
   return path.join(cacheDirectory(env), 'locks', `project-${shortHash(realRoot)}.lock`);

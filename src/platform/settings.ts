@@ -165,6 +165,15 @@ export function registryMirror(env: NodeJS.ProcessEnv = process.env, settings: S
   return value === undefined ? undefined : String(value);
 }
 
+/**
+ * The base that replaces the base of whatever berth builds (a recipe's build.from, a backend's
+ * base): `--base` when given, else BERTH_BASE_IMAGE (empty: none). For air-gapped users, whose
+ * engine has a base image but reaches no registry.
+ */
+export function baseImageOverride(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  return flag || env.BERTH_BASE_IMAGE || undefined;
+}
+
 /** A setting's source in words: `from BERTH_SHIM_DIR`, `the default`, … */
 export function describeSource(setting: EffectiveSetting): string {
   switch (setting.source) {

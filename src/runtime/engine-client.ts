@@ -43,6 +43,17 @@ export interface EngineClient {
    */
   pullImage(repository: string, tag: string, options: { auth?: object; stallMs: number }): AsyncIterable<PullEvent>;
 
+  /**
+   * Builds an image from `dockerfile` alone (the build context holds nothing else), tagged and
+   * labelled, with the engine's classic builder, yielding its progress; a failed step is an event
+   * with `error`, not a thrown error. A stream that says nothing for `stallMs` fails with code STALLED.
+   */
+  buildImage(dockerfile: string, options: BuildOptions): AsyncIterable<BuildEvent>;
+  /** The images carrying every one of `labels` (`key=value` or `key`). */
+  listImages(query: { labels: string[] }): Promise<ImageSummary[]>;
+  /** Removes an image by id or reference (its tag only, when it has others); false when it was gone, or is in use (409). */
+  removeImage(idOrRef: string): Promise<boolean>;
+
   version(options?: { timeoutMs?: number }): Promise<EngineVersion>;
   /** The engine's own description of itself, as it words it (engines differ: runtime/engine/mode.ts reads it). */
   info(options?: { timeoutMs?: number }): Promise<unknown>;
@@ -126,6 +137,32 @@ export interface PullEvent {
   /** The layer's bytes done and in all, when the engine says. */
   current?: number;
   total?: number;
+}
+
+export interface BuildOptions {
+  tag: string;
+  labels: Record<string, string>;
+  /** Build every step again (the engine's nocache). */
+  noCache?: boolean;
+  stallMs: number;
+}
+
+export interface BuildEvent {
+  /** The build failed: the engine's words. */
+  error?: string;
+  /** Output of the builder and the steps, as it comes (lines, not always whole ones). */
+  stream?: string;
+  /** The built image's id, once the engine says it. */
+  imageId?: string;
+}
+
+export interface ImageSummary {
+  id: string;
+  repoTags: string[];
+  /** Seconds since the epoch. */
+  created: number;
+  size: number;
+  labels: Record<string, string>;
 }
 
 export interface EngineVersion {

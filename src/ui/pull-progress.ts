@@ -14,12 +14,17 @@ export type PullReporter = (ref: string) => Promise<PullProgress & { stop(): voi
 /** Narrower than this (some CI ptys and `script` report 0 columns), a spinner cannot redraw in place. */
 const SPINNER_MIN_COLUMNS = 20;
 
+/**
+ * Only a real, sized, capable terminal gets a spinner; any odd one gets plain lines (ora on a
+ * 0-column terminal redrew in a tight loop, starving signals).
+ */
+export function spinnerFits(stderr: NodeJS.WriteStream, env: NodeJS.ProcessEnv): boolean {
+  return Boolean(stderr.isTTY) && (stderr.columns ?? 0) >= SPINNER_MIN_COLUMNS && env.TERM !== 'dumb';
+}
+
 export function pullReporter(stderr: NodeJS.WriteStream, quiet: boolean, env: NodeJS.ProcessEnv = process.env): PullReporter {
   if (quiet) return async () => ({ update() {}, stop() {} });
-  // Only a real, sized, capable terminal gets the spinner; any odd one gets the plain line (ora
-  // on a 0-column terminal redrew in a tight loop, starving signals).
-  const spinner = stderr.isTTY && (stderr.columns ?? 0) >= SPINNER_MIN_COLUMNS && env.TERM !== 'dumb';
-  if (!spinner) {
+  if (!spinnerFits(stderr, env)) {
     return async (ref) => {
       warn(`pulling ${ref}`, stderr);
       return { update() {}, stop() {} };

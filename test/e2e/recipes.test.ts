@@ -8,6 +8,7 @@ import { BUILTIN_RECIPES, readRecipe } from '../../src/core/recipes/catalog.js';
 import { imageForVersion } from '../../src/core/recipes/image.js';
 import type { Recipe } from '../../src/core/recipes/schema.js';
 import { docker } from '../harness/exec.js';
+import { STANDIN_BASE_IMAGE } from '../harness/standins-setup.js';
 import { asUser, BERTH, berth, makeSandbox, OTHER_UID, type Sandbox } from '../support/berth.js';
 import { fixturesIn, gifFacts, isNotRun, RECIPE_EXAMPLES, type ExamplePlan, type ExampleResult, type ExampleRun } from './recipe-examples.js';
 
@@ -146,6 +147,13 @@ describe('every example of every built-in recipe, as written, on the stand-in of
 });
 
 describe('built-in recipes beyond their examples', () => {
+  /** The gif recipe's image, built once (quietly, so the runs below print nothing of their own). */
+  let gifBuilt: Promise<void> | undefined;
+  const buildGif = () =>
+    (gifBuilt ??= berth(sb, ['build', '-q', 'gif'], { env: { BERTH_BASE_IMAGE: STANDIN_BASE_IMAGE }, timeoutMs: 900_000 }).then((built) => {
+      expect([built.code, built.stderr]).toEqual([0, '']);
+    }));
+
   /** A 2-second test video for the gif tests. */
   let sample: Promise<string> | undefined;
   const makeSample = () =>
@@ -170,6 +178,23 @@ describe('built-in recipes beyond their examples', () => {
     const fpsWins = await run(['--fps', '5', 'sample.mp4', 'fps.gif']);
     expect([fpsWins.code, fpsWins.stderr]).toEqual([0, '']);
     expect(gifFacts(path.join(dir, 'fps.gif'))).toMatchObject({ width: 96, frames: 10 });
+  });
+
+  it('gif --optimize: a valid GIF with the same frames, smaller than without it (ffmpeg palette + gifsicle -O3 --lossy)', async () => {
+    await Promise.all([makeSample(), buildGif()]);
+    const plain = await berth(sb, ['run', 'gif', '--fps', '8', '--width', '160', 'sample.mp4', 'plain.gif'], { timeoutMs: 120_000 });
+    expect([plain.code, plain.stderr]).toEqual([0, '']);
+    const optimized = await berth(sb, ['run', 'gif', '--optimize', '--fps', '8', '--width', '160', 'sample.mp4', 'small.gif'], { timeoutMs: 120_000 });
+    expect([optimized.code, optimized.stderr]).toEqual([0, '']);
+    const small = path.join(sb.work, 'small.gif');
+    expect(gifFacts(small)).toEqual({ magic: 'GIF89a', width: 160, frames: 16 });
+    expect(statSync(small).size).toBeLessThan(statSync(path.join(sb.work, 'plain.gif')).size);
+    expect(statSync(small).uid).toBe(OTHER_UID);
+    // gifsicle (a built-in build recipe too) reads it back whole.
+    const info = await berth(sb, ['run', '-q', 'gifsicle', '--info', 'small.gif'], { timeoutMs: 900_000 });
+    expect(info.code).toBe(0);
+    expect(info.stdout.toString()).toMatch(/^\* small\.gif 16 images\n/);
+    expect(info.stdout.toString()).toContain('logical screen 160x120');
   });
 
   it('gif explains its usage when given the wrong arguments', async () => {

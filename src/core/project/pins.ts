@@ -38,7 +38,8 @@ export function imageForPin(recipe: Recipe, version: string): string | Error {
     return imageForVersion(recipe, version);
   } catch (error) {
     if (!(error instanceof InputError)) throw error;
-    if (!recipe.image.includes('{version}')) return new Error(`the recipe's image ${recipe.image} has no {version}; only ${recipe.version} is available (${recipe.file})`);
+    if (recipe.build) return new Error(`${error.message.replace(/^[^:]*: /, '')} (${recipe.file})`);
+    if (!recipe.image!.includes('{version}')) return new Error(`the recipe's image ${recipe.image} has no {version}; only ${recipe.version} is available (${recipe.file})`);
     return new Error(error.message.replace(/^[^:]*: /, ''));
   }
 }

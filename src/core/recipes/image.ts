@@ -1,13 +1,18 @@
 import { InputError } from '../../platform/errors.js';
 import { parseImageReference } from '../image-reference.js';
 import { VERSION_PATTERN } from '../patterns.js';
+import { buildPlan } from './build.js';
 import type { Recipe } from './schema.js';
 
 /**
  * The image reference for a recipe at a version: `{version}` substituted, and the recipe's
- * digest appended when the default version is asked for (the digest pins only that one).
+ * digest appended when the default version is asked for (the digest pins only that one). For a
+ * recipe that builds its image, the build's tag (`berth-build/<name>:<hash>`), FROM `base` when
+ * given (--base, BERTH_BASE_IMAGE).
  */
-export function imageForVersion(recipe: Recipe, version = recipe.version): string {
+export function imageForVersion(recipe: Recipe, version = recipe.version, base?: string): string {
+  if (recipe.build) return buildPlan({ ...recipe, build: recipe.build }, { version, base }).tag;
+  if (recipe.image === undefined) throw new InputError(`${recipe.name}: the recipe has neither image nor build`, recipe.file);
   if (version !== recipe.version && !recipe.image.includes('{version}')) {
     throw new InputError(
       `${recipe.name}@${version}: the recipe's image ${recipe.image} has no {version} to put a version in; only ${recipe.version} is available`,

@@ -1,4 +1,5 @@
 import type { Recipe, RecipeSource } from './schema.js';
+import { describeBuild } from './build.js';
 
 /** Where the version a tool runs at came from: TOOL@VERSION, the project's pin, or the recipe's default. */
 export type VersionSource = 'command line' | 'project' | 'recipe';
@@ -26,6 +27,8 @@ export interface RecipeInfo {
   version: string;
   versions: string[];
   image: string;
+  /** Whether berth builds the image from the recipe's build section (then `image` says from what, and `reference` is the build's tag). */
+  built: boolean;
   digest: string | null;
   /** The version `reference` is for: TOOL@VERSION, else the project's pin, else the default. */
   referenceVersion: string;
@@ -72,7 +75,8 @@ export function recipeInfo(recipe: Recipe, ref: InfoReference, state: ImageState
     file: recipe.file,
     version: recipe.version,
     versions: knownVersions(recipe),
-    image: recipe.image,
+    image: recipe.image ?? describeBuild(recipe.build!),
+    built: recipe.build !== undefined,
     digest: recipe.digest ?? null,
     referenceVersion: ref.version,
     reference: ref.reference,

@@ -34,7 +34,8 @@ export function lintRecipes(files: string[]): { checked: number; problems: Recip
  * load), but it should not: the same command then runs other bytes from one day to the next.
  */
 function unpinnedWarning(recipe: Recipe): string[] {
-  if (recipe.source === 'builtin') return [];
+  // A build is pinned by its from: (tag and digest, checked by the schema).
+  if (recipe.source === 'builtin' || recipe.image === undefined) return [];
   const { tag } = parseImageReference(recipe.image.replaceAll('{version}', recipe.version));
   if (tag && tag !== 'latest') return [];
   const line = lineOf(readYamlFile(recipe.file), ['image']);

@@ -1,3 +1,4 @@
+import { buildPlan, describeBuild } from './build.js';
 import { imageForVersion } from './image.js';
 import type { Recipe } from './schema.js';
 
@@ -38,7 +39,8 @@ const USER: Record<Recipe['user'], string> = {
 
 export function permissions(recipe: Recipe): Permissions {
   return {
-    image: imageForVersion(recipe),
+    // A build's hash covers its steps too: a changed step is a changed image for the trust check.
+    image: recipe.build ? `${describeBuild(recipe.build)} (build ${buildPlan({ ...recipe, build: recipe.build }).hash.slice(0, 12)})` : imageForVersion(recipe),
     network: NETWORK[recipe.network],
     user: USER[recipe.user],
     env: recipe.env.length > 0 ? recipe.env.join(', ') : '(none beyond terminal and locale)',

@@ -10,7 +10,15 @@ export function parseRecipeFile(file: string, source: RecipeSource): Recipe {
   const fields = parseWith(yaml, recipeSchema(), 'a recipe');
   const stem = path.basename(file).replace(/\.ya?ml$/, '');
   if (fields.name !== stem) throw fieldError(yaml, ['name'], `"${fields.name}" must match the file name "${stem}"`);
-  const probe = fields.image.replaceAll('{version}', fields.version);
+  if (fields.build) {
+    try {
+      parseImageReference(fields.build.from);
+    } catch (error) {
+      throw fieldError(yaml, ['build', 'from'], (error as Error).message);
+    }
+    return { ...fields, file, source };
+  }
+  const probe = fields.image!.replaceAll('{version}', fields.version);
   try {
     const ref = parseImageReference(probe);
     if (ref.digest) throw new Error('put the digest in the digest field, not in image');

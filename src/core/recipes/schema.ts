@@ -14,15 +14,48 @@ const require = createRequire(import.meta.url);
 /** A `home:` entry: a path inside the user's home, never the home itself (no `.`, no `..`, no leading `/`), `:rw` to write it. */
 const HOME_ENTRY = /^(?!\/)(?!\.(?:\/|$|:))(?!(?:.*\/)?\.\.(?:\/|$|:))[^:\n\0]+(?::rw)?$/;
 
+/** `from:` of a build: a repository with both a tag and a digest, so what it names can never move. */
+export const PINNED_BASE = /^[a-z0-9][a-z0-9._/:-]*:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}@sha256:[a-f0-9]{64}$/;
+/** A Debian package, optionally `=VERSION` (Debian policy's characters; nothing a shell or Dockerfile reads specially). */
+export const APT_PACKAGE = /^[a-z0-9][a-z0-9+.-]+(?:=[A-Za-z0-9.+~:-]+)?$/;
+/** An Alpine package, optionally `=VERSION` (apk's own characters). */
+export const APK_PACKAGE = /^[a-z0-9][a-z0-9_+.-]*(?:=[A-Za-z0-9._+~-]+)?$/;
+/** A Dockerfile line that names a base: berth writes the only FROM, from `from:` (or --base). */
+const FROM_LINE = /^\s*FROM\s/im;
+/** COPY/ADD --from=IMAGE: files from another image, one `from:` does not pin. */
+const COPY_FROM = /^\s*(?:COPY|ADD)\s[^\n]*--from/im;
+
 function build(z: typeof Zod) {
   const stringList = z.array(z.string().min(1, 'an empty string'));
+  const buildSection = z
+    .strictObject({
+      from: z.string().regex(PINNED_BASE, 'a base pinned by tag and digest, such as debian:bookworm-20240701-slim@sha256:<64 hex digits>'),
+      apt: z.array(z.string().regex(APT_PACKAGE, 'a Debian package such as gifsicle or gifsicle=1.93-2')).optional(),
+      apk: z.array(z.string().regex(APK_PACKAGE, 'an Alpine package such as gifsicle or gifsicle=1.95-r0')).optional(),
+      run: stringList.optional(),
+      dockerfile: z
+        .string()
+        .min(1, 'Dockerfile instructions')
+        .refine((text) => !FROM_LINE.test(text), 'Dockerfile instructions without FROM (berth writes the FROM from build.from)')
+        .refine((text) => !COPY_FROM.test(text), 'no COPY or ADD --from: a build takes files only from build.from and its own steps')
+        .optional(),
+    })
+    .superRefine((section, ctx) => {
+      if (section.dockerfile !== undefined && (section.apt ?? section.apk ?? section.run) !== undefined) {
+        ctx.addIssue({ code: 'custom', path: ['dockerfile'], message: 'either dockerfile, or apt/apk/run, not both' });
+      }
+      if (section.apt !== undefined && section.apk !== undefined) {
+        ctx.addIssue({ code: 'custom', path: ['apk'], message: 'either apt (a Debian base) or apk (an Alpine base), not both' });
+      }
+    });
   return z
   .strictObject({
     name: z.string().regex(NAME_PATTERN, `a name of ${NAME_RULE}`),
     description: z.string().min(1, 'a one-line description'),
     homepage: z.url({ error: 'an http(s) URL' }).optional(),
     tags: stringList.default([]),
-    image: z.string().min(1, 'an image reference such as docker.io/koalaman/shellcheck:v{version}'),
+    image: z.string().min(1, 'an image reference such as docker.io/koalaman/shellcheck:v{version}').optional(),
+    build: buildSection.optional(),
     version: z.string().regex(VERSION_PATTERN, 'a version such as 1.2.3'),
     versions: z.array(z.string().regex(VERSION_PATTERN, 'a version such as 1.2.3')).optional(),
     digest: z.string().regex(DIGEST_PATTERN, 'sha256: followed by 64 lowercase hex digits').optional(),
@@ -39,6 +72,13 @@ function build(z: typeof Zod) {
     notes: z.string().optional(),
   })
   .superRefine((recipe, ctx) => {
+    if ((recipe.image === undefined) === (recipe.build === undefined)) {
+      const message = recipe.image === undefined ? 'missing: an image to pull, or a build section saying how to build one' : 'either image (an image to pull) or build (how to build one), not both';
+      ctx.addIssue({ code: 'custom', path: [recipe.image === undefined ? 'image' : 'build'], message });
+    }
+    if (recipe.build !== undefined && recipe.digest !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['digest'], message: 'a digest pins a pulled image; a build is pinned by build.from' });
+    }
     if (recipe.script !== undefined && (recipe.entrypoint !== undefined || recipe.args.length > 0)) {
       ctx.addIssue({ code: 'custom', path: ['script'], message: 'either script, or entrypoint and args, not both' });
     }
@@ -55,6 +95,9 @@ export type RecipeFields = Zod.output<ReturnType<typeof build>>;
 
 /** Where a recipe was found, highest precedence first. */
 export type RecipeSource = 'project' | 'path' | 'user' | 'builtin';
+
+/** A recipe's `build:` section: how berth builds its image (see core/recipes/build.ts). */
+export type BuildSection = NonNullable<RecipeFields['build']>;
 
 export interface Recipe extends RecipeFields {
   /** The file it was read from. */

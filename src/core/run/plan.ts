@@ -30,6 +30,8 @@ export interface RunRequest extends RunOptions {
   args: string[];
   pull?: PullPolicy;
   quiet?: boolean;
+  /** --base: what a build recipe's image is built FROM instead of its build.from. */
+  base?: string;
   warm?: boolean;
 }
 

@@ -1,4 +1,5 @@
 import { findRecipe, recipeDirectories } from '../recipes/catalog.js';
+import { buildPlan, type BuildPlan } from '../recipes/build.js';
 import { imageForVersion, parseToolSpec } from '../recipes/image.js';
 import type { Recipe } from '../recipes/schema.js';
 import type { VersionSource } from '../recipes/info.js';
@@ -11,10 +12,12 @@ export interface ResolvedTool {
   image: string;
   /** Where the version came from. */
   versionFrom: VersionSource;
-  /** True when the image is the digest locked in berth.lock. */
+  /** True when the image is the digest locked in berth.lock (for a build, the lock's entry is for exactly this build). */
   locked: boolean;
   /** The project's files behind the version and digest, when they came from there (`berth which` says so). */
   project?: { manifestFile: string; pinLine?: number; lockFile?: string };
+  /** The recipe builds its image: how (`image` is then the build's tag). */
+  build?: BuildPlan;
 }
 
 /**
@@ -24,7 +27,7 @@ export interface ResolvedTool {
  * the pin (the lock still applies when it matches). A broken berth.yaml or berth.lock stops runs
  * inside that project only. `--image` replaces the image and keeps the rest of the recipe.
  */
-export async function resolveTool(spec: string, cwd: string, imageOverride?: string): Promise<ResolvedTool> {
+export async function resolveTool(spec: string, cwd: string, imageOverride?: string, base?: string): Promise<ResolvedTool> {
   const { name, version: asked } = parseToolSpec(spec);
   const dirs = recipeDirectories(cwd);
   const project = await loadProjectPins(cwd, dirs);
@@ -33,6 +36,11 @@ export async function resolveTool(spec: string, cwd: string, imageOverride?: str
   const version = asked ?? pin?.version ?? recipe.version;
   const versionFrom = asked !== undefined ? 'command line' : pin ? 'project' : 'recipe';
   if (imageOverride) return { recipe, version, image: imageOverride, versionFrom, locked: false };
+  if (recipe.build) {
+    // A build's tag is the hash of all it is built from: the lock adds no pinning to it.
+    const build = buildPlan({ ...recipe, build: recipe.build }, { version, base });
+    return { recipe, version, image: build.tag, versionFrom, locked: project?.lock?.entries.get(name)?.image === build.tag, build };
+  }
   const image = pin && version === pin.version ? pin.image : imageForVersion(recipe, version);
   const locked = lockedImage(project?.lock, name, version, image);
   const from = project && (pin || locked) ? { manifestFile: project.files.manifestFile, pinLine: versionFrom === 'project' ? pin?.line : undefined, lockFile: locked ? project.lock?.file : undefined } : undefined;

@@ -1,12 +1,15 @@
 import type { Duplex } from 'node:stream';
 import {
   engineStatus,
+  type BuildEvent,
+  type BuildOptions,
   type ContainerFacts,
   type ContainerSpec,
   type ContainerSummary,
   type EngineClient,
   type EngineVersion,
   type ImageFacts,
+  type ImageSummary,
   type PullEvent,
 } from '../engine-client.js';
 import { EngineApi } from './engine-api.js';
@@ -109,23 +112,38 @@ export class DockerClient implements EngineClient {
     const body = await this.api.stream('POST', `/images/create?fromImage=${encodeURIComponent(repository)}&tag=${encodeURIComponent(tag)}`, headers, {
       stallMs: options.stallMs,
     });
-    // One JSON object a line.
-    let buffered = '';
-    for await (const chunk of body as AsyncIterable<Buffer>) {
-      buffered += chunk.toString('utf8');
-      let nl: number;
-      while ((nl = buffered.indexOf('\n')) !== -1) {
-        const line = buffered.slice(0, nl).trim();
-        buffered = buffered.slice(nl + 1);
-        if (!line) continue;
-        let event: { error?: string; id?: string; status?: string; progressDetail?: { current?: number; total?: number } };
-        try {
-          event = JSON.parse(line);
-        } catch {
-          continue;
-        }
-        yield { error: event.error, layer: event.id, status: event.status, current: event.progressDetail?.current, total: event.progressDetail?.total };
-      }
+    for await (const event of jsonLines<{ error?: string; id?: string; status?: string; progressDetail?: { current?: number; total?: number } }>(body)) {
+      yield { error: event.error, layer: event.id, status: event.status, current: event.progressDetail?.current, total: event.progressDetail?.total };
+    }
+  }
+
+  async *buildImage(dockerfile: string, options: BuildOptions): AsyncIterable<BuildEvent> {
+    // rm/forcerm: the intermediate containers go, failed steps' too. No pull: the base is pinned
+    // by digest and the engine fetches it only when it lacks it.
+    const query = `t=${encodeURIComponent(options.tag)}&labels=${encodeURIComponent(JSON.stringify(options.labels))}&rm=1&forcerm=1${options.noCache ? '&nocache=1' : ''}`;
+    const body = await this.api.stream('POST', `/build?${query}`, { 'Content-Type': 'application/x-tar' }, { stallMs: options.stallMs, body: tarOf('Dockerfile', dockerfile) });
+    for await (const event of jsonLines<{ error?: string; stream?: string; aux?: { ID?: string } }>(body)) {
+      yield { error: event.error, stream: event.stream, imageId: event.aux?.ID };
+    }
+  }
+
+  async listImages(query: { labels: string[] }): Promise<ImageSummary[]> {
+    const filters = encodeURIComponent(JSON.stringify({ label: query.labels }));
+    const list = await this.api.call<Array<{ Id: string; RepoTags?: string[] | null; Created: number; Size: number; Labels?: Record<string, string> | null }>>(
+      'GET',
+      `/images/json?filters=${filters}`,
+    );
+    return list.map((i) => ({ id: i.Id, repoTags: (i.RepoTags ?? []).filter((t) => t !== '<none>:<none>'), created: i.Created, size: i.Size, labels: i.Labels ?? {} }));
+  }
+
+  async removeImage(idOrRef: string): Promise<boolean> {
+    try {
+      await this.api.call('DELETE', `/images/${encodeURIComponent(idOrRef)}`);
+      return true;
+    } catch (error) {
+      // 404: gone already; 409: a container uses it (it stays, as it should).
+      if (engineStatus(error) === 404 || engineStatus(error) === 409) return false;
+      throw error;
     }
   }
 
@@ -141,4 +159,45 @@ export class DockerClient implements EngineClient {
   close(): void {
     this.api.close();
   }
+}
+
+/** The engine's progress streams: one JSON object a line (a line that is not JSON is skipped). */
+async function* jsonLines<T>(body: AsyncIterable<Buffer>): AsyncIterable<T> {
+  let buffered = '';
+  for await (const chunk of body) {
+    buffered += chunk.toString('utf8');
+    let nl: number;
+    while ((nl = buffered.indexOf('\n')) !== -1) {
+      const line = buffered.slice(0, nl).trim();
+      buffered = buffered.slice(nl + 1);
+      if (!line) continue;
+      try {
+        yield JSON.parse(line) as T;
+      } catch {
+        continue;
+      }
+    }
+  }
+}
+
+/** A tar archive (ustar) of one regular file: a build context that holds only its Dockerfile. */
+export function tarOf(name: string, text: string): Buffer {
+  const content = Buffer.from(text, 'utf8');
+  const header = Buffer.alloc(512);
+  const field = (offset: number, length: number, value: string) => header.write(value, offset, length, 'latin1');
+  const octal = (offset: number, length: number, value: number) => field(offset, length, `${value.toString(8).padStart(length - 1, '0')}\0`);
+  field(0, 100, name);
+  octal(100, 8, 0o644);
+  octal(108, 8, 0);
+  octal(116, 8, 0);
+  octal(124, 12, content.length);
+  octal(136, 12, 0);
+  field(148, 8, '        '); // the checksum counts its own field as spaces
+  field(156, 1, '0');
+  field(257, 8, 'ustar\u000000');
+  let sum = 0;
+  for (const byte of header) sum += byte;
+  field(148, 8, `${sum.toString(8).padStart(6, '0')}\0 `);
+  const padding = Buffer.alloc((512 - (content.length % 512)) % 512);
+  return Buffer.concat([header, content, padding, Buffer.alloc(1024)]);
 }

@@ -3,7 +3,7 @@ import { formatImageReference, parseImageReference } from '../../core/image-refe
 import { pullLockFile } from '../../platform/paths.js';
 import { engineStatus, STALLED, type EngineClient, type ImageFacts } from '../engine-client.js';
 import { engineFailure } from '../http/endpoint.js';
-import { acquireLock, touchLock } from '../../platform/lock-file.js';
+import { withHeldLock } from '../../platform/lock-file.js';
 
 import type { PullPolicy } from '../../platform/settings.js';
 
@@ -105,13 +105,7 @@ export async function ensureImage(
       throw new EngineError(`image ${ref} is not cached and the pull policy is "never"; pull it with: docker pull ${ref} (or run with --pull missing)`);
     }
   }
-  const lock = pullLockFile(ref);
-  const release = (await acquireLock(lock, { pollMs: 200, staleAfterMs: PULL_LOCK_STALE_MS }))!;
-  // Kept fresh while this process pulls: a holder that is stopped (Ctrl-Z, SIGSTOP) or frozen
-  // stops freshening it, and the berths waiting take it over instead of waiting for ever.
-  const heartbeat = setInterval(() => touchLock(lock), PULL_LOCK_STALE_MS / 4);
-  heartbeat.unref();
-  try {
+  const cached = await withHeldLock(pullLockFile(ref), PULL_LOCK_STALE_MS, async () => {
     if (policy !== 'always') {
       const cached = await inspectImage(engine, ref);
       if (cached) return cached;
@@ -122,10 +116,9 @@ export async function ensureImage(
     } finally {
       progress.stop();
     }
-  } finally {
-    clearInterval(heartbeat);
-    release();
-  }
+    return undefined;
+  });
+  if (cached) return cached;
   const pulled = await inspectImage(engine, ref);
   if (!pulled) throw new EngineError(`pulled ${ref} but the engine does not have it`);
   return pulled;

@@ -15,6 +15,9 @@ describe('container labels', () => {
       key: 'berth.key',
       idleMinutes: 'berth.idle-minutes',
       image: 'berth.image',
+      build: 'berth.build',
+      buildBase: 'berth.build-base',
+      buildUid: 'berth.build-uid',
     });
   });
 

@@ -4,6 +4,8 @@ import { constants } from 'node:os';
 // `output` and exits with `exitCode`. A test makes a call fail, or do something first, with `on`.
 import { Duplex, PassThrough } from 'node:stream';
 import type {
+  BuildEvent,
+  BuildOptions,
   ContainerFacts,
   ContainerSpec,
   ContainerSummary,
@@ -11,6 +13,7 @@ import type {
   EngineVersion,
   Endpoint,
   ImageFacts,
+  ImageSummary,
   PullEvent,
 } from '../../../src/runtime/engine-client.js';
 import type { RunIO } from '../../../src/runtime/container/run-container.js';
@@ -72,6 +75,12 @@ export class FakeEngine implements EngineClient {
   readonly containers = new Map<string, Container>();
   /** Run before a call does its part (throw to fail it): the test's hooks. */
   readonly on: Partial<Record<Method, (...args: unknown[]) => void | Promise<void>>> = {};
+  /** What a build yields; by default one step's output, then the image (kept under the build's tag). */
+  buildEvents: (dockerfile: string, options: BuildOptions) => BuildEvent[] = (_dockerfile, options) => [
+    { stream: 'Step 1/2 : FROM base\n' },
+    { stream: 'Step 2/2 : RUN true\n' },
+    { imageId: `sha256:${options.tag.length.toString(16).padStart(64, '0')}` },
+  ];
   /** The started tool's stdout, and its exit code. */
   output = '';
   exitCode = 0;
@@ -210,6 +219,32 @@ export class FakeEngine implements EngineClient {
     this.images.set(ref, image);
   }
 
+  async *buildImage(dockerfile: string, options: BuildOptions): AsyncIterable<BuildEvent> {
+    await this.record('buildImage', [dockerfile, options]);
+    for (const event of this.buildEvents(dockerfile, options)) {
+      yield event;
+      if (event.imageId) this.images.set(options.tag, { id: event.imageId, size: 1, repoDigests: [], entrypoint: [], cmd: [], labels: options.labels } as ImageFacts);
+    }
+  }
+
+  async listImages(query: { labels: string[] }): Promise<ImageSummary[]> {
+    await this.record('listImages', [query]);
+    return [...this.images.entries()]
+      .filter(([, image]) => query.labels.every((l) => labelled((image as ImageFacts & { labels?: Record<string, string> }).labels ?? {}, l)))
+      .map(([ref, image]) => ({ id: image.id, repoTags: [ref], created: 0, size: image.size, labels: (image as ImageFacts & { labels?: Record<string, string> }).labels ?? {} }));
+  }
+
+  async removeImage(idOrRef: string): Promise<boolean> {
+    await this.record('removeImage', [idOrRef]);
+    for (const [ref, image] of this.images) {
+      if (ref === idOrRef || image.id === idOrRef) {
+        this.images.delete(ref);
+        return true;
+      }
+    }
+    return false;
+  }
+
   async version(options?: { timeoutMs?: number }): Promise<EngineVersion> {
     await this.record('version', [options]);
     return { version: '0.0.0-fake', apiVersion: '1.44', os: 'linux', arch: 'x86_64' };
@@ -223,4 +258,10 @@ export class FakeEngine implements EngineClient {
   close(): void {
     this.calls.push({ method: 'close', args: [] });
   }
+}
+
+/** Whether labels match a filter of the engine's kind: `key=value`, or `key` for "has it". */
+function labelled(labels: Record<string, string>, filter: string): boolean {
+  const eq = filter.indexOf('=');
+  return eq === -1 ? filter in labels : labels[filter.slice(0, eq)] === filter.slice(eq + 1);
 }

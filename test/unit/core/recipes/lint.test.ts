@@ -87,3 +87,4 @@ describe('linting recipe files', () => {
     expect(result.warnings).toEqual([expect.stringMatching(new RegExp(`^${latest}:4: image: "latest" is not a version`))]);
   });
 });
+
