@@ -115,7 +115,7 @@ export async function runContainer(engine: EngineClient, plan: RunPlan, io: RunI
 
   // The tool's own run: no deadline.
   const waitFor = (until: 'removed' | 'not-running') => {
-    const code = engine.waitContainer(id, until).catch((error: unknown) => {
+    const code = engine.waitContainer(id, until, { podman: kind.kind === 'podman' }).catch((error: unknown) => {
       throw engineFailure(error, `waiting for ${plan.tool}`);
     });
     code.catch(() => undefined);

@@ -35,7 +35,14 @@ export class DockerClient implements EngineClient {
     return this.api.upgrade(`/containers/${id}/attach?stream=1&stdin=1&stdout=1&stderr=1`);
   }
 
-  async waitContainer(id: string, until: 'removed' | 'not-running'): Promise<number> {
+  async waitContainer(id: string, until: 'removed' | 'not-running', options: { podman?: boolean } = {}): Promise<number> {
+    if (until === 'not-running' && options.podman) {
+      // libpod's wait (Podman 4.0 and later) answers the exit code alone.
+      const path = `/v4.0.0/libpod/containers/${id}/wait?condition=stopped&condition=exited&interval=10ms`;
+      const code = await this.api.call<unknown>('POST', path, undefined, { timeoutMs: Infinity });
+      if (typeof code !== 'number' || !Number.isInteger(code)) throw new Error(`Podman's wait for ${id} answered ${JSON.stringify(code)}, not an exit code`);
+      return code;
+    }
     return (await this.api.call<{ StatusCode: number }>('POST', `/containers/${id}/wait?condition=${until}`, undefined, { timeoutMs: Infinity })).StatusCode;
   }
 

@@ -138,8 +138,8 @@ export class FakeEngine implements EngineClient {
     return attached;
   }
 
-  async waitContainer(id: string, until: 'removed' | 'not-running'): Promise<number> {
-    await this.record('waitContainer', [id, until]);
+  async waitContainer(id: string, until: 'removed' | 'not-running', options?: { podman?: boolean }): Promise<number> {
+    await this.record('waitContainer', options ? [id, until, options] : [id, until]);
     const container = this.container(id);
     const code = await container.exited;
     // An engine removes only a container that removes itself (AutoRemove).

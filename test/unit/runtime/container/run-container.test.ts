@@ -92,7 +92,8 @@ describe('runContainer: the engine calls of a fresh run', () => {
       expect(spec.HostConfig.AutoRemove).toBe(false);
       expect(spec.HostConfig.Init).toBe(true);
       expect(spec.HostConfig.UsernsMode).toBeUndefined();
-      expect(engine.calls[3]!.args[1]).toBe('not-running');
+      // Through Podman's own wait (it looks every 10 ms; its Docker-compatible one, every 250 ms).
+      expect(engine.calls[3]!.args.slice(1)).toEqual(['not-running', { podman: true }]);
       expect(engine.containers.size).toBe(0);
     });
 
