@@ -28,6 +28,7 @@ import { connect, createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { run } from './exec.js';
+import { alive } from './lock.js';
 
 /** Where the instances live (disk, not tmpfs: overlay2 wants a real filesystem under its data-root). */
 export const REMOTE_ENGINE_ROOT = process.env.BERTH_TEST_REMOTE_ROOT ?? '/var/tmp/berth-remote-engine';
@@ -79,15 +80,6 @@ ip link set lo up
 exec tini -s -- dockerd -H unix:///share/docker.sock --data-root /var/lib/docker --exec-root /run/docker-exec \
   --pidfile /run/dockerd.pid --cgroup-parent /berth-remote-engine-$2 --tls=false
 `;
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** The first child of `pid` (unshare's forked namespace init). */
 function childOf(pid: number): number | undefined {
