@@ -229,10 +229,12 @@ export class EngineApi {
    * closed meanwhile fails before any response byte: the request is sent again on a new one.
    */
   private request(method: string, apiPath: string, body?: unknown, headers: Record<string, string> = {}, timeoutMs?: number, stallMs?: number): Promise<Reply> {
-    const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
+    // A body is JSON, or bytes of their own type (a tar archive).
+    const raw = isRaw(body) ? body : undefined;
+    const payload = raw ? raw.raw : body === undefined ? undefined : Buffer.from(JSON.stringify(body));
     let head = `${method} ${apiPath} HTTP/1.1\r\nHost: ${this.target.host}\r\n`;
     for (const [name, value] of Object.entries(headers)) head += `${name}: ${value}\r\n`;
-    if (payload) head += 'Content-Type: application/json\r\n';
+    if (payload) head += `Content-Type: ${raw ? raw.type : 'application/json'}\r\n`;
     head += `Content-Length: ${payload?.length ?? 0}\r\n\r\n`;
     const bytes = payload ? Buffer.concat([Buffer.from(head, 'latin1'), payload]) : Buffer.from(head, 'latin1');
     const upgrade = headers.Upgrade !== undefined;
@@ -347,6 +349,16 @@ export class EngineApi {
     (kept.socket as Duplex & { ref?: () => void }).ref?.();
     return kept.socket;
   }
+}
+
+/** A request body sent as it is, with its own Content-Type. */
+export interface RawBody {
+  raw: Buffer;
+  type: string;
+}
+
+function isRaw(body: unknown): body is RawBody {
+  return typeof body === 'object' && body !== null && Buffer.isBuffer((body as RawBody).raw);
 }
 
 function readAll(body: Readable): Promise<string> {
