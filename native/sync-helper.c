@@ -7,13 +7,16 @@
  * 1. Removes the paths listed in STATE_DIR/delete (NUL-terminated absolute paths: what the user
  *    deleted on the host since the last run), whole trees for directories, never following a
  *    symbolic link.
- * 2. Writes the manifest of the roots to STATE_DIR/before.
+ * 2. Writes the manifest of the roots to STATE_DIR/m/before (berth makes STATE_DIR/m).
  * 3. Runs ARGV (docker's PATH lookup) as its child, passing on every signal a process sent to it
  *    (the container's init passes berth's on to it); signals the kernel sends a terminal's whole
  *    foreground group (^C, a resize) reach the tool by themselves and are not sent twice.
- * 4. Once the tool exited, writes the manifest again to STATE_DIR/after, and exits as the tool did
+ * 4. Once the tool exited, writes the manifest again to STATE_DIR/m/after, and the regular files that
+ *    are new or changed (size, mtime) since the first to STATE_DIR/changed.tar (ustar, GNU long
+ *    names, named by their absolute paths without the leading slash), then exits as the tool did
  *    (its code, or 128+N for signal N).
- * berth reads both manifests from the stopped container and copies back what differs.
+ * berth reads the manifests from the stopped container, then changed.tar when a file it needs is
+ * in it, and copies back what differs (one it needs that is not there it asks for on its own).
  *
  * A manifest: one record per file, directory, symbolic link or other entry under each root (the
  * root included), each of seven NUL-terminated fields: type (f d l o), mode (octal, permission
@@ -173,6 +176,114 @@ static void number(u64 v, int base) {
 static char path[8192];
 static char link[8192];
 
+/* The first manifest's regular files, by a hash of their path: size and mtime (open addressing;
+ * a full table only means more files in changed.tar). */
+#define SLOTS (1 << 20)
+static struct { u64 hash, size; i64 sec; u32 nsec, used; } seen[SLOTS];
+static int second; /* writing the second manifest: changed files go to the archive */
+static int tarFd = -1;
+
+static u64 hashOf(const char *s) {
+  u64 h = 1469598103934665603ULL;
+  while (*s) h = (h ^ (u8)*s++) * 1099511628211ULL;
+  return h ? h : 1;
+}
+
+static void remember(const struct statx *st) {
+  u64 h = hashOf(path);
+  for (u32 i = h & (SLOTS - 1), n = 0; n < 64; i = (i + 1) & (SLOTS - 1), n++) {
+    if (seen[i].used) continue;
+    seen[i].hash = h;
+    seen[i].size = st->size;
+    seen[i].sec = st->mtime.sec;
+    seen[i].nsec = st->mtime.nsec;
+    seen[i].used = 1;
+    return;
+  }
+}
+
+static int unchanged(const struct statx *st) {
+  u64 h = hashOf(path);
+  for (u32 i = h & (SLOTS - 1), n = 0; n < 64 && seen[i].used; i = (i + 1) & (SLOTS - 1), n++) {
+    if (seen[i].hash == h) return seen[i].size == st->size && seen[i].sec == st->mtime.sec && seen[i].nsec == st->mtime.nsec;
+  }
+  return 0;
+}
+
+/* ---------------------------------------------------------------- changed.tar */
+
+static u8 block[512];
+static u8 copyBuffer[64 * 1024];
+
+static void writeAll(int fd, const u8 *p, size_t n) {
+  while (n > 0) {
+    long w = sc(SYS_write, fd, (long)p, n, 0, 0);
+    if (w == -EINTR || w == -EAGAIN) continue;
+    if (w <= 0) return;
+    p += w;
+    n -= w;
+  }
+}
+
+static void octal(u8 *at, int width, u64 v) {
+  at[width - 1] = 0;
+  for (int i = width - 2; i >= 0; i--) {
+    at[i] = '0' + (v & 7);
+    v >>= 3;
+  }
+}
+
+static void header(const char *name, size_t nameLength, char type, u32 mode, u64 size, i64 mtime) {
+  memset(block, 0, sizeof block);
+  memcpy(block, name, nameLength > 100 ? 100 : nameLength);
+  octal(block + 100, 8, mode);
+  octal(block + 108, 8, 0);
+  octal(block + 116, 8, 0);
+  octal(block + 124, 12, size);
+  octal(block + 136, 12, mtime < 0 ? 0 : (u64)mtime);
+  block[156] = type;
+  memcpy(block + 257, "ustar  ", 8); /* GNU magic: long names as 'L' entries */
+  for (int i = 148; i < 156; i++) block[i] = ' ';
+  u32 sum = 0;
+  for (int i = 0; i < 512; i++) sum += block[i];
+  octal(block + 148, 7, sum);
+  block[155] = ' ';
+  writeAll(tarFd, block, 512);
+}
+
+/* The file at path (open at dirFd as name) into changed.tar, when it is new or changed. */
+static void archive(int dirFd, const char *name, const struct statx *st) {
+  if (tarFd < 0 || unchanged(st) || st->size >= 077777777777ULL) return;
+  int fd = sc(SYS_openat, dirFd, (long)name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC, 0, 0);
+  if (fd < 0) return;
+  const char *entry = path + 1;
+  size_t n = length(entry);
+  if (n > 100) {
+    header("././@LongLink", 13, 'L', 0644, n + 1, 0);
+    writeAll(tarFd, (const u8 *)entry, n + 1);
+    memset(block, 0, sizeof block);
+    if ((n + 1) % 512) writeAll(tarFd, block, 512 - (n + 1) % 512);
+  }
+  header(entry, n, '0', st->mode & 0777, st->size, st->mtime.sec);
+  u64 left = st->size;
+  while (left > 0) {
+    long r = sc(SYS_read, fd, (long)copyBuffer, left < sizeof copyBuffer ? left : sizeof copyBuffer, 0, 0);
+    if (r == -EINTR) continue;
+    if (r <= 0) break;
+    writeAll(tarFd, copyBuffer, r);
+    left -= r;
+  }
+  /* A file that shrank meanwhile is padded to the size its header says. */
+  memset(copyBuffer, 0, sizeof copyBuffer);
+  while (left > 0) {
+    size_t w = left < sizeof copyBuffer ? left : sizeof copyBuffer;
+    writeAll(tarFd, copyBuffer, w);
+    left -= w;
+  }
+  if (st->size % 512) writeAll(tarFd, copyBuffer, 512 - st->size % 512);
+  sc(SYS_close, fd, 0, 0, 0, 0);
+}
+
 static void record(int dirFd, const char *name, const struct statx *st) {
   u32 type = st->mode & S_IFMT;
   char kind[2] = {type == S_IFREG ? 'f' : type == S_IFDIR ? 'd' : type == S_IFLNK ? 'l' : 'o', 0};
@@ -182,6 +293,10 @@ static void record(int dirFd, const char *name, const struct statx *st) {
   number((u64)st->mtime.sec, 10);
   number(st->mtime.nsec, 10);
   field(path);
+  if (type == S_IFREG) {
+    if (second) archive(dirFd, name, st);
+    else remember(st);
+  }
   long n = 0;
   if (type == S_IFLNK) {
     n = sc(SYS_readlinkat, dirFd, (long)name, (long)link, sizeof link - 1, 0);
@@ -364,7 +479,7 @@ __attribute__((used, noreturn)) void start_c(long *stack) {
   char **tool = argv + 4 + count + 1;
 
   deleteListed(inState(state, "delete"));
-  writeManifest(inState(state, "before"), roots, count);
+  writeManifest(inState(state, "m/before"), roots, count);
 
   unsigned long all = ~0UL, previous = 0;
   sc(SYS_rt_sigprocmask, SIG_SETMASK, (long)&all, (long)&previous, 8, 0);
@@ -388,6 +503,14 @@ __attribute__((used, noreturn)) void start_c(long *stack) {
     /* Sent by a process (kill, tkill, sigqueue: code <= 0), not by the kernel to a group. */
     if (info.code <= 0) sc(SYS_kill, child, signal, 0, 0, 0);
   }
-  writeManifest(inState(state, "after"), roots, count);
+  second = 1;
+  tarFd = sc(SYS_openat, AT_FDCWD, (long)inState(state, "changed.tar"), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600, 0);
+  writeManifest(inState(state, "m/after"), roots, count);
+  if (tarFd >= 0) {
+    memset(block, 0, sizeof block);
+    writeAll(tarFd, block, 512);
+    writeAll(tarFd, block, 512);
+    sc(SYS_close, tarFd, 0, 0, 0, 0);
+  }
   quit((status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f));
 }

@@ -131,13 +131,24 @@ async function removeStale(): Promise<void> {
   }
 }
 
-/** 127.0.0.1:PORT -> the unix socket, both directions, half-closes kept (stdin's EOF on attach). */
-function forward(socketPath: string): Promise<{ server: Server; port: number }> {
+/** Bytes a forward carried: to the engine (up) and from it (down). */
+export interface Traffic {
+  up: number;
+  down: number;
+}
+
+/**
+ * 127.0.0.1:PORT -> `to` (a unix socket path, or a TCP port on loopback), both directions,
+ * half-closes kept (stdin's EOF on attach), counting the bytes into `traffic`.
+ */
+export function forward(to: string | number, traffic: Traffic = { up: 0, down: 0 }): Promise<{ server: Server; port: number; traffic: Traffic }> {
   const open = new Set<Socket>();
   const server = createServer({ allowHalfOpen: true }, (client) => {
-    const engine = connect({ path: socketPath, allowHalfOpen: true });
+    const engine = typeof to === 'string' ? connect({ path: to, allowHalfOpen: true }) : connect({ host: '127.0.0.1', port: to, allowHalfOpen: true });
     open.add(client).add(engine);
     client.setNoDelay(true);
+    client.on('data', (chunk: Buffer) => (traffic.up += chunk.length));
+    engine.on('data', (chunk: Buffer) => (traffic.down += chunk.length));
     client.pipe(engine);
     engine.pipe(client);
     const done = () => {
@@ -152,7 +163,7 @@ function forward(socketPath: string): Promise<{ server: Server; port: number }> 
   server.on('close', () => open.forEach((s) => s.destroy()));
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve({ server, port: (server.address() as { port: number }).port }));
+    server.listen(0, '127.0.0.1', () => resolve({ server, port: (server.address() as { port: number }).port, traffic }));
   });
 }
 

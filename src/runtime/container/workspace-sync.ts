@@ -47,8 +47,6 @@ const WARN_BYTES = 100 * 1024 * 1024;
 const WARN_FILES = 10_000;
 /** Transfers longer than this show their progress. */
 const PROGRESS_AFTER_MS = 1000;
-/** More changed files than this come back in one archive of their root rather than one each. */
-const PER_FILE_FETCHES = 64;
 /** A manifest larger than this is not read. */
 const MAX_MANIFEST = 512 * 1024 * 1024;
 const PARTIAL = /\.berth-partial-(\d+)$/;
@@ -267,6 +265,7 @@ export async function prepareSync(engine: EngineClient, plan: RunPlan, image: Im
       const own = { uid: toolUid, gid: toolGid };
       const now = new Date();
       pack.entry({ name: STATE_DIR.slice(1), type: 'directory', mode: 0o700, mtime: now, ...own });
+      pack.entry({ name: `${STATE_DIR.slice(1)}/m`, type: 'directory', mode: 0o700, mtime: now, ...own });
       pack.entry({ name: HELPER.slice(1), type: 'file', mode: 0o755, mtime: now, ...own }, program);
       const deletions: string[] = [];
       let bytes = 0;
@@ -311,12 +310,21 @@ export async function prepareSync(engine: EngineClient, plan: RunPlan, image: Im
       const manifests = await readManifests(engine, id);
       if (!manifests) return; // the helper did not get to run: nothing changed
       const progress = transferProgress(stderr, 'copying back what the tool changed');
+      const wanted = new Map<string, Wanted>();
+      const kept: string[] = [];
+      const skipped: string[] = [];
       try {
-        for (const root of writable) await copyBack(engine, id, root, manifests, stderr, progress, plan.mounts.map((m) => m.target));
+        const finish = writable.map((root) => planCopyBack(root, manifests, plan.mounts.map((m) => m.target), wanted, kept, skipped));
+        await fetchFiles(engine, id, wanted, progress);
+        for (const done of finish) done();
       } finally {
         progress.done();
       }
-      for (const root of roots) if (root.volume) writePrivateFile(root.volume.stateFile, JSON.stringify(root.volume.state));
+      const some = (list: string[]) => `${list.slice(0, 5).join(', ')}${list.length > 5 ? ', …' : ''}`;
+      if (skipped.length > 0) warn(`not copied back (devices, fifos and sockets stay on the engine): ${some(skipped)}`, stderr);
+      if (kept.length > 0) {
+        warn(`kept this machine's copy of ${kept.length} path(s) changed here while ${plan.tool} ran: ${some(kept)}`, stderr);
+      }
     },
   };
 }
@@ -325,15 +333,15 @@ function megabytes(bytes: number): string {
   return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 }
 
-/** A line on stderr once a transfer has taken over a second, kept current on a terminal; nothing for a quick one. */
+/** A line on stderr, when it is a terminal, once a transfer has taken over a second, kept current; nothing for a quick one. */
 function transferProgress(stderr: NodeJS.WriteStream, what: string, total?: number): { add(bytes: number): void; done(): void } {
+  if (!stderr.isTTY) return { add: () => undefined, done: () => undefined };
   const started = Date.now();
   let moved = 0;
   let shown = false;
   const show = () => {
     const line = total ? `berth: ${what} (${megabytes(total)})` : `berth: ${what}: ${megabytes(moved)}`;
-    if (stderr.isTTY) stderr.write(`\r${line}\x1b[K`);
-    else if (!shown) stderr.write(`berth: ${what}…\n`);
+    stderr.write(`\r${line}\x1b[K`);
     shown = true;
   };
   const timer = setInterval(show, 250);
@@ -347,7 +355,7 @@ function transferProgress(stderr: NodeJS.WriteStream, what: string, total?: numb
     done() {
       clearInterval(timer);
       clearTimeout(first);
-      if (shown && stderr.isTTY) stderr.write(`\rberth: ${what}: done in ${((Date.now() - started) / 1000).toFixed(1)} s\x1b[K\n`);
+      if (shown) stderr.write(`\rberth: ${what}: done in ${((Date.now() - started) / 1000).toFixed(1)} s\x1b[K\n`);
     },
   };
 }
@@ -376,11 +384,11 @@ function addEntry(pack: Pack, mount: Mount, rel: string, entry: Entry, own: { ui
 
 /** The helper's manifests from the stopped container. */
 async function readManifests(engine: EngineClient, id: string): Promise<{ before: Map<string, Entry>; after: Map<string, Entry> } | undefined> {
-  const archive = await engine.getArchive(id, STATE_DIR);
+  const archive = await engine.getArchive(id, `${STATE_DIR}/m`);
   if (!archive) return undefined;
   const files = new Map<string, Buffer>();
   await eachEntry(archive, async (header, stream) => {
-    const name = header.name.replace(/^\.?berth-sync\//, '');
+    const name = header.name.replace(/^m\//, '');
     if (header.type !== 'file' || (name !== 'before' && name !== 'after') || header.size! > MAX_MANIFEST) return;
     const chunks: Buffer[] = [];
     for await (const chunk of stream) chunks.push(chunk as Buffer);
@@ -441,26 +449,39 @@ function setMtime(abs: string, n: string): void {
   utimesSync(abs, new Date(), seconds);
 }
 
-async function copyBack(
-  engine: EngineClient,
-  id: string,
+/** A regular file to bring back: where it goes, and the engine's entry for it. */
+interface Wanted {
+  rel: string;
+  abs: string;
+  entry: Entry;
+  placed: () => void;
+}
+
+/**
+ * One writable root's copy-back: folders and links at once, regular files into `wanted` (by
+ * container path: they come together, see afterExit), and a `finish` for deletions and the
+ * manifest kept. The manifest is saved first with what berth knew before the tool ran (sent now,
+ * or as kept), so that a berth killed while copying back leaves the rest to the next run.
+ */
+function planCopyBack(
   root: Root,
   manifests: { before: Map<string, Entry>; after: Map<string, Entry> },
-  stderr: NodeJS.WriteStream,
-  progress: { add(bytes: number): void },
   others: string[],
-): Promise<void> {
+  wanted: Map<string, Wanted>,
+  kept: string[],
+  skipped: string[],
+): () => void {
   const { mount } = root;
   const v = root.volume;
   // What another mount inside this one holds (a home entry in the tool's HOME) is that mount's.
   const inner = others.filter((t) => t !== mount.target && relativeInside(mount.target, t) !== undefined).map((t) => relativeInside(mount.target, t)!);
   const nested = (rel: string) => inner.some((n) => rel === n || rel.startsWith(`${n}/`));
-  // The engine's side, by path relative to the root; entries of other roots inside this one are theirs.
+  // The engine's side, by path relative to the root.
   const inRoot = (m: Map<string, Entry>) => {
     const out = new Map<string, Entry>();
     for (const [p, entry] of m) {
       const rel = relativeInside(mount.target, p);
-      if (rel === undefined || (v && v.ignored(rel, entry.t === 'd'))) continue;
+      if (rel === undefined || nested(rel) || (v && v.ignored(rel, entry.t === 'd'))) continue;
       out.set(rel, entry);
     }
     return out;
@@ -473,12 +494,18 @@ async function copyBack(
   if (v) {
     for (const [rel, tracked] of Object.entries(v.state.entries)) if (!v.uploaded.has(rel) && !v.deleted.has(rel)) base.set(rel, tracked.r);
     for (const rel of v.uploaded) if (before.has(rel)) base.set(rel, before.get(rel)!);
+    const checkpoint: Record<string, Tracked> = {};
+    for (const [rel, r] of base) {
+      const h = v.host.get(rel);
+      if (h) checkpoint[rel] = { h, r };
+    }
+    v.state.entries = checkpoint;
+    writePrivateFile(v.stateFile, JSON.stringify(v.state));
   } else {
     for (const [rel, entry] of before) base.set(rel, entry);
   }
   const host = v?.host;
   const entries = v?.state.entries;
-  const kept: string[] = [];
   // The host's file must still be as berth last saw it (sent, or as it was at the start): else the user's change wins.
   const hostUnchanged = (rel: string, abs: string) => {
     const now = lstatEntry(abs);
@@ -491,10 +518,8 @@ async function copyBack(
     const now = lstatEntry(abs);
     if (entries && now) entries[rel] = { h: now, r: remote };
   };
-  const wanted = new Map<string, Entry>();
   for (const rel of [...after.keys()].sort()) {
     const entry = after.get(rel)!;
-    if (nested(rel)) continue;
     const abs = rel ? path.join(mount.source, rel) : mount.source;
     if (!differs(base.get(rel), entry)) {
       // Unchanged by the tool: tracked as it is on both sides now.
@@ -516,84 +541,78 @@ async function copyBack(
       renameSync(temp, abs);
       track(rel, abs, entry);
     } else if (entry.t === 'f') {
-      wanted.set(rel, entry);
+      wanted.set(path.posix.join(mount.target, rel), { rel, abs, entry, placed: () => track(rel, abs, entry) });
     } else {
-      kept.push(`${rel} (not a file, folder or link: not copied)`);
+      skipped.push(rel);
     }
   }
-  if (wanted.size > 0) await fetchFiles(engine, id, mount, wanted, progress, (rel, abs, entry) => track(rel, abs, entry));
-  // Deleted by the tool: deepest first; the user's own changes stay, and a folder that still holds something.
-  for (const rel of [...base.keys()].filter((r) => !after.has(r) && !nested(r)).sort().reverse()) {
-    const abs = path.join(mount.source, rel);
-    if (rel === '' || !parentIsSafe(mount.source, rel)) continue;
-    const current = lstatEntry(abs);
-    if (current && !hostUnchanged(rel, abs)) continue;
-    try {
-      if (current?.t === 'd') rmdirSync(abs);
-      else rmSync(abs, { force: true });
-    } catch {
-      kept.push(`${rel} (not empty here)`);
-      continue;
+  return () => {
+    // Deleted by the tool: deepest first; the user's own changes stay, and a folder that still holds something.
+    for (const rel of [...base.keys()].filter((r) => !after.has(r)).sort().reverse()) {
+      const abs = path.join(mount.source, rel);
+      if (rel === '' || !parentIsSafe(mount.source, rel)) continue;
+      const current = lstatEntry(abs);
+      if (current && !hostUnchanged(rel, abs)) continue;
+      try {
+        if (current?.t === 'd') rmdirSync(abs);
+        else rmSync(abs, { force: true });
+      } catch {
+        kept.push(`${rel} (not empty here)`);
+        continue;
+      }
+      if (entries) delete entries[rel];
     }
-    if (entries) delete entries[rel];
-  }
-  if (kept.length > 0) {
-    warn(`kept this machine's copy of ${kept.length} path(s) changed here while ${path.basename(mount.target)} was synced: ${kept.slice(0, 5).join(', ')}${kept.length > 5 ? ', …' : ''}`, stderr);
-  }
+    if (v) writePrivateFile(v.stateFile, JSON.stringify(v.state));
+  };
 }
 
-/** Brings regular files back from the container: one archive each, or one of the whole root when many changed. */
-async function fetchFiles(
-  engine: EngineClient,
-  id: string,
-  mount: Mount,
-  wanted: Map<string, Entry>,
-  progress: { add(bytes: number): void },
-  placed: (rel: string, abs: string, entry: Entry) => void,
-): Promise<void> {
-  const place = async (rel: string, stream: Readable, size: number) => {
-    const entry = wanted.get(rel)!;
-    wanted.delete(rel);
-    const abs = rel ? path.join(mount.source, rel) : mount.source;
-    const temp = partialName(abs);
+/** Writes a file that came back: to a partial file beside its place, then renamed over it. */
+async function place(want: Wanted, stream: Readable, size: number, progress: { add(bytes: number): void }): Promise<void> {
+  const { abs, entry } = want;
+  const temp = partialName(abs);
+  rmSync(temp, { force: true });
+  const out = createWriteStream(temp, { flags: 'wx', mode: 0o600 });
+  stream.on('data', (chunk: unknown) => progress.add((chunk as Buffer).length));
+  try {
+    await pipeline(stream, out);
+    if (lstatSync(temp).size !== size || size !== entry.s) throw new EngineError(`copying back ${want.rel}: the engine sent ${size} bytes of ${entry.s}`);
+    chmodSync(temp, entry.m & 0o777);
+    setMtime(temp, entry.n);
+    if (lstatEntry(abs)?.t === 'd') rmSync(abs, { recursive: true, force: true });
+    renameSync(temp, abs);
+  } catch (error) {
     rmSync(temp, { force: true });
-    const out = createWriteStream(temp, { flags: 'wx', mode: 0o600 });
-    stream.on('data', (chunk: unknown) => progress.add((chunk as Buffer).length));
-    try {
-      await pipeline(stream, out);
-      if (lstatSync(temp).size !== size) throw new EngineError(`copying back ${rel}: the engine sent a short file`);
-      chmodSync(temp, entry.m & 0o777);
-      setMtime(temp, entry.n);
-      if (lstatEntry(abs)?.t === 'd') rmSync(abs, { recursive: true, force: true });
-      renameSync(temp, abs);
-    } catch (error) {
-      rmSync(temp, { force: true });
-      throw error;
-    }
-    placed(rel, abs, entry);
-  };
-  if (wanted.size <= PER_FILE_FETCHES) {
-    for (const rel of [...wanted.keys()]) {
-      const archive = await engine.getArchive(id, path.posix.join(mount.target, rel));
-      if (!archive) continue;
-      let done = false;
-      await eachEntry(archive, async (header, stream) => {
-        if (done || header.type !== 'file') return;
-        done = true;
-        await place(rel, stream, header.size ?? 0);
-      });
-    }
-    return;
+    throw error;
   }
-  // One archive of the root: entries are named from its base name down.
-  const archive = await engine.getArchive(id, mount.target);
-  if (!archive) return;
-  const top = path.posix.basename(mount.target);
-  await eachEntry(archive, async (header, stream) => {
-    if (header.type !== 'file') return;
-    const name = header.name.replace(/\/$/, '');
-    const rel = name === top ? '' : name.startsWith(`${top}/`) ? name.slice(top.length + 1) : undefined;
-    if (rel === undefined || !wanted.has(rel)) return;
-    await place(rel, stream, header.size ?? 0);
-  });
+  want.placed();
+}
+
+/**
+ * Brings the wanted regular files back: those in the helper's changed.tar from it, in one
+ * archive; any other (what did not come back last time) one archive each.
+ */
+async function fetchFiles(engine: EngineClient, id: string, wanted: Map<string, Wanted>, progress: { add(bytes: number): void }): Promise<void> {
+  if (wanted.size === 0) return;
+  const outer = await engine.getArchive(id, `${STATE_DIR}/changed.tar`);
+  if (outer) {
+    await eachEntry(outer, async (header, stream) => {
+      if (header.type !== 'file' || header.name.replace(/^\.?\//, '') !== 'changed.tar') return;
+      await eachEntry(stream, async (inner, content) => {
+        const want = inner.type === 'file' ? wanted.get(`/${inner.name}`) : undefined;
+        if (!want) return;
+        wanted.delete(`/${inner.name}`);
+        await place(want, content, inner.size ?? 0, progress);
+      });
+    });
+  }
+  for (const [containerPath, want] of wanted) {
+    const archive = await engine.getArchive(id, containerPath);
+    if (!archive) continue;
+    let done = false;
+    await eachEntry(archive, async (header, stream) => {
+      if (done || header.type !== 'file') return;
+      done = true;
+      await place(want, stream, header.size ?? 0, progress);
+    });
+  }
 }
