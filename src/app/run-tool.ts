@@ -128,7 +128,19 @@ export async function runTool(request: RunRequest, io: RunIO, engine?: EngineCli
       const code = await runWarm(client, plan, image, io, { idleSeconds: warmIdleSeconds(settings), engine: kind });
       if (code !== undefined) return code;
     } else if (policy === 'always') await ensure();
-    return await runContainer(client, plan, io, { engine: kind, onMissingImage: ensure, onCreated: () => (containerMade = true), sync });
+    const run = (synced: typeof sync) => runContainer(client, plan, io, { engine: kind, onMissingImage: ensure, onCreated: () => (containerMade = true), sync: synced });
+    try {
+      return await run(sync);
+    } catch (error) {
+      // Kept as an engine that sees this machine, but another one answers there now: asked
+      // again, and the run synced (nothing ran: the create failed).
+      if (sync || containerMade || !/bind source path does not exist/.test((error as Error).message)) throw error;
+      const { forgetVisibility } = await import('../runtime/engine/visibility.js');
+      forgetVisibility(client);
+      const again = await workspaceSync(client, plan, io, ensure);
+      if (!again) throw error;
+      return await run(again);
+    }
   } catch (error) {
     // Only a container that exists can run on unseen (a warm call's tool dies with its connection).
     if (!(error instanceof EngineError) || !containerMade) throw error;

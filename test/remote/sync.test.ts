@@ -269,12 +269,64 @@ describe('berth run on an engine that cannot see this machine (workspace sync)',
     expect(trapped.code).toBe(0);
   });
 
-  it('keeps each workspace in one volume, labelled with its folder', async () => {
-    const volumes = docker('volume', 'ls', '--filter', 'label=berth.workspace', '--format', '{{.Name}} {{.Label "berth.workspace"}}').split('\n').filter(Boolean);
-    const sources = volumes.map((v) => v.split(' ')[1]);
+  it('keeps each workspace in one volume, labelled with its folder, which berth gc removes once unused', async () => {
+    const workspaces = () =>
+      docker('volume', 'ls', '--filter', 'label=berth.workspace', '--format', '{{.Name}} {{.Label "berth.workspace"}}')
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => line.split(' ') as [string, string]);
+    const sources = workspaces().map(([, source]) => source);
     for (const name of ['basic', 'incremental', 'large', 'interrupted', 'ignored', 'hostile', 'semantics']) {
       expect(sources.filter((s) => s === path.join(sb.work, name))).toHaveLength(1);
     }
+    // In use: kept.
+    const kept = await berth(sb, ['gc']);
+    expect(kept.code).toBe(0);
+    expect(kept.stdout.toString()).toBe('nothing to remove\n');
+    // A folder gone, and one berth has not used for a week: their volumes go.
+    const [gone] = workspaces().find(([, source]) => source === path.join(sb.work, 'hostile'))!;
+    execFileSync('rm', ['-rf', path.join(sb.work, 'hostile')]);
+    const [stale] = workspaces().find(([, source]) => source === path.join(sb.work, 'ignored'))!;
+    const stateFile = path.join(sb.cache, 'berth', 'workspaces', `${stale.slice('berth-ws-'.length)}.json`);
+    const state = JSON.parse(readFileSync(stateFile, 'utf8')) as { usedAt: string };
+    writeFileSync(stateFile, JSON.stringify({ ...state, usedAt: new Date(Date.now() - 8 * 86_400_000).toISOString() }));
+    const gc = await berth(sb, ['gc']);
+    expect(gc.code).toBe(0);
+    expect(gc.stdout.toString().split('\n').filter(Boolean).sort()).toEqual([
+      `removed workspace volume ${gone} (${path.join(sb.work, 'hostile')}: its folder is gone)`,
+      `removed workspace volume ${stale} (${path.join(sb.work, 'ignored')}: unused for 8 days)`,
+      'removed 2 workspace volumes',
+    ].sort());
+    const left = workspaces().map(([, source]) => source);
+    expect(left).not.toContain(path.join(sb.work, 'hostile'));
+    expect(left).not.toContain(path.join(sb.work, 'ignored'));
+    expect(left).toContain(path.join(sb.work, 'basic'));
+  });
+
+  it('finds out, and keeps, whether the engine sees this machine: the local one does, and gets no copies', async () => {
+    const kept = readdirSync(path.join(sb.cache, 'berth', 'engines')).filter((f) => f.endsWith('.sees-host.json'));
+    const answers = kept.map((f) => JSON.parse(readFileSync(path.join(sb.cache, 'berth', 'engines', f), 'utf8')) as { key: string; seesHost: boolean });
+    expect(answers).toContainEqual(expect.objectContaining({ key: inject('remoteEngine'), seesHost: false }));
+    const dir = folder('local');
+    const local = await sh('echo here > made.txt', { cwd: dir, env: { DOCKER_HOST: 'unix:///var/run/docker.sock' } });
+    expect(local.code).toBe(0);
+    expect(readFileSync(path.join(dir, 'made.txt'), 'utf8')).toBe('here\n');
+    const localAnswer = readdirSync(path.join(sb.cache, 'berth', 'engines'))
+      .filter((f) => f.endsWith('.sees-host.json'))
+      .map((f) => JSON.parse(readFileSync(path.join(sb.cache, 'berth', 'engines', f), 'utf8')) as { key: string; seesHost: boolean });
+    expect(localAnswer).toContainEqual(expect.objectContaining({ key: 'unix:///var/run/docker.sock', seesHost: true }));
+    // A wrong answer kept (another engine now answers there) is found out at the create, and the run synced.
+    const remoteFile = readdirSync(path.join(sb.cache, 'berth', 'engines'))
+      .map((f) => path.join(sb.cache, 'berth', 'engines', f))
+      .find((f) => f.endsWith('.sees-host.json') && readFileSync(f, 'utf8').includes(`"${inject('remoteEngine')}"`))!;
+    writeFileSync(remoteFile, readFileSync(remoteFile, 'utf8').replace('"seesHost":false', '"seesHost":true'));
+    const again = await sh('cat made.txt; echo more > more.txt', { cwd: dir });
+    expect(again.stdout.toString()).toBe('here\n');
+    expect(again.code).toBe(0);
+    expect(readFileSync(path.join(dir, 'more.txt'), 'utf8')).toBe('more\n');
+    expect(readFileSync(remoteFile, 'utf8')).toContain('"seesHost":false');
+    const localVolumes = execFileSync('docker', ['volume', 'ls', '-q', '--filter', `label=berth.workspace=${dir}`], { encoding: 'utf8', env: { ...process.env, DOCKER_HOST: 'unix:///var/run/docker.sock' } });
+    expect(localVolumes.trim()).toBe('');
   });
 });
 

@@ -616,3 +616,53 @@ async function fetchFiles(engine: EngineClient, id: string, wanted: Map<string, 
     });
   }
 }
+
+/** A workspace volume berth has not used for this long goes with `berth gc`. */
+const UNUSED_DAYS = 7;
+
+export interface PrunedWorkspace {
+  volume: string;
+  source: string;
+  why: string;
+}
+
+/**
+ * `berth gc`'s part: the user's workspace volumes made from this host that have gone unused (their
+ * folder is gone, berth keeps no manifest for them, or no run used them for UNUSED_DAYS), removed
+ * with their manifests; one in use by a run is left. Others' volumes are left alone.
+ */
+export async function pruneWorkspaceVolumes(engine: EngineClient, now = Date.now()): Promise<PrunedWorkspace[]> {
+  const uid = String(process.getuid?.() ?? 0);
+  const volumes = await engine.listVolumes({ labels: [LABELS.workspace, `${LABELS.uid}=${uid}`, `${LABELS.host}=${hostname()}`] });
+  const pruned: PrunedWorkspace[] = [];
+  for (const { name, labels } of volumes) {
+    const source = labels[LABELS.workspace] ?? '';
+    if (!name.startsWith('berth-ws-')) continue;
+    const stateFile = workspaceStateFile(name.slice('berth-ws-'.length));
+    let state: WorkspaceState | undefined;
+    try {
+      state = JSON.parse(readFileSync(stateFile, 'utf8')) as WorkspaceState;
+    } catch {
+      state = undefined;
+    }
+    const days = state ? (now - Date.parse(state.usedAt)) / 86_400_000 : 0;
+    const why = !lstatEntry(source)
+      ? 'its folder is gone'
+      : !state || state.volume !== name
+        ? 'berth keeps no manifest for it'
+        : !(days < UNUSED_DAYS)
+          ? `unused for ${Math.floor(days)} days`
+          : undefined;
+    if (!why) continue;
+    try {
+      await engine.removeVolume(name);
+    } catch (error) {
+      // In use by a run right now: kept.
+      if ((error as { statusCode?: number }).statusCode === 409) continue;
+      throw error;
+    }
+    rmSync(stateFile, { force: true });
+    pruned.push({ volume: name, source, why });
+  }
+  return pruned;
+}
