@@ -65,10 +65,10 @@ function knownEndpoint(endpoint: () => string): string | undefined {
  * The run's sync when the engine cannot see this machine's files (asked once per endpoint and
  * kept: runtime/engine/visibility.ts), else undefined. Its modules load only then.
  */
-async function workspaceSync(client: EngineClient, plan: RunPlan, io: RunIO, ensure: () => Promise<unknown>): Promise<import('../runtime/container/workspace-sync.js').SyncedRun | undefined> {
+async function workspaceSync(client: EngineClient, plan: RunPlan, io: RunIO, ensure: () => Promise<unknown>, probe = false): Promise<import('../runtime/container/workspace-sync.js').SyncedRun | undefined> {
   const { engineSeesHost } = await import('../runtime/engine/visibility.js');
   const { inspectImage } = await import('../runtime/registry/images.js');
-  const sees = () => engineSeesHost(client, plan.image, plan.labels);
+  const sees = () => engineSeesHost(client, plan.image, plan.labels, { probe });
   let seesHost: boolean;
   try {
     seesHost = await sees();
@@ -137,7 +137,7 @@ export async function runTool(request: RunRequest, io: RunIO, engine?: EngineCli
       if (sync || containerMade || !/bind source path does not exist/.test((error as Error).message)) throw error;
       const { forgetVisibility } = await import('../runtime/engine/visibility.js');
       forgetVisibility(client);
-      const again = await workspaceSync(client, plan, io, ensure);
+      const again = await workspaceSync(client, plan, io, ensure, true);
       if (!again) throw error;
       return await run(again);
     }

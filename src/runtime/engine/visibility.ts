@@ -1,4 +1,5 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import path from 'node:path';
 import { privateDirectory, writePrivateFile } from '../../platform/files.js';
 import { engineVisibilityFile, visibilityProbeDirectory } from '../../platform/paths.js';
@@ -11,23 +12,26 @@ const MARKER = 'berth-probe';
 /**
  * Whether the engine sees the host's files at their paths, as a local dockerd does, and a remote
  * one (ssh, tcp), Docker-in-Docker or a VM without that folder shared do not. Found out, not
- * configured: a container is created (never started) from `image` with a fresh folder of berth's
+ * configured: a unix socket's engine that names this host as its own is local; otherwise (and
+ * with `probe`) a container is created (never started) from `image` with a fresh folder of berth's
  * cache bind-mounted, and asked through the archive API for the marker file in it. An engine that
  * refuses the bind (`bind source path does not exist`) or shows the folder without the marker
  * has files of its own. Kept per endpoint (a unix socket's file identity too: another engine
  * behind it asks afresh), so a run asks once; `forget` drops what is kept (a run whose binds the
  * engine refused after all).
  */
-export async function engineSeesHost(engine: EngineClient, image: string, labels: Record<string, string>): Promise<boolean> {
+export async function engineSeesHost(engine: EngineClient, image: string, labels: Record<string, string>, options: { probe?: boolean } = {}): Promise<boolean> {
   const key = endpointKey(engine.endpoint);
   const stamp = endpointStamp(engine.endpoint);
-  try {
-    const kept = JSON.parse(readFileSync(engineVisibilityFile(key), 'utf8')) as { key?: unknown; stamp?: unknown; seesHost?: unknown };
-    if (kept.key === key && kept.stamp === stamp && typeof kept.seesHost === 'boolean') return kept.seesHost;
-  } catch {
-    // none kept yet, or damaged: ask
+  if (!options.probe) {
+    try {
+      const kept = JSON.parse(readFileSync(engineVisibilityFile(key), 'utf8')) as { key?: unknown; stamp?: unknown; seesHost?: unknown };
+      if (kept.key === key && kept.stamp === stamp && typeof kept.seesHost === 'boolean') return kept.seesHost;
+    } catch {
+      // none kept yet, or damaged: ask
+    }
   }
-  const seesHost = await probe(engine, image, labels);
+  const seesHost = (!options.probe && (await sameHost(engine))) || (await probe(engine, image, labels));
   rememberVisibility(engine.endpoint, seesHost, stamp);
   return seesHost;
 }
@@ -45,6 +49,21 @@ export function rememberVisibility(endpoint: Endpoint, seesHost: boolean, stamp 
 /** Drops the kept answer for the engine's endpoint. */
 export function forgetVisibility(engine: EngineClient): void {
   rmSync(engineVisibilityFile(endpointKey(engine.endpoint)), { force: true });
+}
+
+/**
+ * A unix socket whose engine names this host as its own (GET /info's Name: its host name) is a
+ * local engine: asked without a container. Anything else (TCP, a forwarded or VM socket, an
+ * engine that cannot say) is probed.
+ */
+async function sameHost(engine: EngineClient): Promise<boolean> {
+  if (engine.endpoint.kind !== 'unix') return false;
+  try {
+    const info = (await engine.info({ timeoutMs: 5000 })) as { Name?: unknown };
+    return typeof info === 'object' && info !== null && info.Name === hostname();
+  } catch {
+    return false;
+  }
 }
 
 async function probe(engine: EngineClient, image: string, labels: Record<string, string>): Promise<boolean> {
