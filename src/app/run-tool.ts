@@ -66,7 +66,7 @@ function knownEndpoint(endpoint: () => string): string | undefined {
  * kept: runtime/engine/visibility.ts), else undefined. Its modules load only then.
  */
 async function workspaceSync(client: EngineClient, plan: RunPlan, io: RunIO, ensure: () => Promise<unknown>, probe = false): Promise<import('../runtime/container/workspace-sync.js').SyncedRun | undefined> {
-  const { engineSeesHost } = await import('../runtime/engine/visibility.js');
+  const { engineArch, engineSeesHost } = await import('../runtime/engine/visibility.js');
   const { inspectImage } = await import('../runtime/registry/images.js');
   const sees = () => engineSeesHost(client, plan.image, plan.labels, { probe });
   let seesHost: boolean;
@@ -79,9 +79,11 @@ async function workspaceSync(client: EngineClient, plan: RunPlan, io: RunIO, ens
     seesHost = await sees();
   }
   if (seesHost) return undefined;
-  const image = (await inspectImage(client, plan.image)) ?? (await ensure(), await inspectImage(client, plan.image));
+  // The image's entrypoint and command, which the sync helper runs, unless the plan names its own.
+  const inspect = () => inspectImage(client, plan.image);
+  const image = plan.entrypoint.length > 0 ? { id: '', size: 0, repoDigests: [], entrypoint: [], cmd: [] } : ((await inspect()) ?? (await ensure(), await inspect()));
   if (!image) throw new EngineError(`the engine has no image ${plan.image} after pulling it`);
-  const { arch } = await client.version();
+  const arch = await engineArch(client);
   const { PROGRAMS } = await import('../runtime/container/sync-helper-program.js');
   const program = PROGRAMS[arch];
   if (!program) throw new EngineError(`the engine at ${engineAddress()} cannot see this machine's files, and berth's sync helper is not built for its architecture (${arch})`);

@@ -180,6 +180,18 @@ describe('berth run on an engine that cannot see this machine (workspace sync)',
     expect(readFileSync(path.join(dir, 'made', 'm4321'), 'utf8')).toBe('made 4321\n');
   });
 
+  it('says so before sending more than 10 000 files, and not again once they are there', async () => {
+    const dir = folder('many');
+    for (let i = 0; i <= 10_000; i++) writeFileSync(path.join(dir, `e${i}`), '');
+    execFileSync('chown', ['-R', `${sb.uid}:${sb.gid}`, dir]);
+    const first = await sh('ls | wc -l', { cwd: dir });
+    expect(first.code).toBe(0);
+    expect(first.stdout.toString().trim()).toBe('10001');
+    expect(first.stderr).toMatch(/^berth: sending 1000[1-9] files \(0\.0 MB\) to the engine at tcp:\/\/127\.0\.0\.1:\d+, which cannot see this machine's files; list what fx does not need in \.berthignore\n$/);
+    const again = await sh('true', { cwd: dir });
+    expect(again.stderr).toBe('');
+  });
+
   it('leaves every file old or new when berth is killed while copying back, and the next run brings the rest', async () => {
     const dir = folder('interrupted');
     writeFileSync(path.join(dir, 'a.txt'), 'old a\n');
@@ -276,7 +288,7 @@ describe('berth run on an engine that cannot see this machine (workspace sync)',
         .filter(Boolean)
         .map((line) => line.split(' ') as [string, string]);
     const sources = workspaces().map(([, source]) => source);
-    for (const name of ['basic', 'incremental', 'large', 'interrupted', 'ignored', 'hostile', 'semantics']) {
+    for (const name of ['basic', 'incremental', 'large', 'many', 'interrupted', 'ignored', 'hostile', 'semantics']) {
       expect(sources.filter((s) => s === path.join(sb.work, name))).toHaveLength(1);
     }
     // In use: kept.

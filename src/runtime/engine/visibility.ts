@@ -46,6 +46,32 @@ export function rememberVisibility(endpoint: Endpoint, seesHost: boolean, stamp 
   }
 }
 
+/**
+ * The engine's architecture (docker's words: amd64, arm64), kept beside the answer above once
+ * asked (a synced run needs it for the sync helper; another engine behind the endpoint is found
+ * out by the stamp, as above).
+ */
+export async function engineArch(engine: EngineClient): Promise<string> {
+  const key = endpointKey(engine.endpoint);
+  const file = engineVisibilityFile(key);
+  let kept: { key?: unknown; stamp?: unknown; seesHost?: unknown; arch?: unknown } = {};
+  try {
+    kept = JSON.parse(readFileSync(file, 'utf8')) as typeof kept;
+    if (kept.key === key && kept.stamp === endpointStamp(engine.endpoint) && typeof kept.arch === 'string') return kept.arch;
+  } catch {
+    // ask
+  }
+  const { arch } = await engine.version();
+  if (kept.key === key && typeof kept.seesHost === 'boolean') {
+    try {
+      writePrivateFile(file, JSON.stringify({ ...kept, arch }));
+    } catch {
+      // asked again next time
+    }
+  }
+  return arch;
+}
+
 /** Drops the kept answer for the engine's endpoint. */
 export function forgetVisibility(engine: EngineClient): void {
   rmSync(engineVisibilityFile(endpointKey(engine.endpoint)), { force: true });
