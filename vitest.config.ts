@@ -1,10 +1,11 @@
 import { defineConfig } from 'vitest/config';
 
-// Four suites: unit (pure logic), integration (real engine + local registry + fixture images),
-// podman (the core of integration against Podman), e2e (built-in recipes against stand-ins of the real tools built from Debian packages).
+// Six suites: unit (pure logic), integration (real engine + local registry + fixture images),
+// remote (against a dockerd whose files are not the host's), e2e (built-in recipes against
+// stand-ins of the real tools built from Debian packages), podman and podman-rootless (the core of
+// integration against Podman, rootful and a second user's rootless).
 /** The core of the run semantics, which the Podman projects run. */
 const PODMAN_CORE = ['test/integration/run.test.ts', 'test/integration/terminal.test.ts', 'test/integration/orphans.test.ts', 'test/integration/warm.test.ts'];
-
 export default defineConfig({
   test: {
     projects: [
@@ -43,6 +44,18 @@ export default defineConfig({
           include: PODMAN_CORE,
           globalSetup: ['test/harness/podman-rootless-setup.ts'],
           env: { BERTH_TEST_ENGINE: 'podman' },
+          fileParallelism: false,
+          testTimeout: 120_000,
+          hookTimeout: 600_000,
+        },
+      },
+      {
+        test: {
+          // The run-semantics core and the workspace sync against a "remote" dockerd whose files
+          // are not the host's, over TCP: see test/harness/remote-engine.ts.
+          name: 'remote',
+          include: ['test/remote/**/*.test.ts'],
+          globalSetup: ['test/harness/remote-setup.ts'],
           fileParallelism: false,
           testTimeout: 120_000,
           hookTimeout: 600_000,

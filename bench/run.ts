@@ -16,6 +16,8 @@ import { ensureFixtures } from '../test/harness/fixtures.js';
 import { buildImage } from '../test/harness/images.js';
 import { startRegistry } from '../test/harness/registry.js';
 import { rootlessPodman } from '../test/harness/podman-setup.js';
+import { loadImages, startRemoteEngine } from '../test/harness/remote-engine.js';
+import { check } from '../test/harness/exec.js';
 import { asUser, BERTH, makeSandbox, writeRecipe } from '../test/support/berth.js';
 import { replaceBetweenMarkers } from '../scripts/catalog-table.js';
 import { writeFileAtomic } from '../src/platform/files.js';
@@ -23,7 +25,7 @@ import { writeFileAtomic } from '../src/platform/files.js';
 const PAIRS = Number(process.env.BENCH_PAIRS ?? 15);
 const STREAM_BYTES = Number(process.env.BENCH_STREAM_MB ?? 1024) * 1024 * 1024;
 const node = process.execPath;
-/** BENCH_ONLY=cold,warm,startup,streams,pull,build,podman runs some of them. */
+/** BENCH_ONLY=cold,warm,startup,streams,pull,build,remote,podman runs some of them. */
 const only = process.env.BENCH_ONLY?.split(',');
 const want = (section: string) => !only || only.includes(section);
 
@@ -118,6 +120,58 @@ function benchRootlessPodman(fixtureImage: string): void {
     const stop = asUser(sb, [node, BERTH, 'warm', 'stop']);
     spawnSync(stop[0]!, stop.slice(1), { cwd, env: sb.env });
   } else rows.push(['podman rootless warm', '-', '-', '-', '<= 0.25', 'not measured: --warm failed']);
+}
+
+/** Seconds argv takes, without blocking this process (which forwards the remote engine's TCP). */
+function secondsAsync(argv: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const start = process.hrtime.bigint();
+    const child = spawn(argv[0]!, argv.slice(1), { ...options, stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    child.on('close', (code) => (code === 0 ? resolve(Number(process.hrtime.bigint() - start) / 1e9) : reject(new Error(`${argv.join(' ')} failed (${code}): ${err}`))));
+  });
+}
+
+async function pairedAsync(a: () => Promise<number>, b: () => Promise<number>, pairs = PAIRS): Promise<{ a: number; b: number }> {
+  await a();
+  await b();
+  const as: number[] = [];
+  const bs: number[] = [];
+  for (let i = 0; i < pairs; i++) {
+    if (i % 2 === 0) {
+      as.push(await a());
+      bs.push(await b());
+    } else {
+      bs.push(await b());
+      as.push(await a());
+    }
+  }
+  return { a: median(as), b: median(bs) };
+}
+
+async function remoteBench(fixtureImage: string): Promise<void> {
+  const remote = await startRemoteEngine();
+  try {
+    await loadImages(remote.host, [fixtureImage]);
+    const sb = makeSandbox();
+    const env = { ...sb.env, DOCKER_HOST: remote.host };
+    const cwd = sb.work;
+    for (let i = 0; i < 1000; i++) writeFileSync(path.join(cwd, `file${i}.txt`), `file ${i}\n`);
+    writeRecipe(sb, { name: 'fx', image: fixtureImage });
+    // The baseline's volume holds the same 1 000 files.
+    const volume = `berth-bench-remote-${process.pid}`;
+    // Not execFileSync: the engine's forward runs in this process.
+    await check('docker', ['volume', 'create', volume], { env });
+    await check('docker', ['run', '--rm', '-v', `${volume}:${cwd}`, '-w', cwd, fixtureImage, 'sh', '-c', 'i=0; while [ $i -lt 1000 ]; do echo "file $i" > file$i.txt; i=$((i+1)); done'], { env });
+    const handWritten = ['docker', 'run', '--rm', '-i', '-v', `${volume}:${cwd}`, '-w', cwd, fixtureImage, 'true'];
+    const first = await secondsAsync([node, BERTH, 'run', 'fx', 'true'], { cwd, env });
+    const again = await pairedAsync(() => secondsAsync([node, BERTH, 'run', 'fx', 'true'], { cwd, env }), () => secondsAsync(handWritten, { cwd, env }));
+    rows.push(['remote tcp: first berth run TOOL true, 1 000 files sent', `${first.toFixed(3)} s`, '-', '-', '-', '']);
+    report('remote tcp: berth run TOOL true, 1 000-file workspace, again', again.a, again.b, '<= 1.3', again.a / again.b <= 1.3);
+  } finally {
+    await remote.stop();
+  }
 }
 
 async function main(): Promise<void> {
@@ -227,6 +281,11 @@ async function main(): Promise<void> {
       if (ids.length > 0) spawnSync('docker', ['rmi', '-f', ...ids], { stdio: 'ignore' });
     }
     if (want('podman')) benchRootlessPodman(fixtureImage);
+    // 6. Remote: an engine that cannot see this machine (test/harness/remote-engine.ts), over TCP:
+    // berth's second and later runs in a 1 000-file workspace against a hand-written docker run
+    // on a volume already holding it. Timed asynchronously: the engine's TCP forward runs in
+    // this process.
+    if (want('remote')) await remoteBench(fixtureImage);
   } finally {
     await registry.stop();
   }

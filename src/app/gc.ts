@@ -10,6 +10,7 @@ import type { EngineClient } from '../runtime/engine-client.js';
 import { engineClient } from '../runtime/engine/client.js';
 import { engineFailure } from '../runtime/http/endpoint.js';
 import { pruneWarmCache } from '../warm/list.js';
+import type { PrunedWorkspace } from '../runtime/container/workspace-sync.js';
 import type { PrunableFile } from '../warm/state.js';
 
 /** A build image `berth gc` removes: its tool and its tag (or id, for one no tag names any more). */
@@ -25,13 +26,15 @@ export interface Garbage {
   files: PrunableFile[];
   /** Images berth built that nothing references (see unusedBuilds). */
   builds: UnusedBuild[];
+  /** The caller's workspace volumes (an engine that cannot see this machine's files) gone unused. */
+  workspaces: PrunedWorkspace[];
 }
 
 /**
  * `berth gc`: removes the containers of berths that are gone (the caller's; everyone's with
- * `allUsers`, for root only), the warm files nothing uses any more, and the images berth built
- * that nothing references (see unusedBuilds); with `dryRun`, finds the same and removes nothing.
- * Returns what was (or would be) removed.
+ * `allUsers`, for root only), the warm files nothing uses any more, the images berth built that
+ * nothing references (see unusedBuilds), and the caller's workspace volumes once unused; with
+ * `dryRun`, finds the same and removes nothing. Returns what was (or would be) removed.
  */
 export async function collectGarbage(options: { allUsers?: boolean; dryRun?: boolean; cwd?: string } = {}): Promise<Garbage> {
   const owners = ownerFilter(options.allUsers);
@@ -48,7 +51,11 @@ export async function collectGarbage(options: { allUsers?: boolean; dryRun?: boo
       .catch((error: unknown) => {
         throw engineFailure(error, options.dryRun ? 'listing build images' : 'removing unused build images');
       });
-    return { containers, files, builds };
+    const { pruneWorkspaceVolumes } = await import('../runtime/container/workspace-sync.js');
+    const workspaces = await pruneWorkspaceVolumes(engine, { dryRun: options.dryRun }).catch((error: unknown) => {
+      throw engineFailure(error, options.dryRun ? 'listing workspace volumes' : 'removing unused workspace volumes');
+    });
+    return { containers, files, builds, workspaces };
   } finally {
     engine.close();
   }

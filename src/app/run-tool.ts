@@ -3,7 +3,8 @@ import { EngineError } from '../platform/errors.js';
 import { warn } from '../platform/terminal-text.js';
 import { applyMirror } from '../core/image-reference.js';
 import type { RunIO } from '../runtime/container/run-container.js';
-import type { EngineClient } from '../runtime/engine-client.js';
+import { engineStatus, type EngineClient } from '../runtime/engine-client.js';
+import { engineAddress, engineFailure } from '../runtime/http/endpoint.js';
 import type { RunEngine } from '../runtime/engine/mode.js';
 import { stdinIsDevNull } from '../runtime/stdio/streams.js';
 import type { PullPolicy } from '../platform/settings.js';
@@ -64,6 +65,38 @@ function knownEndpoint(endpoint: () => string): string | undefined {
 }
 
 /**
+ * The run's sync when the engine cannot see this machine's files (asked once per endpoint and
+ * kept: runtime/engine/visibility.ts), else undefined. Its modules load only then.
+ */
+async function workspaceSync(client: EngineClient, plan: RunPlan, io: RunIO, ensure: () => Promise<unknown>, probe = false): Promise<import('../runtime/container/workspace-sync.js').SyncedRun | undefined> {
+  const { engineArch, engineSeesHost } = await import('../runtime/engine/visibility.js');
+  const { inspectImage } = await import('../runtime/registry/images.js');
+  const sees = () => engineSeesHost(client, plan.image, plan.labels, { probe });
+  let seesHost: boolean;
+  try {
+    seesHost = await sees();
+  } catch (error) {
+    // The probe needs the image on the engine.
+    if (engineStatus(error) !== 404) throw engineFailure(error, 'asking whether the engine sees this machine\'s files');
+    await ensure();
+    seesHost = await sees();
+  }
+  if (seesHost) return undefined;
+  // The image's entrypoint and command, which the sync helper runs, unless the plan names its own.
+  const inspect = () => inspectImage(client, plan.image);
+  const image = plan.entrypoint.length > 0 ? { id: '', size: 0, repoDigests: [], entrypoint: [], cmd: [] } : ((await inspect()) ?? (await ensure(), await inspect()));
+  if (!image) throw new EngineError(`the engine has no image ${plan.image} after pulling it`);
+  const arch = await engineArch(client);
+  const { PROGRAMS } = await import('../runtime/container/sync-helper-program.js');
+  const program = PROGRAMS[arch];
+  if (!program) throw new EngineError(`the engine at ${engineAddress()} cannot see this machine's files, and berth's sync helper is not built for its architecture (${arch})`);
+  const { prepareSync } = await import('../runtime/container/workspace-sync.js');
+  return prepareSync(client, plan, image, Buffer.from(program, 'base64'), io.stderr).catch((error: unknown) => {
+    throw (error as NodeJS.ErrnoException).path ? new EngineError(`syncing the workspace: ${(error as Error).message}`) : engineFailure(error, 'syncing the workspace');
+  });
+}
+
+/**
  * `berth run`: plan, make sure the image is cached, run, and return the tool's exit code.
  * `engine`: the process's client unless given (a test's fake); made once the plan is good.
  */
@@ -91,8 +124,11 @@ export async function runTool(request: RunRequest, io: RunIO, engine?: EngineCli
     ? async () => (await import('./build.js')).ensureBuildImage(client, plan.tool, build, { offline: policy === 'never', quiet: request.quiet, stderr: io.stderr })
     : () => ensureImage(client, plan.image, policy, pullReporter(io.stderr, request.quiet ?? false));
   // A single file made for this call is of no use to a later one: such a call runs fresh.
-  const warm = warmAsked && !plan.mounts.some((m) => m.create);
+  let warm = warmAsked && !plan.mounts.some((m) => m.create);
   try {
+    // An engine that cannot see this machine's files (remote, in a VM) gets copies (see workspaceSync).
+    const sync = await workspaceSync(client, plan, io, ensure);
+    if (sync) warm = false;
     if (warm) {
       // The call run in a warm container, or undefined: this call runs fresh (see src/warm/run-warm.ts).
       // Its module loads while the engine answers the image inspect.
@@ -100,7 +136,19 @@ export async function runTool(request: RunRequest, io: RunIO, engine?: EngineCli
       const code = await runWarm(client, plan, image, io, { idleSeconds: warmIdleSeconds(settings), engine: kind });
       if (code !== undefined) return code;
     } else if (policy === 'always') await ensure();
-    return await runContainer(client, plan, io, { engine: kind, onMissingImage: ensure, onCreated: () => (containerMade = true) });
+    const run = (synced: typeof sync) => runContainer(client, plan, io, { engine: kind, onMissingImage: ensure, onCreated: () => (containerMade = true), sync: synced });
+    try {
+      return await run(sync);
+    } catch (error) {
+      // Kept as an engine that sees this machine, but another one answers there now: asked
+      // again, and the run synced (nothing ran: the create failed).
+      if (sync || containerMade || !/bind source path does not exist/.test((error as Error).message)) throw error;
+      const { forgetVisibility } = await import('../runtime/engine/visibility.js');
+      forgetVisibility(client);
+      const again = await workspaceSync(client, plan, io, ensure, true);
+      if (!again) throw error;
+      return await run(again);
+    }
   } catch (error) {
     // Only a container that exists can run on unseen (a warm call's tool dies with its connection).
     if (!(error instanceof EngineError) || !containerMade) throw error;

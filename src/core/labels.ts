@@ -29,6 +29,8 @@ export const LABELS = {
   buildBase: 'berth.build-base',
   /** The uid of the user whose berth built it: `berth gc` removes only the caller's builds (root: --all-users). */
   buildUid: 'berth.build-uid',
+  /** A workspace volume on an engine that cannot see the host's files: the host folder it holds. */
+  workspace: 'berth.workspace',
 } as const;
 
 /** A label filter for the engine's container list: `key=value`, or the key alone for "has it". */

@@ -17,6 +17,8 @@ declare module 'vitest' {
      * `docker.io/koalaman/shellcheck` -> `berth-standin/koalaman-shellcheck:<hash>` (test/harness/standins-setup.ts).
      */
     standins: Record<string, string>;
+    /** `tcp://127.0.0.1:PORT` of the remote engine (remote project only: test/harness/remote-engine.ts). */
+    remoteEngine: string;
   }
 }
 

@@ -71,19 +71,32 @@ interface EndpointIdentity {
  * stat'ed keeps nothing (the request fails too).
  */
 function endpointIdentity(target: Endpoint, env: NodeJS.ProcessEnv = process.env): EndpointIdentity {
-  if (target.kind !== 'unix') return { key: `${target.kind}://${target.hostname}:${target.port}`, stamp: '', keeps: 'rootful' };
+  const key = endpointKey(target);
+  if (target.kind !== 'unix') return { key, stamp: '', keeps: 'rootful' };
   const socket = path.resolve(target.path);
-  const key = `unix://${socket}`;
+  const stamp = endpointStamp(target);
+  if (!stamp) return { key, stamp, keeps: 'none' };
+  // A "rootless" answer is kept only for a socket where rootless engines make theirs (the
+  // user's runtime directory): any other (a forward, a proxy) may lead to another engine
+  // tomorrow through the very same socket file, and is asked each run.
+  const runtime = env.XDG_RUNTIME_DIR || `/run/user/${process.getuid?.() ?? 0}`;
+  const keeps = socket.startsWith(`${path.resolve(runtime)}/`) ? 'any' : 'rootful';
+  return { key, stamp, keeps };
+}
+
+/** The endpoint as one string: what berth keeps its answers about an engine under. */
+export function endpointKey(target: Endpoint): string {
+  return target.kind === 'unix' ? `unix://${path.resolve(target.path)}` : `${target.kind}://${target.hostname}:${target.port}`;
+}
+
+/** The endpoint's socket file's device, inode and ctime (see endpointIdentity); '' for TCP or one that cannot be stat'ed. */
+export function endpointStamp(target: Endpoint): string {
+  if (target.kind !== 'unix') return '';
   try {
-    const st = statSync(socket, { bigint: true });
-    // A "rootless" answer is kept only for a socket where rootless engines make theirs (the
-    // user's runtime directory): any other (a forward, a proxy) may lead to another engine
-    // tomorrow through the very same socket file, and is asked each run.
-    const runtime = env.XDG_RUNTIME_DIR || `/run/user/${process.getuid?.() ?? 0}`;
-    const keeps = socket.startsWith(`${path.resolve(runtime)}/`) ? 'any' : 'rootful';
-    return { key, stamp: `${st.dev}:${st.ino}:${st.ctimeNs}`, keeps };
+    const st = statSync(path.resolve(target.path), { bigint: true });
+    return `${st.dev}:${st.ino}:${st.ctimeNs}`;
   } catch {
-    return { key, stamp: '', keeps: 'none' };
+    return '';
   }
 }
 

@@ -100,6 +100,50 @@ export class DockerClient implements EngineClient {
     }));
   }
 
+  async putArchive(id: string, path: string, tar: Buffer): Promise<void> {
+    // Content-Type matters: with another, dockerd answers 200 and extracts nothing.
+    await this.api.call('PUT', `/containers/${id}/archive?path=${encodeURIComponent(path)}`, { raw: tar, type: 'application/x-tar' });
+  }
+
+  async getArchive(id: string, path: string): Promise<NodeJS.ReadableStream | undefined> {
+    try {
+      return await this.api.stream('GET', `/containers/${id}/archive?path=${encodeURIComponent(path)}`, {}, { stallMs: 60_000 });
+    } catch (error) {
+      if (engineStatus(error) === 404) return undefined;
+      throw error;
+    }
+  }
+
+  async createVolume(name: string, labels: Record<string, string>): Promise<void> {
+    await this.api.call('POST', '/volumes/create', { Name: name, Labels: labels });
+  }
+
+  async inspectVolume(name: string): Promise<{ labels: Record<string, string> } | undefined> {
+    try {
+      const volume = await this.api.call<{ Labels?: Record<string, string> | null }>('GET', `/volumes/${encodeURIComponent(name)}`);
+      return { labels: volume.Labels ?? {} };
+    } catch (error) {
+      if (engineStatus(error) === 404) return undefined;
+      throw error;
+    }
+  }
+
+  async listVolumes(query: { labels: string[] }): Promise<Array<{ name: string; labels: Record<string, string> }>> {
+    const filters = encodeURIComponent(JSON.stringify({ label: query.labels }));
+    const list = await this.api.call<{ Volumes?: Array<{ Name: string; Labels?: Record<string, string> | null }> | null }>('GET', `/volumes?filters=${filters}`);
+    return (list.Volumes ?? []).map((v) => ({ name: v.Name, labels: v.Labels ?? {} }));
+  }
+
+  async removeVolume(name: string): Promise<boolean> {
+    try {
+      await this.api.call('DELETE', `/volumes/${encodeURIComponent(name)}`);
+      return true;
+    } catch (error) {
+      if (engineStatus(error) === 404) return false;
+      throw error;
+    }
+  }
+
   async inspectImage(ref: string): Promise<ImageFacts | undefined> {
     try {
       const info = await this.api.call<{ Id: string; Size: number; RepoDigests?: string[]; Config?: { Entrypoint?: string[] | null; Cmd?: string[] | null } }>(
@@ -128,7 +172,7 @@ export class DockerClient implements EngineClient {
     // rm/forcerm: the intermediate containers go, failed steps' too. No pull: the base is pinned
     // by digest and the engine fetches it only when it lacks it.
     const query = `t=${encodeURIComponent(options.tag)}&labels=${encodeURIComponent(JSON.stringify(options.labels))}&rm=1&forcerm=1${options.noCache ? '&nocache=1' : ''}`;
-    const body = await this.api.stream('POST', `/build?${query}`, { 'Content-Type': 'application/x-tar' }, { stallMs: options.stallMs, body: tarOf('Dockerfile', dockerfile) });
+    const body = await this.api.stream('POST', `/build?${query}`, {}, { stallMs: options.stallMs, body: { raw: tarOf('Dockerfile', dockerfile), type: 'application/x-tar' } });
     for await (const event of jsonLines<{ error?: string; stream?: string; aux?: { ID?: string } }>(body)) {
       yield { error: event.error, stream: event.stream, imageId: event.aux?.ID };
     }

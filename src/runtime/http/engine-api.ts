@@ -198,9 +198,9 @@ export class EngineApi {
 
   /**
    * A streamed response (a pull's or a build's progress): resolves once the status is good, else
-   * rejects. `body`: raw bytes sent as they are (a build's tar context; `headers` names their type).
+   * rejects. `body`: bytes sent as they are, of their own type (a build's tar context).
    */
-  async stream(method: string, apiPath: string, headers: Record<string, string> = {}, options: { stallMs?: number; body?: Buffer } = {}): Promise<Readable> {
+  async stream(method: string, apiPath: string, headers: Record<string, string> = {}, options: { stallMs?: number; body?: RawBody } = {}): Promise<Readable> {
     const reply = await this.request(method, apiPath, options.body, headers, undefined, options.stallMs);
     if (reply.head.status >= 400) throw await failure(reply);
     return reply.body;
@@ -232,12 +232,12 @@ export class EngineApi {
    * closed meanwhile fails before any response byte: the request is sent again on a new one.
    */
   private request(method: string, apiPath: string, body?: unknown, headers: Record<string, string> = {}, timeoutMs?: number, stallMs?: number): Promise<Reply> {
-    // Bytes go as they are (their Content-Type is in `headers`); anything else is a JSON body.
-    const raw = Buffer.isBuffer(body);
-    const payload = body === undefined ? undefined : raw ? body : Buffer.from(JSON.stringify(body));
+    // A body is JSON, or bytes of their own type (a tar archive).
+    const raw = isRaw(body) ? body : undefined;
+    const payload = raw ? raw.raw : body === undefined ? undefined : Buffer.from(JSON.stringify(body));
     let head = `${method} ${apiPath} HTTP/1.1\r\nHost: ${this.target.host}\r\n`;
     for (const [name, value] of Object.entries(headers)) head += `${name}: ${value}\r\n`;
-    if (payload && !raw) head += 'Content-Type: application/json\r\n';
+    if (payload) head += `Content-Type: ${raw ? raw.type : 'application/json'}\r\n`;
     head += `Content-Length: ${payload?.length ?? 0}\r\n\r\n`;
     const bytes = payload ? Buffer.concat([Buffer.from(head, 'latin1'), payload]) : Buffer.from(head, 'latin1');
     const upgrade = headers.Upgrade !== undefined;
@@ -352,6 +352,16 @@ export class EngineApi {
     (kept.socket as Duplex & { ref?: () => void }).ref?.();
     return kept.socket;
   }
+}
+
+/** A request body sent as it is, with its own Content-Type. */
+export interface RawBody {
+  raw: Buffer;
+  type: string;
+}
+
+function isRaw(body: unknown): body is RawBody {
+  return typeof body === 'object' && body !== null && Buffer.isBuffer((body as RawBody).raw);
 }
 
 function readAll(body: Readable): Promise<string> {

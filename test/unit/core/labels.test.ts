@@ -18,6 +18,7 @@ describe('container labels', () => {
       build: 'berth.build',
       buildBase: 'berth.build-base',
       buildUid: 'berth.build-uid',
+      workspace: 'berth.workspace',
     });
   });
 
