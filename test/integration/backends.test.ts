@@ -5,7 +5,7 @@
 // as for an air-gapped user). Later runs use the built image with no network; every run
 // semantic (cwd, uid, streams, exit codes, warm) holds for a package as for a recipe.
 import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureNodeBase } from '../harness/node-base.js';
@@ -28,7 +28,7 @@ describe('package backends', () => {
   let sb: Sandbox;
   let nodeBase: string;
   let debianBase: string;
-  const tools = ['npm-cowsay', 'apt-gifsicle', 'apt-coreutils.id', 'apt-coreutils.pwd', 'apt-coreutils.false', 'apt-coreutils.cat'];
+  const tools = ['npm-cowsay', 'npm-cowsay.cowthink', 'apt-gifsicle', 'apt-coreutils.id', 'apt-coreutils.pwd', 'apt-coreutils.false', 'apt-coreutils.cat'];
   const npm = (args: string[], env: NodeJS.ProcessEnv = {}) => berth(sb, args, { env: { BERTH_BASE_IMAGE: nodeBase, ...env }, timeoutMs: 300_000 });
   const apt = (args: string[], env: NodeJS.ProcessEnv = {}, box = sb) => berth(box, args, { env: { BERTH_BASE_IMAGE: debianBase, ...env }, timeoutMs: 300_000, cwd: box.work });
 
@@ -122,6 +122,44 @@ describe('package backends', () => {
     const warmAgain = await apt(['run', '-q', '--warm', '--bin', 'cat', 'apt:coreutils', 'in.txt']);
     expect(warmAgain.stdout.toString()).toBe('file content\n');
     await apt(['warm', 'stop']);
+  });
+
+  it('berth.yaml pins a package; berth install puts its command on PATH as a shim; list --installed names the package', async () => {
+    const project = path.join(sb.root, 'project');
+    mkdirSync(project);
+    writeFileSync(path.join(project, 'berth.yaml'), 'tools:\n  "npm:cowsay": 1.6.0\n');
+    const pinned = await berth(sb, ['run', '--dry-run', 'npm:cowsay'], { cwd: project, env: { BERTH_BASE_IMAGE: nodeBase, ...NO_REGISTRY } });
+    expect(pinned.stdout.toString()).toContain('berth.version=1.6.0');
+    writeFileSync(path.join(project, 'berth.yaml'), 'tools:\n  "npm:cowsay": ^1\n');
+    const badPin = await berth(sb, ['run', 'npm:cowsay'], { cwd: project, env: { BERTH_BASE_IMAGE: nodeBase } });
+    expect(badPin.code).toBe(1);
+    expect(badPin.stderr).toBe(`${path.join(project, 'berth.yaml')}:2: tools.npm:cowsay: "^1" is not a version (expected e.g. 1.2.3)\n`);
+
+    const shims = path.join(sb.root, 'shims');
+    const env = { BERTH_BASE_IMAGE: nodeBase, BERTH_SHIM_DIR: shims };
+    const installed = await berth(sb, ['install', '-q', 'npm:cowsay@1.6.0'], { env, timeoutMs: 300_000 });
+    expect(installed.code).toBe(0);
+    expect(installed.stdout.toString()).toContain(`installed npm:cowsay@1.6.0 -> ${path.join(shims, 'cowsay')}`);
+    const other = await berth(sb, ['install', '-q', '--bin', 'cowthink', 'npm:cowsay@1.6.0'], { env, timeoutMs: 300_000 });
+    expect(other.code).toBe(0);
+    const said = execFileSync(path.join(shims, 'cowsay'), ['via shim'], { env: { ...sb.env, ...env }, cwd: sb.work, encoding: 'utf8' });
+    expect(said).toContain('< via shim >');
+    const thought = execFileSync(path.join(shims, 'cowthink'), ['hmm'], { env: { ...sb.env, ...env }, cwd: sb.work, encoding: 'utf8' });
+    expect(thought).toContain('( hmm )');
+    const list = await berth(sb, ['list', '--installed'], { env });
+    expect(list.stdout.toString().split('\n').map((l) => l.split(/\s+/))).toEqual([
+      ['NAME', 'VERSION', 'PATH'],
+      ['cowsay', 'npm:cowsay@1.6.0', path.join(shims, 'cowsay')],
+      ['cowthink', 'npm:cowsay@1.6.0', path.join(shims, 'cowthink')],
+      [''],
+    ]);
+    const json = JSON.parse((await berth(sb, ['list', '--installed', '--json'], { env })).stdout.toString()) as unknown[];
+    expect(json).toContainEqual({ name: 'cowsay', version: null, path: path.join(shims, 'cowsay'), package: 'npm:cowsay@1.6.0' });
+    // apt: the shim is named after the package unless --bin says otherwise.
+    const apt = await berth(sb, ['install', '-q', 'apt:gifsicle'], { env: { ...env, BERTH_BASE_IMAGE: debianBase }, timeoutMs: 300_000 });
+    expect(apt.code).toBe(0);
+    const version = execFileSync(path.join(shims, 'gifsicle'), ['--version'], { env: { ...sb.env, ...env, BERTH_BASE_IMAGE: debianBase }, cwd: sb.work, encoding: 'utf8' });
+    expect(version).toMatch(/^LCDF Gifsicle 1\.93\n/);
   });
 
   it('bad specs: one line, and nothing run', async () => {

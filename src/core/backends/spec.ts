@@ -1,4 +1,4 @@
-import { UsageError } from '../../platform/errors.js';
+import { InputError, UsageError } from '../../platform/errors.js';
 import { shortHash } from '../../platform/short-hash.js';
 import type { Recipe } from '../recipes/schema.js';
 import { aptBackend } from './apt.js';
@@ -115,4 +115,18 @@ export function packageFailure(spec: PackageSpec, buildMessage: string): string 
   if (/npm (?:ERR!|error) code E404|404 Not Found/.test(buildMessage)) return `${text}: no such package in ${spec.backend.source}`;
   if (/npm (?:ERR!|error) code ETARGET/.test(buildMessage)) return `${text}: no such version in ${spec.backend.source}`;
   return undefined;
+}
+
+/**
+ * The command a package runs when no --bin says (as the build picks it: the one named like the
+ * package, else its only one), from the names of its commands; an InputError (exit 1) naming them
+ * when that picks none. `commands` undefined: not known before the build (apt): the package's name.
+ */
+export function defaultCommand(spec: PackageSpec, commands: string[] | undefined): string {
+  if (spec.bin !== undefined) return spec.bin;
+  const own = spec.name.replace(/^@[^/]+\//, '');
+  if (commands === undefined || commands.includes(own)) return own;
+  if (commands.length === 1) return commands[0]!;
+  const text = specText(spec, spec.version);
+  throw new InputError(commands.length === 0 ? `${text} has no command (no bin in its package.json)` : `${text} has several commands: ${commands.join(', ')} (pick one with --bin NAME)`);
 }

@@ -11,9 +11,9 @@ const require = createRequire(import.meta.url);
 export const BUILD_REPOSITORY = 'berth-build';
 
 /**
- * What berth builds for a recipe with a `build:` section: the Dockerfile (the whole build
- * context: nothing from the host goes into a build), the hash of its inputs, the tag and the
- * labels the image gets.
+ * What berth builds for a recipe with a `build:` section: the Dockerfile (the build context:
+ * nothing else from the host goes into a build but the host's CA certificates, when `hostCa`),
+ * the hash of its inputs, the tag and the labels the image gets.
  */
 export interface BuildPlan {
   dockerfile: string;
@@ -62,7 +62,10 @@ export function buildPlan(recipe: BuildInput, options: { version?: string; base?
   const hostCa = options.hostCa ?? false;
   const dockerfile = dockerfileFor(section, base, hostCa);
   const { createHash } = require('node:crypto') as typeof import('node:crypto');
-  const hash = createHash('sha256').update(`berth-build ${BUILD_FORMAT}\n${dockerfile}`).digest('hex').slice(0, 32);
+  // The host's CA certificates are the machine's, not the build's: the same tag with or without
+  // them (as with the proxy variables), so berth.lock and the cache do not change with them.
+  const inputs = hostCa ? dockerfileFor(section, base, false) : dockerfile;
+  const hash = createHash('sha256').update(`berth-build ${BUILD_FORMAT}\n${inputs}`).digest('hex').slice(0, 32);
   return {
     dockerfile,
     hash,

@@ -1,5 +1,5 @@
 import { EngineError } from '../../platform/errors.js';
-import { isPackageSpec, packageRecipe, parsePackageSpec, type PackageSpec } from '../backends/spec.js';
+import { isPackageSpec, packageRecipe, parsePackageSpec, specText, type PackageSpec } from '../backends/spec.js';
 import { findRecipe, recipeDirectories } from '../recipes/catalog.js';
 import { buildPlan, type BuildPlan } from '../recipes/build.js';
 import { imageForVersion, parseToolSpec } from '../recipes/image.js';
@@ -28,7 +28,7 @@ export interface ResolvedTool {
  * inside that project only. `--image` replaces the image and keeps the rest of the recipe.
  */
 export async function resolveTool(spec: string, cwd: string, imageOverride?: string, options: ResolveOptions = {}): Promise<ResolvedTool> {
-  if (isPackageSpec(spec)) return resolvePackage(spec, imageOverride, options);
+  if (isPackageSpec(spec)) return resolvePackage(spec, cwd, imageOverride, options);
   const { base, hostCa } = options;
   const { name, version: asked } = parseToolSpec(spec);
   const dirs = recipeDirectories(cwd);
@@ -64,15 +64,17 @@ export interface ResolveOptions {
  * `PREFIX:NAME[@VERSION]`: the recipe its backend makes, at an exact version where the backend
  * has a registry to ask (npm), and the build of its image.
  */
-async function resolvePackage(text: string, imageOverride: string | undefined, options: ResolveOptions): Promise<ResolvedTool> {
+async function resolvePackage(text: string, cwd: string, imageOverride: string | undefined, options: ResolveOptions): Promise<ResolvedTool> {
   const spec = parsePackageSpec(text, options.bin);
-  let version = spec.version;
+  // Inside a project, a spec without a version runs the version berth.yaml pins for it.
+  const pin = spec.version === undefined ? (await loadProjectPins(cwd, recipeDirectories(cwd)))?.pins.get(specText(spec)) : undefined;
+  let version = spec.version ?? pin?.version;
   if (spec.backend.resolves && !spec.backend.exact(version)) {
     if (!options.packageVersion) throw new EngineError(`${text}: no exact version, and no way to ask ${spec.backend.source} for one here`);
     version = await options.packageVersion(spec);
   }
   const recipe = packageRecipe(spec, version);
-  const versionFrom = spec.version !== undefined ? 'command line' : 'recipe';
+  const versionFrom = spec.version !== undefined ? 'command line' : pin ? 'project' : 'recipe';
   if (imageOverride) return { recipe, version: recipe.version, image: imageOverride, versionFrom, locked: false };
   const build = buildPlan({ ...recipe, build: recipe.build! }, { base: options.base, hostCa: options.hostCa });
   return { recipe, version: recipe.version, image: build.tag, versionFrom, locked: false, build };

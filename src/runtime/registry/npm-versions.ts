@@ -16,11 +16,26 @@ import { specText, type PackageSpec } from '../../core/backends/spec.js';
  * network and no registry in its way; `refresh` (--pull always) asks again.
  */
 export async function npmVersion(spec: PackageSpec, options: { refresh?: boolean; hostCa: boolean; env?: NodeJS.ProcessEnv }): Promise<string> {
+  return (await npmPackage(spec, options)).version;
+}
+
+/** What berth knows of an npm package at a version or dist-tag: the exact version and the names of its commands (`bin`). */
+export interface NpmPackage {
+  version: string;
+  commands: string[];
+}
+
+/**
+ * The exact version and commands of `spec` (its version, dist-tag, or `latest`), from the
+ * registry once, then from berth's cache (an exact version's manifest never changes; a dist-tag's
+ * answer is kept until `refresh`).
+ */
+export async function npmPackage(spec: PackageSpec, options: { refresh?: boolean; hostCa: boolean; env?: NodeJS.ProcessEnv }): Promise<NpmPackage> {
   const env = options.env ?? process.env;
   const tag = spec.version ?? 'latest';
   const file = packageResolutionFile(`npm:${spec.name}@${tag}`, env);
   if (!options.refresh) {
-    const remembered = rememberedVersion(file, spec.name, tag);
+    const remembered = rememberedPackage(file, spec.name, tag);
     if (remembered) return remembered;
   }
   const registry = (env.npm_config_registry || env.NPM_CONFIG_REGISTRY || 'https://registry.npmjs.org/').replace(/\/*$/, '/');
@@ -35,23 +50,33 @@ export async function npmVersion(spec: PackageSpec, options: { refresh?: boolean
   }
   if (answer.status === 404) throw new InputError(`${specText(spec, spec.version)}: ${spec.version ? `no version or dist-tag "${tag}" of ${spec.name}` : `no package ${spec.name}`} in the npm registry`);
   let version: unknown;
+  let bin: unknown;
   try {
-    version = (JSON.parse(answer.body) as { version?: unknown }).version;
+    ({ version, bin } = JSON.parse(answer.body) as { version?: unknown; bin?: unknown });
   } catch {
     version = undefined;
   }
   if (answer.status !== 200 || typeof version !== 'string' || !spec.backend.exact(version)) {
     throw new EngineError(`${specText(spec, spec.version)}: ${url.origin} answered HTTP ${answer.status} without an exact version`);
   }
-  writePrivateFile(file, JSON.stringify({ name: spec.name, tag, version, resolved: new Date().toISOString() }));
-  return version;
+  // `bin` as npm reads it: a string is one command named like the package, a map names them.
+  const commands = typeof bin === 'string' ? [spec.name.replace(/^@[^/]+\//, '')] : bin && typeof bin === 'object' ? Object.keys(bin) : [];
+  writePrivateFile(file, JSON.stringify({ name: spec.name, tag, version, commands, resolved: new Date().toISOString() }));
+  return { version, commands };
 }
 
-function rememberedVersion(file: string, name: string, tag: string): string | undefined {
+function rememberedPackage(file: string, name: string, tag: string): NpmPackage | undefined {
   try {
-    const entry = JSON.parse(readFileSync(file, 'utf8')) as { name?: unknown; tag?: unknown; version?: unknown };
+    const entry = JSON.parse(readFileSync(file, 'utf8')) as { name?: unknown; tag?: unknown; version?: unknown; commands?: unknown };
     // The file is berth's own, but checked as any input: a wrong entry is asked again.
-    return entry.name === name && entry.tag === tag && typeof entry.version === 'string' && /^\d+\.\d+\.\d+[\w.+-]*$/.test(entry.version) ? entry.version : undefined;
+    const ok =
+      entry.name === name &&
+      entry.tag === tag &&
+      typeof entry.version === 'string' &&
+      /^\d+\.\d+\.\d+[\w.+-]*$/.test(entry.version) &&
+      Array.isArray(entry.commands) &&
+      entry.commands.every((c) => typeof c === 'string');
+    return ok ? { version: entry.version as string, commands: entry.commands as string[] } : undefined;
   } catch {
     return undefined;
   }
