@@ -129,7 +129,7 @@ function dockerfileFor(section: BuildSection, base: string, hostCa: boolean): st
  * variables and the image does not keep in its configuration (ENV would make them the tool's).
  */
 function trustLines(): string[] {
-  return [`COPY ${JSON.stringify([HOST_CA_FILE, HOST_CA_TARGET])}`, ...caEnv().map(([name, value]) => `ARG ${name}=${value}`)];
+  return [`COPY ${JSON.stringify([HOST_CA_FILE, HOST_CA_TARGET])}`, `ARG ${caEnv().map(([name, value]) => `${name}=${value}`).join(' ')}`];
 }
 
 /** One line for people (permissions, info): what the build starts from and adds. */

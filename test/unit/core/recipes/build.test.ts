@@ -128,8 +128,8 @@ describe("a build's network trust", () => {
     expect(trusted.hostCa).toBe(true);
     const lines = trusted.dockerfile.split('\n');
     expect(lines[1]).toBe('COPY ["berth-host-ca.pem","/etc/berth/host-ca.pem"]');
-    expect(lines).toContain('ARG NODE_EXTRA_CA_CERTS=/etc/berth/host-ca.pem');
-    expect(lines).toContain('ARG SSL_CERT_FILE=/etc/berth/host-ca.pem');
+    // One ARG instruction for them all (one build step).
+    expect(lines[2]).toMatch(/^ARG SSL_CERT_FILE=\/etc\/berth\/host-ca\.pem NODE_EXTRA_CA_CERTS=\/etc\/berth\/host-ca\.pem .*CURL_CA_BUNDLE=\/etc\/berth\/host-ca\.pem/);
     expect(trusted.dockerfile).not.toMatch(/^ENV /m);
     // Before the steps, which need them; the same tag as without them (the machine's, not the build's).
     expect(lines.findIndex((l) => l.startsWith('ARG '))).toBeLessThan(lines.findIndex((l) => l.startsWith('RUN ')));
