@@ -23,7 +23,7 @@ import { writeFileAtomic } from '../src/platform/files.js';
 const PAIRS = Number(process.env.BENCH_PAIRS ?? 15);
 const STREAM_BYTES = Number(process.env.BENCH_STREAM_MB ?? 1024) * 1024 * 1024;
 const node = process.execPath;
-/** BENCH_ONLY=cold,warm,startup,streams,pull,packages runs some of them. */
+/** BENCH_ONLY=cold,warm,startup,streams,pull,build,packages runs some of them. */
 const only = process.env.BENCH_ONLY?.split(',');
 const want = (section: string) => !only || only.includes(section);
 
@@ -176,7 +176,22 @@ async function main(): Promise<void> {
       spawnSync('docker', ['rmi', '-f', dead, ref], { stdio: 'ignore' });
     }
 
-    // 6. Packages: a warm call of an npm: package against npx with the package in its cache.
+    // 6. Build recipes: once built, a run costs what a pulled image's cold run costs (the recipe's
+    // build hash and one create). Built on the fixture image through BERTH_BASE_IMAGE, as the tests do.
+    if (want('build')) {
+      const from = `bench.invalid/base:1@sha256:${'0'.repeat(64)}`;
+      writeRecipe(sb, { name: 'fxbuilt', build: { from, run: ['true'] } });
+      const builtEnv = { ...env, BERTH_BASE_IMAGE: fixtureImage };
+      const made = spawnSync(node, [BERTH, 'build', '-q', 'fxbuilt'], { cwd, env: builtEnv, encoding: 'utf8' });
+      if (made.status === 0) {
+        const built = paired(() => seconds([node, BERTH, 'run', 'fxbuilt', 'true'], { cwd, env: builtEnv }), () => seconds([node, BERTH, 'run', 'fx', 'true'], { cwd, env }));
+        report("build: 2nd run of a build recipe vs a pulled image's cold run", built.a, built.b, '<= 1.05', built.a / built.b <= 1.05);
+      } else rows.push(['build: 2nd run of a build recipe', '-', '-', '-', '<= 1.05', `not measured: ${made.stderr.trim()}`]);
+      const ids = spawnSync('docker', ['images', '-q', '--filter', 'label=berth.build=fxbuilt'], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean);
+      if (ids.length > 0) spawnSync('docker', ['rmi', '-f', ...ids], { stdio: 'ignore' });
+    }
+
+    // 7. Packages: a warm call of an npm: package against npx with the package in its cache.
     if (want('packages')) {
       const nodeBase = await ensureNodeBase();
       const npmEnv = { ...env, BERTH_BASE_IMAGE: nodeBase };

@@ -1,5 +1,6 @@
 import { EngineUnreachableError } from '../platform/errors.js';
 import { registryMirror } from '../platform/settings.js';
+import { resolveOptions } from './resolve-options.js';
 import { applyMirror } from '../core/image-reference.js';
 import { resolveTool, type ResolvedTool } from '../core/run/resolve.js';
 import { recipeDirectories, shadowedRecipe, UntrustedRecipeError } from '../core/recipes/catalog.js';
@@ -41,12 +42,13 @@ export type UntrustedTool = UntrustedRecipeError & { recipe: Recipe };
 export async function toolInfo(spec: string, cwd: string, stateOf: (ref: string) => Promise<ImageState> = imageState): Promise<InfoView | { untrusted: UntrustedTool }> {
   let resolved: ResolvedTool;
   try {
-    resolved = await resolveTool(spec, cwd);
+    resolved = await resolveTool(spec, cwd, undefined, resolveOptions({}));
   } catch (error) {
     if (error instanceof UntrustedRecipeError && error.recipe) return { untrusted: error as UntrustedTool };
     throw error;
   }
-  const reference = applyMirror(resolved.image, registryMirror());
+  // A build's tag is the engine's own: no mirror for it.
+  const reference = resolved.build ? resolved.image : applyMirror(resolved.image, registryMirror());
   const state = await stateOf(reference);
   const info = recipeInfo(resolved.recipe, { reference, version: resolved.version, from: resolved.versionFrom, locked: resolved.locked }, state);
   return { info, state, recipe: resolved.recipe, shadowed: shadowedRecipe(resolved.recipe, recipeDirectories(cwd)) };

@@ -1,5 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { registryMirror } from '../platform/settings.js';
+import { baseImageOverride, registryMirror } from '../platform/settings.js';
+import { resolveOptions } from './resolve-options.js';
+import { buildPlan, type BuildPlan } from '../core/recipes/build.js';
 import { BerthError, EngineError, InputError } from '../platform/errors.js';
 import { applyMirror, parseImageReference } from '../core/image-reference.js';
 import { recipeDirectories } from '../core/recipes/catalog.js';
@@ -88,6 +90,15 @@ async function syncLocked(cwd: string, files: ProjectFiles, options: SyncOptions
   const onPull = pullReporter(process.stderr, options.quiet ?? false);
   const engine = engineClient();
   const ensure: Ensure = (ref, policy) => ensureImage(engine, ref, policy, onPull);
+  const base = baseImageOverride(undefined);
+  // Builds get the host's CA certificates as a run's do (an npm: pin installs from the registry).
+  const { hostCa } = resolveOptions({});
+  const build: Build = async (pin, force) => {
+    const plan = buildPlan({ ...pin.recipe, build: pin.recipe.build! }, { version: pin.version, base, hostCa });
+    const { ensureBuildImage } = await import('./build.js');
+    const packageSpec = pin.recipe.source === 'package' ? pin.recipe.file : undefined;
+    return { plan, image: await ensureBuildImage(engine, pin.recipe.name, plan, { force, quiet: options.quiet, packageSpec }) };
+  };
   const tools: SyncedTool[] = [];
   // Every tool is tried, so one run names every tool that fails; the lock is written only when
   // all succeed (a partial lock would drop the failed tools' entries).
@@ -95,7 +106,8 @@ async function syncLocked(cwd: string, files: ProjectFiles, options: SyncOptions
   try {
     for (const pin of pins) {
       try {
-        tools.push(await syncTool(ensure, pin, old?.entries.get(pin.name), mirror, options.update ?? false));
+        const kept = old?.entries.get(pin.name);
+        tools.push(pin.recipe.build ? await syncBuiltTool(build, pin, kept, options.update ?? false) : await syncTool(ensure, pin, kept, mirror, options.update ?? false));
       } catch (error) {
         if (!(error instanceof BerthError)) throw error;
         failures.push(`${pin.name} ${pin.version}: ${error.message}`);
@@ -121,6 +133,22 @@ async function syncLocked(cwd: string, files: ProjectFiles, options: SyncOptions
 
 /** Makes sure `ref` is cached, pulling per `policy`. */
 type Ensure = (ref: string, policy: 'missing' | 'always') => Promise<ImageFacts>;
+
+/** Builds a pin's image (again, with `force`): the plan and the image. */
+type Build = (pin: ResolvedPin, force: boolean) => Promise<{ plan: BuildPlan; image: ImageFacts }>;
+
+/**
+ * A tool whose recipe builds its image: built unless the engine has it (`update`: built again, for
+ * newer packages), and locked with the built image's id and the base it was built FROM. Its
+ * `image` is the tag of the recipe's own build section (not of a --base override), so that
+ * `sync --check` sees a changed section on any machine.
+ */
+async function syncBuiltTool(build: Build, pin: ResolvedPin, kept: LockEntry | undefined, update: boolean): Promise<SyncedTool> {
+  const { plan, image } = await build(pin, update);
+  const entry: LockEntry = { name: pin.name, version: pin.version, image: pin.image, digest: image.id, base: plan.base, line: 0 };
+  const same = kept !== undefined && kept.version === entry.version && kept.image === entry.image && kept.digest === entry.digest && kept.base === entry.base;
+  return { entry, state: same ? 'kept' : 'locked' };
+}
 
 async function syncTool(ensure: Ensure, pin: ResolvedPin, kept: LockEntry | undefined, mirror: string | undefined, update: boolean): Promise<SyncedTool> {
   if (kept && !update && entryMatches(kept, pin.version, pin.image)) {

@@ -27,6 +27,8 @@ export const LABELS = {
    */
   build: 'berth.build',
   buildBase: 'berth.build-base',
+  /** The uid of the user whose berth built it: `berth gc` removes only the caller's builds (root: --all-users). */
+  buildUid: 'berth.build-uid',
 } as const;
 
 /** A label filter for the engine's container list: `key=value`, or the key alone for "has it". */

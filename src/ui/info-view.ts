@@ -27,7 +27,7 @@ export function formatInfo({ info, state, recipe, shadowed }: InfoView): string[
   // The recipe's digest pins its default version only: said so when another version runs here,
   // so it never reads as the digest of the reference below.
   const digestNote = info.digest && info.referenceVersion !== info.version ? ` (pins ${info.version}, the default; not what runs here)` : '';
-  field('digest', info.digest ? `${info.digest}${digestNote}` : '(none: the tag alone pins the image)');
+  field('digest', info.digest ? `${info.digest}${digestNote}` : info.built ? '(none: build.from is pinned by tag and digest)' : '(none: the tag alone pins the image)');
   const origin = [
     ...(info.referenceVersion === info.version ? [] : [`for ${info.referenceVersion}`]),
     ...(info.referenceFrom === 'project' ? ["pinned by the project's berth.yaml"] : []),
@@ -41,7 +41,9 @@ export function formatInfo({ info, state, recipe, shadowed }: InfoView): string[
       ? `unknown (${state.reason ?? 'engine not reachable'})`
       : state.cached
         ? `yes, ${formatSize(state.size ?? 0)}`
-        : 'no (pulled on first run)',
+        : info.built
+          ? 'no (built on first run, or with berth build)'
+          : 'no (pulled on first run)',
   );
   if (info.script !== null) field('script', info.script.replace(/\n$/, ''));
   else field('entrypoint', info.entrypoint ? info.entrypoint.join(' ') : "(the image's own)");

@@ -4,9 +4,10 @@
 // an air-gapped user); later runs use the built image; a changed build section builds anew; a
 // failing build shows its log's tail and exits 125.
 import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { ensureStandinBase } from '../harness/standins-setup.js';
 import { berth, makeSandbox, writeRecipe, type Sandbox } from '../support/berth.js';
 
@@ -30,10 +31,10 @@ describe('build recipes', () => {
   let base: string;
   const names: string[] = [];
   const b = (args: string[], env: NodeJS.ProcessEnv = {}) => berth(sb, args, { env: { BERTH_BASE_IMAGE: base, ...env }, timeoutMs: 300_000 });
-  const recipe = (what: string, build: Record<string, unknown>, fields: Record<string, unknown> = {}) => {
+  const recipe = (what: string, build: Record<string, unknown>, fields: Record<string, unknown> = {}, where = sb) => {
     const name = tool(what);
     names.push(name);
-    writeRecipe(sb, { name, version: '1.93', build: { from: DEBIAN_FROM, ...build }, entrypoint: ['/bin/sh', '-c'], ...fields });
+    writeRecipe(where, { name, version: '1.93', build: { from: DEBIAN_FROM, ...build }, entrypoint: ['/bin/sh', '-c'], ...fields });
     return name;
   };
 
@@ -114,5 +115,44 @@ describe('build recipes', () => {
     const refused = await b(['build', 'pulled-tool']);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/^berth: pulled-tool: its recipe names an image to pull \(docker.io\/example\/tool:1\), not a build/);
+  });
+
+  it('sync builds a pinned build tool and locks its image id and base; sync --check sees a changed build section; gc removes the old build', async () => {
+    // A sandbox of its own: gc there sees only this test's recipes (the others' older builds are theirs).
+    const own = makeSandbox();
+    const name = recipe('sync', { apt: ['gifsicle'] }, {}, own);
+    const project = path.join(own.root, 'project');
+    mkdirSync(project);
+    writeFileSync(path.join(project, 'berth.yaml'), `tools:\n  ${name}: '1.93'\n`);
+    const inProject = (args: string[]) => berth(own, args, { cwd: project, env: { BERTH_BASE_IMAGE: base }, timeoutMs: 300_000 });
+    const synced = await inProject(['sync', '-q']);
+    expect(synced.code).toBe(0);
+    const [id] = buildImages(name);
+    const lock = parse(readFileSync(path.join(project, 'berth.lock'), 'utf8')) as { tools: Record<string, Record<string, string>> };
+    expect(lock.tools[name]).toEqual({ version: '1.93', image: expect.stringMatching(new RegExp(`^berth-build/${name}:[a-f0-9]{32}$`)), digest: id, base });
+    expect(synced.stdout.toString()).toContain(`locked ${name} 1.93 ${lock.tools[name]!.image} (image ${id}, built from ${base})`);
+    expect((await inProject(['sync', '--check'])).code).toBe(0);
+    expect((await inProject(['sync'])).stdout.toString()).toContain(`kept   ${name} 1.93`);
+
+    recipe('sync', { apt: ['gifsicle'], run: ['true'] }, {}, own);
+    names.pop();
+    const check = await inProject(['sync', '--check']);
+    expect(check.code).toBe(1);
+    expect(check.stderr).toContain(`tools.${name}.image: ${lock.tools[name]!.image} was built from another build section than`);
+
+    // The old build is referenced by berth.lock until sync relocks; then gc removes it, keeps the new.
+    expect((await inProject(['sync', '-q'])).code).toBe(0);
+    expect(buildImages(name)).toHaveLength(2);
+    const gc = await inProject(['gc']);
+    expect(gc.code).toBe(0);
+    expect(gc.stdout.toString()).toMatch(new RegExp(`^removed berth-build/${name}:[a-f0-9]{32} \\(${name}: an image berth built that nothing uses\\)\nremoved 1 built image\n$`));
+    const left = buildImages(name);
+    expect(left).toHaveLength(1);
+    expect(left[0]).not.toBe(id);
+    expect((await inProject(['gc'])).stdout.toString()).toBe('nothing to remove\n');
+    // Where berth does not see the tool's recipe, its builds are not gc's to judge.
+    const elsewhere = makeSandbox();
+    expect((await berth(elsewhere, ['gc'])).stdout.toString()).toBe('nothing to remove\n');
+    expect(buildImages(name)).toEqual(left);
   });
 });

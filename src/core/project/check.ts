@@ -69,7 +69,9 @@ export function checkLock(cwd: string, dirs: RecipeDirectory[]): LockCheck | und
     const where = `${lock.file}:${entry.line}: tools.${pin.name}`;
     const { image: reference, digest } = lockFields(pin.image);
     if (entry.version !== pin.version) problems.push({ message: `${where}.version: ${entry.version}, but ${at} pins ${pin.version}`, fix: sync });
-    else if (entry.image !== reference) problems.push({ message: `${where}.image: ${entry.image}, but ${pin.name} ${pin.version} is now ${reference}`, fix: sync });
+    else if (entry.image !== reference && pin.recipe.build) {
+      problems.push({ message: `${where}.image: ${entry.image} was built from another build section than ${pin.recipe.file}'s (now ${reference})`, fix: sync });
+    } else if (entry.image !== reference) problems.push({ message: `${where}.image: ${entry.image}, but ${pin.name} ${pin.version} is now ${reference}`, fix: sync });
     else if (digest !== undefined && entry.digest !== digest) problems.push({ message: `${where}.digest: ${entry.digest}, but the recipe pins ${digest}`, fix: sync });
   }
   for (const entry of lock.entries.values()) {

@@ -16,11 +16,18 @@ import { byName } from '../names.js';
  *         version: 1.7.1
  *         image: ghcr.io/jqlang/jq:1.7.1
  *         digest: sha256:…
+ *       gifsicle:                  # a recipe that builds its image
+ *         version: '1.93'
+ *         image: berth-build/gifsicle:<hash of the build section>
+ *         digest: sha256:…         # the built image's id
+ *         base: debian:bookworm-20250721-slim@sha256:…
  */
 export type { Lock, LockEntry } from './model.js';
 
 export const LOCK_VERSION = 1;
-const ENTRY_FIELDS = ['version', 'image', 'digest'] as const;
+const ENTRY_FIELDS = ['version', 'image', 'digest', 'base'] as const;
+/** Every entry has these; `base` only a built tool's. */
+const REQUIRED_FIELDS = ['version', 'image', 'digest'] as const;
 
 /** Reads and checks berth.lock. Throws InputError `file:line: field: message`. */
 export function readLock(file: string, text?: string): Lock {
@@ -56,10 +63,10 @@ export function readLock(file: string, text?: string): Lock {
           if (problem) throw errorAt(yaml, where, `tools.${name}.${fieldName}: ${problem}`);
           got[fieldName as (typeof ENTRY_FIELDS)[number]] = text;
         }
-        for (const field of ENTRY_FIELDS) {
+        for (const field of REQUIRED_FIELDS) {
           if (got[field] === undefined) throw errorAt(yaml, item.key as Node, `tools.${name}.${field}: missing`);
         }
-        entries.set(name, { name, version: got.version!, image: got.image!, digest: got.digest!, line: lineAt(yaml, item.key as Node) });
+        entries.set(name, { name, version: got.version!, image: got.image!, digest: got.digest!, ...(got.base && { base: got.base }), line: lineAt(yaml, item.key as Node) });
       }
     } else {
       throw errorAt(yaml, pair.key as Node, `${key}: unknown field (expected lockVersion, tools)`);
@@ -75,10 +82,11 @@ function fieldProblem(field: (typeof ENTRY_FIELDS)[number], value: string): stri
       return VERSION_PATTERN.test(value) ? undefined : `"${value}" is not a version`;
     case 'digest':
       return digestProblem(value);
+    case 'base':
     case 'image':
       try {
         const ref = parseImageReference(value);
-        if (ref.digest) return 'expected a reference without a digest (the digest has its own field)';
+        if (ref.digest && field === 'image') return 'expected a reference without a digest (the digest has its own field)';
         return undefined;
       } catch (error) {
         return (error as Error).message;
@@ -88,9 +96,9 @@ function fieldProblem(field: (typeof ENTRY_FIELDS)[number], value: string): stri
 
 /** The text of berth.lock for these entries: sorted by name, so diffs stay small. */
 export function formatLock(entries: Iterable<LockEntry>): string {
-  const tools: Record<string, { version: string; image: string; digest: string }> = {};
+  const tools: Record<string, { version: string; image: string; digest: string; base?: string }> = {};
   for (const e of [...entries].sort((a, b) => byName(a.name, b.name))) {
-    tools[e.name] = { version: e.version, image: e.image, digest: e.digest };
+    tools[e.name] = { version: e.version, image: e.image, digest: e.digest, ...(e.base !== undefined && { base: e.base }) };
   }
   const doc = new (yamlLibrary().Document)({ lockVersion: LOCK_VERSION, tools });
   doc.commentBefore = ' Written by `berth sync`: the image and digest each pinned tool runs. Commit it; do not edit it.';

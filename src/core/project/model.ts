@@ -25,7 +25,10 @@ export interface LockEntry {
   version: string;
   /** The reference berth.yaml's pin resolves to, with its tag and without a digest. */
   image: string;
+  /** A pulled image's digest; for a tool whose recipe builds its image, the built image's id. */
   digest: string;
+  /** A built tool's base as it was built FROM (the recipe's `from`, tag and digest, or the --base/BERTH_BASE_IMAGE override). */
+  base?: string;
   /** The line of the entry in berth.lock (0 for entries not read from a file). */
   line: number;
 }

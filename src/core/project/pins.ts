@@ -72,6 +72,8 @@ function resolvePackagePin(manifest: Manifest, pin: Pin): ResolvedPin {
   } catch (error) {
     throw pinError(manifest, pin, (error as Error).message.replace(/^[^:]*:[^:]*: /, ''));
   }
+  // berth.lock names one release: a pin is one (a dist-tag such as latest is resolved by a run, not pinned).
+  if (!spec.backend.exact(spec.version)) throw pinError(manifest, pin, `"${pin.version}" is not an exact version (such as 3.6.2): a pin names one release`);
   const recipe = packageRecipe(spec, spec.version);
   return { ...pin, recipe, image: imageForVersion(recipe, recipe.version) };
 }

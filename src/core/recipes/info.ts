@@ -27,6 +27,8 @@ export interface RecipeInfo {
   version: string;
   versions: string[];
   image: string;
+  /** Whether berth builds the image from the recipe's build section (then `image` says from what, and `reference` is the build's tag). */
+  built: boolean;
   digest: string | null;
   /** The version `reference` is for: TOOL@VERSION, else the project's pin, else the default. */
   referenceVersion: string;
@@ -74,6 +76,7 @@ export function recipeInfo(recipe: Recipe, ref: InfoReference, state: ImageState
     version: recipe.version,
     versions: knownVersions(recipe),
     image: recipe.image ?? describeBuild(recipe.build!),
+    built: recipe.build !== undefined,
     digest: recipe.digest ?? null,
     referenceVersion: ref.version,
     reference: ref.reference,

@@ -22,6 +22,8 @@ export const APT_PACKAGE = /^[a-z0-9][a-z0-9+.-]+(?:=[A-Za-z0-9.+~:-]+)?$/;
 export const APK_PACKAGE = /^[a-z0-9][a-z0-9_+.-]*(?:=[A-Za-z0-9._+~-]+)?$/;
 /** A Dockerfile line that names a base: berth writes the only FROM, from `from:` (or --base). */
 const FROM_LINE = /^\s*FROM\s/im;
+/** COPY/ADD --from=IMAGE: files from another image, one `from:` does not pin. */
+const COPY_FROM = /^\s*(?:COPY|ADD)\s[^\n]*--from/im;
 
 function build(z: typeof Zod) {
   const stringList = z.array(z.string().min(1, 'an empty string'));
@@ -35,6 +37,7 @@ function build(z: typeof Zod) {
         .string()
         .min(1, 'Dockerfile instructions')
         .refine((text) => !FROM_LINE.test(text), 'Dockerfile instructions without FROM (berth writes the FROM from build.from)')
+        .refine((text) => !COPY_FROM.test(text), 'no COPY or ADD --from: a build takes files only from build.from and its own steps')
         .optional(),
     })
     .superRefine((section, ctx) => {

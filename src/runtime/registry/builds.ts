@@ -5,6 +5,7 @@ import { buildLogFile, pullLockFile } from '../../platform/paths.js';
 import { readFileSync } from 'node:fs';
 import { HOST_CA_FILE, type BuildPlan } from '../../core/recipes/build.js';
 import { hostCaBundle, proxyEnv } from '../../core/host-trust.js';
+import { LABELS } from '../../core/labels.js';
 import { STALLED, type EngineClient, type ImageFacts } from '../engine-client.js';
 import { engineFailure } from '../http/endpoint.js';
 import { inspectImage } from './images.js';
@@ -78,7 +79,9 @@ async function build(engine: EngineClient, request: BuildRequest): Promise<void>
   const progress = await request.onBuild(tool, plan.tag);
   try {
     const trust = buildTrust(plan);
-    for await (const event of engine.buildImage(plan.dockerfile, { tag: plan.tag, labels: plan.labels, noCache: request.noCache, stallMs: BUILD_STALL_MS, ...trust })) {
+    // Whose build it is: not a build input (the same section is the same image for everyone).
+    const labels = { ...plan.labels, [LABELS.buildUid]: String(process.getuid?.() ?? 0) };
+    for await (const event of engine.buildImage(plan.dockerfile, { tag: plan.tag, labels, noCache: request.noCache, stallMs: BUILD_STALL_MS, ...trust })) {
       if (event.stream) {
         log += event.stream;
         for (const line of event.stream.split('\n')) if (line.trim()) progress.line(line);

@@ -17,6 +17,7 @@ describe('container labels', () => {
       image: 'berth.image',
       build: 'berth.build',
       buildBase: 'berth.build-base',
+      buildUid: 'berth.build-uid',
     });
   });
 

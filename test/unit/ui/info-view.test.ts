@@ -38,8 +38,8 @@ describe('berth info, the human form', () => {
   it('shows a script recipe and its examples, then what its tool can reach', () => {
     const gif = findRecipe('gif', builtins);
     const lines = view(gif);
-    expect(lines[0]).toBe(`gif 7.1: ${gif.description}`);
-    expect(lines.some((l) => l.startsWith('  script     fps=${GIF_FPS:-12}'))).toBe(true);
+    expect(lines[0]).toBe(`gif 5.1: ${gif.description}`);
+    expect(lines.some((l) => l.startsWith('  script     usage="usage: gif '))).toBe(true);
     expect(field(lines, 'entrypoint')).toBeUndefined();
     expect(lines.slice(lines.indexOf('examples:') + 1, lines.indexOf('permissions:'))).toEqual(gif.examples.map((e) => `  ${e}`));
     expect(lines.slice(lines.indexOf('permissions:') + 1)).toEqual(formatPermissions(gif));

@@ -23,6 +23,19 @@ describe('berth.lock', () => {
     ]);
   });
 
+  it('keeps a built tool\'s base, and only a built tool has one', () => {
+    const file = path.join(root, 'berth.lock');
+    const base = `debian:bookworm-20250721-slim@${D2}`;
+    writeLock(file, [{ ...entry('gifsicle', '1.93', 'berth-build/gifsicle:0123456789abcdef0123456789abcdef'), base }, entry('fx', '1', 'registry.test/fx:1')]);
+    const text = readFileSync(file, 'utf8');
+    expect(text.match(/base:/g)).toHaveLength(1);
+    const lock = readLock(file);
+    expect(lock.entries.get('gifsicle')).toMatchObject({ image: 'berth-build/gifsicle:0123456789abcdef0123456789abcdef', digest: D1, base });
+    expect(lock.entries.get('fx')!.base).toBeUndefined();
+    writeLock(file, [{ ...entry('gifsicle', '1.93', 'berth-build/gifsicle:0123'), base: 'not a reference!' }]);
+    expect(() => readLock(file)).toThrow(/tools\.gifsicle\.base: /);
+  });
+
   it.each([
     ['no lockVersion', 'tools: {}\n', /:1: lockVersion: missing/],
     ['another lockVersion', 'lockVersion: 2\ntools: {}\n', /:1: lockVersion: expected 1/],

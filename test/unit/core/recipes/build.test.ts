@@ -43,6 +43,8 @@ describe('the build section of a recipe', () => {
     expect(refused({ ...BUILT, build: { from: FROM, dockerfile: 'RUN true\n' } })).toBeUndefined();
     expect(refused({ ...BUILT, build: { from: FROM, dockerfile: 'RUN true\n', run: ['x'] } })).toBe('build.dockerfile');
     expect(refused({ ...BUILT, build: { from: FROM, dockerfile: 'RUN true\nFROM evil:latest\n' } })).toBe('build.dockerfile');
+    expect(refused({ ...BUILT, build: { from: FROM, dockerfile: 'COPY --from=private/secrets:latest /keys /keys\n' } })).toBe('build.dockerfile');
+    expect(refused({ ...BUILT, build: { from: FROM, dockerfile: 'RUN true\n  add --chown=1 --from=x / /\n' } })).toBe('build.dockerfile');
     expect(refused({ ...BUILT, build: { from: FROM, pip: ['x'] } })).toBe('build');
     expect(refused({ ...BUILT, digest: DIGEST })).toBe('digest');
   });

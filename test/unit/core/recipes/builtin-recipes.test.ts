@@ -25,6 +25,10 @@ const recipes: Recipe[] = files.flatMap((f) => {
   }
 });
 
+/** The recipes that name an image to pull; the others build theirs (see the build base checks below). */
+const pulled = recipes.filter((r) => r.image !== undefined);
+const built = recipes.filter((r) => r.build !== undefined);
+
 /** The image reference of a recipe at a version, without its digest, taken apart. */
 function refAt(recipe: Recipe, version: string) {
   return parseImageReference(imageForVersion({ ...recipe, digest: undefined }, version));
@@ -48,7 +52,7 @@ describe('built-in recipes', () => {
     expect(new Set(names).size).toBe(names.length);
   });
 
-  it.each(recipes.map((r) => [r.name, r] as const))('%s pins an exact tag for every version it knows, never latest', (_, recipe) => {
+  it.each(pulled.map((r) => [r.name, r] as const))('%s pins an exact tag for every version it knows, never latest', (_, recipe) => {
     expect(recipe.image, 'a digest belongs in the digest field').not.toContain('@');
     const versions = knownVersions(recipe);
     expect(new Set(recipe.versions ?? []).size).toBe((recipe.versions ?? []).length);
@@ -160,7 +164,7 @@ describe.skipIf(!haveEvidence)(`image references evidenced in ../shared/catalog-
     expect(rows.length).toBeGreaterThan(30);
   });
 
-  it.each(recipes.map((r) => [r.name, r] as const))('%s: repository, every tag and the digest are evidenced', (_, recipe) => {
+  it.each(pulled.map((r) => [r.name, r] as const))('%s: repository, every tag and the digest are evidenced', (_, recipe) => {
     const ref = refAt(recipe, recipe.version);
     const repository = `${ref.registry}/${ref.repository}`;
     const mine = rows.filter((row) => hasToken(row.repo, repository));
@@ -180,3 +184,24 @@ describe.skipIf(!haveEvidence)(`image references evidenced in ../shared/catalog-
     }
   });
 });
+
+// --- build bases ---------------------------------------------------------------------------------
+
+describe('built-in build recipes', () => {
+  const sources = readFileSync(path.join(BUILTIN_RECIPES, 'sources.md'), 'utf8');
+  const section = sources.slice(sources.indexOf('## Build bases'));
+
+  it('are the tools with no trustworthy public image', () => {
+    expect(built.map((r) => r.name).sort()).toEqual(expect.arrayContaining(['exiftool', 'gif', 'gifsicle', 'optipng', 'pngquant']));
+  });
+
+  it.each(built.map((r) => [r.name, r] as const))('%s builds on a base whose dated tag and digest recipes/sources.md evidences (confidence A or B)', (_, recipe) => {
+    const { from } = recipe.build!;
+    const [name, digest] = from.split('@') as [string, string];
+    const row = section.split('\n').find((line) => line.startsWith('|') && line.includes(`\`${name}\``) && line.includes(digest));
+    expect(row, `${from} is not an evidenced base in recipes/sources.md`).toBeDefined();
+    expect(row!.split('|')[3]!.trim()).toMatch(/^[AB]$/);
+    expect(name).toMatch(/:bookworm-\d{8}-slim$/);
+  });
+});
+

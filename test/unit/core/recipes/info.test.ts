@@ -32,7 +32,7 @@ describe('info', () => {
     const recipe = findRecipe('shellcheck', builtins);
     const info = recipeInfo(recipe, byDefault(recipe), { cached: true, size: 1234 });
     expect(Object.keys(info)).toEqual([
-      'name', 'description', 'homepage', 'tags', 'source', 'file', 'version', 'versions', 'image', 'digest',
+      'name', 'description', 'homepage', 'tags', 'source', 'file', 'version', 'versions', 'image', 'built', 'digest',
       'referenceVersion', 'reference', 'referenceFrom', 'locked', 'cached', 'size', 'entrypoint', 'args', 'script',
       'network', 'env', 'home', 'user', 'tty', 'warm', 'notes', 'examples',
     ]);
