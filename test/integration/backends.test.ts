@@ -5,7 +5,7 @@
 // as for an air-gapped user). Later runs use the built image with no network; every run
 // semantic (cwd, uid, streams, exit codes, warm) holds for a package as for a recipe.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureNodeBase } from '../harness/node-base.js';
@@ -124,7 +124,7 @@ describe('package backends', () => {
     await apt(['warm', 'stop']);
   });
 
-  it('berth.yaml pins a package; berth install puts its command on PATH as a shim; list --installed names the package', async () => {
+  it('berth.yaml pins a package (berth use, sync, berth.lock, sync --check); berth install puts its command on PATH as a shim; list --installed names the package', async () => {
     const project = path.join(sb.root, 'project');
     mkdirSync(project);
     writeFileSync(path.join(project, 'berth.yaml'), 'tools:\n  "npm:cowsay": 1.6.0\n');
@@ -134,6 +134,22 @@ describe('package backends', () => {
     const badPin = await berth(sb, ['run', 'npm:cowsay'], { cwd: project, env: { BERTH_BASE_IMAGE: nodeBase } });
     expect(badPin.code).toBe(1);
     expect(badPin.stderr).toBe(`${path.join(project, 'berth.yaml')}:2: tools.npm:cowsay: "^1" is not a version (expected e.g. 1.2.3)\n`);
+
+    // berth use pins the exact version the registry names; sync builds it and locks the built image.
+    writeFileSync(path.join(project, 'berth.yaml'), 'tools:\n');
+    const used = await berth(sb, ['use', 'npm:cowsay'], { cwd: project, env: { BERTH_BASE_IMAGE: nodeBase } });
+    expect(used.code).toBe(0);
+    expect(readFileSync(path.join(project, 'berth.yaml'), 'utf8')).toMatch(/^tools:\n {2}"npm:cowsay": \d+\.\d+\.\d+\n$/);
+    writeFileSync(path.join(project, 'berth.yaml'), 'tools:\n  "npm:cowsay": 1.6.0\n');
+    const synced = await berth(sb, ['sync', '-q'], { cwd: project, env: { BERTH_BASE_IMAGE: nodeBase }, timeoutMs: 300_000 });
+    expect(synced.code).toBe(0);
+    const lock = readFileSync(path.join(project, 'berth.lock'), 'utf8');
+    expect(lock).toMatch(/ {2}npm:cowsay:\n {4}version: 1\.6\.0\n {4}image: berth-build\/npm-cowsay:[0-9a-f]{32}\n {4}digest: sha256:[0-9a-f]{64}\n/);
+    expect((await berth(sb, ['sync', '--check'], { cwd: project, env: { BERTH_BASE_IMAGE: nodeBase } })).code).toBe(0);
+    writeFileSync(path.join(project, 'berth.yaml'), 'tools:\n  "npm:cowsay": 1.5.0\n');
+    const stale = await berth(sb, ['sync', '--check'], { cwd: project, env: { BERTH_BASE_IMAGE: nodeBase } });
+    expect(stale.code).toBe(1);
+    expect(stale.stderr).toContain('tools.npm:cowsay.version: 1.6.0, but');
 
     const shims = path.join(sb.root, 'shims');
     const env = { BERTH_BASE_IMAGE: nodeBase, BERTH_SHIM_DIR: shims };
