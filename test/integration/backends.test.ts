@@ -139,7 +139,7 @@ describe('package backends', () => {
     writeFileSync(path.join(project, 'berth.yaml'), 'tools:\n');
     const used = await berth(sb, ['use', 'npm:cowsay'], { cwd: project, env: { BERTH_BASE_IMAGE: nodeBase } });
     expect(used.code).toBe(0);
-    expect(readFileSync(path.join(project, 'berth.yaml'), 'utf8')).toMatch(/^tools:\n {2}"npm:cowsay": \d+\.\d+\.\d+\n$/);
+    expect(readFileSync(path.join(project, 'berth.yaml'), 'utf8')).toMatch(/^tools:\n {2}npm:cowsay: \d+\.\d+\.\d+\n$/);
     writeFileSync(path.join(project, 'berth.yaml'), 'tools:\n  "npm:cowsay": 1.6.0\n');
     const synced = await berth(sb, ['sync', '-q'], { cwd: project, env: { BERTH_BASE_IMAGE: nodeBase }, timeoutMs: 300_000 });
     expect(synced.code).toBe(0);
