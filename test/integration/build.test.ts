@@ -145,7 +145,9 @@ describe('build recipes', () => {
     expect(buildImages(name)).toHaveLength(2);
     const gc = await inProject(['gc']);
     expect(gc.code).toBe(0);
-    expect(gc.stdout.toString()).toMatch(new RegExp(`^removed berth-build/${name}:[a-f0-9]{32} \\(${name}: an image berth built that nothing uses\\)\nremoved 1 built image\n$`));
+    // (The engine is shared: other builds of built-in tools that nothing references go too.)
+    expect(gc.stdout.toString()).toMatch(new RegExp(`^removed berth-build/${name}:[a-f0-9]{32} \\(${name}: an image berth built that nothing uses\\)$`, 'm'));
+    expect(gc.stdout.toString()).toMatch(/^removed \d+ built images?\n$/m);
     const left = buildImages(name);
     expect(left).toHaveLength(1);
     expect(left[0]).not.toBe(id);
