@@ -205,6 +205,8 @@ async function main(): Promise<void> {
         report('packages: berth run --warm npm:prettier --version vs npx (cached)', packages.a, packages.b, '<= 1.0', packages.a / packages.b <= 1.0);
         spawnSync(node, [BERTH, 'warm', 'stop'], { cwd, env: npmEnv });
       } else rows.push(['packages: npm:prettier', '-', '-', '-', '<= 1.0', `not measured: ${built.stderr.trim().split('\n')[0]}`]);
+      const ids = spawnSync('docker', ['images', '-q', '--filter', 'label=berth.build=npm-prettier'], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean);
+      if (ids.length > 0) spawnSync('docker', ['rmi', '-f', ...ids], { stdio: 'ignore' });
     }
   } finally {
     await registry.stop();
