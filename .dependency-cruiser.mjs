@@ -4,7 +4,7 @@
  *
  *   entry points (src/*.ts)  ->  commands  ->  app  ->  ui  ->  warm  ->  runtime  ->  core  ->  platform
  *
- * Inside core: run -> project -> recipes -> workspace; inside runtime: container -> registry -> stdio
+ * Inside core: run -> project -> backends -> recipes -> workspace; inside runtime: container -> registry -> stdio
  * -> engine -> http; in both, the files at the layer's top are below its folders.
  */
 const LAYERS = ['commands', 'app', 'ui', 'warm', 'runtime', 'core', 'platform'];
@@ -23,7 +23,7 @@ const upward = LAYERS.map((layer, i) => ({
  * and the files at the layer's top below them all. So no two folders import each other.
  */
 const PARTS = {
-  core: ['run', 'project', 'recipes', 'workspace'],
+  core: ['run', 'project', 'backends', 'recipes', 'workspace'],
   runtime: ['container', 'registry', 'stdio', 'engine', 'http'],
 };
 const partRules = Object.entries(PARTS).flatMap(([layer, parts]) => [

@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { assertEngine } from '../test/harness/engine.js';
 import { ensureFixtures } from '../test/harness/fixtures.js';
 import { buildImage } from '../test/harness/images.js';
+import { ensureNodeBase } from '../test/harness/node-base.js';
 import { startRegistry } from '../test/harness/registry.js';
 import { rootlessPodman } from '../test/harness/podman-setup.js';
 import { loadImages, startRemoteEngine } from '../test/harness/remote-engine.js';
@@ -25,7 +26,7 @@ import { writeFileAtomic } from '../src/platform/files.js';
 const PAIRS = Number(process.env.BENCH_PAIRS ?? 15);
 const STREAM_BYTES = Number(process.env.BENCH_STREAM_MB ?? 1024) * 1024 * 1024;
 const node = process.execPath;
-/** BENCH_ONLY=cold,warm,startup,streams,pull,build,remote,podman runs some of them. */
+/** BENCH_ONLY=cold,warm,startup,streams,pull,build,packages,remote,podman runs some of them. */
 const only = process.env.BENCH_ONLY?.split(',');
 const want = (section: string) => !only || only.includes(section);
 
@@ -278,6 +279,24 @@ async function main(): Promise<void> {
         report("build: 2nd run of a build recipe vs a pulled image's cold run", built.a, built.b, '<= 1.05', built.a / built.b <= 1.05);
       } else rows.push(['build: 2nd run of a build recipe', '-', '-', '-', '<= 1.05', `not measured: ${made.stderr.trim()}`]);
       const ids = spawnSync('docker', ['images', '-q', '--filter', 'label=berth.build=fxbuilt'], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean);
+      if (ids.length > 0) spawnSync('docker', ['rmi', '-f', ...ids], { stdio: 'ignore' });
+    }
+
+    // 7. Packages: a warm call of an npm: package against npx with the package in its cache.
+    if (want('packages')) {
+      const nodeBase = await ensureNodeBase();
+      const npmEnv = { ...env, BERTH_BASE_IMAGE: nodeBase };
+      const viaBerth = [node, BERTH, 'run', '-q', '--warm', 'npm:prettier@3.6.2', '--version'];
+      // npx with its own cache, filled by the first call (paired() warms both before measuring).
+      const npxEnv = { ...process.env, npm_config_cache: path.join(sb.root, 'npx-cache'), npm_config_update_notifier: 'false' };
+      const viaNpx = ['npx', '--yes', 'prettier@3.6.2', '--version'];
+      const built = spawnSync(viaBerth[0]!, viaBerth.slice(1), { cwd, env: npmEnv, encoding: 'utf8' });
+      if (built.status === 0) {
+        const packages = paired(() => seconds(viaBerth, { cwd, env: npmEnv }), () => seconds(viaNpx, { cwd, env: npxEnv }));
+        report('packages: berth run --warm npm:prettier --version vs npx (cached)', packages.a, packages.b, '<= 1.0', packages.a / packages.b <= 1.0);
+        spawnSync(node, [BERTH, 'warm', 'stop'], { cwd, env: npmEnv });
+      } else rows.push(['packages: npm:prettier', '-', '-', '-', '<= 1.0', `not measured: ${built.stderr.trim().split('\n')[0]}`]);
+      const ids = spawnSync('docker', ['images', '-q', '--filter', 'label=berth.build=npm-prettier'], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean);
       if (ids.length > 0) spawnSync('docker', ['rmi', '-f', ...ids], { stdio: 'ignore' });
     }
     if (want('podman')) benchRootlessPodman(fixtureImage);

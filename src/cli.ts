@@ -65,11 +65,13 @@ export async function main(argv: string[], options: { dir: string; development?:
   await execute({ dir: options.dir, development: options.development, args: argv });
 }
 
-/** A shim's command line, `TOOL[@VERSION] ARGS...`: `berth run` with default flags. */
+/** A shim's command line, `[--bin=NAME] TOOL[@VERSION] ARGS...`: `berth run` with default flags. */
 export async function runShim(argv: string[]): Promise<void> {
-  const [tool, ...args] = argv;
+  // A package's shim may name its command first (`--bin=NAME npm:pkg`: core/shims.ts).
+  const bin = argv[0]?.startsWith('--bin=') ? argv.slice(0, 1) : [];
+  const [tool, ...args] = argv.slice(bin.length);
   const { runCommandLine } = await import('./app/run-command-line.js');
-  if (!tool || !(await runCommandLine(['--', tool, ...args]))) {
+  if (!tool || !(await runCommandLine([...bin, '--', tool, ...args]))) {
     warn('the shim names no tool; reinstall it with berth install TOOL');
     process.exitCode = 126;
   }

@@ -28,6 +28,8 @@ async function engineFinding(timeoutMs: number): Promise<Finding> {
 
 /** Why the shim's tool has no recipe a run of it would find (with the shim's own recipe directory). */
 function shimRecipeProblem(shim: Shim, cwd: string, env: NodeJS.ProcessEnv): string | undefined {
+  // A package's shim has no recipe file: its backend makes the recipe from the spec.
+  if (shim.package !== undefined) return undefined;
   const dirs = recipeDirectories(cwd, shimEnvironment(shim, env));
   if (recipeExists(shim.name, dirs)) return undefined;
   return `no recipe for ${shim.name} where its runs look (${dirs.filter((d) => d.source !== 'builtin').map((d) => d.dir).join(', ')} and the built-in ones)`;
@@ -47,7 +49,7 @@ export async function diagnose(cwd: string, env: NodeJS.ProcessEnv = process.env
   else findings.push({ ok: false, text: `shim directory ${shimDir} is not on PATH, so its shims are not found by name`, fix: `add this line to your shell profile: ${pathExportLine(shimDir)}` });
   for (const shim of shims) {
     const problem = shimTargetProblem(shim);
-    const spec = shim.version ? `${shim.name}@${shim.version}` : shim.name;
+    const spec = shim.package ?? (shim.version ? `${shim.name}@${shim.version}` : shim.name);
     const other = shadowingCommand(shimDir, shim.name, env.PATH);
     const unresolved = problem ? undefined : shimRecipeProblem(shim, cwd, env);
     if (problem) findings.push({ ok: false, text: `shim ${shim.name}: ${problem}`, fix: `berth install ${spec} (rewrites it for this berth)` });

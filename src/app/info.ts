@@ -1,5 +1,6 @@
 import { EngineUnreachableError } from '../platform/errors.js';
-import { baseImageOverride, registryMirror } from '../platform/settings.js';
+import { registryMirror } from '../platform/settings.js';
+import { resolveOptions } from './resolve-options.js';
 import { applyMirror } from '../core/image-reference.js';
 import { resolveTool, type ResolvedTool } from '../core/run/resolve.js';
 import { recipeDirectories, shadowedRecipe, UntrustedRecipeError } from '../core/recipes/catalog.js';
@@ -41,7 +42,7 @@ export type UntrustedTool = UntrustedRecipeError & { recipe: Recipe };
 export async function toolInfo(spec: string, cwd: string, stateOf: (ref: string) => Promise<ImageState> = imageState): Promise<InfoView | { untrusted: UntrustedTool }> {
   let resolved: ResolvedTool;
   try {
-    resolved = await resolveTool(spec, cwd, undefined, baseImageOverride(undefined));
+    resolved = await resolveTool(spec, cwd, undefined, resolveOptions({}));
   } catch (error) {
     if (error instanceof UntrustedRecipeError && error.recipe) return { untrusted: error as UntrustedTool };
     throw error;

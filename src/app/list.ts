@@ -16,10 +16,11 @@ export async function listOutput(flags: { json?: boolean; installed?: boolean })
     const { shimDirectory } = await import('../platform/settings.js');
     const { listShims } = await import('../core/shims.js');
     const dir = shimDirectory();
-    const shims = listShims(dir).map((s) => ({ name: s.name, version: s.version ?? null, path: s.path }));
+    // A package's shim (berth install npm:NAME) says which package it runs: in VERSION, and as `package` in JSON.
+    const shims = listShims(dir).map((s) => ({ name: s.name, version: s.version ?? null, path: s.path, ...(s.package ? { package: s.package } : {}) }));
     if (flags.json) return { notes: [], lines: [JSON.stringify(shims, null, 2)] };
     if (shims.length === 0) return { notes: [{ text: `no shims installed in ${dir}`, located: false }], lines: [] };
-    return { notes: [], lines: formatTable(['NAME', 'VERSION', 'PATH'], shims.map((s) => [s.name, s.version ?? '-', s.path])) };
+    return { notes: [], lines: formatTable(['NAME', 'VERSION', 'PATH'], shims.map((s) => [s.name, s.package ?? s.version ?? '-', s.path])) };
   }
   const { loadCatalog, recipeDirectories } = await import('../core/recipes/catalog.js');
   const catalog = loadCatalog(recipeDirectories());

@@ -1,4 +1,4 @@
-import { baseImageOverride, effectiveSetting, readSettings, registryMirror, warmIdleSeconds, type Settings } from '../platform/settings.js';
+import { hostCaEnabled, effectiveSetting, readSettings, registryMirror, warmIdleSeconds, type Settings } from '../platform/settings.js';
 import { EngineError } from '../platform/errors.js';
 import { warn } from '../platform/terminal-text.js';
 import { applyMirror } from '../core/image-reference.js';
@@ -10,10 +10,13 @@ import { stdinIsDevNull } from '../runtime/stdio/streams.js';
 import type { PullPolicy } from '../platform/settings.js';
 import { makeCreatedFiles } from '../core/run/created-files.js';
 import { hostIdentity } from '../core/run/identity.js';
+import { hostCaBundle } from '../core/host-trust.js';
 import { policyContext } from '../core/run/path-policy.js';
 import { planRun, type RunPlan, type RunRequest } from '../core/run/plan.js';
 import { resolveTool } from '../core/run/resolve.js';
+import { resolveOptions } from './resolve-options.js';
 import type { BuildPlan } from '../core/recipes/build.js';
+import type { Recipe } from '../core/recipes/schema.js';
 import { pullReporter } from '../ui/pull-progress.js';
 
 /** Resolves the tool and plans its container, without touching the engine. */
@@ -29,30 +32,36 @@ async function planToolRun(
   request: RunRequest,
   io: RunIO,
   engine?: EngineClient,
-): Promise<{ plan: RunPlan; warm: boolean; settings: Settings; unmirrored: string; kind: RunEngine; build?: BuildPlan }> {
+): Promise<{ plan: RunPlan; warm: boolean; settings: Settings; unmirrored: string; kind: RunEngine; build?: BuildPlan; recipe: Recipe }> {
   const { runEngine } = await import('../runtime/engine/mode.js');
   const { engineAddress } = await import('../runtime/http/endpoint.js');
-  const resolved = await resolveTool(request.tool, process.cwd(), request.image, baseImageOverride(request.base));
   const settings = readSettings();
+  const resolved = await resolveTool(request.tool, process.cwd(), request.image, resolveOptions(request, settings));
   // Asked once the recipe is known to be good (kept per engine socket); with no engine, as for
   // --dry-run offline, the safe answer: a rootful Docker, the user's uid:gid.
   const kind = await runEngine(engine);
   // The mirror serves pulls (the recipe's image and --image alike); see runTool for what is local.
   // A build's image is the engine's own, never pulled: no mirror for it.
   const image = resolved.build ? resolved.image : applyMirror(resolved.image, registryMirror(process.env, settings));
-  const plan = planRun(resolved.recipe, image, request.args, { ...request, version: resolved.version }, {
+  const plan = planRun(resolved.recipe, image, request.args, { ...request, version: resolved.version, hostCa: hostCaEnabled(request.hostCa, process.env, settings) }, {
     cwd: process.cwd(),
     env: process.env,
     stdinIsTTY: !stdinIsDevNull() && Boolean(io.stdin.isTTY),
     stdoutIsTTY: Boolean(io.stdout.isTTY),
     terminalSize: io.stdout.isTTY && io.stdout.rows ? [io.stdout.rows, io.stdout.columns] : undefined,
     identity: hostIdentity(),
+    caBundle: () => hostCaBundle(),
     rootless: kind.rootless,
     keepId: kind.kind === 'podman' && kind.rootless,
     policy: () => policyContext(process.env, knownEndpoint(engineAddress)),
     warn: (line) => warn(line, io.stderr),
   });
-  return { plan, warm: request.warm ?? settings.warm ?? resolved.recipe.warm, settings, unmirrored: resolved.image, kind, build: resolved.build };
+  return { plan, warm: request.warm ?? settings.warm ?? resolved.recipe.warm, settings, unmirrored: resolved.image, kind, build: resolved.build, recipe: resolved.recipe };
+}
+
+/** The package spec a backend's recipe was made for (its `file`), else undefined. */
+function packageSpecOf(recipe: Recipe): string | undefined {
+  return recipe.source === 'package' ? recipe.file : undefined;
 }
 
 /** The engine's address for the path policy; undefined (the default socket) when the docker context is broken (the run reports that). */
@@ -101,7 +110,7 @@ async function workspaceSync(client: EngineClient, plan: RunPlan, io: RunIO, ens
  * `engine`: the process's client unless given (a test's fake); made once the plan is good.
  */
 export async function runTool(request: RunRequest, io: RunIO, engine?: EngineClient): Promise<number> {
-  const { plan, warm: warmAsked, settings, unmirrored, kind, build } = await planToolRun(request, io, engine);
+  const { plan, warm: warmAsked, settings, unmirrored, kind, build, recipe } = await planToolRun(request, io, engine);
   const client = engine ?? (await import('../runtime/engine/client.js')).engineClient();
   const { ensureImage, inspectImage } = await import('../runtime/registry/images.js');
   // The mirror is for pulling: an image the engine has under its own name runs as it is, with
@@ -121,7 +130,8 @@ export async function runTool(request: RunRequest, io: RunIO, engine?: EngineCli
   let containerMade = false;
   // A recipe that builds its image builds it on first use (its progress on stderr); "never" only refuses to.
   const ensure = build
-    ? async () => (await import('./build.js')).ensureBuildImage(client, plan.tool, build, { offline: policy === 'never', quiet: request.quiet, stderr: io.stderr })
+    ? async () =>
+        (await import('./build.js')).ensureBuildImage(client, plan.tool, build, { offline: policy === 'never', quiet: request.quiet, stderr: io.stderr, packageSpec: packageSpecOf(recipe) })
     : () => ensureImage(client, plan.image, policy, pullReporter(io.stderr, request.quiet ?? false));
   // A single file made for this call is of no use to a later one: such a call runs fresh.
   let warm = warmAsked && !plan.mounts.some((m) => m.create);

@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { baseImageOverride, registryMirror } from '../platform/settings.js';
+import { resolveOptions } from './resolve-options.js';
 import { buildPlan, type BuildPlan } from '../core/recipes/build.js';
 import { BerthError, EngineError, InputError } from '../platform/errors.js';
 import { applyMirror, parseImageReference } from '../core/image-reference.js';
@@ -90,10 +91,13 @@ async function syncLocked(cwd: string, files: ProjectFiles, options: SyncOptions
   const engine = engineClient();
   const ensure: Ensure = (ref, policy) => ensureImage(engine, ref, policy, onPull);
   const base = baseImageOverride(undefined);
+  // Builds get the host's CA certificates as a run's do (an npm: pin installs from the registry).
+  const { hostCa } = resolveOptions({});
   const build: Build = async (pin, force) => {
-    const plan = buildPlan({ ...pin.recipe, build: pin.recipe.build! }, { version: pin.version, base });
+    const plan = buildPlan({ ...pin.recipe, build: pin.recipe.build! }, { version: pin.version, base, hostCa });
     const { ensureBuildImage } = await import('./build.js');
-    return { plan, image: await ensureBuildImage(engine, pin.name, plan, { force, quiet: options.quiet }) };
+    const packageSpec = pin.recipe.source === 'package' ? pin.recipe.file : undefined;
+    return { plan, image: await ensureBuildImage(engine, pin.recipe.name, plan, { force, quiet: options.quiet, packageSpec }) };
   };
   const tools: SyncedTool[] = [];
   // Every tool is tried, so one run names every tool that fails; the lock is written only when

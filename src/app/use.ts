@@ -7,6 +7,9 @@ import { setPin } from '../core/project/manifest.js';
 import { imageForPin, projectFiles } from '../core/project/pins.js';
 import { withProjectLock } from '../core/project/project-lock.js';
 import { PROJECT_FILE } from '../core/workspace/root.js';
+import { isPackageSpec, parsePackageSpec, specText } from '../core/backends/spec.js';
+import { hostCaEnabled } from '../platform/settings.js';
+import { lookUpPackage } from './resolve-options.js';
 
 export interface UseResult {
   file: string;
@@ -31,6 +34,19 @@ function checkPin(spec: string, cwd: string): { name: string; version: string; w
   return { name, version, warning };
 }
 
+/**
+ * A package to pin (`npm:prettier@3.6.2`): pinned at an exact version; `npm:NAME` or a dist-tag
+ * pins the exact version the registry names now. apt has no registry berth can ask: its version
+ * must be given.
+ */
+async function checkPackagePin(text: string): Promise<{ name: string; version: string }> {
+  const spec = parsePackageSpec(text);
+  if (spec.backend.exact(spec.version)) return { name: specText(spec), version: spec.version! };
+  const found = await lookUpPackage(spec, { refresh: true, hostCa: hostCaEnabled(undefined) });
+  if (!found) throw new InputError(`${text}: give the version to pin (such as ${specText(spec, '1.2.3')}): berth cannot ask ${spec.backend.source} for it`);
+  return { name: specText(spec), version: found.version };
+}
+
 function manifestFileFor(cwd: string): string {
   return projectFiles(cwd)?.manifestFile ?? path.join(cwd, PROJECT_FILE);
 }
@@ -42,7 +58,8 @@ function manifestFileFor(cwd: string): string {
  * set under the project's lock, each on the file as it is then (parallel berths lose nothing).
  */
 export async function usePins(specs: string[], cwd: string): Promise<UseResult[]> {
-  const pins = specs.map((spec) => checkPin(spec, cwd));
+  const pins: Array<{ name: string; version: string; warning?: string }> = [];
+  for (const spec of specs) pins.push(isPackageSpec(spec) ? await checkPackagePin(spec) : checkPin(spec, cwd));
   const twice = pins.find((p, i) => pins.findIndex((q) => q.name === p.name) !== i);
   if (twice) throw new InputError(`${twice.name} is named twice; a project pins one version of a tool`);
   const file = manifestFileFor(cwd);

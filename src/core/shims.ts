@@ -34,23 +34,34 @@ export interface Shim {
   entry?: string;
   /** The recipe directory the shim carries (its recipe is not built in), if any. */
   recipes?: string;
+  /** The package spec it runs (`npm:prettier@3.6.2`), for a package's command. */
+  package?: string;
+}
+
+/** What a package's shim runs: the spec, and the command when it is not the package's own (--bin). */
+export interface ShimPackage {
+  spec: string;
+  bin?: string;
 }
 
 /** A shim quotes every word it writes, so its lines read the same whatever the paths hold. */
 const shQuote = (word: string) => shellQuote(word, { always: true });
 
-export function shimScript(name: string, version: string | undefined, node: string = process.execPath, entry: string = SHIM_ENTRY, recipes?: string): string {
-  const spec = version ? `${name}@${version}` : name;
+export function shimScript(name: string, version: string | undefined, node: string = process.execPath, entry: string = SHIM_ENTRY, recipes?: string, pkg?: ShimPackage): string {
+  const spec = pkg ? pkg.spec : version ? `${name}@${version}` : name;
+  // A package's command other than its own goes first, as berth run's --bin (cli.ts: runShim).
+  const words = [...(pkg?.bin ? [`--bin=${pkg.bin}`] : []), spec].map(shQuote).join(' ');
   return [
     '#!/bin/sh',
     SHIM_MARKER,
-    `# Runs \`berth run ${spec}\` with this script's arguments. Written by \`berth install\`; remove it with \`berth uninstall ${name}\`.`,
+    `# Runs \`berth run ${pkg?.bin ? `--bin ${pkg.bin} ` : ''}${spec}\` with this script's arguments. Written by \`berth install\`; remove it with \`berth uninstall ${name}\`.`,
     `# tool: ${name}`,
     ...(version ? [`# version: ${version}`] : []),
+    ...(pkg ? [`# package: ${pkg.spec}`] : []),
     // A recipe of the user's own (BERTH_RECIPES_PATH, ~/.config/berth/recipes) is found under a
     // bare environment too (cron, env -i): its directory comes along unless the caller sets one.
     ...(recipes ? [`# recipes: ${recipes}`, `[ -n "\${BERTH_RECIPES_PATH+x}" ] || { BERTH_RECIPES_PATH=${shQuote(recipes)}; export BERTH_RECIPES_PATH; }`] : []),
-    `exec ${shQuote(node)} ${shQuote(entry)} ${shQuote(spec)} "$@"`,
+    `exec ${shQuote(node)} ${shQuote(entry)} ${words} "$@"`,
     '',
   ].join('\n');
 }
@@ -62,7 +73,7 @@ export function parseShim(text: string, file: string): Shim | undefined {
   const field = (key: string) => lines.find((l) => l.startsWith(`# ${key}: `))?.slice(key.length + 4);
   const exec = lines.find((l) => l.startsWith('exec '));
   const words = exec ? shellWords(exec.slice(5)) : [];
-  return { name: field('tool') ?? path.basename(file), version: field('version'), path: file, node: words[0], entry: words[1], recipes: field('recipes') };
+  return { name: field('tool') ?? path.basename(file), version: field('version'), path: file, node: words[0], entry: words[1], recipes: field('recipes'), package: field('package') };
 }
 
 /** The first 4 kB of a regular file; undefined for anything else (missing, directory, symlink). */
@@ -112,12 +123,12 @@ function foreign(file: string, doing: string): InputError {
  * Writes the shim for `name` (executable, atomically), creating the directory. Replaces only a
  * shim berth wrote; any other file there is an InputError and is left as it is.
  */
-export function installShim(dir: string, name: string, version?: string, recipes?: string): { path: string; replaced?: Shim } {
+export function installShim(dir: string, name: string, version?: string, recipes?: string, pkg?: ShimPackage): { path: string; replaced?: Shim } {
   const file = path.join(dir, name);
   const existing = readShim(file);
   if (existing === 'foreign') throw foreign(file, 'overwriting');
   mkdirSync(dir, { recursive: true });
-  writeFileAtomic(file, shimScript(name, version, process.execPath, SHIM_ENTRY, recipes), 0o755);
+  writeFileAtomic(file, shimScript(name, version, process.execPath, SHIM_ENTRY, recipes, pkg), 0o755);
   return { path: file, replaced: existing };
 }
 

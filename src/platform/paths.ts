@@ -92,6 +92,27 @@ export function identityDirectory(uid: number, gid: number, tool: string, env: N
   return path.join(cacheDirectory(env), 'identity', `${uid}-${gid}`, tool);
 }
 
+/**
+ * Where the host's CA bundle (the certificates it trusts for TLS) may be, in order: SSL_CERT_FILE
+ * when set (the user's own word), then the distributions' places: Debian, Ubuntu, Arch
+ * (`/etc/ssl/certs/ca-certificates.crt`), Fedora and RHEL (`/etc/pki/tls/certs/ca-bundle.crt`),
+ * openSUSE (`/etc/ssl/ca-bundle.pem`), Alpine, macOS and the BSDs (`/etc/ssl/cert.pem`).
+ */
+export function hostCaBundleCandidates(env: NodeJS.ProcessEnv = process.env): string[] {
+  const places = ['/etc/ssl/certs/ca-certificates.crt', '/etc/pki/tls/certs/ca-bundle.crt', '/etc/ssl/ca-bundle.pem', '/etc/ssl/cert.pem'];
+  return env.SSL_CERT_FILE && path.isAbsolute(env.SSL_CERT_FILE) ? [env.SSL_CERT_FILE, ...places] : places;
+}
+
+/** berth's copy of the host's CA certificates (certificates only), what tools with network and builds are given. */
+export function hostCaCopyFile(env: NodeJS.ProcessEnv = process.env): string {
+  return path.join(cacheDirectory(env), 'trust', 'host-ca.pem');
+}
+
+/** What berth remembers of a package spec's resolution (`npm:cowsay` to its exact version and command). */
+export function packageResolutionFile(key: string, env: NodeJS.ProcessEnv = process.env): string {
+  return path.join(cacheDirectory(env), 'packages', `${shortHash(key)}.json`);
+}
+
 /** The lock the berths pulling `ref` take turns through. */
 export function pullLockFile(ref: string, env: NodeJS.ProcessEnv = process.env): string {
   return path.join(cacheDirectory(env), 'locks', `pull-${shortHash(ref)}.lock`);

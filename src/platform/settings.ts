@@ -14,9 +14,11 @@ export interface Settings {
   warmIdleMinutes?: number;
   /** Directories (colon separated) whose berth.yaml or .berth is used even when others own or can write them. */
   safeDirectories?: string;
+  /** Give tools with network, and builds, the host's CA certificates (default true). */
+  hostCa?: boolean;
 }
 
-export const SETTING_KEYS = ['shimDir', 'pullPolicy', 'registryMirror', 'warm', 'warmIdleMinutes', 'safeDirectories'] as const;
+export const SETTING_KEYS = ['shimDir', 'pullPolicy', 'registryMirror', 'warm', 'warmIdleMinutes', 'safeDirectories', 'hostCa'] as const;
 /** The keys as --help names them: "shimDir, pullPolicy, … or warmIdleMinutes". */
 export const SETTING_KEYS_TEXT = `${SETTING_KEYS.slice(0, -1).join(', ')} or ${SETTING_KEYS.at(-1)}`;
 export type SettingKey = (typeof SETTING_KEYS)[number];
@@ -34,6 +36,7 @@ export const SETTING_VALUES: Record<SettingKey, string> = {
   warm: 'true, false',
   warmIdleMinutes: 'a number of minutes greater than 0, e.g. 10',
   safeDirectories: 'absolute directory paths separated by ":", e.g. /srv/shared/app',
+  hostCa: 'true, false',
 };
 
 const HOST_PORT = /^(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)(?:\.(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?))*(?::\d{1,5})?$/i;
@@ -63,6 +66,7 @@ export function normalizeSetting(key: SettingKey, value: string, home = homedir(
       return value;
     }
     case 'warm':
+    case 'hostCa':
       return value === 'true' ? true : value === 'false' ? false : new Error(`"${value}" is not true or false`);
     case 'safeDirectories': {
       const dirs = value.split(':');
@@ -118,6 +122,8 @@ function settingDefault(key: SettingKey, env: NodeJS.ProcessEnv): SettingValue |
       return 'missing';
     case 'warmIdleMinutes':
       return 10;
+    case 'hostCa':
+      return true;
     default:
       return undefined;
   }
@@ -163,6 +169,11 @@ export function shimDirectory(env: NodeJS.ProcessEnv = process.env): string {
 export function registryMirror(env: NodeJS.ProcessEnv = process.env, settings: Settings = readSettings(env)): string | undefined {
   const value = effectiveSetting('registryMirror', env, settings).value;
   return value === undefined ? undefined : String(value);
+}
+
+/** Whether the host's CA certificates go to tools with network and to builds: --host-ca / --no-host-ca, else the hostCa setting (on). */
+export function hostCaEnabled(flag: boolean | undefined, env: NodeJS.ProcessEnv = process.env, settings: Settings = readSettings(env)): boolean {
+  return flag ?? effectiveSetting('hostCa', env, settings).value !== false;
 }
 
 /**

@@ -62,7 +62,7 @@ export interface EngineClient {
   pullImage(repository: string, tag: string, options: { auth?: object; stallMs: number }): AsyncIterable<PullEvent>;
 
   /**
-   * Builds an image from `dockerfile` alone (the build context holds nothing else), tagged and
+   * Builds an image from `dockerfile` (the build context holds it and `options.files`), tagged and
    * labelled, with the engine's classic builder, yielding its progress; a failed step is an event
    * with `error`, not a thrown error. A stream that says nothing for `stallMs` fails with code STALLED.
    */
@@ -162,6 +162,10 @@ export interface BuildOptions {
   labels: Record<string, string>;
   /** Build every step again (the engine's nocache). */
   noCache?: boolean;
+  /** Files beside the Dockerfile in the build context, by name (the host's CA certificates). */
+  files?: Record<string, string>;
+  /** The builder's build arguments (the proxy variables, which Docker keeps out of the image's history). */
+  buildArgs?: Record<string, string>;
   stallMs: number;
 }
 

@@ -33,6 +33,7 @@ const SOURCES: Record<WhichAnswer['recipe']['source'], string> = {
   path: 'BERTH_RECIPES_PATH',
   user: 'your recipes',
   builtin: "berth's built-in catalog",
+  package: 'a package backend (npm:, apt:): its image is built from the package',
 };
 
 /** The human form of `berth which`: one line per fact, each with where it came from. */

@@ -2,6 +2,7 @@ import { existsSync, realpathSync, statSync } from 'node:fs';
 import type { Node } from 'yaml';
 import { writeFileAtomic } from '../../platform/files.js';
 import { NAME_CHARACTERS, NAME_PATTERN, VERSION_PATTERN } from '../patterns.js';
+import { isPackageSpec, parsePackageSpec, specText } from '../backends/spec.js';
 import { errorAt, expectMap, keyText, lineAt, readYamlFile, scalarText, yamlLibrary, type YamlFile } from '../../platform/yaml-file.js';
 import type { Manifest, Pin } from './model.js';
 
@@ -35,7 +36,9 @@ function manifestFrom(yaml: YamlFile): Manifest {
     const tools = expectMap(yaml, value, 'tools', 'a map of tool: version, e.g. "jq: 1.7.1"');
     for (const item of tools.items) {
       const name = keyText(yaml, item, 'tools');
-      if (!NAME_PATTERN.test(name)) throw errorAt(yaml, item.key as Node, `tools.${name}: not a tool name (${NAME_CHARACTERS})`);
+      // A tool's name, or a package spec without its version (`npm:prettier`: the version is the value).
+      const problem = isPackageSpec(name) ? packageKeyProblem(name) : NAME_PATTERN.test(name) ? undefined : `not a tool name (${NAME_CHARACTERS})`;
+      if (problem) throw errorAt(yaml, item.key as Node, `tools.${name}: ${problem}`);
       const version = scalarText(item.value);
       const where = (item.value as Node | null) ?? (item.key as Node);
       if (version === undefined || version === '') throw errorAt(yaml, where, `tools.${name}: expected a version such as 1.2.3`);
@@ -44,6 +47,16 @@ function manifestFrom(yaml: YamlFile): Manifest {
     }
   }
   return { file: yaml.file, pins };
+}
+
+/** Why a berth.yaml key that names a package (`npm:prettier`) is not one; undefined when it is. */
+function packageKeyProblem(key: string): string | undefined {
+  try {
+    const spec = parsePackageSpec(key);
+    return spec.version === undefined ? undefined : `the version goes in the value ("${specText(spec)}": ${spec.version})`;
+  } catch (error) {
+    return (error as Error).message.replace(/^[^:]*:[^:]*: /, '');
+  }
 }
 
 /**

@@ -4,6 +4,7 @@ import { InputError, NotFoundError } from '../../platform/errors.js';
 import { parseImageReference, writtenReference } from '../image-reference.js';
 import { findRecipe, UntrustedRecipeError, type RecipeDirectory } from '../recipes/catalog.js';
 import { imageForVersion } from '../recipes/image.js';
+import { isPackageSpec, packageRecipe, parsePackageSpec } from '../backends/spec.js';
 import type { Recipe } from '../recipes/schema.js';
 import { cachedParse } from '../../platform/parse-cache.js';
 import { pinError, type Lock, type LockEntry, type Manifest, type Pin } from './model.js';
@@ -46,6 +47,7 @@ export function imageForPin(recipe: Recipe, version: string): string | Error {
 
 /** Resolves one pin; an unknown tool or an inexpressible version is an InputError at the pin's line. */
 export function resolvePin(manifest: Manifest, pin: Pin, dirs: RecipeDirectory[]): ResolvedPin {
+  if (isPackageSpec(pin.name)) return resolvePackagePin(manifest, pin);
   let recipe: Recipe;
   try {
     recipe = findRecipe(pin.name, dirs);
@@ -56,6 +58,24 @@ export function resolvePin(manifest: Manifest, pin: Pin, dirs: RecipeDirectory[]
   const image = imageForPin(recipe, pin.version);
   if (image instanceof Error) throw pinError(manifest, pin, `${pin.version}: ${image.message}`);
   return { ...pin, recipe, image };
+}
+
+/**
+ * A package's pin (`"npm:prettier": 3.6.2`): the recipe its backend makes at that version, and
+ * its build's tag, as a build recipe's pin has. A version its backend cannot take is an
+ * InputError at the pin's line.
+ */
+function resolvePackagePin(manifest: Manifest, pin: Pin): ResolvedPin {
+  let spec;
+  try {
+    spec = parsePackageSpec(`${pin.name}@${pin.version}`);
+  } catch (error) {
+    throw pinError(manifest, pin, (error as Error).message.replace(/^[^:]*:[^:]*: /, ''));
+  }
+  // berth.lock names one release: a pin is one (a dist-tag such as latest is resolved by a run, not pinned).
+  if (!spec.backend.exact(spec.version)) throw pinError(manifest, pin, `"${pin.version}" is not an exact version (such as 3.6.2): a pin names one release`);
+  const recipe = packageRecipe(spec, spec.version);
+  return { ...pin, recipe, image: imageForVersion(recipe, recipe.version) };
 }
 
 /** What a run inside a project needs: every pin resolved, and the lock when there is one. */

@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import { InputError } from '../../platform/errors.js';
 import { parseImageReference } from '../image-reference.js';
 import { LABELS } from '../labels.js';
+import { caEnv, HOST_CA_TARGET } from '../host-trust.js';
 import type { BuildSection } from './schema.js';
 
 const require = createRequire(import.meta.url);
@@ -10,9 +11,9 @@ const require = createRequire(import.meta.url);
 export const BUILD_REPOSITORY = 'berth-build';
 
 /**
- * What berth builds for a recipe with a `build:` section: the Dockerfile (the whole build
- * context: nothing from the host goes into a build), the hash of its inputs, the tag and the
- * labels the image gets.
+ * What berth builds for a recipe with a `build:` section: the Dockerfile (the build context:
+ * nothing else from the host goes into a build but the host's CA certificates, when `hostCa`),
+ * the hash of its inputs, the tag and the labels the image gets.
  */
 export interface BuildPlan {
   dockerfile: string;
@@ -23,7 +24,12 @@ export interface BuildPlan {
   /** The base the Dockerfile builds FROM: the recipe's `from:` or the override. */
   base: string;
   labels: Record<string, string>;
+  /** The build context has the host's CA certificates (HOST_CA_FILE), and its steps trust them. */
+  hostCa: boolean;
 }
+
+/** The host's CA certificates in a build context (core/host-trust.ts): copied in, pointed at by build arguments. */
+export const HOST_CA_FILE = 'berth-host-ca.pem';
 
 /** What a build needs of a recipe; backends hand in recipes made in memory (apt:, npm:), not only files. */
 export interface BuildInput {
@@ -44,7 +50,7 @@ const BUILD_FORMAT = 1;
  * The build of `recipe` at `version` (its `{version}` substituted in the build section), FROM
  * `base` when given (--base / BERTH_BASE_IMAGE: air-gapped users, tests), else `build.from`.
  */
-export function buildPlan(recipe: BuildInput, options: { version?: string; base?: string } = {}): BuildPlan {
+export function buildPlan(recipe: BuildInput, options: { version?: string; base?: string; hostCa?: boolean } = {}): BuildPlan {
   const version = options.version ?? recipe.version;
   const section = withVersion(recipe, version);
   const base = options.base ?? section.from;
@@ -53,15 +59,20 @@ export function buildPlan(recipe: BuildInput, options: { version?: string; base?
   } catch (error) {
     throw new InputError(`base image ${base}: ${(error as Error).message}`, options.base === undefined ? recipe.file : undefined);
   }
-  const dockerfile = dockerfileFor(section, base);
+  const hostCa = options.hostCa ?? false;
+  const dockerfile = dockerfileFor(section, base, hostCa);
   const { createHash } = require('node:crypto') as typeof import('node:crypto');
-  const hash = createHash('sha256').update(`berth-build ${BUILD_FORMAT}\n${dockerfile}`).digest('hex').slice(0, 32);
+  // The host's CA certificates are the machine's, not the build's: the same tag with or without
+  // them (as with the proxy variables), so berth.lock and the cache do not change with them.
+  const inputs = hostCa ? dockerfileFor(section, base, false) : dockerfile;
+  const hash = createHash('sha256').update(`berth-build ${BUILD_FORMAT}\n${inputs}`).digest('hex').slice(0, 32);
   return {
     dockerfile,
     hash,
     tag: `${BUILD_REPOSITORY}/${repositoryName(recipe.name)}:${hash}`,
     base,
     labels: { [LABELS.build]: recipe.name, [LABELS.buildBase]: base },
+    hostCa,
   };
 }
 
@@ -97,9 +108,9 @@ function repositoryName(name: string): string {
  * The Dockerfile of a build section. Steps are written in exec form with a JSON string, so a
  * step's newlines or quotes stay inside that step and can never start a Dockerfile instruction.
  */
-function dockerfileFor(section: BuildSection, base: string): string {
-  const lines = [`FROM ${base}`];
-  if (section.dockerfile !== undefined) return `${lines[0]}\n${section.dockerfile.endsWith('\n') ? section.dockerfile : `${section.dockerfile}\n`}`;
+function dockerfileFor(section: BuildSection, base: string, hostCa: boolean): string {
+  const lines = [`FROM ${base}`, ...(hostCa ? trustLines() : [])];
+  if (section.dockerfile !== undefined) return `${lines.join('\n')}\n${section.dockerfile.endsWith('\n') ? section.dockerfile : `${section.dockerfile}\n`}`;
   const run = (script: string) => lines.push(`RUN ${JSON.stringify(['/bin/sh', '-c', script])}`);
   if (section.apt && section.apt.length > 0) {
     // The package lists are of no use in the image; installing only what is named keeps it small.
@@ -110,6 +121,15 @@ function dockerfileFor(section: BuildSection, base: string): string {
   if (section.apk && section.apk.length > 0) run(`set -eu; apk add --no-cache ${section.apk.join(' ')}`);
   for (const step of section.run ?? []) run(step);
   return `${lines.join('\n')}\n`;
+}
+
+/**
+ * The host's CA certificates for the build's steps (a TLS-intercepting proxy between the engine
+ * and a package registry): copied in, and named by build arguments, which the steps see as
+ * variables and the image does not keep in its configuration (ENV would make them the tool's).
+ */
+function trustLines(): string[] {
+  return [`COPY ${JSON.stringify([HOST_CA_FILE, HOST_CA_TARGET])}`, `ARG ${caEnv().map(([name, value]) => `${name}=${value}`).join(' ')}`];
 }
 
 /** One line for people (permissions, info): what the build starts from and adds. */

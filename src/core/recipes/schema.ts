@@ -94,7 +94,8 @@ export function recipeSchema(): ReturnType<typeof build> {
 export type RecipeFields = Zod.output<ReturnType<typeof build>>;
 
 /** Where a recipe was found, highest precedence first. */
-export type RecipeSource = 'project' | 'path' | 'user' | 'builtin';
+/** `package`: made in memory by a package backend (core/backends/) for `npm:NAME`, `apt:NAME`. */
+export type RecipeSource = 'project' | 'path' | 'user' | 'builtin' | 'package';
 
 /** A recipe's `build:` section: how berth builds its image (see core/recipes/build.ts). */
 export type BuildSection = NonNullable<RecipeFields['build']>;

@@ -9,6 +9,7 @@ import type { Recipe } from '../recipes/schema.js';
 import { identityFiles, toolHome, type Identity } from './identity.js';
 import { RUN_SOCKET } from '../../platform/paths.js';
 import { LABELS } from '../labels.js';
+import { caEnv, HOST_CA_TARGET, proxyEnv } from '../host-trust.js';
 import { ENV_NAME_PATTERN } from '../patterns.js';
 import { directoryEntries, privateDirectory, realPathOr, writePrivateFile } from '../../platform/files.js';
 import { ENGINE_SOCKET, isContainerOwn, judgePath, pathRules, policyContext, socketRefusal, within, type PolicyContext, type Rule } from './path-policy.js';
@@ -22,6 +23,8 @@ export interface RunOptions {
   network?: 'none' | 'bridge' | 'host';
   tty?: boolean;
   pathMounts?: boolean;
+  /** Give a tool with network the host's CA certificates (default: on; --no-host-ca, the hostCa setting). */
+  hostCa?: boolean;
 }
 
 /** A `berth run` as asked for (flags, shim or command): the plan's options and how to run it. */
@@ -32,6 +35,8 @@ export interface RunRequest extends RunOptions {
   quiet?: boolean;
   /** --base: what a build recipe's image is built FROM instead of its build.from. */
   base?: string;
+  /** --bin: a package spec's command, when not the package's own. */
+  bin?: string;
   warm?: boolean;
 }
 
@@ -51,6 +56,8 @@ export interface Host {
   keepId?: boolean;
   /** The path policy's facts (path-policy.ts), when not read from the host. */
   policy?: () => PolicyContext;
+  /** berth's copy of the host's CA certificates (core/host-trust.ts), asked only for a tool with network. */
+  caBundle?: () => string | undefined;
   /** Where warnings go (one line each): an engine socket mounted with -v. */
   warn?: (line: string) => void;
 }
@@ -114,12 +121,19 @@ export function planRun(recipe: Recipe, image: string, args: string[], options: 
     add(key, eq === -1 ? host.env[key] : spec.slice(eq + 1));
   }
   for (const key of recipe.env) add(key, host.env[key]);
+  // The host's proxies and CA trust, for a tool that reaches the network (core/host-trust.ts);
+  // what -e or the recipe passed comes first and wins.
+  const network = options.network ?? recipe.network;
+  const bundle = network !== 'none' && options.hostCa !== false ? host.caBundle?.() : undefined;
+  if (network !== 'none') for (const [key, value] of proxyEnv(host.env)) add(key, value);
+  if (bundle) for (const [key, value] of caEnv()) add(key, value);
   for (const key of Object.keys(host.env).sort()) if (PASSED_ENV.test(key)) add(key, host.env[key]);
 
   if (host.cwd === '/') {
     throw new UsageError('the current directory is /: berth mounts the current directory into the tool, never the whole filesystem; cd to a directory of your own first');
   }
   const mounts: Mount[] = [{ source: host.cwd, target: host.cwd, readOnly: false }];
+  if (bundle) mounts.push({ source: bundle, target: HOST_CA_TARGET, readOnly: true });
   const hostUser = recipe.user === 'host' ? host.identity : undefined;
   // On a rootless engine uid 0 in the container is the user already: no uid, no passwd entry;
   // the tool's HOME and its home entries all the same.
@@ -170,7 +184,7 @@ export function planRun(recipe: Recipe, image: string, args: string[], options: 
     workdir: host.cwd,
     user: identity ? `${identity.uid}:${identity.gid}` : undefined,
     userns: host.keepId && recipe.user !== 'image' ? 'keep-id' : undefined,
-    network: options.network ?? recipe.network,
+    network,
     tty,
     stdin: !tty || host.stdinIsTTY,
     consoleSize: tty ? host.terminalSize : undefined,

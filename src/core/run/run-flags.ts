@@ -26,6 +26,8 @@ export const RUN_FLAGS = {
   'dry-run': { kind: 'boolean', description: 'print the equivalent docker run command (podman run on Podman) and exit' },
   'path-mounts': { kind: 'boolean', allowNo: true, default: true, description: 'mount the paths named in the arguments, as the path policy allows (--no-path-mounts: none, none refused)' },
   warm: { kind: 'boolean', allowNo: true, description: 'keep the container running and run later calls in it' },
+  'host-ca': { kind: 'boolean', allowNo: true, description: "give a tool with network, and a build, the host's CA certificates (default: the hostCa setting, on)" },
+  bin: { kind: 'option', description: "for a package (npm:NAME, apt:NAME): the command to run, when not the package's own" },
   quiet: { kind: 'boolean', char: 'q', description: 'no pull progress' },
 } as const satisfies Record<string, FlagSpec>;
 
@@ -93,6 +95,8 @@ export function runRequest(tool: string, args: string[], flags: ParsedRunFlags):
     base: flags.base as string | undefined,
     pathMounts: (flags['path-mounts'] as boolean | undefined) ?? true,
     warm: flags.warm as boolean | undefined,
+    hostCa: flags['host-ca'] as boolean | undefined,
+    bin: flags.bin as string | undefined,
     quiet: flags.quiet as boolean | undefined,
   };
 }

@@ -171,8 +171,12 @@ export class DockerClient implements EngineClient {
   async *buildImage(dockerfile: string, options: BuildOptions): AsyncIterable<BuildEvent> {
     // rm/forcerm: the intermediate containers go, failed steps' too. No pull: the base is pinned
     // by digest and the engine fetches it only when it lacks it.
-    const query = `t=${encodeURIComponent(options.tag)}&labels=${encodeURIComponent(JSON.stringify(options.labels))}&rm=1&forcerm=1${options.noCache ? '&nocache=1' : ''}`;
-    const body = await this.api.stream('POST', `/build?${query}`, {}, { stallMs: options.stallMs, body: { raw: tarOf('Dockerfile', dockerfile), type: 'application/x-tar' } });
+    // Build arguments: the proxy variables, which the builder passes to RUN steps and keeps out
+    // of the image's history (Docker's predefined ARGs).
+    const args = options.buildArgs && Object.keys(options.buildArgs).length > 0 ? `&buildargs=${encodeURIComponent(JSON.stringify(options.buildArgs))}` : '';
+    const query = `t=${encodeURIComponent(options.tag)}&labels=${encodeURIComponent(JSON.stringify(options.labels))}&rm=1&forcerm=1${options.noCache ? '&nocache=1' : ''}${args}`;
+    const context = { raw: tarOfFiles({ Dockerfile: dockerfile, ...options.files }), type: 'application/x-tar' };
+    const body = await this.api.stream('POST', `/build?${query}`, {}, { stallMs: options.stallMs, body: context });
     for await (const event of jsonLines<{ error?: string; stream?: string; aux?: { ID?: string } }>(body)) {
       yield { error: event.error, stream: event.stream, imageId: event.aux?.ID };
     }
@@ -231,24 +235,27 @@ async function* jsonLines<T>(body: AsyncIterable<Buffer>): AsyncIterable<T> {
   }
 }
 
-/** A tar archive (ustar) of one regular file: a build context that holds only its Dockerfile. */
-export function tarOf(name: string, text: string): Buffer {
-  const content = Buffer.from(text, 'utf8');
-  const header = Buffer.alloc(512);
-  const field = (offset: number, length: number, value: string) => header.write(value, offset, length, 'latin1');
-  const octal = (offset: number, length: number, value: number) => field(offset, length, `${value.toString(8).padStart(length - 1, '0')}\0`);
-  field(0, 100, name);
-  octal(100, 8, 0o644);
-  octal(108, 8, 0);
-  octal(116, 8, 0);
-  octal(124, 12, content.length);
-  octal(136, 12, 0);
-  field(148, 8, '        '); // the checksum counts its own field as spaces
-  field(156, 1, '0');
-  field(257, 8, 'ustar\u000000');
-  let sum = 0;
-  for (const byte of header) sum += byte;
-  field(148, 8, `${sum.toString(8).padStart(6, '0')}\0 `);
-  const padding = Buffer.alloc((512 - (content.length % 512)) % 512);
-  return Buffer.concat([header, content, padding, Buffer.alloc(1024)]);
+/** A tar archive (ustar) of regular files at the top of the archive (a build context: the Dockerfile and what it copies). */
+export function tarOfFiles(files: Record<string, string>): Buffer {
+  const parts: Buffer[] = [];
+  for (const [name, text] of Object.entries(files)) {
+    const content = Buffer.from(text, 'utf8');
+    const header = Buffer.alloc(512);
+    const field = (offset: number, length: number, value: string) => header.write(value, offset, length, 'latin1');
+    const octal = (offset: number, length: number, value: number) => field(offset, length, `${value.toString(8).padStart(length - 1, '0')}\0`);
+    field(0, 100, name);
+    octal(100, 8, 0o644);
+    octal(108, 8, 0);
+    octal(116, 8, 0);
+    octal(124, 12, content.length);
+    octal(136, 12, 0);
+    field(148, 8, '        '); // the checksum counts its own field as spaces
+    field(156, 1, '0');
+    field(257, 8, 'ustar\u000000');
+    let sum = 0;
+    for (const byte of header) sum += byte;
+    field(148, 8, `${sum.toString(8).padStart(6, '0')}\0 `);
+    parts.push(header, content, Buffer.alloc((512 - (content.length % 512)) % 512));
+  }
+  return Buffer.concat([...parts, Buffer.alloc(1024)]);
 }

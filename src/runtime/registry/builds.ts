@@ -2,7 +2,9 @@ import { EngineError } from '../../platform/errors.js';
 import { writePrivateFile } from '../../platform/files.js';
 import { withHeldLock } from '../../platform/lock-file.js';
 import { buildLogFile, pullLockFile } from '../../platform/paths.js';
-import type { BuildPlan } from '../../core/recipes/build.js';
+import { readFileSync } from 'node:fs';
+import { HOST_CA_FILE, type BuildPlan } from '../../core/recipes/build.js';
+import { hostCaBundle, proxyEnv } from '../../core/host-trust.js';
 import { LABELS } from '../../core/labels.js';
 import { STALLED, type EngineClient, type ImageFacts } from '../engine-client.js';
 import { engineFailure } from '../http/endpoint.js';
@@ -76,9 +78,10 @@ async function build(engine: EngineClient, request: BuildRequest): Promise<void>
   let failure: string | undefined;
   const progress = await request.onBuild(tool, plan.tag);
   try {
+    const trust = buildTrust(plan);
     // Whose build it is: not a build input (the same section is the same image for everyone).
     const labels = { ...plan.labels, [LABELS.buildUid]: String(process.getuid?.() ?? 0) };
-    for await (const event of engine.buildImage(plan.dockerfile, { tag: plan.tag, labels, noCache: request.noCache, stallMs: BUILD_STALL_MS })) {
+    for await (const event of engine.buildImage(plan.dockerfile, { tag: plan.tag, labels, noCache: request.noCache, stallMs: BUILD_STALL_MS, ...trust })) {
       if (event.stream) {
         log += event.stream;
         for (const line of event.stream.split('\n')) if (line.trim()) progress.line(line);
@@ -99,6 +102,19 @@ async function build(engine: EngineClient, request: BuildRequest): Promise<void>
   }
   if (failure === undefined) return;
   throw new EngineError(`building ${tool} failed: ${failure}${baseHint(failure, plan)}\nlast lines of ${logFile}:\n${tail(log)}`);
+}
+
+/**
+ * What a build gets of the host's network trust (core/host-trust.ts): the proxy variables as
+ * build arguments, always (the builder keeps them out of the image), and the CA certificates in
+ * the context when the plan copies them in.
+ */
+function buildTrust(plan: BuildPlan): { files?: Record<string, string>; buildArgs: Record<string, string> } {
+  const buildArgs = Object.fromEntries(proxyEnv(process.env));
+  if (!plan.hostCa) return { buildArgs };
+  const bundle = hostCaBundle();
+  if (!bundle) throw new EngineError(`the host's CA certificates are gone since the build was planned; run again, or build without them (--no-host-ca)`);
+  return { buildArgs, files: { [HOST_CA_FILE]: readFileSync(bundle, 'latin1') } };
 }
 
 /** Writes the log; a log that cannot be written loses only itself, never the build's outcome. */

@@ -89,3 +89,13 @@ describe('PATH', () => {
     expect(pathExportLine('/a "b"/$c')).toBe('export PATH="/a \\"b\\"/\\$c:$PATH"');
   });
 });
+
+describe("a package's shim", () => {
+  it('runs the package spec, with --bin first when it names another command, and says which package', () => {
+    const text = shimScript('cowthink', undefined, '/n', '/e', undefined, { spec: 'npm:cowsay@1.6.0', bin: 'cowthink' });
+    expect(text).toContain("exec '/n' '/e' '--bin=cowthink' 'npm:cowsay@1.6.0' \"$@\"\n");
+    expect(text).toContain('# Runs `berth run --bin cowthink npm:cowsay@1.6.0`');
+    expect(parseShim(text, '/x/cowthink')).toMatchObject({ name: 'cowthink', version: undefined, package: 'npm:cowsay@1.6.0', node: '/n', entry: '/e' });
+    expect(shimScript('prettier', undefined, '/n', '/e', undefined, { spec: 'npm:prettier' })).toContain("exec '/n' '/e' 'npm:prettier' \"$@\"\n");
+  });
+});

@@ -16,6 +16,15 @@ describe('berth.yaml', () => {
     ]);
   });
 
+  it('reads a package spec as a tool, its version as the value', () => {
+    const file = write(path.join(root, 'berth.yaml'), 'tools:\n  "npm:prettier": 3.6.2\n  "npm:@scope/x": latest\n  apt:gifsicle: 1.93-2\n');
+    expect(readManifest(file).pins).toEqual([
+      { name: 'npm:prettier', version: '3.6.2', line: 2 },
+      { name: 'npm:@scope/x', version: 'latest', line: 3 },
+      { name: 'apt:gifsicle', version: '1.93-2', line: 4 },
+    ]);
+  });
+
   it('accepts an empty file and an empty tools:', () => {
     expect(readManifest(write(path.join(root, 'a.yaml'), '# nothing yet\n')).pins).toEqual([]);
     expect(readManifest(write(path.join(root, 'b.yaml'), 'tools:\n')).pins).toEqual([]);
@@ -31,6 +40,9 @@ describe('berth.yaml', () => {
     ['a bad version', 'tools:\n  fx: "1 0"\n', /:2: tools\.fx: "1 0" is not a version/],
     ['a bad tool name', 'tools:\n  Fx/y: 1.0\n', /:2: tools\.Fx\/y: not a tool name/],
     ['a duplicate tool', 'tools:\n  fx: 1.0\n  fx: 2.0\n', /:3: not valid YAML/],
+    ['a bad package name', 'tools:\n  "npm:@@x": 1.0.0\n', /:2: tools\.npm:@@x: "@" is not an npm package name/],
+    ['a package with its version in the key', 'tools:\n  "npm:prettier@3.6.2": 3.6.2\n', /:2: tools\.npm:prettier@3\.6\.2: the version goes in the value \("npm:prettier": 3\.6\.2\)/],
+    ['a backend berth does not have', 'tools:\n  "pip:ruff": 0.6.0\n', /:2: tools\.pip:ruff: pip: packages are not supported yet/],
   ])('refuses %s with file:line', (_what, text, message) => {
     const file = write(path.join(root, 'berth.yaml'), text);
     const error = failure(() => readManifest(file));

@@ -120,3 +120,21 @@ describe('buildPlan', () => {
     expect(describeBuild({ from: FROM, apt: ['gifsicle'], run: ['a', 'b'] })).toBe(`built from ${FROM} + apt gifsicle, 2 run steps`);
   });
 });
+
+describe("a build's network trust", () => {
+  it("copies the host's CA certificates in and names them with build arguments (not ENV), only when asked", () => {
+    const plain = buildPlan(RECIPE);
+    expect(plain.hostCa).toBe(false);
+    expect(plain.dockerfile).not.toContain('berth-host-ca.pem');
+    const trusted = buildPlan(RECIPE, { hostCa: true });
+    expect(trusted.hostCa).toBe(true);
+    const lines = trusted.dockerfile.split('\n');
+    expect(lines[1]).toBe('COPY ["berth-host-ca.pem","/etc/berth/host-ca.pem"]');
+    // One ARG instruction for them all (one build step).
+    expect(lines[2]).toMatch(/^ARG SSL_CERT_FILE=\/etc\/berth\/host-ca\.pem NODE_EXTRA_CA_CERTS=\/etc\/berth\/host-ca\.pem .*CURL_CA_BUNDLE=\/etc\/berth\/host-ca\.pem/);
+    expect(trusted.dockerfile).not.toMatch(/^ENV /m);
+    // Before the steps, which need them; the same tag as without them (the machine's, not the build's).
+    expect(lines.findIndex((l) => l.startsWith('ARG '))).toBeLessThan(lines.findIndex((l) => l.startsWith('RUN ')));
+    expect(trusted.tag).toBe(plain.tag);
+  });
+});

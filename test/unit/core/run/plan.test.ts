@@ -193,6 +193,33 @@ describe('run plan', () => {
     expect(plan.env).toEqual(['X=1', 'SECRET=s', 'KEEP=k', 'LC_ALL=C', 'TERM=xterm', `HOME=${toolHome}`, 'USER=ann']);
   });
 
+  it("gives a tool with network the host's proxies (both cases) and CA certificates read-only, and a network: none tool neither", () => {
+    const env = { ...host().env, HTTPS_PROXY: 'http://proxy:3128', no_proxy: 'localhost' };
+    const bundle = path.join(base, 'host-ca.pem');
+    let asked = 0;
+    const caBundle = () => {
+      asked++;
+      return bundle;
+    };
+    const none = planRun(recipe(), 'i', [], {}, host({ env, caBundle }));
+    expect(none.env.filter((e) => /proxy|CERT|CA_/i.test(e))).toEqual([]);
+    expect(none.mounts.map((m) => m.target)).not.toContain('/etc/berth/host-ca.pem');
+    expect(asked).toBe(0);
+    const bridged = planRun(recipe({ network: 'bridge' }), 'i', [], { env: ['SSL_CERT_FILE=/mine.pem'] }, host({ env, caBundle }));
+    expect(bridged.env).toEqual(expect.arrayContaining(['HTTPS_PROXY=http://proxy:3128', 'https_proxy=http://proxy:3128', 'NO_PROXY=localhost', 'no_proxy=localhost']));
+    expect(bridged.env).toEqual(expect.arrayContaining(['NODE_EXTRA_CA_CERTS=/etc/berth/host-ca.pem', 'REQUESTS_CA_BUNDLE=/etc/berth/host-ca.pem', 'CURL_CA_BUNDLE=/etc/berth/host-ca.pem']));
+    // What -e says comes first and wins.
+    expect(bridged.env.filter((e) => e.startsWith('SSL_CERT_FILE='))).toEqual(['SSL_CERT_FILE=/mine.pem']);
+    expect(bridged.mounts).toContainEqual({ source: bundle, target: '/etc/berth/host-ca.pem', readOnly: true });
+    const off = planRun(recipe({ network: 'bridge' }), 'i', [], { hostCa: false }, host({ env, caBundle }));
+    expect(off.env).toContain('HTTPS_PROXY=http://proxy:3128');
+    expect(off.env.filter((e) => e.includes('host-ca.pem'))).toEqual([]);
+    expect(off.mounts.map((m) => m.target)).not.toContain('/etc/berth/host-ca.pem');
+    const noBundle = planRun(recipe(), 'i', [], { network: 'host' }, host({ env, caBundle: () => undefined }));
+    expect(noBundle.env.filter((e) => e.includes('host-ca.pem'))).toEqual([]);
+    expect(noBundle.network).toBe('host');
+  });
+
   it('runs a script under /bin/sh with the arguments as "$@", and prepends recipe args otherwise', () => {
     const script = planRun(recipe({ script: 'echo "$@"' }), 'i', ['a'], {}, host());
     expect([script.entrypoint, script.cmd]).toEqual([['/bin/sh', '-c', 'echo "$@"', 'tool'], ['a']]);
