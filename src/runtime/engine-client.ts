@@ -51,7 +51,7 @@ export interface EngineClient {
   close(): void;
 }
 
-export type Endpoint = { kind: 'unix'; path: string } | { kind: 'tcp' | 'tls'; hostname: string; port: number };
+export type Endpoint = { kind: 'unix'; path: string } | { kind: 'tcp' | 'tls'; hostname: string; port: number } | { kind: 'ssh'; url: string; hostname: string; port: number };
 
 /** What berth asks of the engine for a container: the fields it sets, named as the engine names them. */
 export interface ContainerSpec {
@@ -152,6 +152,9 @@ export function engineStatus(error: unknown): number | undefined {
 
 /** The error code of a call past its deadline: the engine took the request and said nothing (engineFailure words it). */
 export const NO_ANSWER = 'EBERTHNOANSWER';
+
+/** The error code of an ssh connection that ended before the engine said anything: ssh's (or the far side's) last words are its message. */
+export const SSH_FAILED = 'EBERTHSSH';
 
 /** The error code of a stream that made no progress for its stallMs. */
 export const STALLED = 'EBERTHSTALLED';

@@ -71,6 +71,7 @@ interface EndpointIdentity {
  * stat'ed keeps nothing (the request fails too).
  */
 function endpointIdentity(target: Endpoint, env: NodeJS.ProcessEnv = process.env): EndpointIdentity {
+  if (target.kind === 'ssh') return { key: target.url, stamp: '', keeps: 'rootful' };
   if (target.kind !== 'unix') return { key: `${target.kind}://${target.hostname}:${target.port}`, stamp: '', keeps: 'rootful' };
   const socket = path.resolve(target.path);
   const key = `unix://${socket}`;

@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import { connect as netConnect } from 'node:net';
 import type { Duplex, Readable } from 'node:stream';
 import { EngineApiError, NO_ANSWER, STALLED } from '../engine-client.js';
+import { sshControlSocket } from '../../platform/paths.js';
 import { engineTarget, type Target } from './endpoint.js';
 
 const require = createRequire(import.meta.url);
@@ -215,9 +216,17 @@ export class EngineApi {
     throw await failure(reply);
   }
 
-  private connect(): Duplex {
+  /** An ssh engine's connections (one shared ssh connection: ssh.ts). */
+  private ssh?: import('./ssh.js').SshConnector;
+
+  private connect(): Duplex | Promise<Duplex> {
     const t = this.target;
     if (t.kind === 'unix') return netConnect(t.path);
+    if (t.kind === 'ssh') {
+      if (this.ssh) return this.ssh.connect();
+      // child_process loads only for an engine reached over ssh.
+      return import('./ssh.js').then(({ SshConnector }) => (this.ssh ??= new SshConnector(t, sshControlSocket(t.url))).connect());
+    }
     if (t.kind === 'tcp') return netConnect({ host: t.hostname, port: t.port }).setNoDelay(true);
     // TLS loads only for an engine reached over it.
     const { connect } = require('node:tls') as typeof import('node:tls');
@@ -238,9 +247,9 @@ export class EngineApi {
     const upgrade = headers.Upgrade !== undefined;
     // One deadline for both attempts, so a retry does not double the wait.
     const deadline = timeoutMs === undefined ? undefined : Date.now() + timeoutMs;
-    const attempt = (retry: boolean): Promise<Reply> => {
+    const attempt = async (retry: boolean): Promise<Reply> => {
       const kept = retry ? this.take() : undefined;
-      const socket = kept ?? this.connect();
+      const socket = kept ?? (await this.connect());
       return this.exchange(socket, method === 'HEAD', upgrade, bytes, deadline, stallMs).catch((error: unknown) => {
         if (kept && (error as { beforeResponse?: boolean }).beforeResponse) return attempt(false);
         throw error;

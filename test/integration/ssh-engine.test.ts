@@ -1,0 +1,126 @@
+// ssh:// engines (issue 14): berth reaches the engine through the system ssh and the far side's
+// `docker system dial-stdio`, every request of a run sharing one ssh connection. sshd runs on
+// loopback (test/harness/sshd.ts), key-only, its host key in the client's known_hosts; the far
+// side's docker is this machine's engine, so the run's files are the sandbox's.
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { startSshd, type Sshd } from '../harness/sshd.js';
+import { BERTH, berth, berthInTerminal, makeSandbox, writeRecipe, type Sandbox } from '../support/berth.js';
+
+describe('an engine over ssh://', () => {
+  let sshd: Sshd;
+  let sb: Sandbox;
+  const SUFFIX = String(process.pid);
+
+  /** Ends the shared ssh connections berth left for their persist time (each run's control socket). */
+  function closeSharedConnections(): void {
+    const dir = path.join(sb.cache, 'berth', 'run');
+    if (!existsSync(dir)) return;
+    for (const name of readdirSync(dir).filter((n) => n.startsWith('ssh-'))) {
+      try {
+        execFileSync('ssh', ['-S', path.join(dir, name), '-O', 'exit', 'x'], { env: sb.env, stdio: 'ignore' });
+      } catch {
+        // not running
+      }
+    }
+  }
+
+  const run = (args: string[], options: Parameters<typeof berth>[2] = {}) => berth(sb, ['run', ...args], options);
+
+  beforeAll(async () => {
+    sshd = await startSshd();
+    sb = makeSandbox();
+    sb.env.PATH = sshd.path;
+    sb.env.DOCKER_HOST = sshd.url;
+    writeRecipe(sb, { name: 'fx', image: inject('fixtureImage') });
+  }, 60_000);
+
+  afterAll(async () => {
+    if (sb) {
+      closeSharedConnections();
+      // Warm containers of this file's tools.
+      const ids = execFileSync('docker', ['ps', '-aq', '--filter', 'label=berth.warm=true', '--filter', `label=berth.tool=fxw-${SUFFIX}`], { encoding: 'utf8' }).split('\n').filter(Boolean);
+      if (ids.length) execFileSync('docker', ['rm', '-f', ...ids]);
+    }
+    await sshd?.stop();
+  });
+
+  it('runs a tool: files, exit codes, stdout and stderr apart, stdin', async () => {
+    const r = await run(['fx', 'sh', '-c', 'cat > from-tool.txt; echo out; echo err >&2; exit 7'], { input: 'over ssh\n' });
+    expect(r.code).toBe(7);
+    expect(r.stdout.toString()).toBe('out\n');
+    expect(r.stderr).toBe('err\n');
+    expect(readFileSync(path.join(sb.work, 'from-tool.txt'), 'utf8')).toBe('over ssh\n');
+    const big = Buffer.alloc(3 * 1024 * 1024, 'x');
+    const cat = await run(['fx', 'cat'], { input: big });
+    expect(cat.code).toBe(0);
+    expect(cat.stdout.equals(big)).toBe(true);
+  });
+
+  it('costs one ssh connection set-up per run, however many requests it has in flight', async () => {
+    closeSharedConnections();
+    const before = { connections: sshd.connections(), sessions: sshd.sessions() };
+    const r = await run(['fx', 'sh', '-c', 'echo hi'], { input: 'x' });
+    expect(r.code).toBe(0);
+    // One connection; the run's requests (inspect, create, attach, start, wait) went in sessions of it.
+    expect(sshd.connections() - before.connections).toBe(1);
+    expect(sshd.sessions() - before.sessions).toBeGreaterThan(1);
+    // The next run within the shared connection's persist time sets up none.
+    const again = await run(['fx', 'true']);
+    expect(again.code).toBe(0);
+    expect(sshd.connections() - before.connections).toBe(1);
+  });
+
+  it("forwards signals to the tool; a terminal's Ctrl-C to berth's process group does not end the ssh connection", async () => {
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+      // Its own process group, signalled as a whole, as a terminal signals its foreground job.
+      const child = spawn(process.execPath, [BERTH, 'run', 'fx', 'trap-signals'], { cwd: sb.work, env: sb.env, detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
+      let out = '';
+      let err = '';
+      child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+      const code = new Promise<number | null>((resolve) => child.on('close', resolve));
+      for (let i = 0; i < 500 && !out.includes('ready'); i++) await new Promise((r) => setTimeout(r, 20));
+      expect(out).toContain('ready');
+      process.kill(-child.pid!, signal);
+      expect(await code).toBe(0);
+      expect(out).toContain(`got ${signal.slice(3)}`);
+      expect(err).toBe('');
+    }
+  });
+
+  it('gives a TTY when stdin and stdout are a terminal', async () => {
+    const r = await berthInTerminal(sb, ['run', 'fx', 'tty-info'], { rows: 31, cols: 97 });
+    expect(r.code).toBe(0);
+    expect(r.output).toContain('stdin=tty stdout=tty');
+    expect(r.output).toContain('size=31 97');
+    expect(r.restored).toBe(true);
+  });
+
+  describe('an endpoint berth cannot use says so in one line, exit 125', () => {
+    const unusable = async (url: string, words: RegExp) => {
+      const r = await run(['fx', 'true'], { env: { DOCKER_HOST: url }, timeoutMs: 30_000 });
+      expect(r.code).toBe(125);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stderr).toMatch(/^berth: cannot reach the Docker engine at ssh:\/\//);
+      expect(r.stderr).toMatch(words);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+    };
+    it('a host that does not resolve', () => unusable('ssh://root@berth-no-such-host.invalid', /Could not resolve hostname/));
+    it('a port nothing listens on', async () => {
+      // sshd's port, once it is stopped, would do too; a port of a closed listener is refused.
+      const { createServer } = await import('node:net');
+      const server = createServer();
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      const port = (server.address() as { port: number }).port;
+      await new Promise((resolve) => server.close(resolve));
+      await unusable(`ssh://root@127.0.0.1:${port}`, /Connection refused/);
+    });
+    it('a far side without docker', () => unusable(`ssh://root@127.0.0.1:${sshd.noDockerPort}`, /not found.*is docker installed on the far side/));
+    it('a host whose key ssh does not know (berth adds no trust: ssh refuses, never prompts)', () =>
+      unusable(`ssh://root@localhost:${sshd.port}`, /Host key verification failed/));
+    it('an address that is not one', () => unusable('ssh://root@-oProxyCommand=touch%20x', /not one/));
+  });
+});
