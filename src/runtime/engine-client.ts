@@ -34,6 +34,13 @@ export interface EngineClient {
   /** The containers carrying every one of `labels` (`key=value` or `key`), running ones only unless `all`. */
   listContainers(query: { labels: string[]; all?: boolean }): Promise<ContainerSummary[]>;
 
+  /** Puts the files of `tar` (an uncompressed tar) into the container's `directory`, before its start too. */
+  putArchive(id: string, directory: string, tar: Buffer): Promise<void>;
+  /** Creates a process in the running container `id` (not started); 404: no such container, 409: not running or paused. */
+  createExec(id: string, spec: ExecSpec): Promise<string>;
+  /** Starts it with its stdin, stdout and stderr as one raw stream (multiplexed: no TTY). */
+  startExec(execId: string): Promise<Duplex>;
+
   /** The image as the engine has it; undefined when it is not cached. */
   inspectImage(ref: string): Promise<ImageFacts | undefined>;
   /**
@@ -70,6 +77,14 @@ export interface ContainerSpec {
   AttachStderr?: boolean;
   Healthcheck?: { Test: string[] };
   HostConfig: HostConfig;
+}
+
+/** What berth asks of the engine for an exec: named as the engine names them. */
+export interface ExecSpec {
+  Cmd: string[];
+  AttachStdin: boolean;
+  AttachStdout: boolean;
+  AttachStderr: boolean;
 }
 
 export interface HostConfig {

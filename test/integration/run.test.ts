@@ -12,9 +12,11 @@ import { BERTH, berth, berthInTerminal, makeSandbox, ON_PODMAN, OTHER_UID, write
  * built bin/run.js as a child process. `MODES` lists the ways a tool can be run; every test runs
  * in each of them.
  */
-const MODES: Array<{ name: string; flags: string[] }> = [
+const MODES: Array<{ name: string; flags: string[]; env?: NodeJS.ProcessEnv }> = [
   { name: 'fresh container', flags: [] },
   { name: 'warm container', flags: ['--warm'] },
+  // Warm calls as on an engine that shares no socket with berth (a remote one): through exec (issue 14).
+  { name: 'warm container through exec', flags: ['--warm'], env: { BERTH_WARM_TRANSPORT: 'exec' } },
 ];
 
 function docker(...args: string[]): string {
@@ -51,7 +53,7 @@ function stopWarmContainers(work: string): void {
 let sandboxWork = '';
 
 
-describe.each(MODES)('berth run ($name)', ({ flags }) => {
+describe.each(MODES)('berth run ($name)', ({ flags, env }) => {
   const warm = flags.includes('--warm');
   let sb: Sandbox;
   let other: Sandbox;
@@ -98,6 +100,7 @@ describe.each(MODES)('berth run ($name)', ({ flags }) => {
     sandboxWork = sb.work;
     other = makeSandbox({ uid: OTHER_UID });
     for (const s of [sb, other]) {
+      Object.assign(s.env, env);
       writeRecipe(s, { name: 'fx', image });
       writeRecipe(s, { name: 'fx-script', image, script: 'echo "script got $# args: $*"; exit 3' });
       writeRecipe(s, { name: 'fx-env', image, env: ['RECIPE_VAR'], entrypoint: ['env-dump'] });

@@ -55,6 +55,13 @@ export function kindFromInfo(info: unknown): EngineKind {
   return typeof i.BuildahVersion === 'string' || (typeof i.host === 'object' && typeof i.version?.Version === 'string') ? 'podman' : 'docker';
 }
 
+/** The endpoint as one string: what berth keeps answers about an engine under. */
+export function endpointKey(target: Endpoint): string {
+  if (target.kind === 'unix') return `unix://${path.resolve(target.path)}`;
+  if (target.kind === 'ssh') return target.url;
+  return `${target.kind}://${target.hostname}:${target.port}`;
+}
+
 /** What berth knows of an endpoint without asking it, and which answers it may keep for it. */
 interface EndpointIdentity {
   key: string;
@@ -71,10 +78,9 @@ interface EndpointIdentity {
  * stat'ed keeps nothing (the request fails too).
  */
 function endpointIdentity(target: Endpoint, env: NodeJS.ProcessEnv = process.env): EndpointIdentity {
-  if (target.kind === 'ssh') return { key: target.url, stamp: '', keeps: 'rootful' };
-  if (target.kind !== 'unix') return { key: `${target.kind}://${target.hostname}:${target.port}`, stamp: '', keeps: 'rootful' };
+  const key = endpointKey(target);
+  if (target.kind !== 'unix') return { key, stamp: '', keeps: 'rootful' };
   const socket = path.resolve(target.path);
-  const key = `unix://${socket}`;
   try {
     const st = statSync(socket, { bigint: true });
     // A "rootless" answer is kept only for a socket where rootless engines make theirs (the

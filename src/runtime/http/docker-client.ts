@@ -6,6 +6,7 @@ import {
   type ContainerSummary,
   type EngineClient,
   type EngineVersion,
+  type ExecSpec,
   type ImageFacts,
   type PullEvent,
 } from '../engine-client.js';
@@ -88,6 +89,19 @@ export class DockerClient implements EngineClient {
       state: c.State,
       labels: c.Labels ?? {},
     }));
+  }
+
+  async putArchive(id: string, directory: string, tar: Buffer): Promise<void> {
+    // The engine extracts nothing, and answers 200, for another content type.
+    await this.api.call('PUT', `/containers/${id}/archive?path=${encodeURIComponent(directory)}`, tar, { contentType: 'application/x-tar' });
+  }
+
+  async createExec(id: string, spec: ExecSpec): Promise<string> {
+    return (await this.api.call<{ Id: string }>('POST', `/containers/${id}/exec`, spec)).Id;
+  }
+
+  startExec(execId: string): Promise<Duplex> {
+    return this.api.upgrade(`/exec/${execId}/start`, { Detach: false, Tty: false });
   }
 
   async inspectImage(ref: string): Promise<ImageFacts | undefined> {

@@ -185,9 +185,11 @@ export class EngineApi {
    * `timeoutMs` bounds the whole exchange (connect to the body's end), for calls that must not
    * wait on an engine that does not answer; it rejects with code NO_ANSWER.
    */
-  async call<T = unknown>(method: string, apiPath: string, body?: unknown, options: { timeoutMs?: number } = {}): Promise<T> {
+  async call<T = unknown>(method: string, apiPath: string, body?: unknown, options: { timeoutMs?: number; contentType?: string } = {}): Promise<T> {
     const timeoutMs = options.timeoutMs ?? CALL_TIMEOUT_MS;
-    const reply = await this.request(method, apiPath, body, {}, Number.isFinite(timeoutMs) ? timeoutMs : undefined);
+    // A Buffer body with its content type is sent as it is (an archive); any other body as JSON.
+    const headers: Record<string, string> = options.contentType ? { 'Content-Type': options.contentType } : {};
+    const reply = await this.request(method, apiPath, body, headers, Number.isFinite(timeoutMs) ? timeoutMs : undefined);
     if (reply.head.status >= 400) throw await failure(reply);
     const text = await readAll(reply.body);
     try {
@@ -238,10 +240,11 @@ export class EngineApi {
    * closed meanwhile fails before any response byte: the request is sent again on a new one.
    */
   private request(method: string, apiPath: string, body?: unknown, headers: Record<string, string> = {}, timeoutMs?: number, stallMs?: number): Promise<Reply> {
-    const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
+    const raw = headers['Content-Type'] !== undefined && Buffer.isBuffer(body);
+    const payload = body === undefined ? undefined : raw ? (body as Buffer) : Buffer.from(JSON.stringify(body));
     let head = `${method} ${apiPath} HTTP/1.1\r\nHost: ${this.target.host}\r\n`;
     for (const [name, value] of Object.entries(headers)) head += `${name}: ${value}\r\n`;
-    if (payload) head += 'Content-Type: application/json\r\n';
+    if (payload && !raw) head += 'Content-Type: application/json\r\n';
     head += `Content-Length: ${payload?.length ?? 0}\r\n\r\n`;
     const bytes = payload ? Buffer.concat([Buffer.from(head, 'latin1'), payload]) : Buffer.from(head, 'latin1');
     const upgrade = headers.Upgrade !== undefined;

@@ -10,6 +10,7 @@ import type {
   EngineClient,
   EngineVersion,
   Endpoint,
+  ExecSpec,
   ImageFacts,
   PullEvent,
 } from '../../../src/runtime/engine-client.js';
@@ -191,6 +192,24 @@ export class FakeEngine implements EngineClient {
     return [...this.containers.values()]
       .filter((c) => (query.all || c.state === 'running') && matches(c.spec.Labels ?? {}))
       .map((c) => ({ id: c.id, name: c.name ?? '', image: c.spec.Image, imageId: this.images.get(c.spec.Image)?.id ?? '', created: 0, state: c.state, labels: c.spec.Labels ?? {} }));
+  }
+
+  async putArchive(id: string, directory: string, tar: Buffer): Promise<void> {
+    await this.record('putArchive', [id, directory, tar]);
+    this.container(id);
+  }
+
+  async createExec(id: string, spec: ExecSpec): Promise<string> {
+    await this.record('createExec', [id, spec]);
+    const c = this.container(id);
+    if (c.state !== 'running') throw new EngineApiError(409, { message: `Container ${id} is not running` });
+    return `exec-${++this.next}`;
+  }
+
+  /** An exec's stream: a test that needs one gives it with `on.startExec`. */
+  async startExec(execId: string): Promise<Duplex> {
+    await this.record('startExec', [execId]);
+    throw new EngineApiError(404, { message: `No such exec instance: ${execId}` });
   }
 
   async inspectImage(ref: string): Promise<ImageFacts | undefined> {
