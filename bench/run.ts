@@ -7,7 +7,7 @@
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,7 +22,7 @@ import { writeFileAtomic } from '../src/platform/files.js';
 const PAIRS = Number(process.env.BENCH_PAIRS ?? 15);
 const STREAM_BYTES = Number(process.env.BENCH_STREAM_MB ?? 1024) * 1024 * 1024;
 const node = process.execPath;
-/** BENCH_ONLY=cold,warm,startup,streams,pull runs some of them. */
+/** BENCH_ONLY=cold,warm,startup,streams,pull,remote runs some of them. */
 const only = process.env.BENCH_ONLY?.split(',');
 const want = (section: string) => !only || only.includes(section);
 
@@ -84,6 +84,54 @@ function throughput(argv: string[], bytes: number, env: NodeJS.ProcessEnv, cwd: 
       resolve({ seconds: Number(process.hrtime.bigint() - start) / 1e9, rssKb: Number(/RSS=(\d+)/.exec(err)?.[1] ?? 0) });
     });
   });
+}
+
+/**
+ * Warm calls through exec (as on an engine that shares no socket with berth) against a fresh
+ * run, on the local engine and over ssh; and how many ssh connections a run over ssh sets up
+ * (sshd's own count), with the shared connection closed before each run: the worst case.
+ */
+async function remote(sb: ReturnType<typeof makeSandbox>, fixtureImage: string): Promise<void> {
+  const { startSshd } = await import('../test/harness/sshd.js');
+  const cwd = sb.work;
+  writeRecipe(sb, { name: 'fx', image: fixtureImage });
+  const execEnv = { ...sb.env, BERTH_WARM_TRANSPORT: 'exec' };
+  const fresh = [node, BERTH, 'run', 'fx', 'true'];
+  const warm = [node, BERTH, 'run', '--warm', 'fx', 'true'];
+  const stop = (env: NodeJS.ProcessEnv) => spawnSync(node, [BERTH, 'warm', 'stop'], { cwd, env });
+  if (spawnSync(warm[0]!, warm.slice(1), { cwd, env: execEnv }).status === 0) {
+    const local = paired(() => seconds(warm, { cwd, env: execEnv }), () => seconds(fresh, { cwd, env: sb.env }));
+    report('remote: warm through exec vs fresh berth run (local engine)', local.a, local.b, '<= 0.5', local.a / local.b <= 0.5);
+  } else rows.push(['remote: warm through exec', '-', '-', '-', '<= 0.5', 'not measured: --warm failed']);
+  stop(execEnv);
+  const sshd = await startSshd();
+  try {
+    const sshEnv = { ...sb.env, PATH: sshd.path, DOCKER_HOST: sshd.url };
+    const controlDir = path.join(sb.cache, 'berth', 'run');
+    const closeShared = () => {
+      for (const name of readdirSync(controlDir).filter((n) => n.startsWith('ssh-'))) spawnSync('ssh', ['-S', path.join(controlDir, name), '-O', 'exit', 'x'], { env: sshEnv, stdio: 'ignore' });
+    };
+    if (spawnSync(warm[0]!, warm.slice(1), { cwd, env: sshEnv }).status === 0) {
+      const overSsh = paired(() => seconds(warm, { cwd, env: sshEnv }), () => seconds(fresh, { cwd, env: sshEnv }));
+      report('remote: warm through exec vs fresh berth run, over ssh', overSsh.a, overSsh.b, '<= 0.5', overSsh.a / overSsh.b <= 0.5);
+    } else rows.push(['remote: warm over ssh', '-', '-', '-', '<= 0.5', 'not measured: --warm failed']);
+    stop(sshEnv);
+    // Set-ups per run: each run starts with no shared connection.
+    let most = 0;
+    const times: number[] = [];
+    for (let i = 0; i < Math.min(PAIRS, 9); i++) {
+      closeShared();
+      const before = sshd.connections();
+      times.push(seconds(fresh, { cwd, env: sshEnv }));
+      most = Math.max(most, sshd.connections() - before);
+    }
+    const warmShared = median(Array.from({ length: Math.min(PAIRS, 9) }, () => seconds(fresh, { cwd, env: sshEnv })));
+    rows.push(['remote: ssh connection set-ups in a berth run over ssh (most of runs)', String(most), '-', '-', '<= 1', most <= 1 ? 'met' : 'NOT met']);
+    report('remote: berth run over ssh, connection set up vs shared one kept', median(times), warmShared, 'info', true);
+    closeShared();
+  } finally {
+    await sshd.stop();
+  }
 }
 
 async function main(): Promise<void> {
@@ -174,6 +222,9 @@ async function main(): Promise<void> {
       rows.push(['pull: cached image, registry unreachable', offline.status === 0 ? 'runs' : 'fails', '-', '-', 'no registry request', offline.status === 0 ? 'met' : 'NOT met']);
       spawnSync('docker', ['rmi', '-f', dead, ref], { stdio: 'ignore' });
     }
+
+    // 6. Remote engines (issue 14): warm calls through exec, and an ssh:// engine's connections.
+    if (want('remote')) await remote(sb, fixtureImage);
   } finally {
     await registry.stop();
   }

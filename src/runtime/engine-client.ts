@@ -19,11 +19,12 @@ export interface EngineClient {
   /** The container's stdin, stdout and stderr as one raw stream (multiplexed unless it has a TTY); its end half-closes stdin. */
   attachContainer(id: string): Promise<Duplex>;
   /**
-   * Resolves with the exit code once the container is gone (`removed`: it removes itself), or
-   * once it is not running (`not-running`: at once for one created or exited); no deadline: this
-   * is the tool's run.
+   * Waits for the container: resolves once the engine has the wait in place (so a start after it
+   * cannot race an AutoRemove, however slow the way to the engine: ssh), with the exit code to
+   * come once the container is gone (`removed`: it removes itself), or once it is not running
+   * (`not-running`: at once for one created or exited); no deadline for that: this is the tool's run.
    */
-  waitContainer(id: string, until: 'removed' | 'not-running'): Promise<number>;
+  waitContainer(id: string, until: 'removed' | 'not-running'): Promise<ContainerWait>;
   startContainer(id: string): Promise<void>;
   killContainer(id: string, signal: string): Promise<void>;
   resizeContainer(id: string, rows: number, columns: number): Promise<void>;
@@ -98,6 +99,10 @@ export interface HostConfig {
   Mounts?: Array<{ Type: 'bind'; Source: string; Target: string; ReadOnly: boolean }>;
   /** [rows, columns] of a TTY (engines from API 1.42). */
   ConsoleSize?: [number, number];
+}
+
+export interface ContainerWait {
+  exitCode: Promise<number>;
 }
 
 export interface ContainerFacts {

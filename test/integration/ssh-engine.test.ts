@@ -3,7 +3,8 @@
 // loopback (test/harness/sshd.ts), key-only, its host key in the client's known_hosts; the far
 // side's docker is this machine's engine, so the run's files are the sandbox's.
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startSshd, type Sshd } from '../harness/sshd.js';
@@ -35,6 +36,7 @@ describe('an engine over ssh://', () => {
     sb.env.PATH = sshd.path;
     sb.env.DOCKER_HOST = sshd.url;
     writeRecipe(sb, { name: 'fx', image: inject('fixtureImage') });
+    writeRecipe(sb, { name: `fxw-${SUFFIX}`, image: inject('fixtureImage'), warm: true });
   }, 60_000);
 
   afterAll(async () => {
@@ -73,6 +75,18 @@ describe('an engine over ssh://', () => {
     expect(sshd.connections() - before.connections).toBe(1);
   });
 
+  it('reaches the engine of an ssh docker context, when DOCKER_HOST is not set', async () => {
+    const config = path.join(sb.root, 'docker-config');
+    const meta = path.join(config, 'contexts', 'meta', createHash('sha256').update('buildbox').digest('hex'));
+    mkdirSync(meta, { recursive: true });
+    writeFileSync(path.join(config, 'config.json'), JSON.stringify({ currentContext: 'buildbox' }));
+    writeFileSync(path.join(meta, 'meta.json'), JSON.stringify({ Name: 'buildbox', Endpoints: { docker: { Host: sshd.url } } }));
+    const before = sshd.sessions();
+    const r = await run(['fx', 'sh', '-c', 'echo via context'], { env: { DOCKER_HOST: undefined, DOCKER_CONFIG: config } });
+    expect([r.code, r.stdout.toString(), r.stderr]).toEqual([0, 'via context\n', '']);
+    expect(sshd.sessions()).toBeGreaterThan(before);
+  });
+
   it("forwards signals to the tool; a terminal's Ctrl-C to berth's process group does not end the ssh connection", async () => {
     for (const signal of ['SIGINT', 'SIGTERM'] as const) {
       // Its own process group, signalled as a whole, as a terminal signals its foreground job.
@@ -97,6 +111,38 @@ describe('an engine over ssh://', () => {
     expect(r.output).toContain('stdin=tty stdout=tty');
     expect(r.output).toContain('size=31 97');
     expect(r.restored).toBe(true);
+  });
+
+  describe('warm calls, through exec (the engine shares no socket with berth)', () => {
+    const tool = () => `fxw-${SUFFIX}`;
+    const warmContainers = () =>
+      execFileSync('docker', ['ps', '-aq', '--no-trunc', '--filter', 'label=berth.warm=true', '--filter', `label=berth.tool=${tool()}`], { encoding: 'utf8' }).split('\n').filter(Boolean);
+
+    it('runs every call in the same container, with exit codes, stdin, stdout and stderr, the calls sharing one ssh connection', async () => {
+      const first = await run([tool(), 'sh', '-c', 'cat; echo "pid=$$" >&2; cat /proc/1/cmdline | tr "\\0" " "; exit 9'], { input: 'in-1\n' });
+      expect(first.code).toBe(9);
+      expect(first.stdout.toString()).toMatch(/^in-1\n/);
+      // The container's main process is berth's warm server (under the engine's init), not the tool.
+      expect(first.stdout.toString()).toContain('.berth-server');
+      const [id] = warmContainers();
+      expect(warmContainers()).toHaveLength(1);
+      // Nothing of berth's cache is mounted: the server is in the container's own files.
+      const mounts = execFileSync('docker', ['inspect', '--format', '{{range .Mounts}}{{.Destination}} {{end}}', id!], { encoding: 'utf8' });
+      expect(mounts).not.toContain('.berth');
+      closeSharedConnections();
+      const before = sshd.connections();
+      for (const code of [0, 3, 255]) {
+        const r = await run([tool(), 'sh', '-c', `cat; echo err >&2; exit ${code}`], { input: `in-${code}` });
+        expect(r.code).toBe(code);
+        expect(r.stdout.toString()).toBe(`in-${code}`);
+        expect(r.stderr).toBe('err\n');
+      }
+      expect(sshd.connections() - before).toBe(1);
+      expect(warmContainers()).toEqual([id]);
+      // Signals reach the tool through the server (the engine cannot signal an exec).
+      const killed = await run([tool(), 'sh', '-c', 'kill -TERM $$']);
+      expect(killed.code).toBe(143);
+    });
   });
 
   describe('an endpoint berth cannot use says so in one line, exit 125', () => {

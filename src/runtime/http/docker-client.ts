@@ -4,13 +4,14 @@ import {
   type ContainerFacts,
   type ContainerSpec,
   type ContainerSummary,
+  type ContainerWait,
   type EngineClient,
   type EngineVersion,
   type ExecSpec,
   type ImageFacts,
   type PullEvent,
 } from '../engine-client.js';
-import { EngineApi } from './engine-api.js';
+import { CALL_TIMEOUT_MS, EngineApi, readAll } from './engine-api.js';
 import type { Target } from './endpoint.js';
 
 /**
@@ -33,8 +34,11 @@ export class DockerClient implements EngineClient {
     return this.api.upgrade(`/containers/${id}/attach?stream=1&stdin=1&stdout=1&stderr=1`);
   }
 
-  async waitContainer(id: string, until: 'removed' | 'not-running'): Promise<number> {
-    return (await this.api.call<{ StatusCode: number }>('POST', `/containers/${id}/wait?condition=${until}`, undefined, { timeoutMs: Infinity })).StatusCode;
+  async waitContainer(id: string, until: 'removed' | 'not-running'): Promise<ContainerWait> {
+    // The engine sends the response's head once the wait is in place (dockerd and Podman flush it
+    // at once), the exit code at the end; only the head has a deadline.
+    const body = await this.api.stream('POST', `/containers/${id}/wait?condition=${until}`, {}, { headMs: CALL_TIMEOUT_MS });
+    return { exitCode: readAll(body).then((text) => (JSON.parse(text) as { StatusCode: number }).StatusCode) };
   }
 
   async startContainer(id: string): Promise<void> {

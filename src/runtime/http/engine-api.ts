@@ -155,7 +155,7 @@ interface Reply {
  * remove, …): an engine that accepts connections and never answers fails berth in one line
  * instead of hanging it. The wait for a tool's exit has none (`timeoutMs: Infinity`).
  */
-const CALL_TIMEOUT_MS = Number(process.env.BERTH_ENGINE_TIMEOUT) * 1000 || 60_000;
+export const CALL_TIMEOUT_MS = Number(process.env.BERTH_ENGINE_TIMEOUT) * 1000 || 60_000;
 
 /**
  * The transport of the Engine API: HTTP/1.1 over the engine's socket, spoken here directly. A run
@@ -199,9 +199,12 @@ export class EngineApi {
     }
   }
 
-  /** A streamed response (a pull's progress): resolves once the status is good, else rejects. */
-  async stream(method: string, apiPath: string, headers: Record<string, string> = {}, options: { stallMs?: number } = {}): Promise<Readable> {
-    const reply = await this.request(method, apiPath, undefined, headers, undefined, options.stallMs);
+  /**
+   * A streamed response (a pull's progress, a wait's answer): resolves once the status is good,
+   * else rejects. `headMs`: the deadline of the response's head only (the body is the stream's own).
+   */
+  async stream(method: string, apiPath: string, headers: Record<string, string> = {}, options: { stallMs?: number; headMs?: number } = {}): Promise<Readable> {
+    const reply = await this.request(method, apiPath, undefined, headers, options.headMs, options.stallMs, options.headMs !== undefined);
     if (reply.head.status >= 400) throw await failure(reply);
     return reply.body;
   }
@@ -239,7 +242,7 @@ export class EngineApi {
    * Sends one request on an idle connection or a new one. A kept connection that the engine has
    * closed meanwhile fails before any response byte: the request is sent again on a new one.
    */
-  private request(method: string, apiPath: string, body?: unknown, headers: Record<string, string> = {}, timeoutMs?: number, stallMs?: number): Promise<Reply> {
+  private request(method: string, apiPath: string, body?: unknown, headers: Record<string, string> = {}, timeoutMs?: number, stallMs?: number, untilHead = false): Promise<Reply> {
     const raw = headers['Content-Type'] !== undefined && Buffer.isBuffer(body);
     const payload = body === undefined ? undefined : raw ? (body as Buffer) : Buffer.from(JSON.stringify(body));
     let head = `${method} ${apiPath} HTTP/1.1\r\nHost: ${this.target.host}\r\n`;
@@ -253,7 +256,7 @@ export class EngineApi {
     const attempt = async (retry: boolean): Promise<Reply> => {
       const kept = retry ? this.take() : undefined;
       const socket = kept ?? (await this.connect());
-      return this.exchange(socket, method === 'HEAD', upgrade, bytes, deadline, stallMs).catch((error: unknown) => {
+      return this.exchange(socket, method === 'HEAD', upgrade, bytes, deadline, stallMs, untilHead).catch((error: unknown) => {
         if (kept && (error as { beforeResponse?: boolean }).beforeResponse) return attempt(false);
         throw error;
       });
@@ -261,7 +264,7 @@ export class EngineApi {
     return attempt(true);
   }
 
-  private exchange(socket: Duplex, bodyless: boolean, upgrade: boolean, bytes: Buffer, deadline?: number, stallMs?: number): Promise<Reply> {
+  private exchange(socket: Duplex, bodyless: boolean, upgrade: boolean, bytes: Buffer, deadline?: number, stallMs?: number, untilHead = false): Promise<Reply> {
     const { PassThrough } = require('node:stream') as typeof import('node:stream');
     return new Promise((resolve, reject) => {
       const body = new PassThrough();
@@ -289,6 +292,7 @@ export class EngineApi {
       const parser = new ResponseParser(bodyless, {
         head: (h) => {
           replied = true;
+          if (untilHead) clearTimeout(timer);
           if (upgrade && h.status === 101) {
             resolve({ head: h, body, socket });
             return 'upgrade';
@@ -361,7 +365,8 @@ export class EngineApi {
   }
 }
 
-function readAll(body: Readable): Promise<string> {
+/** A response body, whole, as text. */
+export function readAll(body: Readable): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     body.on('data', (c: Buffer) => chunks.push(c));

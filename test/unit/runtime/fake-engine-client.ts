@@ -7,6 +7,7 @@ import type {
   ContainerFacts,
   ContainerSpec,
   ContainerSummary,
+  ContainerWait,
   EngineClient,
   EngineVersion,
   Endpoint,
@@ -78,6 +79,8 @@ export class FakeEngine implements EngineClient {
   exitCode = 0;
   /** The tool runs until a signal ends it (its exit code 128 + the signal's number), not at once. */
   runsUntilSignalled = false;
+  /** Set: every wait's exit code fails with it (the connection lost after the wait was in place). */
+  waitBreaks?: Promise<never>;
   /** What /info says (the engine's kind and mode: runtime/engine/mode.ts); a rootful Docker's by default. */
   infoAnswer: object = {};
   private next = 0;
@@ -130,13 +133,16 @@ export class FakeEngine implements EngineClient {
     return attached;
   }
 
-  async waitContainer(id: string, until: 'removed' | 'not-running'): Promise<number> {
+  async waitContainer(id: string, until: 'removed' | 'not-running'): Promise<ContainerWait> {
     await this.record('waitContainer', [id, until]);
     const container = this.container(id);
-    const code = await container.exited;
-    // An engine removes only a container that removes itself (AutoRemove).
-    if (container.spec.HostConfig.AutoRemove) this.containers.delete(id);
-    return code;
+    const exitCode = container.exited.then((code) => {
+      // An engine removes only a container that removes itself (AutoRemove).
+      if (container.spec.HostConfig.AutoRemove) this.containers.delete(id);
+      return code;
+    });
+    // The engine lost mid-run: the wait's answer never comes.
+    return { exitCode: this.waitBreaks ? Promise.race([exitCode, this.waitBreaks]) : exitCode };
   }
 
   async startContainer(id: string): Promise<void> {
