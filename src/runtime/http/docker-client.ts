@@ -35,8 +35,9 @@ export class DockerClient implements EngineClient {
   }
 
   async waitContainer(id: string, until: 'removed' | 'not-running'): Promise<ContainerWait> {
-    // The engine sends the response's head once the wait is in place (dockerd and Podman flush it
-    // at once), the exit code at the end; only the head has a deadline.
+    // dockerd sends the response's head once the wait is in place (it flushes it at once), the
+    // exit code at the end; only the head has a deadline. (A run on Podman asks its wait after
+    // the start, and does not wait for the head: run-container.ts.)
     const body = await this.api.stream('POST', `/containers/${id}/wait?condition=${until}`, {}, { headMs: CALL_TIMEOUT_MS });
     return { exitCode: readAll(body).then((text) => (JSON.parse(text) as { StatusCode: number }).StatusCode) };
   }
