@@ -48,7 +48,8 @@ function relayStream(stdout: string, status: number): Duplex {
   return stream;
 }
 
-describe('warmTransport', () => {
+/** Each test with a cache of its own (what berth remembers of endpoints), and no transport forced. */
+function useOwnCache(): void {
   const saved = { ...process.env };
   let cache: string;
   beforeEach(() => {
@@ -60,6 +61,10 @@ describe('warmTransport', () => {
     process.env = { ...saved };
     rmSync(cache, { recursive: true, force: true });
   });
+}
+
+describe('warmTransport', () => {
+  useOwnCache();
 
   it('uses the socket for a local engine until it is found not to share it, then exec for that endpoint only', () => {
     const local = { kind: 'unix', path: '/var/run/docker.sock' } as const;
@@ -85,24 +90,13 @@ describe('warmTransport', () => {
 });
 
 describe('runWarm on an engine whose containers cannot share berth\'s socket', () => {
-  const saved = { ...process.env };
-  let cache: string;
+  useOwnCache();
   const IMAGE = 'registry.test/faketool:1';
   const FACTS: ImageFacts = { id: `sha256:${'f'.repeat(64)}`, size: 1, repoDigests: [], entrypoint: ['/faketool'], cmd: [] };
   const plan: RunPlan = {
     tool: 'faketool', version: '1', image: IMAGE, entrypoint: [], cmd: ['hello'], env: [], mounts: [], workdir: '/',
     network: 'none', tty: false, stdin: false, labels: {},
   };
-  beforeEach(() => {
-    cache = mkdtempSync(path.join(tmpdir(), 'berth-warm-exec-'));
-    process.env.XDG_CACHE_HOME = cache;
-    delete process.env.BERTH_WARM_TRANSPORT;
-  });
-  afterEach(() => {
-    process.env = { ...saved };
-    rmSync(cache, { recursive: true, force: true });
-  });
-
   it('finds it out at the first call (no such path to mount), runs that call through exec, and keeps exec for the endpoint', async () => {
     const engine = new FakeEngine();
     engine.images.set(FACTS.id, FACTS);
