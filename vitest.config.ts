@@ -1,7 +1,7 @@
 import { defineConfig } from 'vitest/config';
 
-// Four suites: unit (pure logic), integration (real engine + local registry + fixture images),
-// podman (the core of integration against Podman), e2e (built-in recipes against stand-ins of the real tools built from Debian packages).
+// Five suites: unit (pure logic), integration (real engine + local registry + fixture images),
+// podman (the core of integration against Podman), remote (against a dockerd whose files are not the host's), e2e (built-in recipes against stand-ins of the real tools built from Debian packages).
 export default defineConfig({
   test: {
     projects: [
@@ -33,6 +33,18 @@ export default defineConfig({
           ],
           globalSetup: ['test/harness/podman-setup.ts'],
           env: { DOCKER_HOST: `unix://${process.env.BERTH_TEST_PODMAN_SOCKET ?? '/run/podman/podman.sock'}`, BERTH_TEST_ENGINE: 'podman' },
+          fileParallelism: false,
+          testTimeout: 120_000,
+          hookTimeout: 600_000,
+        },
+      },
+      {
+        test: {
+          // The run-semantics core and the workspace sync against a "remote" dockerd whose files
+          // are not the host's, over TCP: see test/harness/remote-engine.ts.
+          name: 'remote',
+          include: ['test/remote/**/*.test.ts'],
+          globalSetup: ['test/harness/remote-setup.ts'],
           fileParallelism: false,
           testTimeout: 120_000,
           hookTimeout: 600_000,

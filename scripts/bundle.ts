@@ -39,6 +39,8 @@ const serverProgramApart: Plugin = {
   name: 'server-program-apart',
   setup(b) {
     b.onResolve({ filter: /\/server-program\.js$/ }, () => ({ path: './warm/server-program.js', external: true }));
+    // The sync helper's (~18 KB): loaded only for an engine that cannot see the host's files.
+    b.onResolve({ filter: /\/sync-helper-program\.js$/ }, () => ({ path: './runtime/container/sync-helper-program.js', external: true }));
   },
 };
 

@@ -3,7 +3,8 @@ import { EngineError } from '../platform/errors.js';
 import { warn } from '../platform/terminal-text.js';
 import { applyMirror } from '../core/image-reference.js';
 import type { RunIO } from '../runtime/container/run-container.js';
-import type { EngineClient } from '../runtime/engine-client.js';
+import { engineStatus, type EngineClient } from '../runtime/engine-client.js';
+import { engineAddress, engineFailure } from '../runtime/http/endpoint.js';
 import type { RunEngine } from '../runtime/engine/mode.js';
 import { stdinIsDevNull } from '../runtime/stdio/streams.js';
 import type { PullPolicy } from '../platform/settings.js';
@@ -61,6 +62,36 @@ function knownEndpoint(endpoint: () => string): string | undefined {
 }
 
 /**
+ * The run's sync when the engine cannot see this machine's files (asked once per endpoint and
+ * kept: runtime/engine/visibility.ts), else undefined. Its modules load only then.
+ */
+async function workspaceSync(client: EngineClient, plan: RunPlan, io: RunIO, ensure: () => Promise<unknown>): Promise<import('../runtime/container/workspace-sync.js').SyncedRun | undefined> {
+  const { engineSeesHost } = await import('../runtime/engine/visibility.js');
+  const { inspectImage } = await import('../runtime/registry/images.js');
+  const sees = () => engineSeesHost(client, plan.image, plan.labels);
+  let seesHost: boolean;
+  try {
+    seesHost = await sees();
+  } catch (error) {
+    // The probe needs the image on the engine.
+    if (engineStatus(error) !== 404) throw engineFailure(error, 'asking whether the engine sees this machine\'s files');
+    await ensure();
+    seesHost = await sees();
+  }
+  if (seesHost) return undefined;
+  const image = (await inspectImage(client, plan.image)) ?? (await ensure(), await inspectImage(client, plan.image));
+  if (!image) throw new EngineError(`the engine has no image ${plan.image} after pulling it`);
+  const { arch } = await client.version();
+  const { PROGRAMS } = await import('../runtime/container/sync-helper-program.js');
+  const program = PROGRAMS[arch];
+  if (!program) throw new EngineError(`the engine at ${engineAddress()} cannot see this machine's files, and berth's sync helper is not built for its architecture (${arch})`);
+  const { prepareSync } = await import('../runtime/container/workspace-sync.js');
+  return prepareSync(client, plan, image, Buffer.from(program, 'base64'), io.stderr).catch((error: unknown) => {
+    throw (error as NodeJS.ErrnoException).path ? new EngineError(`syncing the workspace: ${(error as Error).message}`) : engineFailure(error, 'syncing the workspace');
+  });
+}
+
+/**
  * `berth run`: plan, make sure the image is cached, run, and return the tool's exit code.
  * `engine`: the process's client unless given (a test's fake); made once the plan is good.
  */
@@ -85,8 +116,11 @@ export async function runTool(request: RunRequest, io: RunIO, engine?: EngineCli
   let containerMade = false;
   const ensure = () => ensureImage(client, plan.image, policy, pullReporter(io.stderr, request.quiet ?? false));
   // A single file made for this call is of no use to a later one: such a call runs fresh.
-  const warm = warmAsked && !plan.mounts.some((m) => m.create);
+  let warm = warmAsked && !plan.mounts.some((m) => m.create);
   try {
+    // An engine that cannot see this machine's files (remote, in a VM) gets copies (see workspaceSync).
+    const sync = await workspaceSync(client, plan, io, ensure);
+    if (sync) warm = false;
     if (warm) {
       // The call run in a warm container, or undefined: this call runs fresh (see src/warm/run-warm.ts).
       // Its module loads while the engine answers the image inspect.
@@ -94,7 +128,7 @@ export async function runTool(request: RunRequest, io: RunIO, engine?: EngineCli
       const code = await runWarm(client, plan, image, io, { idleSeconds: warmIdleSeconds(settings), engine: kind });
       if (code !== undefined) return code;
     } else if (policy === 'always') await ensure();
-    return await runContainer(client, plan, io, { engine: kind, onMissingImage: ensure, onCreated: () => (containerMade = true) });
+    return await runContainer(client, plan, io, { engine: kind, onMissingImage: ensure, onCreated: () => (containerMade = true), sync });
   } catch (error) {
     // Only a container that exists can run on unseen (a warm call's tool dies with its connection).
     if (!(error instanceof EngineError) || !containerMade) throw error;

@@ -20,6 +20,8 @@ export const LABELS = {
   key: 'berth.key',
   idleMinutes: 'berth.idle-minutes',
   image: 'berth.image',
+  /** A workspace volume on an engine that cannot see the host's files: the host folder it holds. */
+  workspace: 'berth.workspace',
 } as const;
 
 /** A label filter for the engine's container list: `key=value`, or the key alone for "has it". */

@@ -107,6 +107,21 @@ export function engineModeFile(endpoint: string, env: NodeJS.ProcessEnv = proces
   return path.join(cacheDirectory(env), 'engines', `${shortHash(endpoint)}.json`);
 }
 
+/** Whether the engine at `endpoint` sees the host's files (runtime/engine/visibility.ts). */
+export function engineVisibilityFile(endpoint: string, env: NodeJS.ProcessEnv = process.env): string {
+  return path.join(cacheDirectory(env), 'engines', `${shortHash(endpoint)}.sees-host.json`);
+}
+
+/** Fresh folders that show whether an engine sees the host's files (made and removed by each probe). */
+export function visibilityProbeDirectory(env: NodeJS.ProcessEnv = process.env): string {
+  return path.join(cacheDirectory(env), 'probes');
+}
+
+/** What berth knows of a workspace synced to an engine that cannot see the host's files (runtime/container/workspace-sync.ts). */
+export function workspaceStateFile(key: string, env: NodeJS.ProcessEnv = process.env): string {
+  return path.join(cacheDirectory(env), 'workspaces', `${key}.json`);
+}
+
 /** Where each berth run's socket lives while it runs (runtime/container/orphans.ts). */
 export function runsDirectory(env: NodeJS.ProcessEnv = process.env): string {
   return path.join(cacheDirectory(env), 'runs');

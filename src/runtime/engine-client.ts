@@ -35,8 +35,21 @@ export interface EngineClient {
   /** The containers carrying every one of `labels` (`key=value` or `key`), running ones only unless `all`. */
   listContainers(query: { labels: string[]; all?: boolean }): Promise<ContainerSummary[]>;
 
-  /** Puts the files of `tar` (an uncompressed tar) into the container's `directory`, before its start too. */
-  putArchive(id: string, directory: string, tar: Buffer): Promise<void>;
+  /**
+   * Extracts a tar archive into the container's filesystem at `path` (its volumes included),
+   * created or stopped alike; entries keep the archive's owners and modes.
+   */
+  putArchive(id: string, path: string, tar: Buffer): Promise<void>;
+  /** A tar archive of `path` in the container (created or stopped alike); undefined when there is no such path. */
+  getArchive(id: string, path: string): Promise<NodeJS.ReadableStream | undefined>;
+  /** Creates a named volume (the engine's local driver) with these labels. */
+  createVolume(name: string, labels: Record<string, string>): Promise<void>;
+  /** The volume's labels; undefined when there is none of that name. */
+  inspectVolume(name: string): Promise<{ labels: Record<string, string> } | undefined>;
+  /** The volumes carrying every one of `labels` (`key=value` or `key`). */
+  listVolumes(query: { labels: string[] }): Promise<Array<{ name: string; labels: Record<string, string> }>>;
+  /** Removes a volume; false when it was gone already. */
+  removeVolume(name: string): Promise<boolean>;
   /** Creates a process in the running container `id` (not started); 404: no such container, 409: not running or paused. */
   createExec(id: string, spec: ExecSpec): Promise<string>;
   /** Starts it with its stdin, stdout and stderr as one raw stream (multiplexed: no TTY). */
@@ -96,7 +109,7 @@ export interface HostConfig {
   SecurityOpt?: string[];
   /** Podman's `keep-id`: the user's uid and gid are theirs in the container too (rootless). */
   UsernsMode?: string;
-  Mounts?: Array<{ Type: 'bind'; Source: string; Target: string; ReadOnly: boolean }>;
+  Mounts?: Array<{ Type: 'bind' | 'volume'; Source: string; Target: string; ReadOnly: boolean }>;
   /** [rows, columns] of a TTY (engines from API 1.42). */
   ConsoleSize?: [number, number];
 }

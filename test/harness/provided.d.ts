@@ -12,6 +12,8 @@ declare module 'vitest' {
     registryFixtureRef: string;
     /** The manifest digest (`sha256:...`) of registryFixtureRef in the registry. */
     registryFixtureDigest: string;
+    /** `tcp://127.0.0.1:PORT` of the remote engine (remote project only: test/harness/remote-engine.ts). */
+    remoteEngine: string;
     /** `berth-standin/tools:bookworm` (e2e project only). */
     standinImage: string;
   }

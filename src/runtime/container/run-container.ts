@@ -6,6 +6,7 @@ import type { RunEngine } from '../engine/mode.js';
 import { engineFailure } from '../http/endpoint.js';
 import { forwardStdin, hostSession } from '../stdio/streams.js';
 import { engineStartFailure, startFailureError } from './start-failure.js';
+import type { SyncedRun } from './workspace-sync.js';
 
 export interface RunIO {
   stdin: NodeJS.ReadStream;
@@ -82,6 +83,8 @@ export interface RunOptions {
   onMissingImage?: () => Promise<unknown>;
   /** The container exists. */
   onCreated?: () => void;
+  /** The engine cannot see the host's files: the mounts are synced (workspace-sync.ts). */
+  sync?: SyncedRun;
 }
 
 /**
@@ -91,9 +94,12 @@ export interface RunOptions {
  * a berth killed meanwhile leaves it to the next run's sweep (orphans.ts).
  */
 export async function runContainer(engine: EngineClient, plan: RunPlan, io: RunIO, options: RunOptions = {}): Promise<number> {
-  const { onMissingImage, onCreated } = options;
+  const { onMissingImage, onCreated, sync } = options;
   const kind = options.engine ?? DOCKER;
-  const create = () => engine.createContainer(containerSpec(plan, kind));
+  const spec = sync ? sync.spec(containerSpec(plan, kind)) : containerSpec(plan, kind);
+  // Without AutoRemove (Podman's, a synced run's) the run waits for the exit and removes it itself.
+  const autoRemove = spec.HostConfig.AutoRemove === true;
+  const create = () => engine.createContainer(spec);
   let id: string;
   try {
     try {
@@ -110,6 +116,14 @@ export async function runContainer(engine: EngineClient, plan: RunPlan, io: RunI
   }
   onCreated?.();
   const remove = () => discardContainer(engine, id);
+  if (sync) {
+    try {
+      await sync.beforeStart(id);
+    } catch (error) {
+      await remove();
+      throw engineFailure(error, `copying the workspace of ${plan.tool} to the engine`);
+    }
+  }
   // A container gone already (the tool exited meanwhile) has nothing to signal or resize.
   const kill = (signal: string) => engine.killContainer(id, signal).catch(() => undefined);
 
@@ -131,7 +145,7 @@ export async function runContainer(engine: EngineClient, plan: RunPlan, io: RunI
     // Attach before the start, as docker does: nothing is missed. The wait for its removal, in
     // place before the start too, cannot race the container's AutoRemove.
     socket = await engine.attachContainer(id);
-    if (kind.kind !== 'podman') {
+    if (autoRemove) {
       const wait = waitFor('removed');
       await wait.placed;
       exited = wait.code;
@@ -190,10 +204,18 @@ export async function runContainer(engine: EngineClient, plan: RunPlan, io: RunI
   try {
     const code = await exited;
     await session.outputDone;
+    // While what the tool changed comes back, a signal does not cut it short (the container is gone).
+    if (sync) {
+      await sync.afterExit(id).catch((error: unknown) => {
+        const doing = `copying back what ${plan.tool} changed`;
+        // A file of this machine's (no room, no permission) is not the engine's failure.
+        throw (error as NodeJS.ErrnoException).path ? new EngineError(`${doing}: ${(error as Error).message}`) : engineFailure(error, doing);
+      });
+    }
     return code;
   } finally {
     restore();
     socket.destroy();
-    if (kind.kind === 'podman') await remove();
+    if (!autoRemove) await remove();
   }
 }

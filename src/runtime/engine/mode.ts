@@ -81,16 +81,24 @@ function endpointIdentity(target: Endpoint, env: NodeJS.ProcessEnv = process.env
   const key = endpointKey(target);
   if (target.kind !== 'unix') return { key, stamp: '', keeps: 'rootful' };
   const socket = path.resolve(target.path);
+  const stamp = endpointStamp(target);
+  if (!stamp) return { key, stamp, keeps: 'none' };
+  // A "rootless" answer is kept only for a socket where rootless engines make theirs (the
+  // user's runtime directory): any other (a forward, a proxy) may lead to another engine
+  // tomorrow through the very same socket file, and is asked each run.
+  const runtime = env.XDG_RUNTIME_DIR || `/run/user/${process.getuid?.() ?? 0}`;
+  const keeps = socket.startsWith(`${path.resolve(runtime)}/`) ? 'any' : 'rootful';
+  return { key, stamp, keeps };
+}
+
+/** The endpoint's socket file's device, inode and ctime (see endpointIdentity); '' for TCP or one that cannot be stat'ed. */
+export function endpointStamp(target: Endpoint): string {
+  if (target.kind !== 'unix') return '';
   try {
-    const st = statSync(socket, { bigint: true });
-    // A "rootless" answer is kept only for a socket where rootless engines make theirs (the
-    // user's runtime directory): any other (a forward, a proxy) may lead to another engine
-    // tomorrow through the very same socket file, and is asked each run.
-    const runtime = env.XDG_RUNTIME_DIR || `/run/user/${process.getuid?.() ?? 0}`;
-    const keeps = socket.startsWith(`${path.resolve(runtime)}/`) ? 'any' : 'rootful';
-    return { key, stamp: `${st.dev}:${st.ino}:${st.ctimeNs}`, keeps };
+    const st = statSync(path.resolve(target.path), { bigint: true });
+    return `${st.dev}:${st.ino}:${st.ctimeNs}`;
   } catch {
-    return { key, stamp: '', keeps: 'none' };
+    return '';
   }
 }
 

@@ -96,9 +96,48 @@ export class DockerClient implements EngineClient {
     }));
   }
 
-  async putArchive(id: string, directory: string, tar: Buffer): Promise<void> {
-    // The engine extracts nothing, and answers 200, for another content type.
-    await this.api.call('PUT', `/containers/${id}/archive?path=${encodeURIComponent(directory)}`, tar, { contentType: 'application/x-tar' });
+  async putArchive(id: string, path: string, tar: Buffer): Promise<void> {
+    // Content-Type matters: with another, dockerd answers 200 and extracts nothing.
+    await this.api.call('PUT', `/containers/${id}/archive?path=${encodeURIComponent(path)}`, { raw: tar, type: 'application/x-tar' });
+  }
+
+  async getArchive(id: string, path: string): Promise<NodeJS.ReadableStream | undefined> {
+    try {
+      return await this.api.stream('GET', `/containers/${id}/archive?path=${encodeURIComponent(path)}`, {}, { stallMs: 60_000 });
+    } catch (error) {
+      if (engineStatus(error) === 404) return undefined;
+      throw error;
+    }
+  }
+
+  async createVolume(name: string, labels: Record<string, string>): Promise<void> {
+    await this.api.call('POST', '/volumes/create', { Name: name, Labels: labels });
+  }
+
+  async inspectVolume(name: string): Promise<{ labels: Record<string, string> } | undefined> {
+    try {
+      const volume = await this.api.call<{ Labels?: Record<string, string> | null }>('GET', `/volumes/${encodeURIComponent(name)}`);
+      return { labels: volume.Labels ?? {} };
+    } catch (error) {
+      if (engineStatus(error) === 404) return undefined;
+      throw error;
+    }
+  }
+
+  async listVolumes(query: { labels: string[] }): Promise<Array<{ name: string; labels: Record<string, string> }>> {
+    const filters = encodeURIComponent(JSON.stringify({ label: query.labels }));
+    const list = await this.api.call<{ Volumes?: Array<{ Name: string; Labels?: Record<string, string> | null }> | null }>('GET', `/volumes?filters=${filters}`);
+    return (list.Volumes ?? []).map((v) => ({ name: v.Name, labels: v.Labels ?? {} }));
+  }
+
+  async removeVolume(name: string): Promise<boolean> {
+    try {
+      await this.api.call('DELETE', `/volumes/${encodeURIComponent(name)}`);
+      return true;
+    } catch (error) {
+      if (engineStatus(error) === 404) return false;
+      throw error;
+    }
   }
 
   async createExec(id: string, spec: ExecSpec): Promise<string> {

@@ -185,11 +185,9 @@ export class EngineApi {
    * `timeoutMs` bounds the whole exchange (connect to the body's end), for calls that must not
    * wait on an engine that does not answer; it rejects with code NO_ANSWER.
    */
-  async call<T = unknown>(method: string, apiPath: string, body?: unknown, options: { timeoutMs?: number; contentType?: string } = {}): Promise<T> {
+  async call<T = unknown>(method: string, apiPath: string, body?: unknown, options: { timeoutMs?: number } = {}): Promise<T> {
     const timeoutMs = options.timeoutMs ?? CALL_TIMEOUT_MS;
-    // A Buffer body with its content type is sent as it is (an archive); any other body as JSON.
-    const headers: Record<string, string> = options.contentType ? { 'Content-Type': options.contentType } : {};
-    const reply = await this.request(method, apiPath, body, headers, Number.isFinite(timeoutMs) ? timeoutMs : undefined);
+    const reply = await this.request(method, apiPath, body, {}, Number.isFinite(timeoutMs) ? timeoutMs : undefined);
     if (reply.head.status >= 400) throw await failure(reply);
     const text = await readAll(reply.body);
     try {
@@ -243,11 +241,12 @@ export class EngineApi {
    * closed meanwhile fails before any response byte: the request is sent again on a new one.
    */
   private request(method: string, apiPath: string, body?: unknown, headers: Record<string, string> = {}, timeoutMs?: number, stallMs?: number, untilHead = false): Promise<Reply> {
-    const raw = headers['Content-Type'] !== undefined && Buffer.isBuffer(body);
-    const payload = body === undefined ? undefined : raw ? (body as Buffer) : Buffer.from(JSON.stringify(body));
+    // A body is JSON, or bytes of their own type (a tar archive).
+    const raw = isRaw(body) ? body : undefined;
+    const payload = raw ? raw.raw : body === undefined ? undefined : Buffer.from(JSON.stringify(body));
     let head = `${method} ${apiPath} HTTP/1.1\r\nHost: ${this.target.host}\r\n`;
     for (const [name, value] of Object.entries(headers)) head += `${name}: ${value}\r\n`;
-    if (payload && !raw) head += 'Content-Type: application/json\r\n';
+    if (payload) head += `Content-Type: ${raw ? raw.type : 'application/json'}\r\n`;
     head += `Content-Length: ${payload?.length ?? 0}\r\n\r\n`;
     const bytes = payload ? Buffer.concat([Buffer.from(head, 'latin1'), payload]) : Buffer.from(head, 'latin1');
     const upgrade = headers.Upgrade !== undefined;
@@ -363,6 +362,16 @@ export class EngineApi {
     (kept.socket as Duplex & { ref?: () => void }).ref?.();
     return kept.socket;
   }
+}
+
+/** A request body sent as it is, with its own Content-Type. */
+export interface RawBody {
+  raw: Buffer;
+  type: string;
+}
+
+function isRaw(body: unknown): body is RawBody {
+  return typeof body === 'object' && body !== null && Buffer.isBuffer((body as RawBody).raw);
 }
 
 /** A response body, whole, as text. */

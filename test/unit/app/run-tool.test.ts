@@ -6,6 +6,7 @@ import { EngineError, type BerthError } from '../../../src/platform/errors.js';
 import type { RunRequest } from '../../../src/core/run/plan.js';
 import { runTool } from '../../../src/app/run-tool.js';
 import type { ImageFacts } from '../../../src/runtime/engine-client.js';
+import { rememberVisibility } from '../../../src/runtime/engine/visibility.js';
 import { FakeEngine, fakeIO as io } from '../runtime/fake-engine-client.js';
 
 // berth's files go to a sandbox of this file's own, set before the imports (berth's paths are read
@@ -28,6 +29,8 @@ const FACTS: ImageFacts = { id: `sha256:${'f'.repeat(64)}`, size: 1, repoDigests
 const CONTAINER_CALLS = ['createContainer', 'attachContainer', 'waitContainer', 'startContainer', 'killContainer', 'removeContainer'] as const;
 
 beforeAll(() => {
+  // The fake engine sees this machine's files (asked once per endpoint otherwise: visibility.ts).
+  rememberVisibility(new FakeEngine().endpoint, true);
   mkdirSync(`${root}/recipes`, { recursive: true });
   writeFileSync(
     `${root}/recipes/faketool.yaml`,

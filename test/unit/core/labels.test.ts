@@ -15,6 +15,7 @@ describe('container labels', () => {
       key: 'berth.key',
       idleMinutes: 'berth.idle-minutes',
       image: 'berth.image',
+      workspace: 'berth.workspace',
     });
   });
 

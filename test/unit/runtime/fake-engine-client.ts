@@ -200,9 +200,41 @@ export class FakeEngine implements EngineClient {
       .map((c) => ({ id: c.id, name: c.name ?? '', image: c.spec.Image, imageId: this.images.get(c.spec.Image)?.id ?? '', created: 0, state: c.state, labels: c.spec.Labels ?? {} }));
   }
 
-  async putArchive(id: string, directory: string, tar: Buffer): Promise<void> {
-    await this.record('putArchive', [id, directory, tar]);
+  /** Volumes by name, with their labels; archives PUT into containers, by container id. */
+  readonly volumes = new Map<string, Record<string, string>>();
+  readonly archives = new Map<string, Buffer[]>();
+
+  async putArchive(id: string, path: string, tar: Buffer): Promise<void> {
+    await this.record('putArchive', [id, path, tar]);
     this.container(id);
+    this.archives.set(id, [...(this.archives.get(id) ?? []), tar]);
+  }
+
+  async getArchive(id: string, path: string): Promise<NodeJS.ReadableStream | undefined> {
+    await this.record('getArchive', [id, path]);
+    this.container(id);
+    return undefined;
+  }
+
+  async createVolume(name: string, labels: Record<string, string>): Promise<void> {
+    await this.record('createVolume', [name, labels]);
+    this.volumes.set(name, labels);
+  }
+
+  async inspectVolume(name: string): Promise<{ labels: Record<string, string> } | undefined> {
+    await this.record('inspectVolume', [name]);
+    const labels = this.volumes.get(name);
+    return labels ? { labels } : undefined;
+  }
+
+  async listVolumes(query: { labels: string[] }): Promise<Array<{ name: string; labels: Record<string, string> }>> {
+    await this.record('listVolumes', [query]);
+    return [...this.volumes].filter(([, labels]) => query.labels.every((l) => { const [k, v] = l.split('='); return k! in labels && (v === undefined || labels[k!] === v); })).map(([name, labels]) => ({ name, labels }));
+  }
+
+  async removeVolume(name: string): Promise<boolean> {
+    await this.record('removeVolume', [name]);
+    return this.volumes.delete(name);
   }
 
   async createExec(id: string, spec: ExecSpec): Promise<string> {
