@@ -75,7 +75,11 @@ describe.each(MODES)('berth run ($name)', ({ flags, env }) => {
       docker('rm', sentinel);
       for (let i = 0; i < 200 && !created.includes(sentinel); i++) await new Promise((r) => setTimeout(r, 25));
       expect(created).toContain(sentinel);
-      const fresh = created.split('\n').filter((l) => /pid=\d/.test(l) && !l.includes('warm=true'));
+      // A fresh run's container is started; one created and never started (the workspace sync's
+      // probe of what the engine sees) ran nothing.
+      const lines = created.split('\n');
+      const started = new Set(lines.filter((l) => l.startsWith('start ')).map((l) => l.split(' ')[1]));
+      const fresh = lines.filter((l) => l.startsWith('create ') && started.has(l.split(' ')[1]) && /pid=\d/.test(l) && !l.includes('warm=true'));
       expect(fresh).toEqual([]);
       expect(created).toMatch(/warm=true/);
     } finally {
@@ -87,8 +91,8 @@ describe.each(MODES)('berth run ($name)', ({ flags, env }) => {
     // Podman 4.3's event stream (through its Docker API) stops delivering partway through the
     // pass (2 runs in 3 here): Docker only.
     if (warm && !ON_PODMAN) {
-      events = spawn('docker', ['events', '--since', (Date.now() / 1000).toFixed(3), '--filter', 'event=create', '--filter', 'label=berth.managed=true',
-        '--format', '{{.Actor.ID}} pid={{index .Actor.Attributes "berth.pid"}} tool={{index .Actor.Attributes "berth.tool"}} warm={{index .Actor.Attributes "berth.warm"}}'], { stdio: ['ignore', 'pipe', 'ignore'] });
+      events = spawn('docker', ['events', '--since', (Date.now() / 1000).toFixed(3), '--filter', 'event=create', '--filter', 'event=start', '--filter', 'label=berth.managed=true',
+        '--format', '{{.Action}} {{.Actor.ID}} pid={{index .Actor.Attributes "berth.pid"}} tool={{index .Actor.Attributes "berth.tool"}} warm={{index .Actor.Attributes "berth.warm"}}'], { stdio: ['ignore', 'pipe', 'ignore'] });
       // (tool= says which run it was, should one be fresh.)
       events.stdout!.on('data', (d: Buffer) => (created += d.toString()));
     }
