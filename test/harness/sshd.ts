@@ -44,7 +44,8 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-export async function startSshd(): Promise<Sshd> {
+/** `farEnv`: set for every command on the far side (DOCKER_HOST: which engine its `docker` reaches). */
+export async function startSshd(options: { farEnv?: Record<string, string> } = {}): Promise<Sshd> {
   if (!existsSync(SSHD)) throw new Error(`${SSHD} is missing: the ssh:// engine tests need openssh-server (.ci/run installs it)`);
   const dir = mkdtempSync(path.join(tmpdir(), 'berth-test-sshd-'));
   chmodSync(dir, 0o700);
@@ -72,6 +73,7 @@ export async function startSshd(): Promise<Sshd> {
       // The docker CLI's dial-stdio per channel: room for a run's few at once.
       'MaxSessions 50',
       'MaxStartups 50',
+      ...Object.entries(options.farEnv ?? {}).map(([name, value]) => `SetEnv ${name}=${value}`),
       `Match LocalPort ${noDockerPort}`,
       '  ForceCommand env PATH=/nonexistent /bin/sh -c "$SSH_ORIGINAL_COMMAND"',
       '',
