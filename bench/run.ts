@@ -7,7 +7,7 @@
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -92,7 +92,7 @@ function throughput(argv: string[], bytes: number, env: NodeJS.ProcessEnv, cwd: 
  * (sshd's own count), with the shared connection closed before each run: the worst case.
  */
 async function remote(sb: ReturnType<typeof makeSandbox>, fixtureImage: string): Promise<void> {
-  const { startSshd } = await import('../test/harness/sshd.js');
+  const { closeSharedConnections, startSshd } = await import('../test/harness/sshd.js');
   const cwd = sb.work;
   writeRecipe(sb, { name: 'fx', image: fixtureImage });
   const execEnv = { ...sb.env, BERTH_WARM_TRANSPORT: 'exec' };
@@ -107,10 +107,7 @@ async function remote(sb: ReturnType<typeof makeSandbox>, fixtureImage: string):
   const sshd = await startSshd();
   try {
     const sshEnv = { ...sb.env, PATH: sshd.path, DOCKER_HOST: sshd.url };
-    const controlDir = path.join(sb.cache, 'berth', 'run');
-    const closeShared = () => {
-      for (const name of readdirSync(controlDir).filter((n) => n.startsWith('ssh-'))) spawnSync('ssh', ['-S', path.join(controlDir, name), '-O', 'exit', 'x'], { env: sshEnv, stdio: 'ignore' });
-    };
+    const closeShared = () => closeSharedConnections(sb.cache, sshEnv);
     if (spawnSync(warm[0]!, warm.slice(1), { cwd, env: sshEnv }).status === 0) {
       const overSsh = paired(() => seconds(warm, { cwd, env: sshEnv }), () => seconds(fresh, { cwd, env: sshEnv }));
       report('remote: warm through exec vs fresh berth run, over ssh', overSsh.a, overSsh.b, '<= 0.5', overSsh.a / overSsh.b <= 0.5);

@@ -11,8 +11,8 @@
  * sshd logs (LogLevel VERBOSE) one "Connection from" per TCP connection and one "Starting
  * session" per session (a channel): `connections()` and `sessions()` count them.
  */
-import { spawn } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -107,4 +107,20 @@ export async function startSshd(options: { farEnv?: Record<string, string> } = {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Ends the shared ssh connections that berth, with its cache in `cache`, left up for their persist
+ * time (ssh -O exit on each control socket): the next run then sets one up, and nothing stays.
+ */
+export function closeSharedConnections(cache: string, env: NodeJS.ProcessEnv): void {
+  const dir = path.join(cache, 'berth', 'run');
+  if (!existsSync(dir)) return;
+  for (const name of readdirSync(dir).filter((n) => n.startsWith('ssh-'))) {
+    try {
+      execFileSync('ssh', ['-S', path.join(dir, name), '-O', 'exit', 'x'], { env, stdio: 'ignore' });
+    } catch {
+      // not running
+    }
+  }
 }

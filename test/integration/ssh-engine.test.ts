@@ -4,10 +4,10 @@
 // side's docker is this machine's engine, so the run's files are the sandbox's.
 import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { startSshd, type Sshd } from '../harness/sshd.js';
+import { closeSharedConnections, startSshd, type Sshd } from '../harness/sshd.js';
 import { BERTH, berth, berthInTerminal, makeSandbox, writeRecipe, type Sandbox } from '../support/berth.js';
 
 describe('an engine over ssh://', () => {
@@ -15,18 +15,6 @@ describe('an engine over ssh://', () => {
   let sb: Sandbox;
   const SUFFIX = String(process.pid);
 
-  /** Ends the shared ssh connections berth left for their persist time (each run's control socket). */
-  function closeSharedConnections(): void {
-    const dir = path.join(sb.cache, 'berth', 'run');
-    if (!existsSync(dir)) return;
-    for (const name of readdirSync(dir).filter((n) => n.startsWith('ssh-'))) {
-      try {
-        execFileSync('ssh', ['-S', path.join(dir, name), '-O', 'exit', 'x'], { env: sb.env, stdio: 'ignore' });
-      } catch {
-        // not running
-      }
-    }
-  }
 
   const run = (args: string[], options: Parameters<typeof berth>[2] = {}) => berth(sb, ['run', ...args], options);
 
@@ -41,7 +29,7 @@ describe('an engine over ssh://', () => {
 
   afterAll(async () => {
     if (sb) {
-      closeSharedConnections();
+      closeSharedConnections(sb.cache, sb.env);
       // Warm containers of this file's tools.
       const ids = execFileSync('docker', ['ps', '-aq', '--filter', 'label=berth.warm=true', '--filter', `label=berth.tool=fxw-${SUFFIX}`], { encoding: 'utf8' }).split('\n').filter(Boolean);
       if (ids.length) execFileSync('docker', ['rm', '-f', ...ids]);
@@ -62,7 +50,7 @@ describe('an engine over ssh://', () => {
   });
 
   it('costs one ssh connection set-up per run, however many requests it has in flight', async () => {
-    closeSharedConnections();
+    closeSharedConnections(sb.cache, sb.env);
     const before = { connections: sshd.connections(), sessions: sshd.sessions() };
     const r = await run(['fx', 'sh', '-c', 'echo hi'], { input: 'x' });
     expect(r.code).toBe(0);
@@ -129,7 +117,7 @@ describe('an engine over ssh://', () => {
       // Nothing of berth's cache is mounted: the server is in the container's own files.
       const mounts = execFileSync('docker', ['inspect', '--format', '{{range .Mounts}}{{.Destination}} {{end}}', id!], { encoding: 'utf8' });
       expect(mounts).not.toContain('.berth');
-      closeSharedConnections();
+      closeSharedConnections(sb.cache, sb.env);
       const before = sshd.connections();
       for (const code of [0, 3, 255]) {
         const r = await run([tool(), 'sh', '-c', `cat; echo err >&2; exit ${code}`], { input: `in-${code}` });

@@ -1,8 +1,8 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { startSshd, type Sshd } from '../harness/sshd.js';
+import { closeSharedConnections, startSshd, type Sshd } from '../harness/sshd.js';
 import { berth, makeSandbox, writeRecipe, type Sandbox } from '../support/berth.js';
 
 /**
@@ -16,17 +16,6 @@ describe('berth run on a remote engine over ssh://', () => {
   let sb: Sandbox;
   const run = (args: string[], options?: Parameters<typeof berth>[2]) => berth(sb, ['run', 'fx', ...args], { timeoutMs: 120_000, ...options });
 
-  const closeShared = () => {
-    const dir = path.join(sb.cache, 'berth', 'run');
-    if (!existsSync(dir)) return;
-    for (const name of readdirSync(dir).filter((n) => n.startsWith('ssh-'))) {
-      try {
-        execFileSync('ssh', ['-S', path.join(dir, name), '-O', 'exit', 'x'], { env: sb.env, stdio: 'ignore' });
-      } catch {
-        // not running
-      }
-    }
-  };
 
   beforeAll(async () => {
     // This process's DOCKER_HOST is the remote engine (remote-setup.ts): the far side's docker gets it too.
@@ -38,13 +27,13 @@ describe('berth run on a remote engine over ssh://', () => {
   }, 60_000);
 
   afterAll(async () => {
-    if (sb) closeShared();
+    if (sb) closeSharedConnections(sb.cache, sb.env);
     await sshd?.stop();
   });
 
   it('runs the tool there with the workspace synced both ways, streams and exit codes, in one ssh connection', async () => {
     writeFileSync(path.join(sb.work, 'in.txt'), 'from the host\n');
-    closeShared();
+    closeSharedConnections(sb.cache, sb.env);
     const before = sshd.connections();
     const r = await run(['sh', '-c', 'cat in.txt; cat > out.txt; echo err >&2; exit 6'], { input: 'from stdin\n' });
     expect([r.code, r.stdout.toString(), r.stderr]).toEqual([6, 'from the host\n', 'err\n']);
