@@ -36,12 +36,13 @@ export interface Sshd {
   stop(): Promise<void>;
 }
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
+/** `count` distinct free ports on loopback (held together while found, so no two are the same). */
+async function freePorts(count: number): Promise<number[]> {
+  const servers = Array.from({ length: count }, () => createServer());
+  await Promise.all(servers.map((server) => new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))));
+  const ports = servers.map((server) => (server.address() as { port: number }).port);
+  await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
+  return ports;
 }
 
 /** `farEnv`: set for every command on the far side (DOCKER_HOST: which engine its `docker` reaches). */
@@ -52,7 +53,7 @@ export async function startSshd(options: { farEnv?: Record<string, string> } = {
   const key = (name: string) => run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', `berth-test-${name}`, '-f', path.join(dir, name)], { timeoutMs: 10_000 });
   await Promise.all([key('host_key'), key('client_key')]);
   writeFileSync(path.join(dir, 'authorized_keys'), readFileSync(path.join(dir, 'client_key.pub')));
-  const [port, noDockerPort] = [await freePort(), await freePort()];
+  const [port, noDockerPort] = (await freePorts(2)) as [number, number];
   const log = path.join(dir, 'sshd.log');
   writeFileSync(
     path.join(dir, 'sshd_config'),
@@ -92,7 +93,7 @@ export async function startSshd(options: { farEnv?: Record<string, string> } = {
   const sshd = spawn(SSHD, ['-D', '-f', path.join(dir, 'sshd_config'), '-E', log], { stdio: 'ignore' });
   const count = (pattern: RegExp) => (existsSync(log) ? readFileSync(log, 'utf8').split('\n').filter((l) => pattern.test(l)).length : 0);
   // Listening once it logs so.
-  for (let i = 0; i < 100 && count(/Server listening/) < 2; i++) await sleep(50);
+  for (let i = 0; i < 300 && count(/Server listening/) < 2; i++) await sleep(50);
   if (count(/Server listening/) < 2) throw new Error(`sshd did not start: ${existsSync(log) ? readFileSync(log, 'utf8') : 'no log'}`);
   return {
     port,
