@@ -94,7 +94,12 @@ export async function startSshd(options: { farEnv?: Record<string, string> } = {
   const count = (pattern: RegExp) => (existsSync(log) ? readFileSync(log, 'utf8').split('\n').filter((l) => pattern.test(l)).length : 0);
   // Listening once it logs so.
   for (let i = 0; i < 300 && count(/Server listening/) < 2; i++) await sleep(50);
-  if (count(/Server listening/) < 2) throw new Error(`sshd did not start: ${existsSync(log) ? readFileSync(log, 'utf8') : 'no log'}`);
+  if (count(/Server listening/) < 2) {
+    const said = existsSync(log) ? readFileSync(log, 'utf8') : 'no log';
+    sshd.kill('SIGTERM');
+    rmSync(dir, { recursive: true, force: true });
+    throw new Error(`sshd did not start: ${said}`);
+  }
   return {
     port,
     noDockerPort,
