@@ -175,6 +175,51 @@ async function remoteBench(fixtureImage: string): Promise<void> {
   }
 }
 
+/**
+ * Warm calls through exec (as on an engine that shares no socket with berth) against a fresh
+ * run, on the local engine and over ssh; and how many ssh connections a run over ssh sets up
+ * (sshd's own count), with the shared connection closed before each run: the worst case.
+ */
+async function remoteWarmAndSsh(sb: ReturnType<typeof makeSandbox>, fixtureImage: string): Promise<void> {
+  const { closeSharedConnections, startSshd } = await import('../test/harness/sshd.js');
+  const cwd = sb.work;
+  writeRecipe(sb, { name: 'fx', image: fixtureImage });
+  const execEnv = { ...sb.env, BERTH_WARM_TRANSPORT: 'exec' };
+  const fresh = [node, BERTH, 'run', 'fx', 'true'];
+  const warm = [node, BERTH, 'run', '--warm', 'fx', 'true'];
+  const stop = (env: NodeJS.ProcessEnv) => spawnSync(node, [BERTH, 'warm', 'stop'], { cwd, env });
+  if (spawnSync(warm[0]!, warm.slice(1), { cwd, env: execEnv }).status === 0) {
+    const local = paired(() => seconds(warm, { cwd, env: execEnv }), () => seconds(fresh, { cwd, env: sb.env }));
+    report('remote: warm through exec vs fresh berth run (local engine)', local.a, local.b, '<= 0.5', local.a / local.b <= 0.5);
+  } else rows.push(['remote: warm through exec', '-', '-', '-', '<= 0.5', 'not measured: --warm failed']);
+  stop(execEnv);
+  const sshd = await startSshd();
+  try {
+    const sshEnv = { ...sb.env, PATH: sshd.path, DOCKER_HOST: sshd.url };
+    const closeShared = () => closeSharedConnections(sb.cache, sshEnv);
+    if (spawnSync(warm[0]!, warm.slice(1), { cwd, env: sshEnv }).status === 0) {
+      const overSsh = paired(() => seconds(warm, { cwd, env: sshEnv }), () => seconds(fresh, { cwd, env: sshEnv }));
+      report('remote: warm through exec vs fresh berth run, over ssh', overSsh.a, overSsh.b, '<= 0.5', overSsh.a / overSsh.b <= 0.5);
+    } else rows.push(['remote: warm over ssh', '-', '-', '-', '<= 0.5', 'not measured: --warm failed']);
+    stop(sshEnv);
+    // Set-ups per run: each run starts with no shared connection.
+    let most = 0;
+    const times: number[] = [];
+    for (let i = 0; i < Math.min(PAIRS, 9); i++) {
+      closeShared();
+      const before = sshd.connections();
+      times.push(seconds(fresh, { cwd, env: sshEnv }));
+      most = Math.max(most, sshd.connections() - before);
+    }
+    const warmShared = median(Array.from({ length: Math.min(PAIRS, 9) }, () => seconds(fresh, { cwd, env: sshEnv })));
+    rows.push(['remote: ssh connection set-ups in a berth run over ssh (most of runs)', String(most), '-', '-', '<= 1', most <= 1 ? 'met' : 'NOT met']);
+    report('remote: berth run over ssh, connection set up vs shared one kept', median(times), warmShared, 'info', true);
+    closeShared();
+  } finally {
+    await sshd.stop();
+  }
+}
+
 async function main(): Promise<void> {
   await assertEngine();
   const { fixtureImage } = await ensureFixtures();
@@ -304,7 +349,11 @@ async function main(): Promise<void> {
     // berth's second and later runs in a 1 000-file workspace against a hand-written docker run
     // on a volume already holding it. Timed asynchronously: the engine's TCP forward runs in
     // this process.
-    if (want('remote')) await remoteBench(fixtureImage);
+    if (want('remote')) {
+      await remoteBench(fixtureImage);
+      // Warm calls through exec (an engine that shares no socket with berth), and ssh:// engines.
+      await remoteWarmAndSsh(sb, fixtureImage);
+    }
   } finally {
     await registry.stop();
   }

@@ -2,6 +2,7 @@
  * berth's warm server: the main process of a warm container (src/warm/run-warm.ts).
  *
  * Usage: warm-server IDLE_SECONDS SOCKET_PATH
+ *        warm-server --relay SOCKET_PATH   (see relay below)
  *
  * It listens on a unix socket in a directory berth bind-mounts from its cache, and runs each
  * call a connection asks for: forked from here, so the tool is inside the container's
@@ -40,7 +41,7 @@ typedef unsigned char u8;
 
 #if defined(__x86_64__)
 enum {
-  SYS_read = 0, SYS_write = 1, SYS_close = 3, SYS_ioctl = 16, SYS_rt_sigprocmask = 14, SYS_socket = 41,
+  SYS_read = 0, SYS_write = 1, SYS_close = 3, SYS_ioctl = 16, SYS_rt_sigprocmask = 14, SYS_socket = 41, SYS_connect = 42,
   SYS_bind = 49, SYS_listen = 50, SYS_clone = 56, SYS_execve = 59, SYS_wait4 = 61, SYS_kill = 62,
   SYS_fcntl = 72, SYS_chdir = 80, SYS_umask = 95, SYS_setsid = 112, SYS_exit_group = 231,
   SYS_waitid = 247, SYS_openat = 257, SYS_unlinkat = 263, SYS_ppoll = 271, SYS_accept4 = 288,
@@ -59,7 +60,7 @@ enum {
   SYS_dup3 = 24, SYS_fcntl = 25, SYS_ioctl = 29, SYS_unlinkat = 35, SYS_chdir = 49, SYS_openat = 56,
   SYS_close = 57, SYS_pipe2 = 59, SYS_read = 63, SYS_write = 64, SYS_ppoll = 73, SYS_signalfd4 = 74,
   SYS_exit_group = 94, SYS_waitid = 95, SYS_kill = 129, SYS_rt_sigprocmask = 135, SYS_setsid = 157,
-  SYS_umask = 166, SYS_socket = 198, SYS_bind = 200, SYS_listen = 201, SYS_clone = 220,
+  SYS_umask = 166, SYS_socket = 198, SYS_bind = 200, SYS_listen = 201, SYS_connect = 203, SYS_clone = 220,
   SYS_execve = 221, SYS_accept4 = 242, SYS_wait4 = 260, SYS_close_range = 436,
 };
 static long sc(long n, long a, long b, long c, long d, long e) {
@@ -605,12 +606,55 @@ gone:
   quit(1);
 }
 
+/* ---------------------------------------------------------------- the relay */
+
+/* One read from `from`, written whole to `to` (both blocking); 0 at either's end. */
+static int copy(int from, int to) {
+  long r = sc(SYS_read, from, (long)output, sizeof output, 0, 0);
+  if (r == -EINTR) return 1;
+  if (r <= 0) return 0;
+  for (long done = 0; done < r;) {
+    long w = sc(SYS_write, to, (long)(output + done), r - done, 0, 0);
+    if (w == -EINTR) continue;
+    if (w <= 0) return 0;
+    done += w;
+  }
+  return 1;
+}
+
+/*
+ * warm-server --relay SOCKET_PATH: what berth runs with `docker exec` where it cannot reach the
+ * server's socket itself (an engine on another machine or in a VM: src/warm/exec-call.ts). It
+ * connects to the server and copies its stdin to the socket and the socket to its stdout, so the
+ * protocol above runs unchanged through the exec's stream. Either end ends it: berth gone (its
+ * exec's stdin closed) closes the connection, and the server kills the call as it would.
+ */
+static __attribute__((noreturn)) void relay(const char *socketPath) {
+  struct sockaddr_un address = {AF_UNIX, {0}};
+  size_t n = length(socketPath);
+  if (n >= sizeof address.path) quit(2);
+  for (size_t i = 0; i < n; i++) address.path[i] = socketPath[i];
+  int s = sc(SYS_socket, AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, 0, 0);
+  if (s < 0 || sc(SYS_connect, s, (long)&address, 2 + n + 1, 0, 0) < 0) quit(3);
+  for (;;) {
+    struct pollfd f[2] = {{0, POLLIN, 0}, {s, POLLIN, 0}};
+    if (sc(SYS_ppoll, (long)f, 2, 0, 0, 8) < 0) continue;
+    /* The server's side first: its last frames reach berth before an end of stdin ends this. */
+    if ((f[1].revents & (POLLIN | POLLHUP | POLLERR)) && !copy(s, 1)) quit(0);
+    if ((f[0].revents & (POLLIN | POLLHUP | POLLERR)) && !copy(0, s)) quit(0);
+  }
+}
+
 /* ---------------------------------------------------------------- the server */
 
 __attribute__((used, noreturn)) void start_c(long *stack) {
   int argc = (int)stack[0];
   char **argv = (char **)(stack + 1);
   char **envp = argv + argc + 1;
+  const char *r = "--relay";
+  int relaying = argc > 2;
+  for (int i = 0; relaying && (r[i] || argv[1][i]); i++) relaying = r[i] == argv[1][i];
+  if (relaying) relay(argv[2]);
   long idle = argc > 1 ? number(argv[1]) : 600;
   const char *socketPath = argc > 2 ? argv[2] : "/dev/.berth-warm/s";
   if (idle < 1) idle = 1;

@@ -156,6 +156,19 @@ export function runsDirectory(env: NodeJS.ProcessEnv = process.env): string {
 /** This process's run socket: unique per process. */
 export const RUN_SOCKET = path.join(runsDirectory(), `${process.pid.toString(36)}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}.sock`);
 
+/**
+ * berth's files that live only while processes use them (sockets): XDG_RUNTIME_DIR's berth
+ * directory (a tmpfs of the user's, short paths), else the cache's `run`.
+ */
+export function runtimeDirectory(env: NodeJS.ProcessEnv = process.env): string {
+  return env.XDG_RUNTIME_DIR && path.isAbsolute(env.XDG_RUNTIME_DIR) ? path.join(env.XDG_RUNTIME_DIR, 'berth') : path.join(cacheDirectory(env), 'run');
+}
+
+/** The control socket of the shared ssh connection to an `ssh://` engine (runtime/http/ssh.ts), one per endpoint. */
+export function sshControlSocket(endpoint: string, env: NodeJS.ProcessEnv = process.env): string {
+  return path.join(runtimeDirectory(env), `ssh-${shortHash(endpoint)}`);
+}
+
 /** What berth keeps about warm containers (its layout: src/warm/state.ts). */
 export function warmDirectory(env: NodeJS.ProcessEnv = process.env): string {
   return path.join(cacheDirectory(env), 'warm');

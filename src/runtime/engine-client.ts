@@ -19,13 +19,14 @@ export interface EngineClient {
   /** The container's stdin, stdout and stderr as one raw stream (multiplexed unless it has a TTY); its end half-closes stdin. */
   attachContainer(id: string): Promise<Duplex>;
   /**
-   * Resolves with the exit code once the container is gone (`removed`: it removes itself), or
-   * once it is not running (`not-running`: at once for one created or exited); no deadline: this
-   * is the tool's run. `podman`: the engine is Podman, whose own API is asked for `not-running`
-   * (it looks every 10 ms where its Docker-compatible wait looks every 250 ms: a quarter second
-   * off every run).
+   * Waits for the container: resolves once the engine has the wait in place (so a start after it
+   * cannot race an AutoRemove, however slow the way to the engine: ssh), with the exit code to
+   * come once the container is gone (`removed`: it removes itself), or once it is not running
+   * (`not-running`: at once for one created or exited); no deadline for that: this is the tool's run.
+   * `podman`: the engine is Podman, whose own API is asked for `not-running` (it looks every 10 ms
+   * where its Docker-compatible wait looks every 250 ms: a quarter second off every run).
    */
-  waitContainer(id: string, until: 'removed' | 'not-running', options?: { podman?: boolean }): Promise<number>;
+  waitContainer(id: string, until: 'removed' | 'not-running', options?: { podman?: boolean }): Promise<ContainerWait>;
   startContainer(id: string): Promise<void>;
   killContainer(id: string, signal: string): Promise<void>;
   resizeContainer(id: string, rows: number, columns: number): Promise<void>;
@@ -51,6 +52,10 @@ export interface EngineClient {
   listVolumes(query: { labels: string[] }): Promise<Array<{ name: string; labels: Record<string, string> }>>;
   /** Removes a volume; false when it was gone already. */
   removeVolume(name: string): Promise<boolean>;
+  /** Creates a process in the running container `id` (not started); 404: no such container, 409: not running or paused. */
+  createExec(id: string, spec: ExecSpec): Promise<string>;
+  /** Starts it with its stdin, stdout and stderr as one raw stream (multiplexed: no TTY). */
+  startExec(execId: string): Promise<Duplex>;
 
   /** The image as the engine has it; undefined when it is not cached. */
   inspectImage(ref: string): Promise<ImageFacts | undefined>;
@@ -80,7 +85,7 @@ export interface EngineClient {
   close(): void;
 }
 
-export type Endpoint = { kind: 'unix'; path: string } | { kind: 'tcp' | 'tls'; hostname: string; port: number };
+export type Endpoint = { kind: 'unix'; path: string } | { kind: 'tcp' | 'tls'; hostname: string; port: number } | { kind: 'ssh'; url: string; hostname: string; port: number };
 
 /** What berth asks of the engine for a container: the fields it sets, named as the engine names them. */
 export interface ContainerSpec {
@@ -101,6 +106,14 @@ export interface ContainerSpec {
   HostConfig: HostConfig;
 }
 
+/** What berth asks of the engine for an exec: named as the engine names them. */
+export interface ExecSpec {
+  Cmd: string[];
+  AttachStdin: boolean;
+  AttachStdout: boolean;
+  AttachStderr: boolean;
+}
+
 export interface HostConfig {
   AutoRemove?: boolean;
   Init?: boolean;
@@ -112,6 +125,10 @@ export interface HostConfig {
   Mounts?: Array<{ Type: 'bind' | 'volume'; Source: string; Target: string; ReadOnly: boolean }>;
   /** [rows, columns] of a TTY (engines from API 1.42). */
   ConsoleSize?: [number, number];
+}
+
+export interface ContainerWait {
+  exitCode: Promise<number>;
 }
 
 export interface ContainerFacts {
@@ -211,6 +228,9 @@ export function engineStatus(error: unknown): number | undefined {
 
 /** The error code of a call past its deadline: the engine took the request and said nothing (engineFailure words it). */
 export const NO_ANSWER = 'EBERTHNOANSWER';
+
+/** The error code of an ssh connection that ended before the engine said anything: ssh's (or the far side's) last words are its message. */
+export const SSH_FAILED = 'EBERTHSSH';
 
 /** The error code of a stream that made no progress for its stallMs. */
 export const STALLED = 'EBERTHSTALLED';

@@ -1,4 +1,5 @@
-import { connect, type Socket } from 'node:net';
+import { connect } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { constants } from 'node:os';
 import type { StartFailure } from '../runtime/container/start-failure.js';
 import { spent } from '../runtime/stdio/streams.js';
@@ -59,7 +60,7 @@ export function requestFrame(request: CallRequest): Buffer | undefined {
 }
 
 export type Opened =
-  | { kind: 'started'; socket: Socket }
+  | { kind: 'started'; socket: Duplex }
   | { kind: 'failed'; errno: number; stage: string }
   /** No server listens there (no socket, or nobody behind it). */
   | { kind: 'absent' }
@@ -75,9 +76,17 @@ export type Opened =
  * started (the socket is then paused, ready for hostSession) or could not start.
  */
 export function openCall(file: string, request: Buffer, abort?: AbortSignal): Promise<Opened> {
+  return startCall(connect(file), request, abort, false);
+}
+
+/**
+ * Asks the server at the other end of `socket` to start the call (`connected`: the stream is
+ * open already, else its 'connect' is waited for; an error before it means nobody listens).
+ * Resolves once the tool has started (the socket is then paused, ready for hostSession) or could
+ * not start.
+ */
+export function startCall(socket: Duplex, request: Buffer, abort: AbortSignal | undefined, connected: boolean): Promise<Opened> {
   return new Promise((resolve) => {
-    const socket = connect(file);
-    let connected = false;
     let got: Buffer = Buffer.alloc(0);
     const onAbort = () => done({ kind: 'aborted' });
     abort?.addEventListener('abort', onAbort);
@@ -106,10 +115,13 @@ export function openCall(file: string, request: Buffer, abort?: AbortSignal): Pr
     socket.on('error', (error: NodeJS.ErrnoException) => {
       if (!connected) done(error.code === 'EAGAIN' ? { kind: 'busy' } : { kind: 'absent' });
     });
-    socket.once('connect', () => {
-      connected = true;
-      socket.write(request);
-    });
+    if (connected) socket.write(request);
+    else {
+      socket.once('connect', () => {
+        connected = true;
+        socket.write(request);
+      });
+    }
     socket.on('data', onData);
     socket.on('close', onClose);
   });
@@ -133,11 +145,11 @@ export function warmStartFailure(errno: number, stage: string, command: string):
   return { kind, detail: `exec: "${command}": ${words}` };
 }
 
-export function sendSignal(socket: Socket, signal: NodeJS.Signals, group: boolean): void {
+export function sendSignal(socket: Duplex, signal: NodeJS.Signals, group: boolean): void {
   socket.write(Buffer.concat([header(SIGNAL, 2), Buffer.from([constants.signals[signal], group ? 1 : 0])]));
 }
 
-export function sendResize(socket: Socket, rows: number, columns: number): void {
+export function sendResize(socket: Duplex, rows: number, columns: number): void {
   const payload = Buffer.alloc(4);
   payload.writeUInt16BE(rows, 0);
   payload.writeUInt16BE(columns, 2);
@@ -149,7 +161,7 @@ export function sendResize(socket: Socket, rows: number, columns: number): void 
  * (`credit` is told of each CREDIT frame): so the server always reads its socket, and a signal
  * never waits behind stdin the tool does not read. Its end is a frame of its own.
  */
-export function pumpFramedStdin(stdin: NodeJS.ReadStream, socket: Socket): { credit(bytes: number): void; stop(): void } {
+export function pumpFramedStdin(stdin: NodeJS.ReadStream, socket: Duplex): { credit(bytes: number): void; stop(): void } {
   let credit = WINDOW;
   let pending: Buffer | undefined;
   let ended = false;

@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
 import { statSync } from 'node:fs';
 import path from 'node:path';
+import type { Duplex } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { RunPlan } from '../core/run/plan.js';
-import { discardContainer, engineStatus, type ContainerSpec, type EngineClient, type ImageFacts } from '../runtime/engine-client.js';
+import { discardContainer, engineStatus, type ContainerSpec, type EngineClient, type Endpoint, type ImageFacts } from '../runtime/engine-client.js';
 import { hostConfig, type RunIO } from '../runtime/container/run-container.js';
-import type { RunEngine } from '../runtime/engine/mode.js';
+import { endpointKey, type RunEngine } from '../runtime/engine/mode.js';
 import { startFailureError } from '../runtime/container/start-failure.js';
 import { hostSession, stdinIsDevNull } from '../runtime/stdio/streams.js';
 import { CREDIT, EXIT, openCall, pumpFramedStdin, requestFrame, sendResize, sendSignal, warmStartFailure, type Opened } from './call.js';
@@ -19,11 +20,13 @@ import {
   lockKey,
   makeSocketDirectory,
   markUsed,
+  rememberSocketsUnshared,
   rememberUnavailable,
   SERVER_TARGET,
   shouldRetryWarm,
   SOCKET_TARGET,
   socketDirectory,
+  socketsUnshared,
   unavailableFor,
   warmName,
 } from './state.js';
@@ -61,6 +64,24 @@ export interface WarmOptions {
   engine?: RunEngine;
 }
 
+/**
+ * How berth reaches a warm container's server: through its socket, bind-mounted from berth's
+ * cache (the engine shares this machine's kernel and files), or through an exec of the server's
+ * relay (exec-call.ts: an engine on another machine or in a VM). An endpoint is taken to share
+ * sockets until it proves otherwise (its server never answers, or the engine has no such path to
+ * mount), then remembered (state.ts); an ssh:// engine, and a tcp:// one not on loopback, are
+ * known not to without trying. BERTH_WARM_TRANSPORT=exec|socket decides it (tests).
+ */
+export type Transport = 'socket' | 'exec';
+
+export function warmTransport(endpoint: Endpoint): Transport {
+  const forced = process.env.BERTH_WARM_TRANSPORT;
+  if (forced === 'exec' || forced === 'socket') return forced;
+  if (endpoint.kind === 'ssh') return 'exec';
+  if (endpoint.kind !== 'unix' && !/^(127\.|::1$|localhost$)/.test(endpoint.hostname)) return 'exec';
+  return socketsUnshared(endpointKey(endpoint)) ? 'exec' : 'socket';
+}
+
 /** How long a container just started may take before its server answers. */
 const SERVER_START_MS = 5000;
 /** The longest path a unix socket address takes (sun_path, with its NUL). */
@@ -81,7 +102,7 @@ function debug(message: string): undefined {
  * (a re-cloned project, a config file saved by rename) must not be served from the old one.
  * Undefined when a mount source is missing (the fresh path reports it).
  */
-export function warmKey(plan: RunPlan, imageId: string, idleSeconds: number): string | undefined {
+export function warmKey(plan: RunPlan, imageId: string, idleSeconds: number, transport: Transport = 'socket'): string | undefined {
   const mounts: unknown[] = [];
   for (const m of plan.mounts) {
     try {
@@ -97,6 +118,8 @@ export function warmKey(plan: RunPlan, imageId: string, idleSeconds: number): st
     v: 3,
     // A new build of the server gets new containers (the old ones stop when idle).
     server: SOURCE_SHA256.slice(0, 12),
+    // An exec-served container has no socket directory mounted: never one for socket calls.
+    transport,
     tool: plan.tool,
     image: imageId,
     mounts,
@@ -120,7 +143,8 @@ export function execArgv(plan: RunPlan, image: Pick<ImageFacts, 'entrypoint' | '
 type Creation = { kind: 'created' } | { kind: 'exists' } | { kind: 'unavailable'; reason: string; lasting?: boolean };
 
 /** Creates and starts the warm container `name`, its server listening in the key's socket directory. */
-async function createWarm(engine: EngineClient, plan: RunPlan, image: ImageFacts, key: string, name: string, options: WarmOptions): Promise<Creation> {
+async function createWarm(engine: EngineClient, plan: RunPlan, image: ImageFacts, key: string, name: string, options: WarmOptions, transport: Transport): Promise<Creation> {
+  if (transport === 'exec') return createExecServed(engine, plan, image, key, name, options);
   const { idleSeconds } = options;
   // Only a call that creates a container needs the server program.
   const { goArch, serverFile } = await import('./server.js');
@@ -140,11 +164,42 @@ async function createWarm(engine: EngineClient, plan: RunPlan, image: ImageFacts
     return { kind: 'unavailable', reason: `berth's cache cannot hold the warm server and its socket (${messageOf(error)})` };
   }
   if (!server) return { kind: 'unavailable', reason: `berth has no warm server for ${arch || 'this engine'}'s architecture`, lasting: true };
-  const host = hostConfig(plan);
-  const spec: ContainerSpec = {
+  const spec = warmSpec(plan, image, key, options);
+  spec.Entrypoint = [SERVER_TARGET];
+  spec.Cmd = [String(idleSeconds), `${SOCKET_TARGET}/s`];
+  // berth's own settings, plus the server and its socket directory.
+  spec.HostConfig.Mounts = [
+    ...(spec.HostConfig.Mounts ?? []),
+    { Type: 'bind', Source: server, Target: SERVER_TARGET, ReadOnly: true },
+    { Type: 'bind', Source: sockets, Target: SOCKET_TARGET, ReadOnly: false },
+  ];
+  return createAndStart(engine, spec, name);
+}
+
+/** Creates the warm container `name` and starts it (`prepare`: between the two). */
+async function createAndStart(engine: EngineClient, spec: ContainerSpec, name: string, prepare?: (id: string) => Promise<void>): Promise<Creation> {
+  let id: string;
+  try {
+    id = await engine.createContainer(spec, name);
+  } catch (error) {
+    if (engineStatus(error) === 409) return { kind: 'exists' };
+    return { kind: 'unavailable', reason: `the engine refused the warm container: ${messageOf(error)}` };
+  }
+  try {
+    await prepare?.(id);
+    await engine.startContainer(id);
+  } catch (error) {
+    await discardContainer(engine, id);
+    return { kind: 'unavailable', reason: `the warm container did not start: ${messageOf(error)}` };
+  }
+  return { kind: 'created' };
+}
+
+/** The labels and settings of every warm container, whichever way its server is reached. */
+function warmSpec(plan: RunPlan, image: ImageFacts, key: string, options: WarmOptions): ContainerSpec {
+  const { idleSeconds } = options;
+  return {
     Image: image.id,
-    Entrypoint: [SERVER_TARGET],
-    Cmd: [String(idleSeconds), `${SOCKET_TARGET}/s`],
     // None of the plan's: each call brings its own, so only the image's are common to all.
     Env: [],
     WorkingDir: plan.workdir,
@@ -157,30 +212,30 @@ async function createWarm(engine: EngineClient, plan: RunPlan, image: ImageFacts
       [LABELS.image]: plan.image,
     },
     Healthcheck: { Test: ['NONE'] },
-    // berth's own settings, plus the server and its socket directory.
-    HostConfig: {
-      ...host,
-      Mounts: [
-        ...(host.Mounts ?? []),
-        { Type: 'bind', Source: server, Target: SERVER_TARGET, ReadOnly: true },
-        { Type: 'bind', Source: sockets, Target: SOCKET_TARGET, ReadOnly: false },
-      ],
-    },
+    HostConfig: hostConfig(plan),
   };
-  let id: string;
+}
+
+/**
+ * Creates and starts an exec-served warm container (exec-call.ts): the server is put into its
+ * root filesystem between create and start (the archive API writes into a created container), and
+ * listens in its own /dev/shm. Nothing of berth's cache is mounted.
+ */
+async function createExecServed(engine: EngineClient, plan: RunPlan, image: ImageFacts, key: string, name: string, options: WarmOptions): Promise<Creation> {
+  const { goArch, serverArchive, SERVER_IN_IMAGE } = await import('./server.js');
+  const { EXEC_SOCKET } = await import('./exec-call.js');
+  let arch: string;
   try {
-    id = await engine.createContainer(spec, name);
+    arch = goArch((await engine.version()).arch);
   } catch (error) {
-    if (engineStatus(error) === 409) return { kind: 'exists' };
-    return { kind: 'unavailable', reason: `the engine refused the warm container: ${messageOf(error)}` };
+    return { kind: 'unavailable', reason: `the engine did not say its architecture (${messageOf(error)})` };
   }
-  try {
-    await engine.startContainer(id);
-  } catch (error) {
-    await discardContainer(engine, id);
-    return { kind: 'unavailable', reason: `the warm container did not start: ${messageOf(error)}` };
-  }
-  return { kind: 'created' };
+  const archive = await serverArchive(arch);
+  if (!archive) return { kind: 'unavailable', reason: `berth has no warm server for ${arch || 'this engine'}'s architecture`, lasting: true };
+  const spec = warmSpec(plan, image, key, options);
+  spec.Entrypoint = [SERVER_IN_IMAGE];
+  spec.Cmd = [String(options.idleSeconds), EXEC_SOCKET];
+  return createAndStart(engine, spec, name, (id) => engine.putArchive(id, '/', archive));
 }
 
 /** Why a container that was started has no server answering: it stopped, or its socket is not reachable from here. */
@@ -189,8 +244,15 @@ async function notAnswering(engine: EngineClient, name: string): Promise<string>
   const state = await engine.inspectContainer(name).catch(() => undefined);
   await discardContainer(engine, name);
   if (!state?.running) return `the warm server stopped at once${state ? ` (exit code ${state.exitCode})` : ''}`;
-  return "the warm server's socket cannot be reached from here (an engine in a VM or on another machine?)";
+  return "the warm server's socket cannot be reached from here";
 }
+
+/**
+ * Failures of the socket that the exec transport does not have: a socket the container's server
+ * cannot bind (SELinux's labels) or berth cannot reach (an engine in a VM or on another machine),
+ * and a server or socket directory the engine has no such path for (a remote engine).
+ */
+const SOCKET_NOT_SHARED = /^the warm server stopped at once|^the warm server's socket cannot be reached|bind source path does not exist|no such file or directory/i;
 
 /**
  * After a 409 from create: a container of the key's name exists, but no server answers in its
@@ -222,14 +284,18 @@ async function startCall(
   request: Buffer,
   key: string,
   options: WarmOptions,
-): Promise<Extract<Opened, { kind: 'started' | 'failed' }> | undefined> {
+  transport: Transport,
+): Promise<Extract<Opened, { kind: 'started' | 'failed' }> | 'unshared' | undefined> {
   const name = warmName(plan.tool, key);
   const socket = path.join(socketDirectory(key), 's');
-  const unavailable = (reason: string, lasting = false) => {
+  const unavailable = (reason: string, lasting = false): 'unshared' | undefined => {
+    // The socket's own failure: the exec transport is tried (and kept for this endpoint).
+    if (transport === 'socket' && SOCKET_NOT_SHARED.test(reason)) return 'unshared';
     if (rememberUnavailable(plan.tool, reason, lasting)) warn(`${plan.tool}: not kept warm: ${reason}; it runs in a fresh container`, io.stderr);
     return undefined;
   };
-  if (Buffer.byteLength(socket) > SOCKET_PATH_MAX) {
+  const exec = transport === 'exec' ? await import('./exec-call.js') : undefined;
+  if (!exec && Buffer.byteLength(socket) > SOCKET_PATH_MAX) {
     return unavailable(`its socket path would be longer than ${SOCKET_PATH_MAX} bytes (${socket}); set XDG_CACHE_HOME to a shorter directory`);
   }
   // A server that has not answered within 2 s may be frozen (docker pause: the kernel still
@@ -244,7 +310,11 @@ async function startCall(
       );
     }, 2000);
     try {
-      return await openCall(socket, request, frozen.signal);
+      if (!exec) return await openCall(socket, request, frozen.signal);
+      return await exec.openExecCall(engine, name, request, frozen.signal).catch((error: unknown) => {
+        debug(`exec in ${name}: ${messageOf(error)}`);
+        return { kind: 'closed' } as const;
+      });
     } finally {
       clearTimeout(timer);
     }
@@ -261,6 +331,11 @@ async function startCall(
       continue;
     }
     if (opened.kind === 'closed') {
+      // The container just made, through an exec: its server is about to listen (the relay found none yet).
+      if (exec && startedAt && Date.now() - startedAt < SERVER_START_MS) {
+        await sleep(5);
+        continue;
+      }
       // The server was idling out: its socket goes with it, and the next container is made.
       // Closed five times: it refuses this request.
       if (++closed >= 5) return debug('the warm server closed the connection without starting the call');
@@ -280,7 +355,7 @@ async function startCall(
       const again = await attempt();
       if (again.kind === 'started' || again.kind === 'failed') return again;
       if (again.kind !== 'absent') continue;
-      const outcome = await createWarm(engine, plan, image, key, name, options);
+      const outcome = await createWarm(engine, plan, image, key, name, options, transport);
       if (outcome.kind === 'unavailable') return unavailable(outcome.reason, outcome.lasting);
       if (outcome.kind === 'exists') await settle(engine, name);
       else startedAt = Date.now();
@@ -299,7 +374,8 @@ export async function runWarm(engine: EngineClient, plan: RunPlan, image: ImageF
   const memo = unavailableFor(plan.tool);
   if (!shouldRetryWarm(memo)) return undefined;
   const idleSeconds = Math.max(1, Math.ceil(options.idleSeconds));
-  const key = warmKey(plan, image.id, idleSeconds);
+  let transport = warmTransport(engine.endpoint);
+  let key = warmKey(plan, image.id, idleSeconds, transport);
   if (!key) return undefined;
   const argv = execArgv(plan, image);
   // Nothing to run: a fresh container reports it as docker does.
@@ -310,8 +386,16 @@ export async function runWarm(engine: EngineClient, plan: RunPlan, image: ImageF
   const request = requestFrame({ argv, env, cwd: plan.workdir, tty: plan.tty, stdin, size: plan.consoleSize });
   // Over the server's limits: a fresh container reports it as docker does.
   if (!request) return undefined;
-  const opened = await startCall(engine, plan, image, io, request, key, { ...options, idleSeconds });
-  if (!opened) return undefined;
+  let opened = await startCall(engine, plan, image, io, request, key, { ...options, idleSeconds }, transport);
+  if (opened === 'unshared') {
+    // This engine's containers cannot share a socket with berth: from now on, and for this call, exec.
+    debug("the warm server's socket is not shared with this engine; calls go through exec");
+    rememberSocketsUnshared(endpointKey(engine.endpoint));
+    transport = 'exec';
+    key = warmKey(plan, image.id, idleSeconds, transport)!;
+    opened = await startCall(engine, plan, image, io, request, key, { ...options, idleSeconds }, transport);
+  }
+  if (!opened || opened === 'unshared') return undefined;
   if (memo) forgetUnavailable(plan.tool);
   try {
     if (opened.kind === 'failed') throw startFailureError(warmStartFailure(opened.errno, opened.stage, argv[0]!), plan);
@@ -321,7 +405,7 @@ export async function runWarm(engine: EngineClient, plan: RunPlan, image: ImageF
   }
 }
 
-async function streamCall(plan: RunPlan, io: RunIO, socket: import('node:net').Socket, stdin: boolean): Promise<number> {
+async function streamCall(plan: RunPlan, io: RunIO, socket: Duplex, stdin: boolean): Promise<number> {
   const cleanups: Array<() => void> = [];
   let exited!: (code: number) => void;
   // The exit frame ends the call (the server then waits for berth to close the connection).

@@ -41,3 +41,33 @@ export async function serverFile(dir: string, arch: string): Promise<string | un
   if (!existsSync(file)) writePrivateFile(file, (await serverProgram(arch))!, { mode: 0o755 });
   return file;
 }
+
+/** Where an exec-served warm container has the server: put into its root filesystem before its start (no bind mount reaches a remote engine). */
+export const SERVER_IN_IMAGE = '/.berth-server';
+
+/**
+ * The server for `arch` as an uncompressed tar of one file, `.berth-server` (mode 0755, owned by
+ * root), for the engine's archive API; undefined when berth has none for that architecture. One
+ * regular file needs one ustar header, the bytes, and the end's two zero blocks.
+ */
+export async function serverArchive(arch: string): Promise<Buffer | undefined> {
+  if (!ARCHES.includes(goArch(arch))) return undefined;
+  const program = (await serverProgram(arch))!;
+  const header = Buffer.alloc(512);
+  const field = (offset: number, length: number, value: string) => header.write(value, offset, length, 'latin1');
+  const octal = (offset: number, length: number, value: number) => field(offset, length, `${value.toString(8).padStart(length - 1, '0')}\0`);
+  field(0, 100, path.basename(SERVER_IN_IMAGE));
+  octal(100, 8, 0o755);
+  octal(108, 8, 0);
+  octal(116, 8, 0);
+  octal(124, 12, program.length);
+  octal(136, 12, 0);
+  field(148, 8, ' '.repeat(8)); // the checksum is summed with its own field as spaces
+  field(156, 1, '0');
+  field(257, 8, 'ustar\u000000');
+  let sum = 0;
+  for (const byte of header) sum += byte;
+  field(148, 8, `${sum.toString(8).padStart(6, '0')}\0 `);
+  const padding = Buffer.alloc((512 - (program.length % 512)) % 512);
+  return Buffer.concat([header, program, padding, Buffer.alloc(1024)]);
+}

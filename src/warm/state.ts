@@ -3,6 +3,7 @@ import path from 'node:path';
 import { acquireLock } from '../platform/lock-file.js';
 import { directoryEntries, PRIVATE_DIRECTORY_MODE, privateDirectory, writePrivateFile } from '../platform/files.js';
 import { warmDirectory, warmSocketsDirectory } from '../platform/paths.js';
+import { shortHash } from '../platform/short-hash.js';
 
 /**
  * What berth keeps about warm containers in its cache directory (warmDirectory). The engine holds
@@ -13,6 +14,8 @@ import { warmDirectory, warmSocketsDirectory } from '../platform/paths.js';
  * - `used/<container name>`: touched when a call ends; its mtime is the last use `warm ls` shows.
  * - `unavailable/<tool>.json`: why a tool cannot be kept warm here, so it is said once.
  * - `locks/<key>.lock`: one creator per warm container.
+ * - `exec-endpoints/<hash>`: an engine whose containers cannot share a socket with berth (its
+ *   warm calls go through exec: run-warm.ts's warmTransport).
  */
 function sub(name: string): string {
   return path.join(warmDirectory(), name);
@@ -200,5 +203,23 @@ export async function lockKey(key: string, timeoutMs = 30_000): Promise<(() => v
     return await acquireLock(path.join(sub('locks'), `${key.slice(0, 32)}.lock`), { timeoutMs, pollMs: 50 });
   } catch {
     return () => undefined;
+  }
+}
+
+/** The file that says the engine at `endpoint` (its key: runtime/engine/mode.ts) shares no socket with berth. */
+function unsharedFile(endpoint: string): string {
+  return path.join(sub('exec-endpoints'), shortHash(endpoint));
+}
+
+/** Whether the engine at `endpoint` was found to share no socket with berth. */
+export function socketsUnshared(endpoint: string): boolean {
+  return existsSync(unsharedFile(endpoint));
+}
+
+export function rememberSocketsUnshared(endpoint: string): void {
+  try {
+    writePrivateFile(unsharedFile(endpoint), endpoint);
+  } catch {
+    // found out again next time (a call's wait of a few seconds)
   }
 }

@@ -2,9 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { constants, tmpdir } from 'node:os';
-import type { Socket } from 'node:net';
 import path from 'node:path';
-import { Readable, Writable } from 'node:stream';
+import { Readable, Writable, type Duplex } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demultiplex } from '../../src/runtime/stdio/streams.js';
@@ -53,14 +52,14 @@ function frame(request: Request): Buffer {
 }
 
 /** The connection of a call that has started (paused, as openCall leaves it). */
-async function started(socket: string, request: Request): Promise<Socket> {
+async function started(socket: string, request: Request): Promise<Duplex> {
   const opened = await openCall(socket, frame(request));
   if (opened.kind !== 'started') throw new Error(`not started: ${JSON.stringify(opened)}`);
   return opened.socket;
 }
 
 /** The call's output into `stdout` and `stderr` until its exit frame: its exit status. */
-function exitStatus(s: Socket, stdout: Writable, stderr: Writable, credit?: (bytes: number) => void): Promise<number> {
+function exitStatus(s: Duplex, stdout: Writable, stderr: Writable, credit?: (bytes: number) => void): Promise<number> {
   return new Promise((resolve) => {
     demultiplex(s, stdout, stderr, (type, payload) => {
       if (type === EXIT) resolve(payload.readUInt32BE(0));

@@ -127,21 +127,29 @@ export async function runContainer(engine: EngineClient, plan: RunPlan, io: RunI
   // A container gone already (the tool exited meanwhile) has nothing to signal or resize.
   const kill = (signal: string) => engine.killContainer(id, signal).catch(() => undefined);
 
-  // The tool's own run: no deadline.
+  // The tool's own run: no deadline. `placed` settles once the engine has the wait in place,
+  // `code` with the exit code (both handled here: a failure is seen where it is awaited).
   const waitFor = (until: 'removed' | 'not-running') => {
-    const code = engine.waitContainer(id, until, { podman: kind.kind === 'podman' }).catch((error: unknown) => {
+    const failed = (error: unknown): never => {
       throw engineFailure(error, `waiting for ${plan.tool}`);
-    });
+    };
+    const placed = engine.waitContainer(id, until, { podman: kind.kind === 'podman' }).catch(failed);
+    const code = placed.then((wait) => wait.exitCode.catch(failed));
+    placed.catch(() => undefined);
     code.catch(() => undefined);
-    return code;
+    return { placed, code };
   };
   let socket: Duplex;
   let exited: Promise<number> | undefined;
   try {
-    // Attach before the start, as docker does: nothing is missed. The wait for its removal, asked
-    // before the start too, cannot race the container's AutoRemove.
+    // Attach before the start, as docker does: nothing is missed. The wait for its removal, in
+    // place before the start too, cannot race the container's AutoRemove.
     socket = await engine.attachContainer(id);
-    if (autoRemove) exited = waitFor('removed');
+    if (autoRemove) {
+      const wait = waitFor('removed');
+      await wait.placed;
+      exited = wait.code;
+    }
   } catch (error) {
     await remove();
     throw engineFailure(error, `attaching to ${plan.tool}`);
@@ -172,7 +180,7 @@ export async function runContainer(engine: EngineClient, plan: RunPlan, io: RunI
   started = true;
   // Podman's container stays until the run removes it, so a wait asked once it runs sees its exit
   // however soon that came (its `next-exit`, asked before the start, hangs when it arrives late).
-  exited ??= waitFor('not-running');
+  exited ??= waitFor('not-running').code;
   // A signal that came while the container was starting is sent once its init can take it: sent
   // at once, it can reach the init before the init has a handler (a pid namespace's init drops a
   // signal it has no handler for) and be lost, leaving the tool running.

@@ -55,6 +55,13 @@ export function kindFromInfo(info: unknown): EngineKind {
   return typeof i.BuildahVersion === 'string' || (typeof i.host === 'object' && typeof i.version?.Version === 'string') ? 'podman' : 'docker';
 }
 
+/** The endpoint as one string: what berth keeps answers about an engine under. */
+export function endpointKey(target: Endpoint): string {
+  if (target.kind === 'unix') return `unix://${path.resolve(target.path)}`;
+  if (target.kind === 'ssh') return target.url;
+  return `${target.kind}://${target.hostname}:${target.port}`;
+}
+
 /** What berth knows of an endpoint without asking it, and which answers it may keep for it. */
 interface EndpointIdentity {
   key: string;
@@ -82,11 +89,6 @@ function endpointIdentity(target: Endpoint, env: NodeJS.ProcessEnv = process.env
   const runtime = env.XDG_RUNTIME_DIR || `/run/user/${process.getuid?.() ?? 0}`;
   const keeps = socket.startsWith(`${path.resolve(runtime)}/`) ? 'any' : 'rootful';
   return { key, stamp, keeps };
-}
-
-/** The endpoint as one string: what berth keeps its answers about an engine under. */
-export function endpointKey(target: Endpoint): string {
-  return target.kind === 'unix' ? `unix://${path.resolve(target.path)}` : `${target.kind}://${target.hostname}:${target.port}`;
 }
 
 /** The endpoint's socket file's device, inode and ctime (see endpointIdentity); '' for TCP or one that cannot be stat'ed. */

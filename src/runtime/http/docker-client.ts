@@ -6,13 +6,15 @@ import {
   type ContainerFacts,
   type ContainerSpec,
   type ContainerSummary,
+  type ContainerWait,
   type EngineClient,
   type EngineVersion,
+  type ExecSpec,
   type ImageFacts,
   type ImageSummary,
   type PullEvent,
 } from '../engine-client.js';
-import { EngineApi } from './engine-api.js';
+import { CALL_TIMEOUT_MS, EngineApi, readAll } from './engine-api.js';
 import type { Target } from './endpoint.js';
 
 /**
@@ -35,15 +37,21 @@ export class DockerClient implements EngineClient {
     return this.api.upgrade(`/containers/${id}/attach?stream=1&stdin=1&stdout=1&stderr=1`);
   }
 
-  async waitContainer(id: string, until: 'removed' | 'not-running', options: { podman?: boolean } = {}): Promise<number> {
+  async waitContainer(id: string, until: 'removed' | 'not-running', options: { podman?: boolean } = {}): Promise<ContainerWait> {
     if (until === 'not-running' && options.podman) {
-      // libpod's wait (Podman 4.0 and later) answers the exit code alone.
+      // libpod's wait (Podman 4.0 and later) answers the exit code alone. A run on Podman asks its
+      // wait after the start, so nothing waits for the head.
       const path = `/v4.0.0/libpod/containers/${id}/wait?condition=stopped&condition=exited&interval=10ms`;
-      const code = await this.api.call<unknown>('POST', path, undefined, { timeoutMs: Infinity });
-      if (typeof code !== 'number' || !Number.isInteger(code)) throw new Error(`Podman's wait for ${id} answered ${JSON.stringify(code)}, not an exit code`);
-      return code;
+      const exitCode = this.api.call<unknown>('POST', path, undefined, { timeoutMs: Infinity }).then((code) => {
+        if (typeof code !== 'number' || !Number.isInteger(code)) throw new Error(`Podman's wait for ${id} answered ${JSON.stringify(code)}, not an exit code`);
+        return code;
+      });
+      return { exitCode };
     }
-    return (await this.api.call<{ StatusCode: number }>('POST', `/containers/${id}/wait?condition=${until}`, undefined, { timeoutMs: Infinity })).StatusCode;
+    // dockerd sends the response's head once the wait is in place (it flushes it at once), the
+    // exit code at the end; only the head has a deadline.
+    const body = await this.api.stream('POST', `/containers/${id}/wait?condition=${until}`, {}, { headMs: CALL_TIMEOUT_MS });
+    return { exitCode: readAll(body).then((text) => (JSON.parse(text) as { StatusCode: number }).StatusCode) };
   }
 
   async startContainer(id: string): Promise<void> {
@@ -142,6 +150,14 @@ export class DockerClient implements EngineClient {
       if (engineStatus(error) === 404) return false;
       throw error;
     }
+  }
+
+  async createExec(id: string, spec: ExecSpec): Promise<string> {
+    return (await this.api.call<{ Id: string }>('POST', `/containers/${id}/exec`, spec)).Id;
+  }
+
+  startExec(execId: string): Promise<Duplex> {
+    return this.api.upgrade(`/exec/${execId}/start`, { Detach: false, Tty: false });
   }
 
   async inspectImage(ref: string): Promise<ImageFacts | undefined> {

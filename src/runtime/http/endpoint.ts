@@ -4,7 +4,7 @@ import { homedir } from 'node:os';
 import path from 'node:path';
 import { BerthError, EngineError, EngineUnreachableError } from '../../platform/errors.js';
 import { dockerCertificateDirectory, dockerConfigDirectory } from '../../platform/paths.js';
-import { NO_ANSWER } from '../engine-client.js';
+import { NO_ANSWER, SSH_FAILED } from '../engine-client.js';
 
 const require = createRequire(import.meta.url);
 
@@ -84,7 +84,28 @@ function clientCertificates(env: NodeJS.ProcessEnv = process.env): { ca?: Buffer
 export type Target =
   | { kind: 'unix'; path: string; host: string }
   | { kind: 'tcp'; hostname: string; port: number; host: string }
-  | { kind: 'tls'; hostname: string; port: number; host: string; ca?: Buffer; cert?: Buffer; key?: Buffer };
+  | { kind: 'tls'; hostname: string; port: number; host: string; ca?: Buffer; cert?: Buffer; key?: Buffer }
+  /** port 0: ssh's own choice (its config's Port, else 22). */
+  | { kind: 'ssh'; url: string; user?: string; hostname: string; port: number; host: string };
+
+/**
+ * An `ssh://[user@]host[:port]` endpoint, read as the docker CLI reads it: no path, query or
+ * password; a host that could be read as an ssh option is refused.
+ */
+function sshTarget(endpoint: string): Target {
+  let url: URL;
+  try {
+    url = new URL(endpoint);
+  } catch {
+    throw new EngineUnreachableError(`cannot reach the Docker engine at ${endpoint}: not an ssh://[user@]host[:port] address`);
+  }
+  const hostname = url.hostname.replace(/^\[(.*)\]$/, '$1');
+  const wrong = url.password ? 'a password (use ssh keys or an agent)' : (url.pathname && url.pathname !== '/') || url.search || url.hash ? 'a path' : !hostname ? 'no host' : hostname.startsWith('-') ? `a host that is not one (${hostname})` : undefined;
+  if (wrong) throw new EngineUnreachableError(`cannot reach the Docker engine at ${endpoint}: an ssh:// address has ${wrong}; it is ssh://[user@]host[:port]`);
+  const user = url.username ? decodeURIComponent(url.username) : undefined;
+  if (user?.startsWith('-')) throw new EngineUnreachableError(`cannot reach the Docker engine at ${endpoint}: not an ssh user name: ${user}`);
+  return { kind: 'ssh', url: endpoint, user, hostname, port: Number(url.port) || 0, host: 'docker' };
+}
 
 /** How to reach the engine (the one reading of DOCKER_HOST); an EngineUnreachableError for an endpoint berth cannot speak to. */
 export function engineTarget(env: NodeJS.ProcessEnv = process.env): Target {
@@ -93,8 +114,9 @@ export function engineTarget(env: NodeJS.ProcessEnv = process.env): Target {
     const socketPath = endpoint?.slice('unix://'.length) || pickSocket(localSockets(env));
     return { kind: 'unix', path: socketPath, host: 'docker' };
   }
+  if (endpoint.startsWith('ssh://')) return sshTarget(endpoint);
   if (!/^(tcp|https?):\/\//.test(endpoint)) {
-    throw new EngineUnreachableError(`cannot reach the Docker engine at ${endpoint}: berth speaks to engines over unix:// and tcp:// (forward an ssh engine's socket, e.g. ssh -L /tmp/docker.sock:/var/run/docker.sock HOST, and use unix:///tmp/docker.sock)`);
+    throw new EngineUnreachableError(`cannot reach the Docker engine at ${endpoint}: berth speaks to engines over unix://, tcp:// and ssh://`);
   }
   const secure = Boolean(env.DOCKER_TLS_VERIFY) || endpoint.startsWith('https:');
   const url = new URL(endpoint.replace(/^tcp:/, secure ? 'https:' : 'http:'));
@@ -119,6 +141,11 @@ export function engineFailure(error: unknown, doing: string): BerthError {
     return new EngineUnreachableError(`cannot reach the Docker engine at ${where}${hint}`);
   }
   const message = (e.json?.message ?? e.message ?? String(error)).trim();
+  // ssh could not connect, or the far side could not run `docker system dial-stdio`: ssh's words.
+  if (e.code === SSH_FAILED) {
+    const hint = (e as { exitCode?: number }).exitCode === 127 ? ' (is docker installed on the far side, and on its PATH for ssh commands?)' : '';
+    return new EngineUnreachableError(`cannot reach the Docker engine at ${engineAddress()} over ssh: ${message}${hint}`);
+  }
   // TLS refused, either way: the engine's certificate, or berth's in the engine's eyes.
   if (e.code && /CERT|^ERR_SSL_|^ERR_TLS_/.test(e.code)) {
     return new EngineUnreachableError(`cannot reach the Docker engine at ${engineEndpoint()}: TLS: ${message} (certificates from ${dockerCertificateDirectory()})`);

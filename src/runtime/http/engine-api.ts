@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import { connect as netConnect } from 'node:net';
 import type { Duplex, Readable } from 'node:stream';
 import { EngineApiError, NO_ANSWER, STALLED } from '../engine-client.js';
+import { sshControlSocket } from '../../platform/paths.js';
 import { engineTarget, type Target } from './endpoint.js';
 
 const require = createRequire(import.meta.url);
@@ -154,7 +155,7 @@ interface Reply {
  * remove, …): an engine that accepts connections and never answers fails berth in one line
  * instead of hanging it. The wait for a tool's exit has none (`timeoutMs: Infinity`).
  */
-const CALL_TIMEOUT_MS = Number(process.env.BERTH_ENGINE_TIMEOUT) * 1000 || 60_000;
+export const CALL_TIMEOUT_MS = Number(process.env.BERTH_ENGINE_TIMEOUT) * 1000 || 60_000;
 
 /**
  * The transport of the Engine API: HTTP/1.1 over the engine's socket, spoken here directly. A run
@@ -197,11 +198,12 @@ export class EngineApi {
   }
 
   /**
-   * A streamed response (a pull's or a build's progress): resolves once the status is good, else
-   * rejects. `body`: bytes sent as they are, of their own type (a build's tar context).
+   * A streamed response (a pull's or a build's progress, a wait's answer): resolves once the
+   * status is good, else rejects. `body`: bytes sent as they are, of their own type (a build's tar
+   * context). `headMs`: the deadline of the response's head only (the body is the stream's own).
    */
-  async stream(method: string, apiPath: string, headers: Record<string, string> = {}, options: { stallMs?: number; body?: RawBody } = {}): Promise<Readable> {
-    const reply = await this.request(method, apiPath, options.body, headers, undefined, options.stallMs);
+  async stream(method: string, apiPath: string, headers: Record<string, string> = {}, options: { stallMs?: number; headMs?: number; body?: RawBody } = {}): Promise<Readable> {
+    const reply = await this.request(method, apiPath, options.body, headers, options.headMs, options.stallMs, options.headMs !== undefined);
     if (reply.head.status >= 400) throw await failure(reply);
     return reply.body;
   }
@@ -218,9 +220,17 @@ export class EngineApi {
     throw await failure(reply);
   }
 
-  private connect(): Duplex {
+  /** An ssh engine's connections (one shared ssh connection: ssh.ts). */
+  private ssh?: import('./ssh.js').SshConnector;
+
+  private connect(): Duplex | Promise<Duplex> {
     const t = this.target;
     if (t.kind === 'unix') return netConnect(t.path);
+    if (t.kind === 'ssh') {
+      if (this.ssh) return this.ssh.connect();
+      // child_process loads only for an engine reached over ssh.
+      return import('./ssh.js').then(({ SshConnector }) => (this.ssh ??= new SshConnector(t, sshControlSocket(t.url))).connect());
+    }
     if (t.kind === 'tcp') return netConnect({ host: t.hostname, port: t.port }).setNoDelay(true);
     // TLS loads only for an engine reached over it.
     const { connect } = require('node:tls') as typeof import('node:tls');
@@ -231,7 +241,7 @@ export class EngineApi {
    * Sends one request on an idle connection or a new one. A kept connection that the engine has
    * closed meanwhile fails before any response byte: the request is sent again on a new one.
    */
-  private request(method: string, apiPath: string, body?: unknown, headers: Record<string, string> = {}, timeoutMs?: number, stallMs?: number): Promise<Reply> {
+  private request(method: string, apiPath: string, body?: unknown, headers: Record<string, string> = {}, timeoutMs?: number, stallMs?: number, untilHead = false): Promise<Reply> {
     // A body is JSON, or bytes of their own type (a tar archive).
     const raw = isRaw(body) ? body : undefined;
     const payload = raw ? raw.raw : body === undefined ? undefined : Buffer.from(JSON.stringify(body));
@@ -243,10 +253,10 @@ export class EngineApi {
     const upgrade = headers.Upgrade !== undefined;
     // One deadline for both attempts, so a retry does not double the wait.
     const deadline = timeoutMs === undefined ? undefined : Date.now() + timeoutMs;
-    const attempt = (retry: boolean): Promise<Reply> => {
+    const attempt = async (retry: boolean): Promise<Reply> => {
       const kept = retry ? this.take() : undefined;
-      const socket = kept ?? this.connect();
-      return this.exchange(socket, method === 'HEAD', upgrade, bytes, deadline, stallMs).catch((error: unknown) => {
+      const socket = kept ?? (await this.connect());
+      return this.exchange(socket, method === 'HEAD', upgrade, bytes, deadline, stallMs, untilHead).catch((error: unknown) => {
         if (kept && (error as { beforeResponse?: boolean }).beforeResponse) return attempt(false);
         throw error;
       });
@@ -254,7 +264,7 @@ export class EngineApi {
     return attempt(true);
   }
 
-  private exchange(socket: Duplex, bodyless: boolean, upgrade: boolean, bytes: Buffer, deadline?: number, stallMs?: number): Promise<Reply> {
+  private exchange(socket: Duplex, bodyless: boolean, upgrade: boolean, bytes: Buffer, deadline?: number, stallMs?: number, untilHead = false): Promise<Reply> {
     const { PassThrough } = require('node:stream') as typeof import('node:stream');
     return new Promise((resolve, reject) => {
       const body = new PassThrough();
@@ -282,6 +292,7 @@ export class EngineApi {
       const parser = new ResponseParser(bodyless, {
         head: (h) => {
           replied = true;
+          if (untilHead) clearTimeout(timer);
           if (upgrade && h.status === 101) {
             resolve({ head: h, body, socket });
             return 'upgrade';
@@ -364,7 +375,8 @@ function isRaw(body: unknown): body is RawBody {
   return typeof body === 'object' && body !== null && Buffer.isBuffer((body as RawBody).raw);
 }
 
-function readAll(body: Readable): Promise<string> {
+/** A response body, whole, as text. */
+export function readAll(body: Readable): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     body.on('data', (c: Buffer) => chunks.push(c));

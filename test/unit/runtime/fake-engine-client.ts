@@ -9,9 +9,11 @@ import type {
   ContainerFacts,
   ContainerSpec,
   ContainerSummary,
+  ContainerWait,
   EngineClient,
   EngineVersion,
   Endpoint,
+  ExecSpec,
   ImageFacts,
   ImageSummary,
   PullEvent,
@@ -86,6 +88,8 @@ export class FakeEngine implements EngineClient {
   exitCode = 0;
   /** The tool runs until a signal ends it (its exit code 128 + the signal's number), not at once. */
   runsUntilSignalled = false;
+  /** Set: every wait's exit code fails with it (the connection lost after the wait was in place). */
+  waitBreaks?: Promise<never>;
   /** What /info says (the engine's kind and mode: runtime/engine/mode.ts); a rootful Docker's by default. */
   infoAnswer: object = {};
   private next = 0;
@@ -138,13 +142,16 @@ export class FakeEngine implements EngineClient {
     return attached;
   }
 
-  async waitContainer(id: string, until: 'removed' | 'not-running', options?: { podman?: boolean }): Promise<number> {
+  async waitContainer(id: string, until: 'removed' | 'not-running', options?: { podman?: boolean }): Promise<ContainerWait> {
     await this.record('waitContainer', options ? [id, until, options] : [id, until]);
     const container = this.container(id);
-    const code = await container.exited;
-    // An engine removes only a container that removes itself (AutoRemove).
-    if (container.spec.HostConfig.AutoRemove) this.containers.delete(id);
-    return code;
+    const exitCode = container.exited.then((code) => {
+      // An engine removes only a container that removes itself (AutoRemove).
+      if (container.spec.HostConfig.AutoRemove) this.containers.delete(id);
+      return code;
+    });
+    // The engine lost mid-run: the wait's answer never comes.
+    return { exitCode: this.waitBreaks ? Promise.race([exitCode, this.waitBreaks]) : exitCode };
   }
 
   async startContainer(id: string): Promise<void> {
@@ -237,6 +244,19 @@ export class FakeEngine implements EngineClient {
   async removeVolume(name: string): Promise<boolean> {
     await this.record('removeVolume', [name]);
     return this.volumes.delete(name);
+  }
+
+  async createExec(id: string, spec: ExecSpec): Promise<string> {
+    await this.record('createExec', [id, spec]);
+    const c = this.container(id);
+    if (c.state !== 'running') throw new EngineApiError(409, { message: `Container ${id} is not running` });
+    return `exec-${++this.next}`;
+  }
+
+  /** An exec's stream: a test that needs one gives it with `on.startExec`. */
+  async startExec(execId: string): Promise<Duplex> {
+    await this.record('startExec', [execId]);
+    throw new EngineApiError(404, { message: `No such exec instance: ${execId}` });
   }
 
   async inspectImage(ref: string): Promise<ImageFacts | undefined> {

@@ -32,6 +32,20 @@ describe('runContainer: the engine calls of a fresh run', () => {
     expect(engine.methods()).toEqual(['createContainer', 'attachContainer', 'waitContainer', 'startContainer']);
   });
 
+  it('starts only once the engine has the wait in place: a slow way to the engine (ssh) cannot let AutoRemove take the container first', async () => {
+    let placed = false;
+    engine.on.waitContainer = async () => {
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      placed = true;
+    };
+    let startedAfterPlaced: boolean | undefined;
+    engine.on.startContainer = () => {
+      startedAfterPlaced = placed;
+    };
+    expect(await runContainer(engine, plan, io())).toBe(0);
+    expect(startedAfterPlaced).toBe(true);
+  });
+
   it('sends a signal that arrives while the container starts once its init can take it (sent at once, an init with no handler yet drops it)', async () => {
     engine.runsUntilSignalled = true;
     let startedAt = 0;
