@@ -40,6 +40,8 @@ const SHORT_VERSION = /^(\d+)(?:\.(\d+))?((?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]
 
 /** A version as semver reads it, or undefined for one it cannot order (a date, a word, four parts). */
 export function semverOf(version: string): SemVer | undefined {
+  // semver.parse would take `v1.2.3` and `=1.2.3` too: the template says whether a tag has a v.
+  if (!/^\d/.test(version)) return undefined;
   const exact = semver.parse(version);
   if (exact) return exact;
   const short = SHORT_VERSION.exec(version);
