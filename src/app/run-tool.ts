@@ -1,9 +1,10 @@
-import { effectiveSetting, readSettings, registryMirror, warmIdleSeconds, type Settings } from '../platform/settings.js';
+import { effectiveSetting, readSettings, registryMirror, toolPlatform, warmIdleSeconds, type Settings } from '../platform/settings.js';
 import { EngineError } from '../platform/errors.js';
 import { warn } from '../platform/terminal-text.js';
 import { applyMirror } from '../core/image-reference.js';
 import type { RunIO } from '../runtime/container/run-container.js';
-import type { EngineClient } from '../runtime/engine-client.js';
+import type { EngineClient, ImageFacts } from '../runtime/engine-client.js';
+import { imagePlatformProblem, recipePlatformProblem } from '../core/platforms.js';
 import type { RunEngine } from '../runtime/engine/mode.js';
 import { stdinIsDevNull } from '../runtime/stdio/streams.js';
 import type { PullPolicy } from '../platform/settings.js';
@@ -27,7 +28,7 @@ async function planToolRun(
   request: RunRequest,
   io: RunIO,
   engine?: EngineClient,
-): Promise<{ plan: RunPlan; warm: boolean; settings: Settings; unmirrored: string; kind: RunEngine }> {
+): Promise<{ plan: RunPlan; warm: boolean; settings: Settings; unmirrored: string; kind: RunEngine; platforms?: string[] }> {
   const { runEngine } = await import('../runtime/engine/mode.js');
   const { engineAddress } = await import('../runtime/http/endpoint.js');
   const resolved = await resolveTool(request.tool, process.cwd(), request.image);
@@ -37,7 +38,8 @@ async function planToolRun(
   const kind = await runEngine(engine);
   // The mirror serves pulls (the recipe's image and --image alike); see runTool for what is local.
   const image = applyMirror(resolved.image, registryMirror(process.env, settings));
-  const plan = planRun(resolved.recipe, image, request.args, { ...request, version: resolved.version }, {
+  const platform = request.platform ?? toolPlatform(resolved.recipe.name, settings);
+  const plan = planRun(resolved.recipe, image, request.args, { ...request, version: resolved.version, platform }, {
     cwd: process.cwd(),
     env: process.env,
     stdinIsTTY: !stdinIsDevNull() && Boolean(io.stdin.isTTY),
@@ -48,7 +50,9 @@ async function planToolRun(
     policy: () => policyContext(process.env, knownEndpoint(engineAddress)),
     warn: (line) => warn(line, io.stderr),
   });
-  return { plan, warm: request.warm ?? settings.warm ?? resolved.recipe.warm, settings, unmirrored: resolved.image, kind };
+  // The recipe's platforms are its image's: another image (--image) may have others.
+  const platforms = request.image ? undefined : resolved.recipe.platforms;
+  return { plan, warm: request.warm ?? settings.warm ?? resolved.recipe.warm, settings, unmirrored: resolved.image, kind, platforms };
 }
 
 /** The engine's address for the path policy; undefined (the default socket) when the docker context is broken (the run reports that). */
@@ -65,7 +69,11 @@ function knownEndpoint(endpoint: () => string): string | undefined {
  * `engine`: the process's client unless given (a test's fake); made once the plan is good.
  */
 export async function runTool(request: RunRequest, io: RunIO, engine?: EngineClient): Promise<number> {
-  const { plan, warm: warmAsked, settings, unmirrored, kind } = await planToolRun(request, io, engine);
+  const { plan, warm: warmAsked, settings, unmirrored, kind, platforms } = await planToolRun(request, io, engine);
+  // The platform the image must be: the one asked for, else the engine's own (unknown: nothing checked).
+  const wanted = plan.platform ?? (kind.platform || undefined);
+  const refusal = wanted && recipePlatformProblem(plan.tool, platforms, wanted, plan.platform !== undefined);
+  if (refusal) throw new EngineError(refusal);
   const client = engine ?? (await import('../runtime/engine/client.js')).engineClient();
   const { ensureImage, inspectImage } = await import('../runtime/registry/images.js');
   // The mirror is for pulling: an image the engine has under its own name runs as it is, with
@@ -83,7 +91,19 @@ export async function runTool(request: RunRequest, io: RunIO, engine?: EngineCli
   const record = recordRun(client);
   let failed = false;
   let containerMade = false;
-  const ensure = () => ensureImage(client, plan.image, policy, pullReporter(io.stderr, request.quiet ?? false));
+  // The image's facts, to check its platform before the tool starts: those of the pull, else an
+  // inspect asked beside the create (no request more on the way to the start).
+  let facts: Promise<ImageFacts | undefined> | undefined;
+  const ensure = () => {
+    const made = ensureImage(client, plan.image, policy, pullReporter(io.stderr, request.quiet ?? false), plan.platform);
+    facts = made;
+    return made;
+  };
+  const checkPlatform = async () => {
+    const found = wanted ? await facts : undefined;
+    const problem = found && imagePlatformProblem(plan.tool, plan.image, found, wanted!, plan.platform !== undefined);
+    if (problem) throw new EngineError(problem);
+  };
   // A single file made for this call is of no use to a later one: such a call runs fresh.
   const warm = warmAsked && !plan.mounts.some((m) => m.create);
   try {
@@ -91,10 +111,12 @@ export async function runTool(request: RunRequest, io: RunIO, engine?: EngineCli
       // The call run in a warm container, or undefined: this call runs fresh (see src/warm/run-warm.ts).
       // Its module loads while the engine answers the image inspect.
       const [image, { runWarm }] = await Promise.all([ensure(), import('../warm/run-warm.js')]);
+      await checkPlatform();
       const code = await runWarm(client, plan, image, io, { idleSeconds: warmIdleSeconds(settings), engine: kind });
       if (code !== undefined) return code;
     } else if (policy === 'always') await ensure();
-    return await runContainer(client, plan, io, { engine: kind, onMissingImage: ensure, onCreated: () => (containerMade = true) });
+    else if (wanted) facts = inspectImage(client, plan.image).catch(() => undefined);
+    return await runContainer(client, plan, io, { engine: kind, onMissingImage: ensure, onCreated: () => (containerMade = true), platform: plan.platform, beforeStart: checkPlatform });
   } catch (error) {
     // Only a container that exists can run on unseen (a warm call's tool dies with its connection).
     if (!(error instanceof EngineError) || !containerMade) throw error;

@@ -17,6 +17,7 @@ export function dockerRunArgs(plan: RunPlan): string[] {
   if (plan.tty) argv.push('-t');
   argv.push('--init', '--network', plan.network, '--log-driver', 'none', '--security-opt', 'no-new-privileges');
   if (plan.user) argv.push('--user', plan.user);
+  if (plan.platform) argv.push('--platform', plan.platform);
   for (const [key, value] of Object.entries(plan.labels)) {
     if (key !== LABELS.pid && key !== LABELS.host && key !== LABELS.run) argv.push('--label', `${key}=${value}`);
   }

@@ -1,4 +1,5 @@
 import { UsageError } from '../../platform/errors.js';
+import { PLATFORM_PATTERN } from '../platforms.js';
 import type { RunRequest } from './plan.js';
 
 /**
@@ -22,6 +23,7 @@ export const RUN_FLAGS = {
   network: { kind: 'option', options: ['none', 'bridge', 'host'], description: "override the recipe's network" },
   tty: { kind: 'boolean', allowNo: true, description: 'force a TTY on or off (default: when stdin and stdout are terminals)' },
   image: { kind: 'option', description: "use this image instead of the recipe's (keeps the rest of the recipe)" },
+  platform: { kind: 'option', description: "run the image's OS/ARCH variant, e.g. linux/amd64 (emulated where the engine can)" },
   'dry-run': { kind: 'boolean', description: 'print the equivalent docker run command and exit' },
   'path-mounts': { kind: 'boolean', allowNo: true, default: true, description: 'mount the paths named in the arguments, as the path policy allows (--no-path-mounts: none, none refused)' },
   warm: { kind: 'boolean', allowNo: true, description: 'keep the container running and run later calls in it' },
@@ -89,8 +91,14 @@ export function runRequest(tool: string, args: string[], flags: ParsedRunFlags):
     network: flags.network as RunRequest['network'],
     tty: flags.tty as boolean | undefined,
     image: flags.image as string | undefined,
+    platform: platformFlag(flags.platform as string | undefined),
     pathMounts: (flags['path-mounts'] as boolean | undefined) ?? true,
     warm: flags.warm as boolean | undefined,
     quiet: flags.quiet as boolean | undefined,
   };
+}
+
+function platformFlag(value: string | undefined): string | undefined {
+  if (value !== undefined && !PLATFORM_PATTERN.test(value)) throw new UsageError(`--platform ${value}: not a platform (expected OS/ARCH[/VARIANT], e.g. linux/amd64)`, 'run');
+  return value;
 }

@@ -82,6 +82,10 @@ export interface RunOptions {
   onMissingImage?: () => Promise<unknown>;
   /** The container exists. */
   onCreated?: () => void;
+  /** The image's platform to create from (--platform, toolPlatforms). */
+  platform?: string;
+  /** Called once the container exists, before anything else: its throw removes the container and ends the run. */
+  beforeStart?: () => Promise<void>;
 }
 
 /**
@@ -93,7 +97,7 @@ export interface RunOptions {
 export async function runContainer(engine: EngineClient, plan: RunPlan, io: RunIO, options: RunOptions = {}): Promise<number> {
   const { onMissingImage, onCreated } = options;
   const kind = options.engine ?? DOCKER;
-  const create = () => engine.createContainer(containerSpec(plan, kind));
+  const create = () => engine.createContainer(containerSpec(plan, kind), undefined, options.platform);
   let id: string;
   try {
     try {
@@ -107,6 +111,14 @@ export async function runContainer(engine: EngineClient, plan: RunPlan, io: RunI
     }
   } catch (error) {
     throw createFailure(error, plan);
+  }
+  if (options.beforeStart) {
+    try {
+      await options.beforeStart();
+    } catch (error) {
+      await discardContainer(engine, id);
+      throw error;
+    }
   }
   onCreated?.();
   const remove = () => discardContainer(engine, id);
