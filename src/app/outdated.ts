@@ -74,6 +74,8 @@ export async function findOutdated(names: string[], cwd: string, options: Outdat
       const resolved = await resolveTool(spec, cwd);
       const base = { name: resolved.recipe.name, current: resolved.version, from: from ?? resolved.versionFrom, known: false };
       const unknown = (reason: string, repository: string | null = null): OutdatedTool => ({ ...base, newest: null, state: 'unknown', reason, repository });
+      // A recipe that builds its image (build:) has no registry to ask.
+      if (!resolved.recipe.image) return unknown('berth cannot look for newer versions: the recipe builds its image rather than pulling it');
       const template = tagTemplate(resolved.recipe.image);
       if ('reason' in template) return unknown(`berth cannot look for newer versions: ${template.reason}`);
       const ref = parseImageReference(applyMirror(template.repository, mirror));
