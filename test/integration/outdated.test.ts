@@ -154,4 +154,19 @@ tools:
     expect(notPinned.code).toBe(125);
     expect(notPinned.stderr).toBe(`berth: ${name} is not pinned in ${project}/berth.yaml: upgrade moves pins (pin it first with berth use ${name})\n`);
   });
+
+  it('outside a project, outdated checks the installed shims, at the version each was installed at', async () => {
+    const name = `loose${unique.replace(/\D/g, '')}`;
+    const shims = { BERTH_SHIM_DIR: path.join(sb.root, 'shims') };
+    const none = await b(['outdated'], sb.work, shims);
+    expect([none.code, none.stderr]).toEqual([0, 'berth: no tools to check: no shims are installed (name tools: berth outdated jq)\n']);
+    const install = await b(['install', '--quiet', `${name}@1.2.0`], sb.work, shims);
+    expect(install.code, install.stderr).toBe(0);
+    const r = await b(['outdated'], sb.work, shims);
+    expect([r.code, r.stderr]).toEqual([1, '']);
+    expect(lines(r.stdout.toString())).toEqual([
+      ['TOOL', 'CURRENT', 'NEWEST', 'STATE', 'FROM'],
+      [name, '1.2.0', '1.10.0', 'outdated', 'shim'],
+    ]);
+  });
 });
