@@ -155,6 +155,21 @@ tools:
     expect(notPinned.stderr).toBe(`berth: ${name} is not pinned in ${project}/berth.yaml: upgrade moves pins (pin it first with berth use ${name})\n`);
   });
 
+  it("an upgrade whose sync fails puts berth.yaml back as it was and writes no berth.lock", async () => {
+    const name = `rollback${unique.replace(/\D/g, '')}`;
+    writeRecipe(sb, { name, image: `${repo('vtool')}:v{version}`, version: '0.9.0' });
+    const other = path.join(sb.root, 'rollback');
+    mkdirSync(other);
+    const text = `tools:\n  ${name}: 0.9.0 # pinned on purpose\n`;
+    writeFileSync(path.join(other, 'berth.yaml'), text);
+    const r = await b(['upgrade', '--quiet'], other, { DOCKER_HOST: `unix://${path.join(sb.root, 'no-engine.sock')}` });
+    expect(r.code).toBe(125);
+    expect(r.stdout.toString()).toBe('');
+    expect(r.stderr).toMatch(new RegExp(`^berth: sync: 1 of 1 tool failed; ${other}/berth.lock is unchanged\nberth: ${name} 0\\.10\\.0: cannot reach the Docker engine`));
+    expect(readFileSync(path.join(other, 'berth.yaml'), 'utf8')).toBe(text);
+    expect(existsSync(path.join(other, 'berth.lock'))).toBe(false);
+  });
+
   it('outside a project, outdated checks the installed shims, at the version each was installed at', async () => {
     const name = `loose${unique.replace(/\D/g, '')}`;
     const shims = { BERTH_SHIM_DIR: path.join(sb.root, 'shims') };
