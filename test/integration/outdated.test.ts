@@ -100,13 +100,17 @@ tools:
     expect(tools[3]).toEqual({ name: 'mirrored', current: '5.1.0', from: 'project', newest: '5.1.0', state: 'current', repository: `${registry()}/berthtestmirror/outdated-${unique}`, known: true });
   });
 
-  it('exits 0 when the named tools are current; a registry that cannot be reached is one line and 125', async () => {
+  it('exits 0 when the named tools are current; a registry that cannot be reached is one line and 125, for upgrade too (nothing written)', async () => {
     const current = await b(['outdated', 'mirrored']);
     expect([current.code, current.stderr]).toEqual([0, '']);
     const offline = await b(['outdated', 'mirrored'], project, { BERTH_REGISTRY_MIRROR: '127.0.0.1:1' });
     expect(offline.code).toBe(125);
     expect(offline.stdout.toString()).toBe('');
     expect(offline.stderr).toMatch(/^berth: registry 127\.0\.0\.1:1 is unreachable \(ECONNREFUSED: [^\n]*\)\n$/);
+    const offlineUpgrade = await b(['upgrade'], project, { BERTH_REGISTRY_MIRROR: '127.0.0.1:1' });
+    expect([offlineUpgrade.code, offlineUpgrade.stdout.toString()]).toEqual([125, '']);
+    expect(offlineUpgrade.stderr).toMatch(/^berth: nothing upgraded: registry 127\.0\.0\.1:1 is unreachable \(ECONNREFUSED: [^\n]*\)\n$/);
+    expect(readFileSync(path.join(project, 'berth.yaml'), 'utf8')).toBe(manifest);
   });
 
   it('upgrade --dry-run prints the changes and writes nothing', async () => {
