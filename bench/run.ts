@@ -7,7 +7,7 @@
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chownSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,14 +15,15 @@ import { assertEngine } from '../test/harness/engine.js';
 import { ensureFixtures } from '../test/harness/fixtures.js';
 import { buildImage } from '../test/harness/images.js';
 import { startRegistry } from '../test/harness/registry.js';
-import { BERTH, makeSandbox, writeRecipe } from '../test/support/berth.js';
+import { rootlessPodman } from '../test/harness/podman-setup.js';
+import { asUser, BERTH, makeSandbox, writeRecipe } from '../test/support/berth.js';
 import { replaceBetweenMarkers } from '../scripts/catalog-table.js';
 import { writeFileAtomic } from '../src/platform/files.js';
 
 const PAIRS = Number(process.env.BENCH_PAIRS ?? 15);
 const STREAM_BYTES = Number(process.env.BENCH_STREAM_MB ?? 1024) * 1024 * 1024;
 const node = process.execPath;
-/** BENCH_ONLY=cold,warm,startup,streams,pull runs some of them. */
+/** BENCH_ONLY=cold,warm,startup,streams,pull,podman runs some of them. */
 const only = process.env.BENCH_ONLY?.split(',');
 const want = (section: string) => !only || only.includes(section);
 
@@ -86,6 +87,39 @@ function throughput(argv: string[], bytes: number, env: NodeJS.ProcessEnv, cwd: 
   });
 }
 
+/**
+ * Rootless Podman (issue 13), when a second user's is set up (BERTH_TEST_PODMAN_ROOTLESS_USER, as
+ * `.ci/run` makes it, with the fixture loaded by the podman test pass): berth as that user, found
+ * with nothing configured, against `podman run --rm --userns=keep-id` as that user.
+ */
+function benchRootlessPodman(fixtureImage: string): void {
+  const rootless = rootlessPodman();
+  if (!rootless) {
+    rows.push(['podman rootless', '-', '-', '-', '<= 1.0 / 0.25', 'not measured: no BERTH_TEST_PODMAN_ROOTLESS_USER']);
+    return;
+  }
+  const sb = makeSandbox({ uid: rootless.uid });
+  sb.gid = rootless.gid;
+  for (const dir of [sb.root, sb.work, sb.recipes, sb.config, sb.cache]) chownSync(dir, rootless.uid, rootless.gid);
+  delete sb.env.DOCKER_HOST;
+  Object.assign(sb.env, { XDG_RUNTIME_DIR: rootless.runtime, USER: rootless.user });
+  writeRecipe(sb, { name: 'fx', image: fixtureImage });
+  const cwd = sb.work;
+  const home = execFileSync('getent', ['passwd', rootless.user], { encoding: 'utf8' }).split(':')[5]!;
+  const podmanEnv = { PATH: process.env.PATH, HOME: home, XDG_RUNTIME_DIR: rootless.runtime, USER: rootless.user };
+  const podman = ['setpriv', `--reuid=${rootless.uid}`, `--regid=${rootless.gid}`, '--clear-groups', 'podman', 'run', '--rm', '-i', '--userns=keep-id'];
+  const handWritten = [...podman, '-v', `${cwd}:${cwd}`, '-w', cwd, fixtureImage, 'true'];
+  const cold = paired(() => seconds(asUser(sb, [node, BERTH, 'run', 'fx', 'true']), { cwd, env: sb.env }), () => seconds(handWritten, { cwd, env: podmanEnv }));
+  report('podman rootless cold: berth run TOOL true', cold.a, cold.b, '<= 1.0', cold.a / cold.b <= 1.0);
+  const warmRun = asUser(sb, [node, BERTH, 'run', '--warm', 'fx', 'true']);
+  if (spawnSync(warmRun[0]!, warmRun.slice(1), { cwd, env: sb.env }).status === 0) {
+    const warm = paired(() => seconds(warmRun, { cwd, env: sb.env }), () => seconds(handWritten, { cwd, env: podmanEnv }));
+    report('podman rootless warm: berth run --warm TOOL true', warm.a, warm.b, '<= 0.25', warm.a / warm.b <= 0.25);
+    const stop = asUser(sb, [node, BERTH, 'warm', 'stop']);
+    spawnSync(stop[0]!, stop.slice(1), { cwd, env: sb.env });
+  } else rows.push(['podman rootless warm', '-', '-', '-', '<= 0.25', 'not measured: --warm failed']);
+}
+
 async function main(): Promise<void> {
   await assertEngine();
   const { fixtureImage } = await ensureFixtures();
@@ -127,6 +161,9 @@ async function main(): Promise<void> {
       report('startup: berth --version', version.a, version.b, '<= 1.8', version.a / version.b <= 1.8);
       const list = paired(() => seconds([node, BERTH, 'list'], { cwd, env }), () => seconds(bare));
       report('startup: berth list', list.a, list.b, '<= 1.8', list.a / list.b <= 1.8);
+      // A shell's Tab: the completion scripts call this on every press (berth completions).
+      const tab = paired(() => seconds([node, BERTH, '__complete', 'run', 'fx@'], { cwd, env }), () => seconds(bare));
+      report('startup: berth __complete (Tab)', tab.a, tab.b, '<= 1.8', tab.a / tab.b <= 1.8);
     }
 
     // 4. Streams: 1 GiB through cat, throughput and berth's peak memory.
@@ -174,6 +211,7 @@ async function main(): Promise<void> {
       rows.push(['pull: cached image, registry unreachable', offline.status === 0 ? 'runs' : 'fails', '-', '-', 'no registry request', offline.status === 0 ? 'met' : 'NOT met']);
       spawnSync('docker', ['rmi', '-f', dead, ref], { stdio: 'ignore' });
     }
+    if (want('podman')) benchRootlessPodman(fixtureImage);
   } finally {
     await registry.stop();
   }

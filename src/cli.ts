@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { packageFile } from './platform/package-files.js';
 import { nearestNames } from './core/nearest-names.js';
 import { printable, warn, warnAt } from './platform/terminal-text.js';
+import { COMPLETE } from './ui/completion-scripts.js';
 
 /**
  * berth's entry. `berth run`, a plain `berth list` and `--version` take a path that loads no
@@ -32,6 +33,18 @@ export async function main(argv: string[], options: { dir: string; development?:
     }
     for (const note of output.notes) (note.located ? warnAt : warn)(note.text);
     for (const line of output.lines) process.stdout.write(`${printable(line, true)}\n`);
+    return;
+  }
+  if (argv[0] === COMPLETE) {
+    // The shells' completion scripts (berth completions) ask here on every Tab: no oclif.
+    const { complete, completionLines } = await import('./app/complete.js');
+    let lines: string[];
+    try {
+      lines = completionLines(complete(argv.slice(1)));
+    } catch {
+      return; // a completion that cannot be worked out offers nothing, and never a stack trace at a prompt
+    }
+    for (const line of lines) process.stdout.write(`${line}\n`);
     return;
   }
   if (argv[0] === 'run') {

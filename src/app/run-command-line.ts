@@ -27,7 +27,8 @@ export async function runCommandLine(argv: string[]): Promise<boolean> {
       const { planTool } = await import('./run-tool.js');
       const { dockerRunArgs } = await import('../core/run/docker-command.js');
       const { shellQuote } = await import('../core/shell-words.js');
-      process.stdout.write(`${dockerRunArgs(await planTool(request, io)).map((word) => shellQuote(word)).join(' ')}\n`);
+      const { plan, kind } = await planTool(request, io);
+      process.stdout.write(`${dockerRunArgs(plan, kind.kind).map((word) => shellQuote(word)).join(' ')}\n`);
       return true;
     }
     const { runTool } = await import('./run-tool.js');

@@ -16,8 +16,8 @@ import { resolveTool } from '../core/run/resolve.js';
 import { pullReporter } from '../ui/pull-progress.js';
 
 /** Resolves the tool and plans its container, without touching the engine. */
-export async function planTool(request: RunRequest, io: RunIO): Promise<RunPlan> {
-  return (await planToolRun(request, io)).plan;
+export async function planTool(request: RunRequest, io: RunIO): Promise<{ plan: RunPlan; kind: RunEngine }> {
+  return planToolRun(request, io);
 }
 
 /**
@@ -47,6 +47,7 @@ async function planToolRun(
     terminalSize: io.stdout.isTTY && io.stdout.rows ? [io.stdout.rows, io.stdout.columns] : undefined,
     identity: hostIdentity(),
     rootless: kind.rootless,
+    keepId: kind.kind === 'podman' && kind.rootless,
     policy: () => policyContext(process.env, knownEndpoint(engineAddress)),
     warn: (line) => warn(line, io.stderr),
   });

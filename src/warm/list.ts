@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import type { EngineClient } from '../runtime/engine-client.js';
 import { ownerFilter } from '../runtime/container/owner.js';
-import { lastUsed, pruneWarmFiles, removeSocketDirectory } from './state.js';
+import { lastUsed, prunableWarmFiles, pruneWarmFiles, removeSocketDirectory, type PrunableFile } from './state.js';
 import { SOURCE_SHA256 } from './server-build.js';
 import { byName } from '../core/names.js';
 import { labelFilter, LABELS } from '../core/labels.js';
@@ -80,9 +80,11 @@ export async function stopWarm(engine: EngineClient, tool?: string, owners?: str
 
 /**
  * Removes the warm files in berth's cache that no warm container the engine has needs (`berth
- * gc`). Only the caller's containers can use them: their keys hold this cache (warmKey).
+ * gc`), or with `dryRun` only lists them. Only the caller's containers can use them: their keys
+ * hold this cache (warmKey).
  */
-export async function pruneWarmCache(engine: EngineClient): Promise<void> {
+export async function pruneWarmCache(engine: EngineClient, options: { dryRun?: boolean } = {}): Promise<PrunableFile[]> {
   const list = await listWarm(engine, { stopped: true });
-  pruneWarmFiles(new Set(list.map((c) => c.key).filter(Boolean)), new Set(list.map((c) => c.name)), `server-${SOURCE_SHA256.slice(0, 12)}-`);
+  const args = [new Set(list.map((c) => c.key).filter(Boolean)), new Set(list.map((c) => c.name)), `server-${SOURCE_SHA256.slice(0, 12)}-`] as const;
+  return options.dryRun ? prunableWarmFiles(...args) : pruneWarmFiles(...args);
 }

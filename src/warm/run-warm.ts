@@ -57,7 +57,7 @@ import {
 export interface WarmOptions {
   /** The idle time after which the warm container stops itself. */
   idleSeconds: number;
-  /** The engine's kind and mode (rootless Podman's container gets keep-id, as a fresh one does). */
+  /** The engine's kind and mode. */
   engine?: RunEngine;
 }
 
@@ -140,7 +140,7 @@ async function createWarm(engine: EngineClient, plan: RunPlan, image: ImageFacts
     return { kind: 'unavailable', reason: `berth's cache cannot hold the warm server and its socket (${messageOf(error)})` };
   }
   if (!server) return { kind: 'unavailable', reason: `berth has no warm server for ${arch || 'this engine'}'s architecture`, lasting: true };
-  const host = hostConfig(plan, options.engine);
+  const host = hostConfig(plan);
   const spec: ContainerSpec = {
     Image: image.id,
     Entrypoint: [SERVER_TARGET],

@@ -1,4 +1,4 @@
-import { chmodSync, readFileSync, rmSync, statSync, utimesSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, rmSync, statSync, utimesSync } from 'node:fs';
 import path from 'node:path';
 import { acquireLock } from '../platform/lock-file.js';
 import { directoryEntries, PRIVATE_DIRECTORY_MODE, privateDirectory, writePrivateFile } from '../platform/files.js';
@@ -55,14 +55,20 @@ export function removeSocketDirectory(key: string): void {
   rmSync(socketDirectory(key), { recursive: true, force: true });
 }
 
+/** A file or directory of berth's warm cache that gc removes, and why. */
+export interface PrunableFile {
+  path: string;
+  why: string;
+}
+
 /**
- * Removes what no warm container needs any more (`berth gc`): the socket directories and last-use
- * marks of containers that are gone (`keys`, `names`: those the engine still has), server programs
- * of other builds than `server` (`server-HASH-`), and what berth's earlier warm containers kept
- * (the pause program, init pids, exec records, image commands). A socket directory less than a
- * minute old is kept: its container may be being created.
+ * What no warm container needs any more (`berth gc`): the socket directories and last-use marks of
+ * containers that are gone (`keys`, `names`: those the engine still has), server programs of other
+ * builds than `server` (`server-HASH-`), and what berth's earlier warm containers kept (the pause
+ * program, init pids, exec records, image commands). A socket directory less than a minute old is
+ * kept: its container may be being created. Nothing is removed here (`gc --dry-run` shows these).
  */
-export function pruneWarmFiles(keys: Set<string>, names: Set<string>, server: string): void {
+export function prunableWarmFiles(keys: Set<string>, names: Set<string>, server: string): PrunableFile[] {
   const live = new Set([...keys].map((key) => path.basename(socketDirectory(key))));
   const recent = (dir: string) => {
     try {
@@ -71,15 +77,25 @@ export function pruneWarmFiles(keys: Set<string>, names: Set<string>, server: st
       return false;
     }
   };
+  const files: PrunableFile[] = [];
   for (const dir of directoryEntries(warmSocketsDirectory())) {
     const full = path.join(warmSocketsDirectory(), dir);
-    if (!live.has(dir) && !recent(full)) rmSync(full, { recursive: true, force: true });
+    if (!live.has(dir) && !recent(full)) files.push({ path: full, why: 'socket directory of a warm container that is gone' });
   }
-  for (const name of directoryEntries(sub('used'))) if (!names.has(name)) rmSync(path.join(sub('used'), name), { force: true });
+  for (const name of directoryEntries(sub('used'))) if (!names.has(name)) files.push({ path: path.join(sub('used'), name), why: 'last-use mark of a warm container that is gone' });
   for (const file of directoryEntries(warmDirectory())) {
-    if ((file.startsWith('server-') && !file.startsWith(server)) || file.startsWith('pause-v1-')) rmSync(path.join(warmDirectory(), file), { force: true });
+    if (file.startsWith('server-') && !file.startsWith(server)) files.push({ path: path.join(warmDirectory(), file), why: "warm server of another berth build" });
+    else if (file.startsWith('pause-v1-')) files.push({ path: path.join(warmDirectory(), file), why: "an earlier berth's warm program" });
   }
-  for (const old of ['pids', 'execs', 'images']) rmSync(sub(old), { recursive: true, force: true });
+  for (const old of ['pids', 'execs', 'images']) if (existsSync(sub(old))) files.push({ path: sub(old), why: "an earlier berth's warm records" });
+  return files;
+}
+
+/** Removes what prunableWarmFiles lists; returns what it removed. */
+export function pruneWarmFiles(keys: Set<string>, names: Set<string>, server: string): PrunableFile[] {
+  const files = prunableWarmFiles(keys, names, server);
+  for (const f of files) rmSync(f.path, { recursive: true, force: true });
+  return files;
 }
 
 /** Containers are named after their key: the engine then refuses a second one for a key. */
@@ -160,9 +176,18 @@ export function rememberUnavailable(tool: string, reason: string, lasting = fals
   return previous?.reason !== reason;
 }
 
+/**
+ * Forgets why tools could not be kept warm. A memo berth cannot remove (a directory of another
+ * user's in the cache, say) only means the reason is said again: never an error, so a warm call
+ * it follows (its connection open) always goes on.
+ */
 export function forgetUnavailable(tool?: string): void {
-  if (tool) rmSync(path.join(sub('unavailable'), `${tool}.json`), { force: true });
-  else rmSync(sub('unavailable'), { recursive: true, force: true });
+  try {
+    if (tool) rmSync(path.join(sub('unavailable'), `${tool}.json`), { force: true });
+    else rmSync(sub('unavailable'), { recursive: true, force: true });
+  } catch {
+    // said again next time
+  }
 }
 
 /**

@@ -54,24 +54,33 @@ async function loadIntoPodman(image: string, podman: NodeJS.ProcessEnv): Promise
   });
 }
 
+/** The rootful project: the core files against rootful Podman (and test/podman/, which uses both). */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  return setupPodman(project, PODMAN_SOCKET);
+}
+
+/**
+ * Fixtures loaded into the Podman at `socket` (and the rootless user's), this process and the
+ * workers pointed at it, and a leak check at the end.
+ */
+export async function setupPodman(project: TestProject, socket: string): Promise<() => Promise<void>> {
   const started = Date.now();
   await assertEngine();
   const images = await ensureFixtures();
-  const podman = { ...process.env, DOCKER_HOST: `unix://${PODMAN_SOCKET}` };
+  const podman = { ...process.env, DOCKER_HOST: `unix://${socket}` };
   const ping = await run('docker', ['version', '--format', '{{.Server.Version}}'], { env: podman, timeoutMs: 30_000 });
   if (ping.code !== 0) {
     throw new Error(
-      `No Podman answers at ${PODMAN_SOCKET}, and the podman project needs one. Run \`.ci/run\` (it installs and starts it), or start it yourself:\n` +
-        `  podman system service --time=0 unix://${PODMAN_SOCKET} &\n` +
+      `No Podman answers at ${socket}, and the ${project.name} project needs one. Run \`BERTH_CI_PODMAN=1 .ci/run --setup-only\` (it installs and starts it), or start it yourself:\n` +
+        `  podman system service --time=0 unix://${socket} &\n` +
         `docker said: ${ping.stderr.trim().split('\n').slice(-3).join('\n')}`,
     );
   }
   for (const image of [images.fixtureImage, images.noshellImage]) await loadIntoPodman(image, podman);
   // The rootless user's Podman has storage of its own (root may use its socket).
   const rootless = rootlessPodman();
-  if (rootless) await loadIntoPodman(images.fixtureImage, { ...process.env, DOCKER_HOST: `unix://${rootless.socket}` });
-  // From here on, every `docker` this run starts (the workers' included) speaks to Podman.
+  if (rootless) for (const image of [images.fixtureImage, images.noshellImage]) await loadIntoPodman(image, { ...process.env, DOCKER_HOST: `unix://${rootless.socket}` });
+  // From here on, every `docker` this run starts (the workers' included) speaks to this Podman.
   process.env.DOCKER_HOST = podman.DOCKER_HOST;
   process.env.BERTH_TEST_ENGINE = 'podman';
   // Podman 4.3's event stream stops delivering partway through a run: a listing at the end instead.
@@ -81,7 +90,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide('noshellImage', images.noshellImage);
   project.provide('registryFixtureRef', '');
   project.provide('registryFixtureDigest', '');
-  log(`${project.name}: Podman ${ping.stdout.trim()} at ${PODMAN_SOCKET}${rootless ? ` and ${rootless.user}'s rootless one` : ''}, fixtures ${images.fixtureImage}, ready in ${Date.now() - started} ms`);
+  log(`${project.name}: Podman ${ping.stdout.trim()} at ${socket}${rootless ? ` and ${rootless.user}'s rootless one` : ''}, fixtures ${images.fixtureImage}, ready in ${Date.now() - started} ms`);
 
   return async () => {
     const left = await leaks.stop();

@@ -12,8 +12,11 @@ declare module 'vitest' {
     registryFixtureRef: string;
     /** The manifest digest (`sha256:...`) of registryFixtureRef in the registry. */
     registryFixtureDigest: string;
-    /** `berth-standin/tools:bookworm` (e2e project only). */
-    standinImage: string;
+    /**
+     * e2e project only: the stand-in image of each upstream image repository that has one, e.g.
+     * `docker.io/koalaman/shellcheck` -> `berth-standin/koalaman-shellcheck:<hash>` (test/harness/standins-setup.ts).
+     */
+    standins: Record<string, string>;
   }
 }
 

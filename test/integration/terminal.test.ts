@@ -3,7 +3,7 @@
 // quietly with 141, as a native tool killed by SIGPIPE.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
-import { BERTH, berthInTerminal, makeSandbox, ON_PODMAN, writeRecipe, type Sandbox } from '../support/berth.js';
+import { asUser, BERTH, berthInTerminal, makeSandbox, ON_PODMAN, writeRecipe, type Sandbox } from '../support/berth.js';
 
 function docker(...args: string[]): string {
   return execFileSync('docker', args, { encoding: 'utf8' }).trim();
@@ -33,14 +33,16 @@ describe('odd terminals and closed pipes', () => {
 
   it.each([['run', '-h'], ['help'], ['--version'], ['list'], ['info', 'jq'], ['warm', 'ls']])('berth %s into a closed pipe exits 141 quietly', (...args) => {
     // The reader has gone before berth writes: every write is EPIPE.
-    const r = spawnSync('bash', ['-c', `"$@" 2>&1 | true; exit "\${PIPESTATUS[0]}"`, 'sh', process.execPath, BERTH, ...args], { env: { ...sb.env }, encoding: 'utf8' });
+    const [shell, ...shellArgs] = asUser(sb, ['bash', '-c', `"$@" 2>&1 | true; exit "\${PIPESTATUS[0]}"`, 'sh', process.execPath, BERTH, ...args]);
+    const r = spawnSync(shell!, shellArgs, { cwd: sb.work, env: { ...sb.env }, encoding: 'utf8' });
     expect(r.stdout).toBe('');
     expect(r.status).toBe(141);
   });
 
   it('berth run without a tool says how to name one, in one line, exit 125', () => {
     for (const args of [['run'], ['run', '--pull', 'always']]) {
-      const r = spawnSync(process.execPath, [BERTH, ...args], { env: { ...sb.env }, encoding: 'utf8' });
+      const [node, ...argv] = asUser(sb, [process.execPath, BERTH, ...args]);
+      const r = spawnSync(node!, argv, { cwd: sb.work, env: { ...sb.env }, encoding: 'utf8' });
       expect(r.stdout).toBe('');
       expect(r.stderr).toBe('berth: berth run needs a tool: berth run [FLAGS] TOOL[@VERSION] [TOOL ARGS...], e.g. berth run jq --version (berth run --help for the flags)\n');
       expect(r.status).toBe(125);

@@ -9,8 +9,19 @@ import { stringify } from 'yaml';
 export const BERTH = fileURLToPath(new URL('../../bin/run.js', import.meta.url));
 export const REPO = fileURLToPath(new URL('../..', import.meta.url));
 
-/** A uid with no passwd entry on the host, in the docker group so it may use the engine. */
-export const OTHER_UID = 4321;
+/**
+ * The podman-rootless project runs the core files against a second user's rootless Podman
+ * (test/harness/podman-setup.ts): every berth then runs as that user, the only one who may use
+ * that engine.
+ */
+const ROOTLESS_UID = process.env.BERTH_TEST_ROOTLESS_UID ? Number(process.env.BERTH_TEST_ROOTLESS_UID) : undefined;
+export const ON_ROOTLESS = ROOTLESS_UID !== undefined;
+
+/**
+ * A uid other than the test's own, that may use the engine: one with no passwd entry on the host,
+ * in the docker group; on rootless Podman, its user.
+ */
+export const OTHER_UID = ROOTLESS_UID ?? 4321;
 
 /**
  * A place to run berth in: its own config, cache and recipe directories and a work directory,
@@ -35,7 +46,7 @@ export const ENGINE_SOCKET = process.env.DOCKER_HOST?.startsWith('unix://') ? pr
 
 export function makeSandbox(options: { uid?: number } = {}): Sandbox {
   const root = realpathSync(mkdtempSync(path.join(tmpdir(), 'berth-test-')));
-  const uid = options.uid ?? process.getuid!();
+  const uid = options.uid ?? ROOTLESS_UID ?? process.getuid!();
   const gid = uid === process.getuid!() ? process.getgid!() : statSync(ENGINE_SOCKET).gid;
   const dirs = { work: path.join(root, 'work'), recipes: path.join(root, 'recipes'), config: path.join(root, 'config'), cache: path.join(root, 'cache') };
   for (const dir of Object.values(dirs)) mkdirSync(dir, { recursive: true });
@@ -50,6 +61,7 @@ export function makeSandbox(options: { uid?: number } = {}): Sandbox {
     USER: uid === 0 ? 'root' : 'tester',
   };
   if (process.env.DOCKER_HOST) env.DOCKER_HOST = process.env.DOCKER_HOST;
+  if (ON_ROOTLESS) env.XDG_RUNTIME_DIR = process.env.BERTH_TEST_ROOTLESS_RUNTIME;
   return { root, ...dirs, uid, gid, env };
 }
 

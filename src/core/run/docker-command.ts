@@ -10,14 +10,18 @@ function mountSpec(source: string, target: string, readOnly: boolean): string {
   return ['type=bind', field('source', source), field('target', target), ...(readOnly ? ['readonly'] : [])].join(',');
 }
 
-/** The `docker run` argv equivalent to a plan: what --dry-run prints and what a shell can run. */
-export function dockerRunArgs(plan: RunPlan): string[] {
-  const argv = ['docker', 'run', '--rm'];
+/**
+ * The `docker run` argv equivalent to a plan: what --dry-run prints and what a shell can run. On
+ * Podman, `podman run` (the docker CLI refuses Podman's `--userns keep-id`).
+ */
+export function dockerRunArgs(plan: RunPlan, cli: 'docker' | 'podman' = 'docker'): string[] {
+  const argv = [cli, 'run', '--rm'];
   if (plan.stdin) argv.push('-i');
   if (plan.tty) argv.push('-t');
   argv.push('--init', '--network', plan.network, '--log-driver', 'none', '--security-opt', 'no-new-privileges');
   if (plan.user) argv.push('--user', plan.user);
   if (plan.platform) argv.push('--platform', plan.platform);
+  if (plan.userns) argv.push('--userns', plan.userns);
   for (const [key, value] of Object.entries(plan.labels)) {
     if (key !== LABELS.pid && key !== LABELS.host && key !== LABELS.run) argv.push('--label', `${key}=${value}`);
   }

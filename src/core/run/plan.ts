@@ -47,6 +47,8 @@ export interface Host {
   identity?: Identity;
   /** The engine maps uid 0 to the user (rootless): no uid or passwd entry is given. */
   rootless?: boolean;
+  /** The engine is rootless Podman, whose `keep-id` maps the user's uid to itself. */
+  keepId?: boolean;
   /** The path policy's facts (path-policy.ts), when not read from the host. */
   policy?: () => PolicyContext;
   /** Where warnings go (one line each): an engine socket mounted with -v. */
@@ -75,6 +77,11 @@ export interface RunPlan {
   mounts: Mount[];
   workdir: string;
   user?: string;
+  /**
+   * Rootless Podman's `keep-id`: the user's uid and gid are theirs in the container too. Never
+   * for `user: image`: keep-id also makes the user's uid the container's default user.
+   */
+  userns?: 'keep-id';
   network: 'none' | 'bridge' | 'host';
   tty: boolean;
   /**
@@ -164,6 +171,7 @@ export function planRun(recipe: Recipe, image: string, args: string[], options: 
     mounts,
     workdir: host.cwd,
     user: identity ? `${identity.uid}:${identity.gid}` : undefined,
+    userns: host.keepId && recipe.user !== 'image' ? 'keep-id' : undefined,
     network: options.network ?? recipe.network,
     tty,
     stdin: !tty || host.stdinIsTTY,

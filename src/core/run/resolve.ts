@@ -13,6 +13,8 @@ export interface ResolvedTool {
   versionFrom: VersionSource;
   /** True when the image is the digest locked in berth.lock. */
   locked: boolean;
+  /** The project's files behind the version and digest, when they came from there (`berth which` says so). */
+  project?: { manifestFile: string; pinLine?: number; lockFile?: string };
 }
 
 /**
@@ -33,5 +35,6 @@ export async function resolveTool(spec: string, cwd: string, imageOverride?: str
   if (imageOverride) return { recipe, version, image: imageOverride, versionFrom, locked: false };
   const image = pin && version === pin.version ? pin.image : imageForVersion(recipe, version);
   const locked = lockedImage(project?.lock, name, version, image);
-  return { recipe, version, image: locked ?? image, versionFrom, locked: locked !== undefined };
+  const from = project && (pin || locked) ? { manifestFile: project.files.manifestFile, pinLine: versionFrom === 'project' ? pin?.line : undefined, lockFile: locked ? project.lock?.file : undefined } : undefined;
+  return { recipe, version, image: locked ?? image, versionFrom, locked: locked !== undefined, ...(from ? { project: from } : {}) };
 }

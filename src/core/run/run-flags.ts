@@ -24,7 +24,7 @@ export const RUN_FLAGS = {
   tty: { kind: 'boolean', allowNo: true, description: 'force a TTY on or off (default: when stdin and stdout are terminals)' },
   image: { kind: 'option', description: "use this image instead of the recipe's (keeps the rest of the recipe)" },
   platform: { kind: 'option', description: "run the image's OS/ARCH variant, e.g. linux/amd64 (emulated where the engine can)" },
-  'dry-run': { kind: 'boolean', description: 'print the equivalent docker run command and exit' },
+  'dry-run': { kind: 'boolean', description: 'print the equivalent docker run command (podman run on Podman) and exit' },
   'path-mounts': { kind: 'boolean', allowNo: true, default: true, description: 'mount the paths named in the arguments, as the path policy allows (--no-path-mounts: none, none refused)' },
   warm: { kind: 'boolean', allowNo: true, description: 'keep the container running and run later calls in it' },
   quiet: { kind: 'boolean', char: 'q', description: 'no pull progress' },

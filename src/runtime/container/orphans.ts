@@ -122,12 +122,12 @@ async function goneRuns(): Promise<string[]> {
 }
 
 /**
- * Removes the caller's containers (`owners`: ownerFilter's labels) whose berth is proven gone:
- * fresh ones, and warm ones that never started (their berth killed between create and start). A
- * running warm container outlives its berth by design: it stops itself when idle. `runs`: judge
- * only these run sockets (already found gone).
+ * The caller's containers (`owners`: ownerFilter's labels) whose berth is proven gone: fresh ones,
+ * and warm ones that never started (their berth killed between create and start). A running warm
+ * container outlives its berth by design: it stops itself when idle. `runs`: judge only these run
+ * sockets (already found gone). Nothing is removed: `berth gc --dry-run` shows these.
  */
-export async function removeOrphans(engine: EngineClient, owners: string[], runs?: string[]): Promise<Orphan[]> {
+export async function findOrphans(engine: EngineClient, owners: string[], runs?: string[]): Promise<{ orphans: Orphan[]; gone: Set<string> }> {
   const list = await engine.listContainers({ all: true, labels: [labelFilter(LABELS.managed, 'true'), LABELS.run, ...owners] });
   const candidates = list.filter((c) => c.labels[LABELS.warm] !== 'true' || c.state === 'created');
   const sockets = [...new Set(candidates.map((c) => c.labels[LABELS.run] ?? ''))];
@@ -135,8 +135,13 @@ export async function removeOrphans(engine: EngineClient, owners: string[], runs
   const orphans = candidates
     .filter((c) => gone.has(c.labels[LABELS.run] ?? ''))
     .map((c) => ({ id: c.id, tool: c.labels[LABELS.tool] ?? '?', pid: Number(c.labels[LABELS.pid]) || 0 }));
+  return { orphans, gone };
+}
+
+/** Removes what findOrphans finds, and the run sockets of the gone berths (only this user's own). */
+export async function removeOrphans(engine: EngineClient, owners: string[], runs?: string[]): Promise<Orphan[]> {
+  const { orphans, gone } = await findOrphans(engine, owners, runs);
   await Promise.all(orphans.map((o) => discardContainer(engine, o.id)));
-  // A gone run's socket file is removed once its containers are (only this user's own).
   for (const s of gone) if (path.dirname(s) === runsDirectory()) rmSync(s, { force: true });
   return orphans;
 }

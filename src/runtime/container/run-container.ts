@@ -39,7 +39,7 @@ export function containerSpec(plan: RunPlan, engine: RunEngine = DOCKER): Contai
     AttachStdin: true,
     AttachStdout: true,
     AttachStderr: true,
-    HostConfig: { ...hostConfig(plan, engine), ConsoleSize: plan.consoleSize, AutoRemove: engine.kind !== 'podman' },
+    HostConfig: { ...hostConfig(plan), ConsoleSize: plan.consoleSize, AutoRemove: engine.kind !== 'podman' },
   };
 }
 
@@ -47,13 +47,13 @@ export function containerSpec(plan: RunPlan, engine: RunEngine = DOCKER): Contai
  * What every berth container gets from the engine: removed when it ends, the tool under an init,
  * the plan's network and mounts, no log driver, no new privileges (and no capability added).
  */
-export function hostConfig(plan: RunPlan, engine: RunEngine = DOCKER): HostConfig {
+export function hostConfig(plan: RunPlan): HostConfig {
   return {
     AutoRemove: true,
     Init: true,
     // Rootless Podman: the user's uid in the container is the user's own (uid 0 would be too, but
     // a tool that drops to another user could not write the bind mounts).
-    UsernsMode: engine.kind === 'podman' && engine.rootless ? 'keep-id' : undefined,
+    UsernsMode: plan.userns,
     NetworkMode: plan.network,
     LogConfig: { Type: 'none', Config: {} },
     SecurityOpt: ['no-new-privileges'],

@@ -1,17 +1,18 @@
 // The built-in catalog (recipes/*.yaml): every recipe is valid, pinned, honest about its network,
-// documented with examples, and uses only image references evidenced in ../shared/catalog-sources.md.
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+// documented with examples, uses only image references evidenced in recipes/sources.md, and runs
+// what its image provides there.
+import { readdirSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parseImageReference } from '../../../../src/core/image-reference.js';
 import { BUILTIN_RECIPES, readRecipe } from '../../../../src/core/recipes/catalog.js';
 import { imageForVersion } from '../../../../src/core/recipes/image.js';
 import { knownVersions } from '../../../../src/core/recipes/info.js';
 import type { Recipe } from '../../../../src/core/recipes/schema.js';
+import { isNotRun, RECIPE_EXAMPLES, type ExamplePlan } from '../../../e2e/recipe-examples.js';
+import { STANDIN_PACKAGES } from '../../../harness/standins-setup.js';
+import { EVIDENCE_FILE, evidenceRows, imageLayouts, programFor, readEvidence } from '../../../support/evidence.js';
 
-const REPO = fileURLToPath(new URL('../../../..', import.meta.url));
-const EVIDENCE_FILE = path.resolve(REPO, '../shared/catalog-sources.md');
 const files = readdirSync(BUILTIN_RECIPES)
   .filter((f) => /\.ya?ml$/.test(f))
   .sort();
@@ -24,6 +25,12 @@ const recipes: Recipe[] = files.flatMap((f) => {
     return [];
   }
 });
+
+/** registry/repository of a recipe's image. */
+function imageRepository(recipe: Recipe): string {
+  const ref = refAt(recipe, recipe.version);
+  return `${ref.registry}/${ref.repository}`;
+}
 
 /** The image reference of a recipe at a version, without its digest, taken apart. */
 function refAt(recipe: Recipe, version: string) {
@@ -74,6 +81,28 @@ describe('built-in recipes', () => {
     }
   });
 
+  it.each(recipes.map((r) => [r.name, r] as const))('%s: each example runs end to end on a stand-in (test/e2e/recipe-examples.ts) or says why not', (_, recipe) => {
+    const plans = RECIPE_EXAMPLES[recipe.name];
+    expect(plans, `test/e2e/recipe-examples.ts has no entry for ${recipe.name}`).toBeDefined();
+    const hasStandin = imageRepository(recipe) in STANDIN_PACKAGES;
+    if (isNotRun(plans!)) {
+      expect(plans.notRun.trim()).not.toBe('');
+      expect(hasStandin, `${recipe.name}'s image has a stand-in: run its examples`).toBe(false);
+      return;
+    }
+    expect(hasStandin, `${recipe.name}'s examples are planned to run, but its image has no stand-in`).toBe(true);
+    const table = plans as Record<string, ExamplePlan>;
+    expect(Object.keys(table).sort(), 'the examples planned are the recipe\'s examples').toEqual([...recipe.examples].sort());
+    for (const [example, plan] of Object.entries(table)) {
+      if (isNotRun(plan)) expect(plan.notRun.trim(), example).not.toBe('');
+      else expect(typeof plan.check, example).toBe('function');
+    }
+  });
+
+  it('have no example plans for recipes that do not exist', () => {
+    expect(Object.keys(RECIPE_EXAMPLES).sort()).toEqual(recipes.map((r) => r.name).sort());
+  });
+
   it.each(recipes.map((r) => [r.name, r] as const))('%s explains in notes why it needs the network or the image user', (_, recipe) => {
     if (recipe.network !== 'none') expect(recipe.notes?.trim(), `${recipe.name} has network ${recipe.network}`).toBeTruthy();
     if (recipe.user === 'image') expect(recipe.notes?.trim(), `${recipe.name} has user: image`).toBeTruthy();
@@ -102,45 +131,7 @@ describe('built-in recipes', () => {
   });
 });
 
-// --- evidence --------------------------------------------------------------------------------
-
-interface EvidenceRow {
-  /** The image repository cell ("same" resolved to the row above). */
-  repo: string;
-  tag: string;
-  digest: string;
-  conf: string;
-  /** The whole row. */
-  text: string;
-}
-
-/** The rows of the Markdown tables in the evidence file that name an image. */
-function evidenceRows(markdown: string): EvidenceRow[] {
-  const rows: EvidenceRow[] = [];
-  let columns: { repo: number; tag: number; digest: number; conf: number } | undefined;
-  let previousRepo = '';
-  for (const line of markdown.split('\n')) {
-    if (!line.startsWith('|')) {
-      columns = undefined;
-      continue;
-    }
-    const cells = line.split('|').slice(1, -1).map((c) => c.trim());
-    if (cells.every((c) => /^-+$/.test(c))) continue;
-    const headers = cells.map((c) => c.toLowerCase());
-    if (headers.includes('tag') && headers.includes('digest')) {
-      const repo = headers.findIndex((h) => h === 'image repo' || h === 'image');
-      columns = { repo, tag: headers.indexOf('tag'), digest: headers.indexOf('digest'), conf: headers.indexOf('conf.') };
-      previousRepo = '';
-      continue;
-    }
-    if (!columns || columns.repo === -1) continue;
-    let repo = (cells[columns.repo] ?? '').replace(/`/g, '');
-    if (/^same\b/.test(repo)) repo = previousRepo;
-    else previousRepo = repo;
-    rows.push({ repo, tag: cells[columns.tag] ?? '', digest: cells[columns.digest] ?? '', conf: cells[columns.conf] ?? '', text: line });
-  }
-  return rows;
-}
+// --- evidence (recipes/sources.md) ----------------------------------------------------------
 
 /** Whether `text` holds `token` on its own (not as part of a longer version or tag). */
 function hasToken(text: string, token: string): boolean {
@@ -148,13 +139,10 @@ function hasToken(text: string, token: string): boolean {
   return new RegExp(`(?<![\\w.-])${escaped}(?![\\w-]|\\.\\w)`).test(text);
 }
 
-const haveEvidence = existsSync(EVIDENCE_FILE);
-if (!haveEvidence) {
-  process.stderr.write(`\n[catalog.test] SKIPPING the evidence checks: ${EVIDENCE_FILE} does not exist\n\n`);
-}
+const evidence = readEvidence();
 
-describe.skipIf(!haveEvidence)(`image references evidenced in ../shared/catalog-sources.md${haveEvidence ? '' : ' (SKIPPED: file not found)'}`, () => {
-  const rows = haveEvidence ? evidenceRows(readFileSync(EVIDENCE_FILE, 'utf8')) : [];
+describe(`image references evidenced in ${path.relative(process.cwd(), EVIDENCE_FILE)}`, () => {
+  const rows = evidenceRows(evidence);
 
   it('finds the evidence tables', () => {
     expect(rows.length).toBeGreaterThan(30);
@@ -178,5 +166,34 @@ describe.skipIf(!haveEvidence)(`image references evidenced in ../shared/catalog-
       expect(row, `${repository}:${tag}@${recipe.digest} is not an evidenced tag@digest pair`).toBeDefined();
       expect(row!.conf, `the digest of ${repository}:${tag} must have confidence A or B`).toMatch(/^\(?[AB]\b/);
     }
+  });
+});
+
+describe('what each recipe runs is what its image provides (the Image layouts table)', () => {
+  const layouts = imageLayouts(evidence);
+
+  it('reads one layout per image', () => {
+    expect(layouts.length).toBeGreaterThanOrEqual(25);
+    expect(new Set(layouts.map((l) => l.image)).size).toBe(layouts.length);
+  });
+
+  it.each(recipes.map((r) => [r.name, r] as const))('%s: its entrypoint or script runs a program its image has', (_, recipe) => {
+    const ref = refAt(recipe, recipe.version);
+    const image = `${ref.registry}/${ref.repository}`;
+    const layout = layouts.find((l) => l.image === image);
+    expect(layout, `no Image layouts row for ${image}`).toBeDefined();
+    if (recipe.script !== undefined) {
+      // berth runs a script with /bin/sh -c; the programs it execs must be in the image.
+      expect(layout!.shell, `${recipe.name} is a script but ${image} has no /bin/sh`).toBe(true);
+      const execs = [...recipe.script.matchAll(/^\s*exec\s+([^\s;]+)/gm)].map((m) => m[1]!);
+      expect(execs.length, 'a script recipe ends by exec-ing its tool').toBeGreaterThan(0);
+      for (const program of execs) expect(programFor(layout!, program), `${recipe.name}'s script runs ${program}, which ${image} is not evidenced to have`).toBeDefined();
+    } else if (recipe.entrypoint) {
+      const program = recipe.entrypoint[0]!;
+      expect(programFor(layout!, program), `${recipe.name} runs ${program}; ${image} is evidenced to have ${layout!.programs.join(', ')}`).toBeDefined();
+    } else {
+      expect(layout!.entrypoint ?? layout!.cmd, `${recipe.name} relies on the image's own command, which is not evidenced`).toBeDefined();
+    }
+    if (recipe.user === 'image') expect(layout!.user, `${recipe.name} runs as the image's user, which is unverified`).toBeDefined();
   });
 });

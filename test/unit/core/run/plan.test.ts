@@ -218,6 +218,13 @@ describe('run plan', () => {
     expect(rootless.user).toBeUndefined();
     expect(rootless.mounts.map((m) => m.target)).toEqual([work, toolHome]);
     expect(rootless.env).toContain(`HOME=${toolHome}`);
+    expect(rootless.userns).toBeUndefined();
+    // Rootless Podman: keep-id maps the user's uid to itself; never for `user: image`, whose
+    // default user keep-id would replace with the user's.
+    const podman = planRun(recipe(), 'i', [], {}, { ...host(), rootless: true, keepId: true });
+    expect([podman.user, podman.userns, dockerRunArgs(podman).join(' ')]).toEqual([undefined, 'keep-id', expect.stringContaining(' --userns keep-id ')]);
+    const podmanImageUser = planRun(recipe({ user: 'image' }), 'i', [], {}, { ...host(), rootless: true, keepId: true });
+    expect(podmanImageUser.userns).toBeUndefined();
     // A project's recipe of the same name has a HOME of its own (it never sees the other's).
     const project = planRun(recipe({ source: 'project', file: '/p/.berth/recipes/tool.yaml' }), 'i', [], {}, host());
     const projectHome = project.env.find((e) => e.startsWith('HOME='))!.slice('HOME='.length);

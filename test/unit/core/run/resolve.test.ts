@@ -31,6 +31,21 @@ describe('resolution of a run', () => {
     expect(await resolveTool('fx', root)).toMatchObject({ version: '1.0', image: 'registry.test/fx:1.0', versionFrom: 'recipe' });
   });
 
+  it("names the project's files behind the version (berth.yaml's line) and the digest (berth.lock)", async () => {
+    const project = path.join(root, 'q');
+    mkdirSync(project, { recursive: true });
+    write(path.join(project, 'berth.yaml'), '# pins\ntools:\n\n  fx: 1.5\n');
+    const manifestFile = path.join(project, 'berth.yaml');
+    expect((await resolveTool('fx', project)).project).toEqual({ manifestFile, pinLine: 4, lockFile: undefined });
+    write(path.join(project, 'berth.lock'), formatLock([{ name: 'fx', version: '1.5', image: 'registry.test/fx:1.5', digest: D1, line: 0 }]));
+    const lockFile = path.join(project, 'berth.lock');
+    expect((await resolveTool('fx', project)).project).toEqual({ manifestFile, pinLine: 4, lockFile });
+    // An explicit version that the lock also has: the digest is the lock's, the version is not the pin's.
+    expect((await resolveTool('fx@1.5', project)).project).toEqual({ manifestFile, pinLine: undefined, lockFile });
+    expect((await resolveTool('fx@1.6', project)).project).toEqual({ manifestFile, pinLine: undefined, lockFile: undefined });
+    expect((await resolveTool('fx', root)).project).toBeUndefined();
+  });
+
   it('fails with file:line inside a broken project only', async () => {
     const project = path.join(root, 'broken');
     mkdirSync(project);

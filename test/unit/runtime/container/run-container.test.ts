@@ -105,8 +105,8 @@ describe('runContainer: the engine calls of a fresh run', () => {
       expect(engine.containers.size).toBe(0);
     });
 
-    it('runs the tool as the user on rootless Podman (keep-id)', async () => {
-      await runContainer(engine, plan, io(), { engine: { kind: 'podman', rootless: true } });
+    it("gives the engine the plan's user namespace (rootless Podman's keep-id)", async () => {
+      await runContainer(engine, { ...plan, userns: 'keep-id' }, io(), { engine: { kind: 'podman', rootless: true } });
       expect((engine.calls[0]!.args[0] as ContainerSpec).HostConfig.UsernsMode).toBe('keep-id');
     });
 
