@@ -2,6 +2,7 @@ import { EngineUnreachableError } from '../platform/errors.js';
 import { registryMirror } from '../platform/settings.js';
 import { resolveOptions } from './resolve-options.js';
 import { applyMirror } from '../core/image-reference.js';
+import { formatPlatform, imagePlatform } from '../core/platforms.js';
 import { resolveTool, type ResolvedTool } from '../core/run/resolve.js';
 import { recipeDirectories, shadowedRecipe, UntrustedRecipeError } from '../core/recipes/catalog.js';
 import { recipeInfo, type ImageState } from '../core/recipes/info.js';
@@ -21,7 +22,8 @@ export async function imageState(ref: string, timeoutMs = 5000): Promise<ImageSt
     });
     const facts = await Promise.race([inspectImage(engine, ref), timeout]);
     if (facts === 'timeout') return unknown('engine not reachable');
-    return facts ? { cached: true, size: facts.size } : { cached: false, size: null };
+    const platform = facts && imagePlatform(facts);
+    return facts ? { cached: true, size: facts.size, ...(platform ? { platform: formatPlatform(platform) } : {}) } : { cached: false, size: null };
   } catch (error) {
     return unknown(error instanceof EngineUnreachableError ? 'engine not reachable' : ((error as Error).message ?? String(error)));
   } finally {

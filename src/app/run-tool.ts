@@ -1,10 +1,11 @@
-import { hostCaEnabled, effectiveSetting, readSettings, registryMirror, warmIdleSeconds, type Settings } from '../platform/settings.js';
+import { hostCaEnabled, effectiveSetting, readSettings, registryMirror, toolPlatform, warmIdleSeconds, type Settings } from '../platform/settings.js';
 import { EngineError } from '../platform/errors.js';
 import { warn } from '../platform/terminal-text.js';
 import { applyMirror } from '../core/image-reference.js';
 import type { RunIO } from '../runtime/container/run-container.js';
-import { engineStatus, type EngineClient } from '../runtime/engine-client.js';
+import { engineStatus, type EngineClient, type ImageFacts } from '../runtime/engine-client.js';
 import { engineAddress, engineFailure } from '../runtime/http/endpoint.js';
+import { imagePlatformProblem, recipePlatformProblem } from '../core/platforms.js';
 import type { RunEngine } from '../runtime/engine/mode.js';
 import { stdinIsDevNull } from '../runtime/stdio/streams.js';
 import type { PullPolicy } from '../platform/settings.js';
@@ -32,7 +33,7 @@ async function planToolRun(
   request: RunRequest,
   io: RunIO,
   engine?: EngineClient,
-): Promise<{ plan: RunPlan; warm: boolean; settings: Settings; unmirrored: string; kind: RunEngine; build?: BuildPlan; recipe: Recipe }> {
+): Promise<{ plan: RunPlan; warm: boolean; settings: Settings; unmirrored: string; kind: RunEngine; build?: BuildPlan; recipe: Recipe; platforms?: string[] }> {
   const { runEngine } = await import('../runtime/engine/mode.js');
   const { engineAddress } = await import('../runtime/http/endpoint.js');
   const settings = readSettings();
@@ -43,7 +44,8 @@ async function planToolRun(
   // The mirror serves pulls (the recipe's image and --image alike); see runTool for what is local.
   // A build's image is the engine's own, never pulled: no mirror for it.
   const image = resolved.build ? resolved.image : applyMirror(resolved.image, registryMirror(process.env, settings));
-  const plan = planRun(resolved.recipe, image, request.args, { ...request, version: resolved.version, hostCa: hostCaEnabled(request.hostCa, process.env, settings) }, {
+  const platform = request.platform ?? toolPlatform(resolved.recipe.name, settings);
+  const plan = planRun(resolved.recipe, image, request.args, { ...request, version: resolved.version, hostCa: hostCaEnabled(request.hostCa, process.env, settings), platform }, {
     cwd: process.cwd(),
     env: process.env,
     stdinIsTTY: !stdinIsDevNull() && Boolean(io.stdin.isTTY),
@@ -56,7 +58,9 @@ async function planToolRun(
     policy: () => policyContext(process.env, knownEndpoint(engineAddress)),
     warn: (line) => warn(line, io.stderr),
   });
-  return { plan, warm: request.warm ?? settings.warm ?? resolved.recipe.warm, settings, unmirrored: resolved.image, kind, build: resolved.build, recipe: resolved.recipe };
+  // The recipe's platforms are its image's: another image (--image) may have others.
+  const platforms = request.image ? undefined : resolved.recipe.platforms;
+  return { plan, warm: request.warm ?? settings.warm ?? resolved.recipe.warm, settings, unmirrored: resolved.image, kind, build: resolved.build, recipe: resolved.recipe, platforms };
 }
 
 /** The package spec a backend's recipe was made for (its `file`), else undefined. */
@@ -110,7 +114,11 @@ async function workspaceSync(client: EngineClient, plan: RunPlan, io: RunIO, ens
  * `engine`: the process's client unless given (a test's fake); made once the plan is good.
  */
 export async function runTool(request: RunRequest, io: RunIO, engine?: EngineClient): Promise<number> {
-  const { plan, warm: warmAsked, settings, unmirrored, kind, build, recipe } = await planToolRun(request, io, engine);
+  const { plan, warm: warmAsked, settings, unmirrored, kind, build, recipe, platforms } = await planToolRun(request, io, engine);
+  // The platform the image must be: the one asked for, else the engine's own (unknown: nothing checked).
+  const wanted = plan.platform ?? (kind.platform || undefined);
+  const refusal = wanted && recipePlatformProblem(plan.tool, platforms, wanted, plan.platform !== undefined);
+  if (refusal) throw new EngineError(refusal);
   const client = engine ?? (await import('../runtime/engine/client.js')).engineClient();
   const { ensureImage, inspectImage } = await import('../runtime/registry/images.js');
   // The mirror is for pulling: an image the engine has under its own name runs as it is, with
@@ -128,11 +136,24 @@ export async function runTool(request: RunRequest, io: RunIO, engine?: EngineCli
   const record = recordRun(client);
   let failed = false;
   let containerMade = false;
+  // The image's facts, to check its platform before the tool starts: those of the pull (or the
+  // build), else an inspect asked beside the create (no request more on the way to the start).
+  let facts: Promise<ImageFacts | undefined> | undefined;
   // A recipe that builds its image builds it on first use (its progress on stderr); "never" only refuses to.
-  const ensure = build
-    ? async () =>
-        (await import('./build.js')).ensureBuildImage(client, plan.tool, build, { offline: policy === 'never', quiet: request.quiet, stderr: io.stderr, packageSpec: packageSpecOf(recipe) })
-    : () => ensureImage(client, plan.image, policy, pullReporter(io.stderr, request.quiet ?? false));
+  const ensure = () => {
+    const made = build
+      ? import('./build.js').then(({ ensureBuildImage }) =>
+          ensureBuildImage(client, plan.tool, build, { offline: policy === 'never', quiet: request.quiet, stderr: io.stderr, packageSpec: packageSpecOf(recipe) }),
+        )
+      : ensureImage(client, plan.image, policy, pullReporter(io.stderr, request.quiet ?? false), plan.platform);
+    facts = made;
+    return made;
+  };
+  const checkPlatform = async () => {
+    const found = wanted ? await facts : undefined;
+    const problem = found && imagePlatformProblem(plan.tool, plan.image, found, wanted!, plan.platform !== undefined);
+    if (problem) throw new EngineError(problem);
+  };
   // A single file made for this call is of no use to a later one: such a call runs fresh.
   let warm = warmAsked && !plan.mounts.some((m) => m.create);
   try {
@@ -143,10 +164,13 @@ export async function runTool(request: RunRequest, io: RunIO, engine?: EngineCli
       // The call run in a warm container, or undefined: this call runs fresh (see src/warm/run-warm.ts).
       // Its module loads while the engine answers the image inspect.
       const [image, { runWarm }] = await Promise.all([ensure(), import('../warm/run-warm.js')]);
+      await checkPlatform();
       const code = await runWarm(client, plan, image, io, { idleSeconds: warmIdleSeconds(settings), engine: kind });
       if (code !== undefined) return code;
     } else if (policy === 'always') await ensure();
-    const run = (synced: typeof sync) => runContainer(client, plan, io, { engine: kind, onMissingImage: ensure, onCreated: () => (containerMade = true), sync: synced });
+    else if (wanted) facts = inspectImage(client, plan.image).catch(() => undefined);
+    const run = (synced: typeof sync) =>
+      runContainer(client, plan, io, { engine: kind, onMissingImage: ensure, onCreated: () => (containerMade = true), sync: synced, platform: plan.platform, beforeStart: checkPlatform });
     try {
       return await run(sync);
     } catch (error) {

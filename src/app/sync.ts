@@ -69,7 +69,8 @@ interface SyncOptions {
   quiet?: boolean;
 }
 
-async function syncLocked(cwd: string, files: ProjectFiles, options: SyncOptions): Promise<SyncResult> {
+/** `berth sync` for a caller that holds the project's lock already (upgrade: berth.yaml, then berth.lock). */
+export async function syncLocked(cwd: string, files: ProjectFiles, options: SyncOptions): Promise<SyncResult> {
   const manifest = readManifest(files.manifestFile);
   const dirs = recipeDirectories(cwd);
   const pins = manifest.pins.map((pin) => resolvePin(manifest, pin, dirs));

@@ -17,7 +17,8 @@ export interface ImageReference {
 /** The digests berth pins: sha256, lowercase, as registries and berth.lock write them. */
 export const DIGEST_PATTERN = /^sha256:[a-f0-9]{64}$/;
 
-const TAG = /^\w[\w.-]{0,127}$/;
+/** A tag as docker's reference grammar allows it. */
+export const TAG_PATTERN = /^\w[\w.-]{0,127}$/;
 const PATH_COMPONENT = '[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*';
 const REPOSITORY = new RegExp(`^${PATH_COMPONENT}(?:/${PATH_COMPONENT})*$`);
 const DOMAIN_COMPONENT = '(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])';
@@ -48,7 +49,7 @@ export function parseImageReference(ref: string): ImageReference {
   if (colon > rest.lastIndexOf('/')) {
     tag = rest.slice(colon + 1);
     rest = rest.slice(0, colon);
-    if (!TAG.test(tag)) throw new Error(`"${tag}" is not a valid tag`);
+    if (!TAG_PATTERN.test(tag)) throw new Error(`"${tag}" is not a valid tag`);
   }
   const name = rest;
   // As docker splits a name: its first part is a registry when it looks like a host.

@@ -16,9 +16,11 @@ export interface Settings {
   safeDirectories?: string;
   /** Give tools with network, and builds, the host's CA certificates (default true). */
   hostCa?: boolean;
+  /** Tools run as another platform than the engine's (emulated): `jq=linux/amd64,yq=linux/amd64`. */
+  toolPlatforms?: string;
 }
 
-export const SETTING_KEYS = ['shimDir', 'pullPolicy', 'registryMirror', 'warm', 'warmIdleMinutes', 'safeDirectories', 'hostCa'] as const;
+export const SETTING_KEYS = ['shimDir', 'pullPolicy', 'registryMirror', 'warm', 'warmIdleMinutes', 'safeDirectories', 'hostCa', 'toolPlatforms'] as const;
 /** The keys as --help names them: "shimDir, pullPolicy, … or warmIdleMinutes". */
 export const SETTING_KEYS_TEXT = `${SETTING_KEYS.slice(0, -1).join(', ')} or ${SETTING_KEYS.at(-1)}`;
 export type SettingKey = (typeof SETTING_KEYS)[number];
@@ -37,6 +39,7 @@ export const SETTING_VALUES: Record<SettingKey, string> = {
   warmIdleMinutes: 'a number of minutes greater than 0, e.g. 10',
   safeDirectories: 'absolute directory paths separated by ":", e.g. /srv/shared/app',
   hostCa: 'true, false',
+  toolPlatforms: 'TOOL=OS/ARCH pairs separated by ",", e.g. jq=linux/amd64',
 };
 
 const HOST_PORT = /^(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)(?:\.(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?))*(?::\d{1,5})?$/i;
@@ -73,6 +76,8 @@ export function normalizeSetting(key: SettingKey, value: string, home = homedir(
       const bad = dirs.find((d) => !path.isAbsolute(d));
       return bad === undefined ? dirs.map((d) => path.normalize(d).replace(/(.)\/+$/, '$1')).join(':') : new Error(`"${bad}" is not an absolute path`);
     }
+    case 'toolPlatforms':
+      return parseToolPlatforms(value) ? value.split(',').map((item) => item.trim()).join(',') : new Error(`"${value}" is not TOOL=OS/ARCH pairs`);
     case 'warmIdleMinutes': {
       const minutes = Number(value);
       return value.trim() !== '' && Number.isFinite(minutes) && minutes > 0 ? minutes : new Error(`"${value}" is not a number of minutes greater than 0`);
@@ -197,4 +202,23 @@ export function describeSource(setting: EffectiveSetting): string {
     case 'not set':
       return 'not set';
   }
+}
+
+/** A platform as the engine and registries write it: `os/arch[/variant]` (core/platforms.ts reads it). */
+export const PLATFORM_PATTERN = /^[a-z0-9]+\/[a-z0-9_]+(?:\/[a-z0-9]+)?$/;
+
+/** `jq=linux/amd64,yq=linux/arm64` (the toolPlatforms setting) → tool → platform; undefined when malformed. */
+export function parseToolPlatforms(text: string): Map<string, string> | undefined {
+  const map = new Map<string, string>();
+  for (const item of text.split(',')) {
+    const [tool, platform, ...rest] = item.trim().split('=');
+    if (!tool || !platform || rest.length > 0 || !PLATFORM_PATTERN.test(platform)) return undefined;
+    map.set(tool, platform);
+  }
+  return map;
+}
+
+/** The platform the toolPlatforms setting names for `tool`, if any. */
+export function toolPlatform(tool: string, settings: Settings): string | undefined {
+  return settings.toolPlatforms ? parseToolPlatforms(settings.toolPlatforms)?.get(tool) : undefined;
 }

@@ -14,8 +14,11 @@ export interface EngineClient {
   /** Where the engine is (the rootless answer is kept per endpoint: runtime/engine/mode.ts). */
   readonly endpoint: Endpoint;
 
-  /** Creates a container (named, when `name` is given) and returns its id; 404: no such image, 409: the name is taken. */
-  createContainer(spec: ContainerSpec, name?: string): Promise<string>;
+  /**
+   * Creates a container (named, when `name` is given; of the image's `platform` variant when given)
+   * and returns its id; 404: no such image (of that platform), 409: the name is taken.
+   */
+  createContainer(spec: ContainerSpec, name?: string, platform?: string): Promise<string>;
   /** The container's stdin, stdout and stderr as one raw stream (multiplexed unless it has a TTY); its end half-closes stdin. */
   attachContainer(id: string): Promise<Duplex>;
   /**
@@ -64,7 +67,7 @@ export interface EngineClient {
    * a failed pull is an event with `error`, not a thrown error. A stream that makes no progress
    * for `stallMs` fails with code STALLED.
    */
-  pullImage(repository: string, tag: string, options: { auth?: object; stallMs: number }): AsyncIterable<PullEvent>;
+  pullImage(repository: string, tag: string, options: { auth?: object; stallMs: number; platform?: string }): AsyncIterable<PullEvent>;
 
   /**
    * Builds an image from `dockerfile` (the build context holds it and `options.files`), tagged and
@@ -161,6 +164,10 @@ export interface ImageFacts {
   /** The image's ENTRYPOINT and CMD (a warm call execs what a fresh container would run). */
   entrypoint: string[];
   cmd: string[];
+  /** The image's platform, as its config says (GOOS/GOARCH names); undefined when it says none. */
+  os?: string;
+  architecture?: string;
+  variant?: string;
 }
 
 export interface PullEvent {

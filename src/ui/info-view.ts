@@ -45,6 +45,10 @@ export function formatInfo({ info, state, recipe, shadowed }: InfoView): string[
           ? 'no (built on first run, or with berth build)'
           : 'no (pulled on first run)',
   );
+  if (info.platforms !== null || info.imagePlatform !== null) {
+    const cachedAs = info.imagePlatform === null ? [] : [`the cached image is ${info.imagePlatform}`];
+    field('platforms', [info.platforms === null ? '(not listed by the recipe)' : info.platforms.join(', '), ...cachedAs].join('; '));
+  }
   if (info.script !== null) field('script', info.script.replace(/\n$/, ''));
   else field('entrypoint', info.entrypoint ? info.entrypoint.join(' ') : "(the image's own)");
   if (info.args.length > 0) field('args', info.args.join(' '));

@@ -1,7 +1,10 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { writePrivateFile } from '../platform/files.js';
+import { goArch } from '../core/platforms.js';
 import { ARCHES, SOURCE_SHA256 } from './server-build.js';
+
+export { goArch };
 
 /**
  * The main process of a warm container: berth's warm server (native/warm-server.c: a static
@@ -9,14 +12,6 @@ import { ARCHES, SOURCE_SHA256 } from './server-build.js';
  * written to berth's cache and bind-mounted read-only into the container. It runs under the
  * engine's init (HostConfig.Init), which reaps what the tools leave behind.
  */
-
-/** Normalizes what engines and Node call an architecture to GOARCH. */
-export function goArch(arch: string): string {
-  const a = arch.toLowerCase();
-  if (a === 'x86_64' || a === 'x64' || a === 'amd64') return 'amd64';
-  if (a === 'aarch64' || a === 'arm64' || a === 'arm64/v8') return 'arm64';
-  return a;
-}
 
 /**
  * The server program for `arch`, or undefined for an architecture berth has none for. Its bytes

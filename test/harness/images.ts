@@ -10,9 +10,10 @@ export type ContextFile = string | Buffer | { path: string };
  * Builds `dockerfile` with the given context files (paths relative to the context root) using the
  * classic builder (`DOCKER_BUILDKIT=0 docker build -q`), tags it `tag`, and resolves with the image id.
  * Text and byte files that start with `#!` or are ELF binaries are made executable (0755), others
- * are 0644; files copied from `{path}` keep their mode.
+ * are 0644; files copied from `{path}` keep their mode. `platform` builds for another platform
+ * (a Dockerfile whose steps need not run: COPY only).
  */
-export async function buildImage(tag: string, files: Record<string, ContextFile>, dockerfile: string): Promise<string> {
+export async function buildImage(tag: string, files: Record<string, ContextFile>, dockerfile: string, options: { platform?: string } = {}): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'berth-build-'));
   try {
     for (const [name, content] of Object.entries(files)) {
@@ -30,7 +31,8 @@ export async function buildImage(tag: string, files: Record<string, ContextFile>
       }
     }
     await writeFile(join(dir, 'Dockerfile'), dockerfile);
-    return await docker(['build', '-q', '--force-rm', '-t', tag, dir], {
+    // --platform: the image's config says that platform (FROM scratch and COPY only: nothing of it runs at the build).
+    return await docker(['build', '-q', '--force-rm', ...(options.platform ? ['--platform', options.platform] : []), '-t', tag, dir], {
       env: { ...process.env, DOCKER_BUILDKIT: '0' },
     });
   } finally {

@@ -65,29 +65,39 @@ function packageKeyProblem(key: string): string | undefined {
  * The existing file must be valid: a broken file is not edited.
  */
 export function setPin(file: string, name: string, version: string): { previous?: string; changed: boolean } {
+  return setPins(file, [{ name, version }])[0]!;
+}
+
+/** setPin for several tools at once: one read, one atomic write (none when nothing changes). */
+export function setPins(file: string, pins: ReadonlyArray<{ name: string; version: string }>): Array<{ previous?: string; changed: boolean }> {
   const { isMap, isScalar, parseDocument } = yamlLibrary();
   const exists = existsSync(file);
   const target = exists ? realpathSync(file) : file;
   const yaml = exists ? readYamlFile(file) : { file, doc: parseDocument(''), lines: undefined };
   if (exists) manifestFrom(yaml as YamlFile);
   const doc = yaml.doc;
-  let previous: string | undefined;
-  const tools = doc.get('tools', true);
-  if (isMap(tools)) {
-    const pair = tools.items.find((p) => isScalar(p.key) && String(p.key.value) === name);
-    previous = pair ? scalarText(pair.value) : undefined;
-    if (previous === version) return { previous, changed: false };
-    if (pair && isScalar(pair.value)) {
-      // Changing the scalar in place keeps its comment; the type goes back to plain so the
-      // writer quotes the version only if it must ("1.0").
-      pair.value.value = version;
-      if (pair.value.type !== 'QUOTE_DOUBLE' && pair.value.type !== 'QUOTE_SINGLE') pair.value.type = 'PLAIN';
-    } else tools.set(name, version);
-  } else {
-    // No tools: field, or an empty one: a new block map.
-    doc.set('tools', doc.createNode({ [name]: version }));
+  const results = pins.map(({ name, version }) => {
+    let previous: string | undefined;
+    const tools = doc.get('tools', true);
+    if (isMap(tools)) {
+      const pair = tools.items.find((p) => isScalar(p.key) && String(p.key.value) === name);
+      previous = pair ? scalarText(pair.value) : undefined;
+      if (previous === version) return { previous, changed: false };
+      if (pair && isScalar(pair.value)) {
+        // Changing the scalar in place keeps its comment; the type goes back to plain so the
+        // writer quotes the version only if it must ("1.0").
+        pair.value.value = version;
+        if (pair.value.type !== 'QUOTE_DOUBLE' && pair.value.type !== 'QUOTE_SINGLE') pair.value.type = 'PLAIN';
+      } else tools.set(name, version);
+    } else {
+      // No tools: field, or an empty one: a new block map.
+      doc.set('tools', doc.createNode({ [name]: version }));
+    }
+    return { previous, changed: true };
+  });
+  if (results.some((r) => r.changed)) {
+    const mode = exists ? statSync(target).mode & 0o777 : undefined;
+    writeFileAtomic(target, doc.toString({ lineWidth: 0 }), mode);
   }
-  const mode = exists ? statSync(target).mode & 0o777 : undefined;
-  writeFileAtomic(target, doc.toString({ lineWidth: 0 }), mode);
-  return { previous, changed: true };
+  return results;
 }

@@ -11,6 +11,8 @@ export interface ImageState {
   size: number | null;
   /** Why `cached` is null. */
   reason?: string;
+  /** The cached image's platform (`linux/arm64`), when it says one. */
+  platform?: string;
 }
 
 /**
@@ -39,6 +41,10 @@ export interface RecipeInfo {
   locked: boolean;
   cached: boolean | null;
   size: number | null;
+  /** The platforms the recipe lists for its image; null when it lists none. */
+  platforms: string[] | null;
+  /** The cached image's platform; null when not cached or it says none. */
+  imagePlatform: string | null;
   entrypoint: string[] | null;
   args: string[];
   script: string | null;
@@ -84,6 +90,8 @@ export function recipeInfo(recipe: Recipe, ref: InfoReference, state: ImageState
     locked: ref.locked,
     cached: state.cached,
     size: state.cached ? state.size : null,
+    platforms: recipe.platforms ? [...recipe.platforms] : null,
+    imagePlatform: (state.cached && state.platform) || null,
     entrypoint: recipe.entrypoint ? [...recipe.entrypoint] : null,
     args: [...recipe.args],
     script: recipe.script ?? null,

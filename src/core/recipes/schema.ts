@@ -3,6 +3,7 @@ import type { z as Zod } from 'zod';
 
 import { DIGEST_PATTERN } from '../image-reference.js';
 import { ENV_NAME_PATTERN, NAME_PATTERN, NAME_RULE, VERSION_PATTERN } from '../patterns.js';
+import { PLATFORM_PATTERN } from '../platforms.js';
 
 const require = createRequire(import.meta.url);
 
@@ -59,6 +60,8 @@ function build(z: typeof Zod) {
     version: z.string().regex(VERSION_PATTERN, 'a version such as 1.2.3'),
     versions: z.array(z.string().regex(VERSION_PATTERN, 'a version such as 1.2.3')).optional(),
     digest: z.string().regex(DIGEST_PATTERN, 'sha256: followed by 64 lowercase hex digits').optional(),
+    /** The platforms the image has (os/arch[/variant]); a run on an engine of none of them is refused. */
+    platforms: z.array(z.string().regex(PLATFORM_PATTERN, 'a platform such as linux/amd64 or linux/arm/v7')).min(1, 'at least one platform').optional(),
     entrypoint: stringList.min(1, 'at least one element').optional(),
     args: stringList.default([]),
     script: z.string().min(1, 'a /bin/sh script').optional(),

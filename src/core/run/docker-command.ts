@@ -20,6 +20,7 @@ export function dockerRunArgs(plan: RunPlan, cli: 'docker' | 'podman' = 'docker'
   if (plan.tty) argv.push('-t');
   argv.push('--init', '--network', plan.network, '--log-driver', 'none', '--security-opt', 'no-new-privileges');
   if (plan.user) argv.push('--user', plan.user);
+  if (plan.platform) argv.push('--platform', plan.platform);
   if (plan.userns) argv.push('--userns', plan.userns);
   for (const [key, value] of Object.entries(plan.labels)) {
     if (key !== LABELS.pid && key !== LABELS.host && key !== LABELS.run) argv.push('--label', `${key}=${value}`);

@@ -25,6 +25,8 @@ export interface RunOptions {
   pathMounts?: boolean;
   /** Give a tool with network the host's CA certificates (default: on; --no-host-ca, the hostCa setting). */
   hostCa?: boolean;
+  /** The image's platform to run (os/arch[/variant]): --platform, else the toolPlatforms setting. */
+  platform?: string;
 }
 
 /** A `berth run` as asked for (flags, shim or command): the plan's options and how to run it. */
@@ -100,6 +102,8 @@ export interface RunPlan {
   /** The TTY's initial size (engines from API 1.42 take it at create). */
   consoleSize?: [number, number];
   labels: Record<string, string>;
+  /** The platform asked for (--platform, toolPlatforms); undefined: the engine's own. */
+  platform?: string;
 }
 
 /** Host variables that describe the terminal and locale: passed when set, like a native tool sees them. */
@@ -188,6 +192,7 @@ export function planRun(recipe: Recipe, image: string, args: string[], options: 
     tty,
     stdin: !tty || host.stdinIsTTY,
     consoleSize: tty ? host.terminalSize : undefined,
+    platform: options.platform,
     labels: {
       [LABELS.managed]: 'true',
       [LABELS.tool]: recipe.name,

@@ -1,4 +1,5 @@
 import { UsageError } from '../../platform/errors.js';
+import { PLATFORM_PATTERN } from '../platforms.js';
 import type { RunRequest } from './plan.js';
 
 /**
@@ -23,6 +24,7 @@ export const RUN_FLAGS = {
   tty: { kind: 'boolean', allowNo: true, description: 'force a TTY on or off (default: when stdin and stdout are terminals)' },
   image: { kind: 'option', description: "use this image instead of the recipe's (keeps the rest of the recipe)" },
   base: { kind: 'option', description: 'build on this base image instead of the recipe\'s build.from (default: $BERTH_BASE_IMAGE)' },
+  platform: { kind: 'option', description: "run the image's OS/ARCH variant, e.g. linux/amd64 (emulated where the engine can)" },
   'dry-run': { kind: 'boolean', description: 'print the equivalent docker run command (podman run on Podman) and exit' },
   'path-mounts': { kind: 'boolean', allowNo: true, default: true, description: 'mount the paths named in the arguments, as the path policy allows (--no-path-mounts: none, none refused)' },
   warm: { kind: 'boolean', allowNo: true, description: 'keep the container running and run later calls in it' },
@@ -93,10 +95,16 @@ export function runRequest(tool: string, args: string[], flags: ParsedRunFlags):
     tty: flags.tty as boolean | undefined,
     image: flags.image as string | undefined,
     base: flags.base as string | undefined,
+    platform: platformFlag(flags.platform as string | undefined),
     pathMounts: (flags['path-mounts'] as boolean | undefined) ?? true,
     warm: flags.warm as boolean | undefined,
     hostCa: flags['host-ca'] as boolean | undefined,
     bin: flags.bin as string | undefined,
     quiet: flags.quiet as boolean | undefined,
   };
+}
+
+function platformFlag(value: string | undefined): string | undefined {
+  if (value !== undefined && !PLATFORM_PATTERN.test(value)) throw new UsageError(`--platform ${value}: not a platform (expected OS/ARCH[/VARIANT], e.g. linux/amd64)`, 'run');
+  return value;
 }

@@ -85,6 +85,10 @@ export interface RunOptions {
   onCreated?: () => void;
   /** The engine cannot see the host's files: the mounts are synced (workspace-sync.ts). */
   sync?: SyncedRun;
+  /** The image's platform to create from (--platform, toolPlatforms). */
+  platform?: string;
+  /** Called once the container exists, before anything else: its throw removes the container and ends the run. */
+  beforeStart?: () => Promise<void>;
 }
 
 /**
@@ -99,7 +103,7 @@ export async function runContainer(engine: EngineClient, plan: RunPlan, io: RunI
   const spec = sync ? sync.spec(containerSpec(plan, kind)) : containerSpec(plan, kind);
   // Without AutoRemove (Podman's, a synced run's) the run waits for the exit and removes it itself.
   const autoRemove = spec.HostConfig.AutoRemove === true;
-  const create = () => engine.createContainer(spec);
+  const create = () => engine.createContainer(spec, undefined, options.platform);
   let id: string;
   try {
     try {
@@ -113,6 +117,14 @@ export async function runContainer(engine: EngineClient, plan: RunPlan, io: RunI
     }
   } catch (error) {
     throw createFailure(error, plan);
+  }
+  if (options.beforeStart) {
+    try {
+      await options.beforeStart();
+    } catch (error) {
+      await discardContainer(engine, id);
+      throw error;
+    }
   }
   onCreated?.();
   const remove = () => discardContainer(engine, id);

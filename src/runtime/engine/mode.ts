@@ -3,6 +3,7 @@ import path from 'node:path';
 import { writePrivateFile } from '../../platform/files.js';
 import { engineModeFile } from '../../platform/paths.js';
 import type { EngineClient, Endpoint } from '../engine-client.js';
+import { goArch } from '../../core/platforms.js';
 
 /**
  * A rootless engine (rootless dockerd, rootless Podman) maps uid 0 in the container to the user,
@@ -16,6 +17,8 @@ export interface EngineMode {
   rootless: boolean;
   /** Which engine serves the Docker API there: a run on Podman differs (runtime/container/run-container.ts). */
   kind: EngineKind;
+  /** The engine's own platform (`linux/amd64`), what its images must be or emulate; '' when it did not say. */
+  platform: string;
   /** asked: the engine answered now; cached: it answered earlier, for this very socket; assumed: no answer (rootful). */
   source: 'asked' | 'cached' | 'assumed';
   /** Why it is assumed. */
@@ -62,6 +65,18 @@ export function endpointKey(target: Endpoint): string {
   return `${target.kind}://${target.hostname}:${target.port}`;
 }
 
+/**
+ * The engine's platform from an /info answer: Docker's (and Podman's compat) OSType and
+ * Architecture (uname's words: x86_64), libpod's host.os and host.arch; '' when it says neither.
+ */
+export function platformFromInfo(info: unknown): string {
+  if (typeof info !== 'object' || info === null) return '';
+  const i = info as { OSType?: unknown; Architecture?: unknown; host?: { os?: unknown; arch?: unknown } };
+  const os = typeof i.OSType === 'string' ? i.OSType : i.host?.os;
+  const arch = typeof i.Architecture === 'string' ? i.Architecture : i.host?.arch;
+  return typeof os === 'string' && typeof arch === 'string' && /^[a-z0-9]+$/.test(os) && /^[a-zA-Z0-9_]+$/.test(arch) ? `${os}/${goArch(arch)}` : '';
+}
+
 /** What berth knows of an endpoint without asking it, and which answers it may keep for it. */
 interface EndpointIdentity {
   key: string;
@@ -104,15 +119,17 @@ export function endpointStamp(target: Endpoint): string {
 
 const keeps = (id: EndpointIdentity, rootless: boolean) => id.keeps === 'any' || (id.keeps === 'rootful' && !rootless);
 
-type Answer = Pick<EngineMode, 'rootless' | 'kind'>;
+type Answer = Pick<EngineMode, 'rootless' | 'kind' | 'platform'>;
 
 function cachedAnswer(id: EndpointIdentity): Answer | undefined {
   try {
-    const entry = JSON.parse(readFileSync(engineModeFile(id.key), 'utf8')) as { key?: unknown; stamp?: unknown; rootless?: unknown; kind?: unknown };
+    const entry = JSON.parse(readFileSync(engineModeFile(id.key), 'utf8')) as { key?: unknown; stamp?: unknown; rootless?: unknown; kind?: unknown; platform?: unknown };
     if (entry.key !== id.key || entry.stamp !== id.stamp || typeof entry.rootless !== 'boolean') return undefined;
     // An entry from before the kind was kept: asked again.
     if (entry.kind !== 'docker' && entry.kind !== 'podman') return undefined;
-    return keeps(id, entry.rootless) ? { rootless: entry.rootless, kind: entry.kind } : undefined;
+    // … or before its platform was.
+    if (typeof entry.platform !== 'string') return undefined;
+    return keeps(id, entry.rootless) ? { rootless: entry.rootless, kind: entry.kind, platform: entry.platform } : undefined;
   } catch {
     return undefined; // none yet, or damaged: ask
   }
@@ -144,10 +161,10 @@ export async function engineMode(engine: Pick<EngineClient, 'endpoint' | 'info'>
   try {
     info = await engine.info({ timeoutMs: options.timeoutMs ?? INFO_TIMEOUT_MS });
   } catch (error) {
-    return { rootless: false, kind: 'docker', source: 'assumed', reason: `GET /info: ${error instanceof Error ? error.message : String(error)}` };
+    return { rootless: false, kind: 'docker', platform: '', source: 'assumed', reason: `GET /info: ${error instanceof Error ? error.message : String(error)}` };
   }
-  if (typeof info !== 'object' || info === null) return { rootless: false, kind: 'docker', source: 'assumed', reason: 'GET /info: not a JSON object' };
-  const answer: Answer = { rootless: rootlessFromInfo(info), kind: kindFromInfo(info) };
+  if (typeof info !== 'object' || info === null) return { rootless: false, kind: 'docker', platform: '', source: 'assumed', reason: 'GET /info: not a JSON object' };
+  const answer: Answer = { rootless: rootlessFromInfo(info), kind: kindFromInfo(info), platform: platformFromInfo(info) };
   remember(id, answer);
   return { ...answer, source: 'asked' };
 }
@@ -157,6 +174,8 @@ export interface RunEngine {
   kind: EngineKind;
   /** The engine maps uid 0 to the user: the run leaves the user's uid:gid out. */
   rootless: boolean;
+  /** The engine's platform (`linux/amd64`); '' or undefined when unknown (nothing is checked then). */
+  platform?: string;
 }
 
 /**
@@ -167,7 +186,7 @@ export interface RunEngine {
 export async function runEngine(engine?: EngineClient): Promise<RunEngine> {
   try {
     const mode = await engineMode(engine ?? (await import('./client.js')).engineClient());
-    return { kind: mode.kind, rootless: mode.rootless && (process.getuid?.() ?? 0) !== 0 };
+    return { kind: mode.kind, rootless: mode.rootless && (process.getuid?.() ?? 0) !== 0, platform: mode.platform };
   } catch {
     return { kind: 'docker', rootless: false };
   }

@@ -28,8 +28,12 @@ export class DockerClient implements EngineClient {
     return this.api.target;
   }
 
-  async createContainer(spec: ContainerSpec, name?: string): Promise<string> {
-    const query = name === undefined ? '' : `?name=${encodeURIComponent(name)}`;
+  async createContainer(spec: ContainerSpec, name?: string, platform?: string): Promise<string> {
+    const params = new URLSearchParams();
+    if (name !== undefined) params.set('name', name);
+    // API 1.41: the platform of the image to create from (an image of another one is a 404).
+    if (platform !== undefined) params.set('platform', platform);
+    const query = params.size > 0 ? `?${params}` : '';
     return (await this.api.call<{ Id: string }>('POST', `/containers/create${query}`, spec)).Id;
   }
 
@@ -162,21 +166,36 @@ export class DockerClient implements EngineClient {
 
   async inspectImage(ref: string): Promise<ImageFacts | undefined> {
     try {
-      const info = await this.api.call<{ Id: string; Size: number; RepoDigests?: string[]; Config?: { Entrypoint?: string[] | null; Cmd?: string[] | null } }>(
-        'GET',
-        `/images/${ref}/json`,
-      );
-      return { id: info.Id, size: info.Size, repoDigests: info.RepoDigests ?? [], entrypoint: info.Config?.Entrypoint ?? [], cmd: info.Config?.Cmd ?? [] };
+      const info = await this.api.call<{
+        Id: string;
+        Size: number;
+        RepoDigests?: string[];
+        Config?: { Entrypoint?: string[] | null; Cmd?: string[] | null };
+        Os?: string;
+        Architecture?: string;
+        Variant?: string;
+      }>('GET', `/images/${ref}/json`);
+      return {
+        id: info.Id,
+        size: info.Size,
+        repoDigests: info.RepoDigests ?? [],
+        entrypoint: info.Config?.Entrypoint ?? [],
+        cmd: info.Config?.Cmd ?? [],
+        os: typeof info.Os === 'string' && info.Os !== '' ? info.Os : undefined,
+        architecture: typeof info.Architecture === 'string' && info.Architecture !== '' ? info.Architecture : undefined,
+        variant: typeof info.Variant === 'string' && info.Variant !== '' ? info.Variant : undefined,
+      };
     } catch (error) {
       if (engineStatus(error) === 404) return undefined;
       throw error;
     }
   }
 
-  async *pullImage(repository: string, tag: string, options: { auth?: object; stallMs: number }): AsyncIterable<PullEvent> {
+  async *pullImage(repository: string, tag: string, options: { auth?: object; stallMs: number; platform?: string }): AsyncIterable<PullEvent> {
     // The engine's X-Registry-Auth: the credentials as base64url JSON.
     const headers: Record<string, string> = options.auth ? { 'X-Registry-Auth': Buffer.from(JSON.stringify(options.auth)).toString('base64url') } : {};
-    const body = await this.api.stream('POST', `/images/create?fromImage=${encodeURIComponent(repository)}&tag=${encodeURIComponent(tag)}`, headers, {
+    const platform = options.platform === undefined ? '' : `&platform=${encodeURIComponent(options.platform)}`;
+    const body = await this.api.stream('POST', `/images/create?fromImage=${encodeURIComponent(repository)}&tag=${encodeURIComponent(tag)}${platform}`, headers, {
       stallMs: options.stallMs,
     });
     for await (const event of jsonLines<{ error?: string; id?: string; status?: string; progressDetail?: { current?: number; total?: number } }>(body)) {

@@ -4,6 +4,7 @@ import { pullLockFile } from '../../platform/paths.js';
 import { engineStatus, STALLED, type EngineClient, type ImageFacts } from '../engine-client.js';
 import { engineFailure } from '../http/endpoint.js';
 import { withHeldLock } from '../../platform/lock-file.js';
+import { imagePlatformProblem } from '../../core/platforms.js';
 
 import type { PullPolicy } from '../../platform/settings.js';
 
@@ -22,7 +23,7 @@ export interface PullProgress {
 }
 
 /** Pulls `ref` and fails on any error the engine reports inside the progress stream. */
-export async function pullImage(engine: EngineClient, ref: string, progress?: PullProgress): Promise<void> {
+export async function pullImage(engine: EngineClient, ref: string, progress?: PullProgress, platform?: string): Promise<void> {
   const parsed = parseImageReference(ref);
   const fromImage = formatImageReference({ registry: parsed.registry, repository: parsed.repository });
   const tag = parsed.digest ?? parsed.tag ?? 'latest';
@@ -32,7 +33,7 @@ export async function pullImage(engine: EngineClient, ref: string, progress?: Pu
   const layers = new Map<string, { done: number; total: number }>();
   let failed: Error | undefined;
   try {
-    for await (const event of engine.pullImage(fromImage, tag, { auth, stallMs: PULL_STALL_MS })) {
+    for await (const event of engine.pullImage(fromImage, tag, { auth, stallMs: PULL_STALL_MS, platform })) {
       if (event.error) failed ??= new EngineError(`pulling ${ref} failed: ${event.error.trim()}${pullHint(event.error, parsed)}`);
       else if (event.layer && event.total) {
         const layer = { done: event.status === 'Extracting' ? event.total : (event.current ?? 0), total: event.total };
@@ -79,6 +80,8 @@ function pullHint(message: string, ref: ReturnType<typeof parseImageReference>):
   if (/unauthorized|authentication required|denied|forbidden/i.test(message)) {
     return ` (the registry refused: log in with docker login ${ref.registry}; berth uses ~/.docker/config.json as docker does)`;
   }
+  const platform = /no matching manifest for (\S+)/.exec(message)?.[1];
+  if (platform) return ` (the image has no ${platform} variant: one of its own platforms runs emulated with --platform OS/ARCH where the engine can)`;
   if (/manifest unknown|not found|does not exist/i.test(message)) {
     return ref.digest
       ? ` (the registry no longer has this digest; in a project whose berth.lock locks it, berth sync --update locks what the tag names now)`
@@ -97,10 +100,13 @@ export async function ensureImage(
   ref: string,
   policy: PullPolicy,
   onPull: (ref: string) => Promise<PullProgress & { stop(): void }>,
+  platform?: string,
 ): Promise<ImageFacts> {
+  // An image cached for another platform than the one asked for is pulled again, for that one.
+  const fits = (facts: ImageFacts) => platform === undefined || imagePlatformProblem('', ref, facts, platform, true) === undefined;
   if (policy !== 'always') {
     const cached = await inspectImage(engine, ref);
-    if (cached) return cached;
+    if (cached && fits(cached)) return cached;
     if (policy === 'never') {
       throw new EngineError(`image ${ref} is not cached and the pull policy is "never"; pull it with: docker pull ${ref} (or run with --pull missing)`);
     }
@@ -108,11 +114,11 @@ export async function ensureImage(
   const cached = await withHeldLock(pullLockFile(ref), PULL_LOCK_STALE_MS, async () => {
     if (policy !== 'always') {
       const cached = await inspectImage(engine, ref);
-      if (cached) return cached;
+      if (cached && fits(cached)) return cached;
     }
     const progress = await onPull(ref);
     try {
-      await pullImage(engine, ref, progress);
+      await pullImage(engine, ref, progress, platform);
     } finally {
       progress.stop();
     }

@@ -33,7 +33,7 @@ describe('info', () => {
     const info = recipeInfo(recipe, byDefault(recipe), { cached: true, size: 1234 });
     expect(Object.keys(info)).toEqual([
       'name', 'description', 'homepage', 'tags', 'source', 'file', 'version', 'versions', 'image', 'built', 'digest',
-      'referenceVersion', 'reference', 'referenceFrom', 'locked', 'cached', 'size', 'entrypoint', 'args', 'script',
+      'referenceVersion', 'reference', 'referenceFrom', 'locked', 'cached', 'size', 'platforms', 'imagePlatform', 'entrypoint', 'args', 'script',
       'network', 'env', 'home', 'user', 'tty', 'warm', 'notes', 'examples',
     ]);
     expect(info).toMatchObject({ version: '0.11.0', referenceVersion: '0.11.0', referenceFrom: 'recipe', locked: false, cached: true, size: 1234, script: null, notes: null, entrypoint: ['/bin/shellcheck'] });

@@ -55,6 +55,11 @@ describe('the run request the flags describe', () => {
     });
   });
 
+  it('carries --platform, refusing what is no OS/ARCH[/VARIANT]', () => {
+    expect(runRequest('jq', [], parseRunFlags(['--platform', 'linux/arm/v7'])!).platform).toBe('linux/arm/v7');
+    expect(() => runRequest('jq', [], parseRunFlags(['--platform', 'arm64'])!)).toThrow('--platform arm64: not a platform (expected OS/ARCH[/VARIANT], e.g. linux/amd64)');
+  });
+
   it('mounts the paths named in the arguments unless told not to, and leaves the rest to the settings and the recipe', () => {
     expect(runRequest('jq', [], {})).toEqual({ tool: 'jq', args: [], pathMounts: true });
   });

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DockerClient } from '../../../../src/runtime/http/docker-client.js';
-import { engineMode, kindFromInfo, rootlessFromInfo } from '../../../../src/runtime/engine/mode.js';
+import { engineMode, kindFromInfo, platformFromInfo, rootlessFromInfo } from '../../../../src/runtime/engine/mode.js';
 
 // Answers as engines give them (abridged to the fields that matter, plus one beside them).
 const DOCKER_ROOTFUL = { ServerVersion: '20.10.24+dfsg1', SecurityOptions: ['name=seccomp,profile=default'] }; // this machine's dockerd
@@ -164,8 +164,8 @@ describe('engineMode', () => {
 
   it('keeps the kind with the answer, and asks again for an entry kept without it', async () => {
     const e = await engine(json({ ...PODMAN_43_ROOTLESS, BuildahVersion: '1.28.2' }));
-    expect(await ask()).toEqual({ rootless: true, kind: 'podman', source: 'asked' });
-    expect(await ask()).toEqual({ rootless: true, kind: 'podman', source: 'cached' });
+    expect(await ask()).toEqual({ rootless: true, kind: 'podman', platform: '', source: 'asked' });
+    expect(await ask()).toEqual({ rootless: true, kind: 'podman', platform: '', source: 'cached' });
     expect(e.requests).toBe(1);
     // An entry as berth kept it before the kind: no kind.
     const engines = path.join(dir, 'cache', 'berth', 'engines');
@@ -174,6 +174,21 @@ describe('engineMode', () => {
     writeFileSync(file, JSON.stringify(old));
     expect(await ask()).toMatchObject({ kind: 'podman', source: 'asked' });
     expect(e.requests).toBe(2);
+  });
+
+  it("keeps the engine's platform (GOARCH names), and asks again for an entry kept without it", async () => {
+    const e = await engine(json({ OSType: 'linux', Architecture: 'aarch64' }));
+    expect(await ask()).toMatchObject({ platform: 'linux/arm64', source: 'asked' });
+    expect(await ask()).toMatchObject({ platform: 'linux/arm64', source: 'cached' });
+    const engines = path.join(dir, 'cache', 'berth', 'engines');
+    const file = path.join(engines, readdirSync(engines)[0]!);
+    const { platform: _platform, ...old } = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+    writeFileSync(file, JSON.stringify(old));
+    expect(await ask()).toMatchObject({ platform: 'linux/arm64', source: 'asked' });
+    expect(e.requests).toBe(2);
+    expect(platformFromInfo({ OSType: 'linux', Architecture: 'x86_64' })).toBe('linux/amd64');
+    expect(platformFromInfo({ host: { os: 'linux', arch: 'arm64' } })).toBe('linux/arm64');
+    expect(platformFromInfo({ OSType: 'linux', Architecture: '../../x' })).toBe('');
   });
 
   it('keeps no "rootless" answer for a socket outside the runtime directory (a forward, a proxy): asked each run', async () => {
@@ -209,7 +224,7 @@ describe('engineMode', () => {
   it('takes an engine that cannot say for rootful, and keeps nothing of it', async () => {
     let answer: ReturnType<FakeEngine['answer']> = { status: 500, body: '{"message":"boom"}' };
     const e = await engine(() => answer);
-    expect(await ask()).toEqual({ rootless: false, kind: 'docker', source: 'assumed', reason: 'GET /info: boom' });
+    expect(await ask()).toEqual({ rootless: false, kind: 'docker', platform: '', source: 'assumed', reason: 'GET /info: boom' });
     answer = { status: 200, body: 'not json' };
     expect(await ask()).toMatchObject({ rootless: false, source: 'assumed', reason: 'GET /info: not a JSON object' });
     answer = 'hang';
