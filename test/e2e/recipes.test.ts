@@ -201,7 +201,7 @@ describe('built-in build recipes run programs of the Debian packages they instal
       const owner = line.slice(0, line.indexOf(':'));
       expect(packages, `${recipe.name} runs ${runs[i]}, which comes from ${line}`).toContain(owner);
     }
-    const named = (program: string) => program === recipe.entrypoint?.[0] || new RegExp(`(?<![\\w-])${program}(?![\\w-])`).test(recipe.script ?? '');
+    const named = (program: string) => program === recipe.entrypoint?.[0] || new RegExp(`(?<![\\w-])${program.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![\\w-])`).test(recipe.script ?? '');
     for (const pkg of packages) {
       const programs = (await inImage('dpkg -L "$1" | grep -E "^(/usr)?/s?bin/" | sed "s,.*/,,"', [pkg])).split('\n');
       expect(programs.some(named), `${recipe.name} installs ${pkg} (${programs.join(', ')}) but runs none of its programs`).toBe(true);
