@@ -1,10 +1,12 @@
 // Every example of every built-in recipe (the `examples:` of recipes/*.yaml): how the e2e suite
-// runs it, as written, through a shell, on the stand-in of the recipe's image
-// (test/e2e/recipes.test.ts), or why it does not. test/unit/core/recipes/builtin-recipes.test.ts
+// runs it, as written, through a shell, on the stand-in of the recipe's image or, for a build
+// recipe, on its image built from Debian's archive (test/e2e/recipes.test.ts), or why it does not. test/unit/core/recipes/builtin-recipes.test.ts
 // checks that this table names every example of every recipe, and nothing else.
-import { chownSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chownSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { crc32 } from 'node:zlib';
 import { expect } from 'vitest';
+import type { Recipe } from '../../src/core/recipes/schema.js';
 import { SAMPLE_FONT } from '../harness/standins-setup.js';
 import { OTHER_UID } from '../support/berth.js';
 
@@ -23,6 +25,8 @@ export interface ExampleFixtures {
   ffmpeg(...args: string[]): Promise<void>;
   /** Runs a program of a stand-in image in the directory, as that user (to make a database, a .docx). */
   tool(image: string, entrypoint: string, ...args: string[]): Promise<void>;
+  /** Reads a file of the directory. */
+  read(rel: string): Buffer;
   /** The uid the example runs as. */
   uid: number;
 }
@@ -33,7 +37,8 @@ export interface ExampleRun {
   input?: string;
   /** An HTTP server on 127.0.0.1:8080 for the example's lifetime, answering `ok` on /healthz. */
   server?: true;
-  check: (r: ExampleResult, dir: string) => void;
+  /** `f`: the same fixtures as prepare's, to look at what the example wrote (decode an image). */
+  check: (r: ExampleResult, dir: string, f: ExampleFixtures) => void | Promise<void>;
 }
 
 export interface ExampleNotRun {
@@ -44,6 +49,10 @@ export type ExamplePlan = ExampleRun | ExampleNotRun;
 
 /** Per recipe: a plan for each example, or one reason why none runs. */
 export type RecipePlans = Record<string, ExamplePlan | Readonly<Record<string, ExamplePlan>>>;
+
+/** The programs a recipe runs: its entrypoint's, or those its script execs (a script ends by exec-ing its tool). */
+export const programsRun = (recipe: Recipe): string[] =>
+  recipe.entrypoint ? [recipe.entrypoint[0]!] : [...(recipe.script ?? '').matchAll(/^\s*exec\s+([^\s;]+)/gm)].map((m) => m[1]!);
 
 /** Whether a plan (of a recipe or of an example) says why it is not run. */
 export const isNotRun = (plan: ExamplePlan | Readonly<Record<string, ExamplePlan>>): plan is ExampleNotRun =>
@@ -68,6 +77,114 @@ const video = (f: ExampleFixtures, file: string, seconds = 2) =>
 /** A white image with a line of black text, for OCR. */
 const textImage = (f: ExampleFixtures, file: string) =>
   f.ffmpeg('-f', 'lavfi', '-i', 'color=white:s=900x200', '-vf', `drawtext=fontfile=${SAMPLE_FONT}:text=HELLO BERTH:fontsize=96:fontcolor=black:x=40:y=50`, '-frames:v', '1', file);
+
+/** A test image of `size`, truecolor (ffmpeg's PNG is RGB), `extra` ffmpeg options before the file. */
+const picture = (f: ExampleFixtures, file: string, size = '320x240', ...extra: string[]) =>
+  f.ffmpeg('-f', 'lavfi', '-i', `testsrc=size=${size}`, '-frames:v', '1', ...extra, file);
+
+/**
+ * A photo-like truecolor PNG (a Mandelbrot set: thousands of colours, smooth gradients), which
+ * quantising to a palette makes much smaller; testsrc's few flat colours compress well already.
+ */
+const photo = (f: ExampleFixtures, file: string, size = '320x240') => f.ffmpeg('-f', 'lavfi', '-i', `mandelbrot=size=${size}`, '-frames:v', '1', file);
+
+/** An animated GIF made by ffmpeg: 2 s at 10 frames a second. */
+const animation = (f: ExampleFixtures, file: string, size = '320x240') => f.ffmpeg('-f', 'lavfi', '-i', `testsrc=duration=2:size=${size}:rate=10`, file);
+
+/** A PNG's size, colour type (2 RGB, 3 palette) and chunk types, after checking its signature. */
+export function pngFacts(png: Buffer): { width: number; height: number; colorType: number; chunks: string[] } {
+  expect(png.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])), 'a PNG signature').toBe(true);
+  const chunks: string[] = [];
+  for (let at = 8; at < png.length; at += 12 + png.readUInt32BE(at)) chunks.push(png.subarray(at + 4, at + 8).toString('latin1'));
+  return { width: png.readUInt32BE(16), height: png.readUInt32BE(20), colorType: png.readUInt8(25), chunks };
+}
+
+/** `png` with a tEXt chunk (metadata that changes no pixel) after its header chunk. */
+function withText(png: Buffer, keyword: string, text: string): Buffer {
+  const typeAndData = Buffer.concat([Buffer.from('tEXt', 'latin1'), Buffer.from(`${keyword}\0${text}`, 'latin1')]);
+  const chunk = Buffer.alloc(typeAndData.length + 8);
+  chunk.writeUInt32BE(typeAndData.length - 4, 0);
+  typeAndData.copy(chunk, 4);
+  chunk.writeUInt32BE(crc32(typeAndData), chunk.length - 4);
+  const afterHeader = 8 + 12 + png.readUInt32BE(8);
+  return Buffer.concat([png.subarray(0, afterHeader), chunk, png.subarray(afterHeader)]);
+}
+
+/** An image's pixels, decoded to RGBA by the stand-ins' ffmpeg (into a file beside it). */
+let decoded = 0;
+async function pixels(f: ExampleFixtures, rel: string): Promise<Buffer> {
+  const raw = `${rel}.${++decoded}.rgba`;
+  await f.ffmpeg('-i', rel, '-f', 'rawvideo', '-pix_fmt', 'rgba', raw);
+  return f.read(raw);
+}
+
+/**
+ * A JPEG's Exif segment (APP1): big-endian TIFF whose first IFD holds a camera make and model and
+ * points to a GPS IFD with a position (degrees, minutes, seconds), as cameras and phones write it.
+ */
+function exifSegment(make: string, model: string, latitude: [number, number, number], longitude: [number, number, number]): Buffer {
+  interface Field {
+    tag: number;
+    type: number;
+    count: number;
+    data: Buffer;
+  }
+  const ascii = (tag: number, text: string): Field => ({ tag, type: 2, count: text.length + 1, data: Buffer.from(`${text}\0`, 'latin1') });
+  const bytes = (tag: number, values: number[]): Field => ({ tag, type: 1, count: values.length, data: Buffer.from(values) });
+  const long = (tag: number, value: number): Field => {
+    const data = Buffer.alloc(4);
+    data.writeUInt32BE(value);
+    return { tag, type: 4, count: 1, data };
+  };
+  const rationals = (tag: number, values: number[]): Field => {
+    const data = Buffer.alloc(values.length * 8);
+    values.forEach((v, i) => {
+      data.writeUInt32BE(v, i * 8);
+      data.writeUInt32BE(1, i * 8 + 4);
+    });
+    return { tag, type: 5, count: values.length, data };
+  };
+  /** An IFD at TIFF offset `at`: its entries, then the values longer than 4 bytes. */
+  const ifd = (fields: Field[], at: number): Buffer => {
+    const head = Buffer.alloc(2 + fields.length * 12 + 4);
+    head.writeUInt16BE(fields.length, 0);
+    const values: Buffer[] = [];
+    let next = at + head.length;
+    fields.forEach((field, i) => {
+      const entry = 2 + i * 12;
+      head.writeUInt16BE(field.tag, entry);
+      head.writeUInt16BE(field.type, entry + 2);
+      head.writeUInt32BE(field.count, entry + 4);
+      if (field.data.length <= 4) {
+        field.data.copy(head, entry + 8);
+        return;
+      }
+      head.writeUInt32BE(next, entry + 8);
+      const padded = field.data.length % 2 === 0 ? field.data : Buffer.concat([field.data, Buffer.alloc(1)]);
+      values.push(padded);
+      next += padded.length;
+    });
+    return Buffer.concat([head, ...values]);
+  };
+  const first = (gpsAt: number) => [ascii(0x010f, make), ascii(0x0110, model), long(0x8825, gpsAt)];
+  const gpsAt = 8 + ifd(first(0), 8).length;
+  const gps = [bytes(0x0000, [2, 3, 0, 0]), ascii(0x0001, 'N'), rationals(0x0002, latitude), ascii(0x0003, 'E'), rationals(0x0004, longitude)];
+  const tiff = Buffer.concat([Buffer.from([0x4d, 0x4d, 0x00, 0x2a, 0x00, 0x00, 0x00, 0x08]), ifd(first(gpsAt), 8), ifd(gps, gpsAt)]);
+  const body = Buffer.concat([Buffer.from('Exif\0\0', 'latin1'), tiff]);
+  const marker = Buffer.alloc(4);
+  marker.writeUInt16BE(0xffe1, 0);
+  marker.writeUInt16BE(body.length + 2, 2);
+  return Buffer.concat([marker, body]);
+}
+
+/** photo.jpg: ffmpeg's JPEG with an Exif segment (make, model, a GPS position in Berlin) after its start marker. */
+async function photoWithExif(f: ExampleFixtures): Promise<void> {
+  await picture(f, 'camera.jpg');
+  const jpeg = f.read('camera.jpg');
+  f.put('photo.jpg', Buffer.concat([jpeg.subarray(0, 2), exifSegment('Berth Camera', 'E2E-1', [52, 30, 0], [13, 24, 0]), jpeg.subarray(2)]));
+}
+
+const hasExif = (jpeg: Buffer) => jpeg.includes(Buffer.from('Exif\0\0', 'latin1'));
 
 const NO_INTERNET = 'needs the internet, which the test machine does not reach (only the Debian archive)';
 
@@ -141,9 +258,20 @@ export const RECIPE_EXAMPLES: RecipePlans = {
         expect([r.code, r.stderr]).toEqual([0, '']);
         // The defaults: 640 wide, 12 frames a second.
         expect(gifFacts(path.join(dir, 'talk.gif'))).toEqual({ magic: 'GIF89a', width: 640, frames: 24 });
+        expect(statSync(path.join(dir, 'talk.gif')).uid).toBe(OTHER_UID);
       },
     },
-    'berth run gif --fps 10 --width 480 demo.mov demo.gif': {
+    'berth run gif --optimize talk.mp4 talk-small.gif': {
+      prepare: (f) => video(f, 'talk.mp4'),
+      check: (r, dir) => {
+        expect([r.code, r.stderr]).toEqual([0, '']);
+        // gifsicle wrote it (the run beyond the examples in recipes.test.ts shows it smaller); its
+        // intermediate GIF stayed in the container's /tmp.
+        expect(gifFacts(path.join(dir, 'talk-small.gif'))).toEqual({ magic: 'GIF89a', width: 640, frames: 24 });
+        expect(readdirSync(dir).sort()).toEqual(['talk-small.gif', 'talk.mp4']);
+      },
+    },
+    'berth run gif --fps 10 --width 480 --lossy 120 demo.mov demo.gif': {
       prepare: (f) => video(f, 'demo.mov'),
       check: (r, dir) => {
         expect([r.code, r.stderr]).toEqual([0, '']);
@@ -155,6 +283,137 @@ export const RECIPE_EXAMPLES: RecipePlans = {
       check: (r, dir) => {
         expect([r.code, r.stderr]).toEqual([0, '']);
         expect(gifFacts(path.join(dir, 'clip.gif'))).toEqual({ magic: 'GIF89a', width: 320, frames: 24 });
+      },
+    },
+  },
+
+  gifsicle: {
+    'berth run gifsicle -O3 --lossy=80 in.gif -o out.gif': {
+      prepare: (f) => animation(f, 'in.gif'),
+      check: (r, dir) => {
+        expect([r.code, r.stderr]).toEqual([0, '']);
+        expect(gifFacts(path.join(dir, 'in.gif'))).toEqual({ magic: 'GIF89a', width: 320, frames: 20 });
+        expect(gifFacts(path.join(dir, 'out.gif'))).toEqual({ magic: 'GIF89a', width: 320, frames: 20 });
+        expect(statSync(path.join(dir, 'out.gif')).size).toBeLessThan(statSync(path.join(dir, 'in.gif')).size);
+        expect(statSync(path.join(dir, 'out.gif')).uid).toBe(OTHER_UID);
+      },
+    },
+    'berth run gifsicle --resize-width 320 in.gif -o small.gif': {
+      prepare: (f) => animation(f, 'in.gif', '640x480'),
+      check: (r, dir) => {
+        expect([r.code, r.stderr]).toEqual([0, '']);
+        expect(gifFacts(path.join(dir, 'small.gif'))).toEqual({ magic: 'GIF89a', width: 320, frames: 20 });
+        expect(read(dir, 'small.gif').readUInt16LE(8), 'the height, in proportion').toBe(240);
+      },
+    },
+    'berth run gifsicle --info anim.gif': {
+      prepare: (f) => animation(f, 'anim.gif'),
+      check: (r) => {
+        ok(r);
+        expect(r.stdout).toMatch(/^\* anim\.gif 20 images\n/);
+        expect(r.stdout).toContain('logical screen 320x240');
+        expect(r.stdout.match(/^ {2}\+ image #\d+ /gm)).toHaveLength(20);
+      },
+    },
+  },
+
+  pngquant: {
+    'berth run pngquant --quality 65-80 --output small.png photo.png': {
+      prepare: (f) => photo(f, 'photo.png'),
+      check: (r, dir) => {
+        expect([r.code, r.stderr]).toEqual([0, '']);
+        expect(pngFacts(read(dir, 'photo.png'))).toMatchObject({ width: 320, height: 240, colorType: 2 });
+        // Quantised to a palette, the same size, smaller.
+        expect(pngFacts(read(dir, 'small.png'))).toMatchObject({ width: 320, height: 240, colorType: 3 });
+        expect(statSync(path.join(dir, 'small.png')).size).toBeLessThan(statSync(path.join(dir, 'photo.png')).size);
+        expect(statSync(path.join(dir, 'small.png')).uid).toBe(OTHER_UID);
+      },
+    },
+    'berth run pngquant --skip-if-larger --ext .png --force *.png': {
+      prepare: async (f) => {
+        await photo(f, 'a.png');
+        await photo(f, 'b.png', '200x100');
+      },
+      check: (r, dir) => {
+        expect([r.code, r.stderr]).toEqual([0, '']);
+        // Each replaced in place by its quantised version; no other file.
+        expect(readdirSync(dir).sort()).toEqual(['a.png', 'b.png']);
+        expect(pngFacts(read(dir, 'a.png'))).toMatchObject({ width: 320, height: 240, colorType: 3 });
+        expect(pngFacts(read(dir, 'b.png'))).toMatchObject({ width: 200, height: 100, colorType: 3 });
+      },
+    },
+  },
+
+  optipng: {
+    'berth run optipng -o5 logo.png': {
+      // Stored without compression (zlib level 0), so there is something to gain.
+      prepare: async (f) => {
+        await picture(f, 'logo.png', '320x240', '-compression_level', '0');
+        await picture(f, 'original.png', '320x240', '-compression_level', '0');
+      },
+      check: async (r, dir, f) => {
+        ok(r);
+        expect(r.stderr).toContain('Processing: logo.png');
+        expect(pngFacts(read(dir, 'logo.png'))).toMatchObject({ width: 320, height: 240 });
+        expect(statSync(path.join(dir, 'logo.png')).size).toBeLessThan(statSync(path.join(dir, 'original.png')).size / 2);
+        // Lossless: not a pixel changed.
+        expect((await pixels(f, 'logo.png')).equals(await pixels(f, 'original.png'))).toBe(true);
+      },
+    },
+    'berth run optipng -strip all -out clean.png photo.png': {
+      prepare: async (f) => {
+        await picture(f, 'plain.png');
+        f.put('photo.png', withText(f.read('plain.png'), 'Author', 'Berth E2E'));
+      },
+      check: async (r, dir, f) => {
+        ok(r);
+        expect(pngFacts(read(dir, 'photo.png')).chunks).toContain('tEXt');
+        const clean = pngFacts(read(dir, 'clean.png'));
+        expect(clean).toMatchObject({ width: 320, height: 240 });
+        expect(clean.chunks).not.toContain('tEXt');
+        expect(read(dir, 'clean.png').includes(Buffer.from('Berth E2E'))).toBe(false);
+        expect((await pixels(f, 'clean.png')).equals(await pixels(f, 'photo.png'))).toBe(true);
+      },
+    },
+  },
+
+  exiftool: {
+    'berth run exiftool photo.jpg': {
+      prepare: photoWithExif,
+      check: (r) => {
+        ok(r);
+        expect(r.stdout).toMatch(/^Make\s+: Berth Camera$/m);
+        expect(r.stdout).toMatch(/^Camera Model Name\s+: E2E-1$/m);
+        expect(r.stdout).toMatch(/^GPS Position\s+: 52 deg 30' 0\.00" N, 13 deg 24' 0\.00" E$/m);
+        expect(r.stdout).toMatch(/^Image Size\s+: 320x240$/m);
+      },
+    },
+    'berth run exiftool -all= -overwrite_original photo.jpg': {
+      prepare: photoWithExif,
+      check: async (r, dir, f) => {
+        ok(r);
+        expect(r.stdout).toMatch(/^ +1 image files updated$/m);
+        const photo = read(dir, 'photo.jpg');
+        expect(hasExif(photo)).toBe(false);
+        expect(photo.includes(Buffer.from('Berth Camera'))).toBe(false);
+        // Still a JPEG, in place (no photo.jpg_original), the user's.
+        expect(photo.subarray(0, 2).equals(Buffer.from([0xff, 0xd8]))).toBe(true);
+        expect(existsSync(path.join(dir, 'photo.jpg_original'))).toBe(false);
+        expect(statSync(path.join(dir, 'photo.jpg')).uid).toBe(OTHER_UID);
+        expect((await pixels(f, 'photo.jpg')).length).toBe(320 * 240 * 4);
+      },
+    },
+    // Without -a, exiftool leaves out GPS:GPSLatitude and GPS:GPSLongitude, the Composite tags of
+    // the same names taking precedence (and those are not in the gps group): the position is missing.
+    'berth run exiftool -a -gps:all photo.jpg': {
+      prepare: photoWithExif,
+      check: (r, dir) => {
+        ok(r);
+        expect(r.stdout).toMatch(/^GPS Latitude Ref\s+: North$/m);
+        expect(r.stdout).toMatch(/^GPS Latitude\s+: 52 deg 30' 0\.00"$/m);
+        expect(r.stdout).toMatch(/^GPS Longitude\s+: 13 deg 24' 0\.00"$/m);
+        expect(r.stdout).not.toContain('Make');
+        expect(hasExif(read(dir, 'photo.jpg'))).toBe(true);
       },
     },
   },
@@ -503,5 +762,6 @@ export function fixturesIn(dir: string, uid: number, gid: number, runTool: (imag
     },
     ffmpeg: (...args) => runTool('docker.io/jrottenberg/ffmpeg', '/usr/local/bin/ffmpeg', ['-hide_banner', '-loglevel', 'error', ...args]),
     tool: (image, entrypoint, ...args) => runTool(image, entrypoint, args),
+    read: (rel) => readFileSync(path.join(dir, rel)),
   };
 }

@@ -1,6 +1,7 @@
 // The built-in catalog (recipes/*.yaml): every recipe is valid, pinned, honest about its network,
 // documented with examples, uses only image references evidenced in recipes/sources.md, and runs
-// what its image provides there.
+// what its image provides there; a build recipe builds on an evidenced base, and the e2e suite
+// builds it and runs each of its examples.
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -9,7 +10,7 @@ import { BUILTIN_RECIPES, readRecipe } from '../../../../src/core/recipes/catalo
 import { imageForVersion } from '../../../../src/core/recipes/image.js';
 import { knownVersions } from '../../../../src/core/recipes/info.js';
 import type { Recipe } from '../../../../src/core/recipes/schema.js';
-import { isNotRun, RECIPE_EXAMPLES, type ExamplePlan } from '../../../e2e/recipe-examples.js';
+import { isNotRun, programsRun, RECIPE_EXAMPLES, type ExamplePlan, type ExampleRun } from '../../../e2e/recipe-examples.js';
 import { STANDIN_PACKAGES } from '../../../harness/standins-setup.js';
 import { EVIDENCE_FILE, evidenceRows, imageLayouts, programFor, readEvidence } from '../../../support/evidence.js';
 
@@ -84,7 +85,7 @@ describe('built-in recipes', () => {
     }
   });
 
-  it.each(recipes.map((r) => [r.name, r] as const))('%s: each example runs end to end on a stand-in (test/e2e/recipe-examples.ts) or says why not', (_, recipe) => {
+  it.each(pulled.map((r) => [r.name, r] as const))('%s: each example runs end to end on a stand-in (test/e2e/recipe-examples.ts) or says why not', (_, recipe) => {
     const plans = RECIPE_EXAMPLES[recipe.name];
     expect(plans, `test/e2e/recipe-examples.ts has no entry for ${recipe.name}`).toBeDefined();
     const hasStandin = imageRepository(recipe) in STANDIN_PACKAGES;
@@ -99,6 +100,19 @@ describe('built-in recipes', () => {
     for (const [example, plan] of Object.entries(table)) {
       if (isNotRun(plan)) expect(plan.notRun.trim(), example).not.toBe('');
       else expect(typeof plan.check, example).toBe('function');
+    }
+  });
+
+  it.each(built.map((r) => [r.name, r] as const))('%s: each example runs end to end on the image it builds (test/e2e/recipe-examples.ts), none excused', (_, recipe) => {
+    // Its image is built from Debian's archive, which the tests reach: nothing stands in the way.
+    const plans = RECIPE_EXAMPLES[recipe.name];
+    expect(plans, `test/e2e/recipe-examples.ts has no entry for ${recipe.name}`).toBeDefined();
+    expect(isNotRun(plans!), `${recipe.name} builds its image: run its examples`).toBe(false);
+    const table = plans as Record<string, ExamplePlan>;
+    expect(Object.keys(table).sort(), 'the examples planned are the recipe\'s examples').toEqual([...recipe.examples].sort());
+    for (const [example, plan] of Object.entries(table)) {
+      expect(isNotRun(plan), `${example}: ${isNotRun(plan) ? plan.notRun : ''}`).toBe(false);
+      expect(typeof (plan as ExampleRun).check, example).toBe('function');
     }
   });
 
@@ -180,7 +194,7 @@ describe('what each recipe runs is what its image provides (the Image layouts ta
     expect(new Set(layouts.map((l) => l.image)).size).toBe(layouts.length);
   });
 
-  it.each(recipes.map((r) => [r.name, r] as const))('%s: its entrypoint or script runs a program its image has', (_, recipe) => {
+  it.each(pulled.map((r) => [r.name, r] as const))('%s: its entrypoint or script runs a program its image has', (_, recipe) => {
     const ref = refAt(recipe, recipe.version);
     const image = `${ref.registry}/${ref.repository}`;
     const layout = layouts.find((l) => l.image === image);
@@ -217,6 +231,15 @@ describe('built-in build recipes', () => {
     expect(row, `${from} is not an evidenced base in recipes/sources.md`).toBeDefined();
     expect(row!.split('|')[3]!.trim()).toMatch(/^[AB]$/);
     expect(name).toMatch(/:bookworm-\d{8}-slim$/);
+  });
+
+  it.each(built.map((r) => [r.name, r] as const))('%s installs Debian packages and runs a program from PATH (which package owns it: test/e2e/recipes.test.ts, in the built image)', (_, recipe) => {
+    expect(recipe.build!.apt?.length, `${recipe.name}: a built-in build installs its tool with apt`).toBeGreaterThan(0);
+    expect(recipe.build!.dockerfile, 'apt packages, not an inline Dockerfile').toBeUndefined();
+    const runs = programsRun(recipe);
+    expect(runs.length, 'an entrypoint, or a script that ends by exec-ing its tool').toBeGreaterThan(0);
+    // A name, found on the PATH of the Debian base where the package puts it (not a path guessed for it).
+    for (const program of runs) expect(program).toMatch(/^[a-z0-9][\w.+-]*$/);
   });
 });
 
