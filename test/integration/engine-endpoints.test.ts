@@ -15,12 +15,15 @@ interface Relay {
   port: number;
   /** Connections relayed so far. */
   connections: () => number;
+  /** The request lines (`POST /v1.41/images/create?... HTTP/1.1`) relayed so far, in order. */
+  requests: () => string[];
   close: () => Promise<void>;
 }
 
 /** Listens on a free loopback port and relays every connection (`event`: plain, or after TLS) to the engine's socket. */
 async function relay(server: Server, event: 'connection' | 'secureConnection'): Promise<Relay> {
   let count = 0;
+  const requests: string[] = [];
   // Every socket, so that closing the relay does not wait for half-open ones (a refused TLS client).
   const sockets = new Set<Socket>();
   const track = (s: Socket) => {
@@ -35,12 +38,17 @@ async function relay(server: Server, event: 'connection' | 'secureConnection'): 
     const engine = connect({ path: '/var/run/docker.sock', allowHalfOpen: true });
     track(client);
     track(engine);
+    // berth's requests are small: the lines that start one are read off what passes.
+    client.on('data', (chunk: Buffer) => {
+      for (const line of chunk.toString('latin1').split('\r\n')) if (/^[A-Z]+ \/\S* HTTP\/1\.[01]$/.test(line)) requests.push(line);
+    });
     client.pipe(engine).pipe(client);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
     port: (server.address() as { port: number }).port,
     connections: () => count,
+    requests: () => [...requests],
     close: () => {
       for (const s of sockets) s.destroy();
       return new Promise((resolve) => server.close(() => resolve()));
@@ -102,9 +110,13 @@ describe('engine endpoints', () => {
     const before = tcp.connections();
     expect(await roundTrip(env)).toEqual([3, 'through the relay\n', 'to stderr\n']);
     expect(await roundTrip(env, ['--warm'])).toEqual([3, 'through the relay\n', 'to stderr\n']);
+    expect(tcp.connections()).toBeGreaterThan(before);
+    // The pull itself went through the relay, not only the runs before it.
+    const seen = tcp.requests().length;
     const pulled = await berth(sb, ['run', '--pull', 'always', '-q', '--image', `${inject('registry')}/berth-test/fixture:1`, 'fx', 'echo', 'pulled'], { env });
     expect([pulled.code, pulled.stdout.toString(), pulled.stderr]).toEqual([0, 'pulled\n', '']);
-    expect(tcp.connections()).toBeGreaterThan(before);
+    const fromImage = encodeURIComponent(`${inject('registry')}/berth-test/fixture`);
+    expect(tcp.requests().slice(seen).filter((line) => line.startsWith('POST ') && line.includes(`/images/create?fromImage=${fromImage}&`))).toHaveLength(1);
   });
 
   it('DOCKER_TLS_VERIFY with DOCKER_CERT_PATH: TLS with a client certificate', async () => {
