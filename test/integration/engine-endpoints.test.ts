@@ -150,4 +150,22 @@ describe('engine endpoints', () => {
     expect(await roundTrip({ DOCKER_CONFIG: config, DOCKER_HOST: undefined })).toEqual([3, 'through the relay\n', 'to stderr\n']);
     expect(tcp.connections()).toBeGreaterThan(before);
   });
+
+  it('DOCKER_CONTEXT names the context over config.json\'s currentContext', async () => {
+    const config = path.join(sb.root, 'docker-config-env');
+    const context = (name: string, host: string) => {
+      const meta = path.join(config, 'contexts', 'meta', createHash('sha256').update(name).digest('hex'));
+      mkdirSync(meta, { recursive: true });
+      writeFileSync(path.join(meta, 'meta.json'), JSON.stringify({ Name: name, Endpoints: { docker: { Host: host } } }));
+    };
+    // currentContext names an engine that is not there (nothing listens on port 9).
+    context('nowhere', 'tcp://127.0.0.1:9');
+    context('relayed', `tcp://127.0.0.1:${tcp.port}`);
+    writeFileSync(path.join(config, 'config.json'), JSON.stringify({ currentContext: 'nowhere' }));
+    const dead = await berth(sb, ['run', 'fx', 'true'], { env: { DOCKER_CONFIG: config, DOCKER_HOST: undefined } });
+    expect([dead.code, dead.stderr]).toEqual([125, expect.stringContaining('cannot reach the Docker engine at tcp://127.0.0.1:9')]);
+    const before = tcp.connections();
+    expect(await roundTrip({ DOCKER_CONFIG: config, DOCKER_HOST: undefined, DOCKER_CONTEXT: 'relayed' })).toEqual([3, 'through the relay\n', 'to stderr\n']);
+    expect(tcp.connections()).toBeGreaterThan(before);
+  });
 });

@@ -122,6 +122,8 @@ describe.each(MODES)('berth run ($name)', ({ flags }) => {
       writeRecipe(s, { name: 'fx-missing', image, entrypoint: ['/no/such/binary'] });
       writeRecipe(s, { name: 'fx-noexec', image, entrypoint: ['/usr/local'] });
       writeRecipe(s, { name: 'fx-net', image, network: 'bridge', notes: 'test' });
+      writeRecipe(s, { name: 'fx-tty-always', image, tty: 'always' });
+      writeRecipe(s, { name: 'fx-tty-never', image, tty: 'never' });
     }
   });
 
@@ -320,6 +322,20 @@ describe.each(MODES)('berth run ($name)', ({ flags }) => {
       expect(on.stdout.toString()).toContain('stdin=tty stdout=tty');
     });
 
+    it("a recipe's tty: always gives a TTY over pipes, tty: never none on a terminal; --tty and --no-tty still win", async () => {
+      const always = await run(['fx-tty-always', 'tty-info'], { stdin: 'null' });
+      expect(always.code).toBe(0);
+      expect(always.stdout.toString()).toMatch(/^stdin=tty stdout=tty\r\n/);
+      const never = await berthInTerminal(sb, ['run', ...flags, 'fx-tty-never', 'tty-info']);
+      endedWith(never, 0);
+      expect(never.output).toContain('stdin=notty stdout=notty');
+      const off = await run(['--no-tty', 'fx-tty-always', 'tty-info'], { stdin: 'null' });
+      expect(off.stdout.toString()).toBe('stdin=notty stdout=notty\n');
+      const on = await berthInTerminal(sb, ['run', ...flags, '--tty', 'fx-tty-never', 'tty-info']);
+      endedWith(on, 0);
+      expect(on.output).toContain('stdin=tty stdout=tty');
+    });
+
     it("follows the terminal's window size", async () => {
       const r = await berthInTerminal(sb, ['run', ...flags, 'fx', 'tty-info', '--watch'], {
         rows: 24,
@@ -423,6 +439,28 @@ describe.each(MODES)('berth run ($name)', ({ flags }) => {
       t.kill('SIGINT');
       const r = await t.result;
       expect(r.code).toBe(137);
+      expect(managedContainers()).toEqual([]);
+    });
+
+    it('kills only on a Ctrl-C within 3 seconds of the one before: one 3.5 s later reaches the tool again', async () => {
+      const t = runUntilReady(['fx', 'sh', '-c', 'trap "echo ignoring" INT; echo ready; while :; do sleep 0.1; done']);
+      await t.ready;
+      const ignored = async (n: number) => {
+        for (let i = 0; i < 100 && t.output().split('ignoring').length - 1 < n; i++) await new Promise((r) => setTimeout(r, 50));
+        expect(t.output().split('ignoring').length - 1).toBe(n);
+      };
+      t.kill('SIGINT');
+      await ignored(1);
+      // Past the window (measured from the first), a plain Ctrl-C again: the tool traps it.
+      await new Promise((r) => setTimeout(r, 3500));
+      t.kill('SIGINT');
+      await ignored(2);
+      // Within the window of that one (2.5 s on, well inside it): the tool is killed.
+      await new Promise((r) => setTimeout(r, 2500));
+      t.kill('SIGINT');
+      const r = await t.result;
+      expect(r.code).toBe(137);
+      expect(t.output()).toBe('ready\nignoring\nignoring\n');
       expect(managedContainers()).toEqual([]);
     });
 
@@ -663,6 +701,26 @@ describe.skipIf(ON_PODMAN)('images', () => {
     const failed = await berth(sb, ['run', 'never', 'true']);
     expect(failed.code).toBe(125);
     expect(failed.stderr.trim().split('\n').at(-1)).toMatch(/pulling .* failed|manifest unknown|not found/i);
+  });
+
+  it('BERTH_REGISTRY_MIRROR wins over the registryMirror setting, and --pull over pullPolicy', async () => {
+    const own = makeSandbox();
+    const name = `berth-test/precedence-${process.pid}-${Date.now()}`;
+    const digest = pushFixture(`${inject('registry')}/${name}:1`);
+    writeRecipe(own, { name: 'prec', image: `docker.io/${name}:1`, digest });
+    // The setting names a mirror that is not there (nothing listens on port 9).
+    expect((await berth(own, ['config', 'set', 'registryMirror', '127.0.0.1:9'])).code).toBe(0);
+    const bySetting = await berth(own, ['run', 'prec', 'true']);
+    expect(bySetting.code).toBe(125);
+    expect(bySetting.stderr).toContain(`pulling 127.0.0.1:9/${name}:1@${digest}`);
+    // pullPolicy never would not pull; --pull missing does, from the mirror the variable names.
+    expect((await berth(own, ['config', 'set', 'pullPolicy', 'never'])).code).toBe(0);
+    const env = { BERTH_REGISTRY_MIRROR: inject('registry') };
+    const never = await berth(own, ['run', 'prec', 'true'], { env });
+    expect(never.code).toBe(125);
+    expect(never.stderr).toContain('the pull policy is "never"');
+    const flagged = await berth(own, ['run', '--pull', 'missing', 'prec', 'echo', 'both win'], { env });
+    expect([flagged.code, flagged.stdout.toString(), flagged.stderr]).toEqual([0, 'both win\n', `berth: pulling ${inject('registry')}/${name}:1@${digest}\n`]);
   });
 
   it('rewrites docker.io references to a registry mirror, keeping the digest', async () => {

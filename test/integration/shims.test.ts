@@ -245,6 +245,24 @@ describe('shims', () => {
     expect(JSON.parse(json.stdout.toString())).toContainEqual({ name: 'fxv', version, path: path.join(shimDir, 'fxv') });
   });
 
+  it('a TOOL@VERSION shim runs its own version in a project that pins another', async () => {
+    const dir = path.join(sb.root, 'versioned-shims');
+    const [repo, version] = inject('fixtureImage').split(':') as [string, string];
+    writeRecipe(sb, { name: 'fxp', image: `${repo}:{version}`, version });
+    const install = await berth(sb, ['install', '--no-pull', `fxp@${version}`], { env: { BERTH_SHIM_DIR: dir } });
+    expect(install.code, install.stderr).toBe(0);
+    const project = path.join(sb.root, 'pins-another');
+    mkdirSync(project);
+    writeFileSync(path.join(project, 'berth.yaml'), 'tools:\n  fxp: "0.0-not-there"\n');
+    // berth run there follows the project's pin (no image has that tag)...
+    const pinned = await berth(sb, ['run', '--pull', 'never', 'fxp', 'true'], { cwd: project });
+    expect(pinned.code).toBe(125);
+    expect(pinned.stderr).toContain(`${repo}:0.0-not-there`);
+    // ...the shim runs the version baked into it.
+    const r = await shim(sb, dir, 'fxp', ['echo', 'baked'], { cwd: project });
+    expect([r.code, r.stdout, r.stderr]).toEqual([0, 'baked\n', '']);
+  });
+
   it('never overwrites or removes a file it did not write (exit 1), and removes its own', async () => {
     const foreign = path.join(shimDir, 'fxs-foreign');
     writeFileSync(foreign, '#!/bin/sh\necho not berth\n', { mode: 0o755 });

@@ -130,6 +130,18 @@ describe('warm containers', () => {
     expect(warmContainers(tool)).toEqual(ids);
   });
 
+  it('the warm setting wins over the recipe: false runs a warm: true recipe fresh; --warm over both', async () => {
+    const s = makeSandbox();
+    expect((await berth(s, ['config', 'set', 'warm', 'false'])).code).toBe(0);
+    const tool = recipe(s, 'setting-off', { warm: true });
+    const fresh = await berth(s, ['run', tool, 'echo', 'fresh']);
+    expect([fresh.code, fresh.stdout.toString()]).toEqual([0, 'fresh\n']);
+    expect(warmContainers(tool)).toEqual([]);
+    const flagged = await berth(s, ['run', '--warm', tool, 'echo', 'warm']);
+    expect([flagged.code, flagged.stdout.toString()]).toEqual([0, 'warm\n']);
+    expect(warmContainers(tool)).toHaveLength(1);
+  });
+
   it('berth warm ls lists them and berth warm stop removes them', async () => {
     const a = recipe(sb, 'ls-a');
     const b = recipe(sb, 'ls-b');
