@@ -20,8 +20,11 @@ interface Relay {
   close: () => Promise<void>;
 }
 
-/** Listens on a free loopback port and relays every connection (`event`: plain, or after TLS) to the engine's socket. */
-async function relay(server: Server, event: 'connection' | 'secureConnection'): Promise<Relay> {
+/**
+ * Listens on a free loopback port and relays every connection (`event`: plain, or after TLS) to
+ * the engine's socket; `rewrite`, when given, changes what the engine answers on its way back.
+ */
+async function relay(server: Server, event: 'connection' | 'secureConnection', rewrite?: (chunk: Buffer) => Buffer): Promise<Relay> {
   let count = 0;
   const requests: string[] = [];
   // Every socket, so that closing the relay does not wait for half-open ones (a refused TLS client).
@@ -42,7 +45,12 @@ async function relay(server: Server, event: 'connection' | 'secureConnection'): 
     client.on('data', (chunk: Buffer) => {
       for (const line of chunk.toString('latin1').split('\r\n')) if (/^[A-Z]+ \/\S* HTTP\/1\.[01]$/.test(line)) requests.push(line);
     });
-    client.pipe(engine).pipe(client);
+    client.pipe(engine);
+    if (!rewrite) engine.pipe(client);
+    else {
+      engine.on('data', (chunk: Buffer) => client.write(rewrite(chunk)));
+      engine.on('end', () => client.end());
+    }
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
@@ -76,6 +84,36 @@ function certificates(dir: string, name: string): string {
   writeFileSync(path.join(client, 'key.pem'), readFileSync(path.join(d, 'client-key.pem')));
   return d;
 }
+
+describe('warm, on an engine of an architecture berth has no warm server for', () => {
+  it('runs the tool fresh, saying why once', async () => {
+    const sb = makeSandbox();
+    writeRecipe(sb, { name: 'fx-arch', image: inject('fixtureImage') });
+    // The engine as it would answer on s390x: its /version says so (the same length, so no
+    // length the answer gives changes).
+    const s390x = await relay(createServer({ allowHalfOpen: true }), 'connection', (chunk) =>
+      Buffer.from(chunk.toString('latin1').replaceAll('"Arch":"amd64"', '"Arch":"s390x"'), 'latin1'),
+    );
+    const warmOf = () => execFileSync('docker', ['ps', '-aq', '--filter', 'label=berth.warm=true', '--filter', 'label=berth.tool=fx-arch', '--filter', `volume=${sb.work}`], { encoding: 'utf8' }).trim();
+    try {
+      const env = { DOCKER_HOST: `tcp://127.0.0.1:${s390x.port}` };
+      const first = await berth(sb, ['run', '--warm', 'fx-arch', 'sh', '-c', 'echo ran; exit 4'], { env });
+      expect([first.code, first.stdout.toString(), first.stderr]).toEqual([
+        4,
+        'ran\n',
+        "berth: fx-arch: not kept warm: berth has no warm server for s390x's architecture; it runs in a fresh container\n",
+      ]);
+      const second = await berth(sb, ['run', '--warm', 'fx-arch', 'echo', 'again'], { env });
+      expect([second.code, second.stdout.toString(), second.stderr]).toEqual([0, 'again\n', '']);
+      expect(warmOf()).toBe('');
+    } finally {
+      await s390x.close();
+      // (One a broken berth made.)
+      const left = warmOf();
+      if (left) execFileSync('docker', ['rm', '-f', ...left.split('\n')]);
+    }
+  });
+});
 
 describe('engine endpoints', () => {
   let sb: Sandbox;
