@@ -20,11 +20,17 @@ interface Relay {
   close: () => Promise<void>;
 }
 
+/** Changes to what passes through a relay: berth's requests, the engine's answers. */
+interface Rewrite {
+  requests?: (chunk: Buffer) => Buffer;
+  answers?: (chunk: Buffer) => Buffer;
+}
+
 /**
  * Listens on a free loopback port and relays every connection (`event`: plain, or after TLS) to
- * the engine's socket; `rewrite`, when given, changes what the engine answers on its way back.
+ * the engine's socket, rewritten on the way as `rewrite` says.
  */
-async function relay(server: Server, event: 'connection' | 'secureConnection', rewrite?: (chunk: Buffer) => Buffer): Promise<Relay> {
+async function relay(server: Server, event: 'connection' | 'secureConnection', rewrite: Rewrite = {}): Promise<Relay> {
   let count = 0;
   const requests: string[] = [];
   // Every socket, so that closing the relay does not wait for half-open ones (a refused TLS client).
@@ -45,12 +51,13 @@ async function relay(server: Server, event: 'connection' | 'secureConnection', r
     client.on('data', (chunk: Buffer) => {
       for (const line of chunk.toString('latin1').split('\r\n')) if (/^[A-Z]+ \/\S* HTTP\/1\.[01]$/.test(line)) requests.push(line);
     });
-    client.pipe(engine);
-    if (!rewrite) engine.pipe(client);
-    else {
-      engine.on('data', (chunk: Buffer) => client.write(rewrite(chunk)));
-      engine.on('end', () => client.end());
-    }
+    const pass = (from: Socket, to: Socket, change?: (chunk: Buffer) => Buffer) => {
+      if (!change) return void from.pipe(to);
+      from.on('data', (chunk: Buffer) => to.write(change(chunk)));
+      from.on('end', () => to.end());
+    };
+    pass(client, engine, rewrite.requests);
+    pass(engine, client, rewrite.answers);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
@@ -91,9 +98,9 @@ describe('warm, on an engine of an architecture berth has no warm server for', (
     writeRecipe(sb, { name: 'fx-arch', image: inject('fixtureImage') });
     // The engine as it would answer on s390x: its /version says so (the same length, so no
     // length the answer gives changes).
-    const s390x = await relay(createServer({ allowHalfOpen: true }), 'connection', (chunk) =>
-      Buffer.from(chunk.toString('latin1').replaceAll('"Arch":"amd64"', '"Arch":"s390x"'), 'latin1'),
-    );
+    const s390x = await relay(createServer({ allowHalfOpen: true }), 'connection', {
+      answers: (chunk) => Buffer.from(chunk.toString('latin1').replaceAll('"Arch":"amd64"', '"Arch":"s390x"'), 'latin1'),
+    });
     const warmOf = () => execFileSync('docker', ['ps', '-aq', '--filter', 'label=berth.warm=true', '--filter', 'label=berth.tool=fx-arch', '--filter', `volume=${sb.work}`], { encoding: 'utf8' }).trim();
     try {
       const env = { DOCKER_HOST: `tcp://127.0.0.1:${s390x.port}` };
@@ -109,6 +116,41 @@ describe('warm, on an engine of an architecture berth has no warm server for', (
     } finally {
       await s390x.close();
       // (One a broken berth made.)
+      const left = warmOf();
+      if (left) execFileSync('docker', ['rm', '-f', ...left.split('\n')]);
+    }
+  });
+});
+
+describe("warm, on an engine whose containers cannot share berth's socket directory", () => {
+  it('runs the tool fresh, saying why once', async () => {
+    const sb = makeSandbox();
+    writeRecipe(sb, { name: 'fx-apart', image: inject('fixtureImage') });
+    // As an engine in a VM would: the warm container's socket directory is not berth's (the
+    // create request's bind source is moved to a sibling directory of the same length, made here).
+    const apart = await relay(createServer({ allowHalfOpen: true }), 'connection', {
+      requests: (chunk) => {
+        const text = chunk.toString('latin1');
+        const moved = text.replaceAll('/berth/warm/sockets/', '/berth/warm/socketz/');
+        for (const [, dir] of moved.matchAll(/"Source":"([^"]*\/berth\/warm\/socketz\/[^"]*)"/g)) mkdirSync(dir!, { recursive: true, mode: 0o733 });
+        return Buffer.from(moved, 'latin1');
+      },
+    });
+    const warmOf = () => execFileSync('docker', ['ps', '-aq', '--filter', 'label=berth.warm=true', '--filter', 'label=berth.tool=fx-apart', '--filter', `volume=${sb.work}`], { encoding: 'utf8' }).trim();
+    try {
+      const env = { DOCKER_HOST: `tcp://127.0.0.1:${apart.port}` };
+      const first = await berth(sb, ['run', '--warm', 'fx-apart', 'sh', '-c', 'echo ran; exit 4'], { env });
+      expect([first.code, first.stdout.toString(), first.stderr]).toEqual([
+        4,
+        'ran\n',
+        "berth: fx-apart: not kept warm: the warm server's socket cannot be reached from here (an engine in a VM or on another machine?); it runs in a fresh container\n",
+      ]);
+      const second = await berth(sb, ['run', '--warm', 'fx-apart', 'echo', 'again'], { env });
+      expect([second.code, second.stdout.toString()]).toEqual([0, 'again\n']);
+      // The container it gave up on is not kept.
+      expect(warmOf()).toBe('');
+    } finally {
+      await apart.close();
       const left = warmOf();
       if (left) execFileSync('docker', ['rm', '-f', ...left.split('\n')]);
     }
