@@ -92,68 +92,48 @@ function certificates(dir: string, name: string): string {
   return d;
 }
 
-describe('warm, on an engine of an architecture berth has no warm server for', () => {
-  it('runs the tool fresh, saying why once', async () => {
-    const sb = makeSandbox();
-    writeRecipe(sb, { name: 'fx-arch', image: inject('fixtureImage') });
+/**
+ * Runs a warm call twice through a relay that rewrites as `rewrite` says, and checks that each ran
+ * fresh, the first saying why (`reason`), and that no warm container is left.
+ */
+async function runsFreshSayingWhy(tool: string, rewrite: Rewrite, reason: string): Promise<void> {
+  const sb = makeSandbox();
+  writeRecipe(sb, { name: tool, image: inject('fixtureImage') });
+  const through = await relay(createServer({ allowHalfOpen: true }), 'connection', rewrite);
+  const warmOf = () => execFileSync('docker', ['ps', '-aq', '--filter', 'label=berth.warm=true', '--filter', `label=berth.tool=${tool}`, '--filter', `volume=${sb.work}`], { encoding: 'utf8' }).trim();
+  try {
+    const env = { DOCKER_HOST: `tcp://127.0.0.1:${through.port}` };
+    const first = await berth(sb, ['run', '--warm', tool, 'sh', '-c', 'echo ran; exit 4'], { env });
+    expect([first.code, first.stdout.toString(), first.stderr]).toEqual([4, 'ran\n', `berth: ${tool}: not kept warm: ${reason}; it runs in a fresh container\n`]);
+    const second = await berth(sb, ['run', '--warm', tool, 'echo', 'again'], { env });
+    expect([second.code, second.stdout.toString(), second.stderr]).toEqual([0, 'again\n', '']);
+    // (Nor is a container it gave up on kept.)
+    expect(warmOf()).toBe('');
+  } finally {
+    await through.close();
+    // (One a broken berth made.)
+    const left = warmOf();
+    if (left) execFileSync('docker', ['rm', '-f', ...left.split('\n')]);
+  }
+}
+
+describe('warm, where a warm container cannot work', () => {
+  it('runs the tool fresh, saying why once, on an engine of an architecture berth has no warm server for', async () => {
     // The engine as it would answer on s390x: its /version says so (the same length, so no
     // length the answer gives changes).
-    const s390x = await relay(createServer({ allowHalfOpen: true }), 'connection', {
-      answers: (chunk) => Buffer.from(chunk.toString('latin1').replaceAll('"Arch":"amd64"', '"Arch":"s390x"'), 'latin1'),
-    });
-    const warmOf = () => execFileSync('docker', ['ps', '-aq', '--filter', 'label=berth.warm=true', '--filter', 'label=berth.tool=fx-arch', '--filter', `volume=${sb.work}`], { encoding: 'utf8' }).trim();
-    try {
-      const env = { DOCKER_HOST: `tcp://127.0.0.1:${s390x.port}` };
-      const first = await berth(sb, ['run', '--warm', 'fx-arch', 'sh', '-c', 'echo ran; exit 4'], { env });
-      expect([first.code, first.stdout.toString(), first.stderr]).toEqual([
-        4,
-        'ran\n',
-        "berth: fx-arch: not kept warm: berth has no warm server for s390x's architecture; it runs in a fresh container\n",
-      ]);
-      const second = await berth(sb, ['run', '--warm', 'fx-arch', 'echo', 'again'], { env });
-      expect([second.code, second.stdout.toString(), second.stderr]).toEqual([0, 'again\n', '']);
-      expect(warmOf()).toBe('');
-    } finally {
-      await s390x.close();
-      // (One a broken berth made.)
-      const left = warmOf();
-      if (left) execFileSync('docker', ['rm', '-f', ...left.split('\n')]);
-    }
+    const answers = (chunk: Buffer) => Buffer.from(chunk.toString('latin1').replaceAll('"Arch":"amd64"', '"Arch":"s390x"'), 'latin1');
+    await runsFreshSayingWhy('fx-arch', { answers }, "berth has no warm server for s390x's architecture");
   });
-});
 
-describe("warm, on an engine whose containers cannot share berth's socket directory", () => {
-  it('runs the tool fresh, saying why once', async () => {
-    const sb = makeSandbox();
-    writeRecipe(sb, { name: 'fx-apart', image: inject('fixtureImage') });
+  it("runs the tool fresh, saying why once, on an engine whose containers cannot share berth's socket directory", async () => {
     // As an engine in a VM would: the warm container's socket directory is not berth's (the
     // create request's bind source is moved to a sibling directory of the same length, made here).
-    const apart = await relay(createServer({ allowHalfOpen: true }), 'connection', {
-      requests: (chunk) => {
-        const text = chunk.toString('latin1');
-        const moved = text.replaceAll('/berth/warm/sockets/', '/berth/warm/socketz/');
-        for (const [, dir] of moved.matchAll(/"Source":"([^"]*\/berth\/warm\/socketz\/[^"]*)"/g)) mkdirSync(dir!, { recursive: true, mode: 0o733 });
-        return Buffer.from(moved, 'latin1');
-      },
-    });
-    const warmOf = () => execFileSync('docker', ['ps', '-aq', '--filter', 'label=berth.warm=true', '--filter', 'label=berth.tool=fx-apart', '--filter', `volume=${sb.work}`], { encoding: 'utf8' }).trim();
-    try {
-      const env = { DOCKER_HOST: `tcp://127.0.0.1:${apart.port}` };
-      const first = await berth(sb, ['run', '--warm', 'fx-apart', 'sh', '-c', 'echo ran; exit 4'], { env });
-      expect([first.code, first.stdout.toString(), first.stderr]).toEqual([
-        4,
-        'ran\n',
-        "berth: fx-apart: not kept warm: the warm server's socket cannot be reached from here (an engine in a VM or on another machine?); it runs in a fresh container\n",
-      ]);
-      const second = await berth(sb, ['run', '--warm', 'fx-apart', 'echo', 'again'], { env });
-      expect([second.code, second.stdout.toString()]).toEqual([0, 'again\n']);
-      // The container it gave up on is not kept.
-      expect(warmOf()).toBe('');
-    } finally {
-      await apart.close();
-      const left = warmOf();
-      if (left) execFileSync('docker', ['rm', '-f', ...left.split('\n')]);
-    }
+    const requests = (chunk: Buffer) => {
+      const moved = chunk.toString('latin1').replaceAll('/berth/warm/sockets/', '/berth/warm/socketz/');
+      for (const [, dir] of moved.matchAll(/"Source":"([^"]*\/berth\/warm\/socketz\/[^"]*)"/g)) mkdirSync(dir!, { recursive: true, mode: 0o733 });
+      return Buffer.from(moved, 'latin1');
+    };
+    await runsFreshSayingWhy('fx-apart', { requests }, "the warm server's socket cannot be reached from here (an engine in a VM or on another machine?)");
   });
 });
 
