@@ -36,19 +36,31 @@ function freePort(): Promise<number> {
   });
 }
 
-/** GET url without keep-alive (a pooled fetch() connection would keep the process alive for seconds). */
-function answers(url: string): Promise<boolean> {
+/**
+ * GET url without keep-alive (a pooled fetch() connection would keep the process alive for
+ * seconds): whether it answers `status` (a registry with auth answers /v2/ with 401).
+ */
+function answers(url: string, status = 200): Promise<boolean> {
   return new Promise((resolve) => {
     const request = get(url, { agent: false, timeout: 2000 }, (response) => {
       response.resume();
-      resolve(response.statusCode === 200);
+      resolve(response.statusCode === status);
     });
     request.on('timeout', () => request.destroy());
     request.on('error', () => resolve(false));
   });
 }
 
-async function startOnce(dir: string, port: number, timeoutMs: number): Promise<LocalRegistry> {
+/** What a registry may be started with besides its defaults. */
+export interface RegistryOptions {
+  /**
+   * Basic auth (distribution's htpasswd): the content of its htpasswd file, `user:bcrypt-hash`
+   * lines. Without it the registry has no auth.
+   */
+  htpasswd?: string;
+}
+
+async function startOnce(dir: string, port: number, timeoutMs: number, options: RegistryOptions = {}): Promise<LocalRegistry> {
   const config = join(dir, 'config.yml');
   await writeFile(
     config,
@@ -65,9 +77,11 @@ async function startOnce(dir: string, port: number, timeoutMs: number): Promise<
       '    enabled: true',
       'http:',
       `  addr: 127.0.0.1:${port}`,
+      ...(options.htpasswd === undefined ? [] : ['auth:', '  htpasswd:', '    realm: berth-test', `    path: ${JSON.stringify(join(dir, 'htpasswd'))}`]),
       '',
     ].join('\n'),
   );
+  if (options.htpasswd !== undefined) await writeFile(join(dir, 'htpasswd'), options.htpasswd);
   const child = spawn(REGISTRY_BINARY, ['serve', config], { stdio: ['ignore', 'ignore', 'pipe'] });
   let log = '';
   child.stderr.on('data', (chunk: Buffer) => {
@@ -96,7 +110,7 @@ async function startOnce(dir: string, port: number, timeoutMs: number): Promise<
   };
   const host = `127.0.0.1:${port}`;
   const deadline = Date.now() + timeoutMs;
-  while (!(await answers(`http://${host}/v2/`))) {
+  while (!(await answers(`http://${host}/v2/`, options.htpasswd === undefined ? 200 : 401))) {
     if (exited !== undefined || Date.now() > deadline) {
       await stop();
       throw new Error(`${exited ?? `registry on ${host} did not answer GET /v2/ within ${timeoutMs} ms`}\n${log.trim()}`);
@@ -106,14 +120,14 @@ async function startOnce(dir: string, port: number, timeoutMs: number): Promise<
   return { host, stop };
 }
 
-/** Starts a registry on a free port of 127.0.0.1 and resolves once `GET /v2/` answers 200. */
-export async function startRegistry(timeoutMs = 30_000): Promise<LocalRegistry> {
+/** Starts a registry on a free port of 127.0.0.1 and resolves once `GET /v2/` answers (200; 401 with auth). */
+export async function startRegistry(timeoutMs = 30_000, options: RegistryOptions = {}): Promise<LocalRegistry> {
   const dir = await mkdtemp(join(tmpdir(), 'berth-registry-'));
   let lastError: unknown;
   // The port found free may be taken before the registry binds it: try a few.
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
-      const registry = await startOnce(dir, await freePort(), timeoutMs);
+      const registry = await startOnce(dir, await freePort(), timeoutMs, options);
       return {
         host: registry.host,
         stop: async () => {

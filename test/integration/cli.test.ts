@@ -2,13 +2,43 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { RUN_FLAGS } from '../../src/core/run/run-flags.js';
 import { BERTH, berth, makeSandbox, REPO, type Sandbox } from '../support/berth.js';
 
 /**
  * berth's own command line: `--version` (answered without oclif, so it must say what oclif
  * would) and `--help`, whose `berth run` flags come from one table (src/core/run/run-flags.ts).
+ * The commands and flags expected are written out here, not read from the code under test: a
+ * command or flag that goes missing from the manifest or the table must show. (A new command or
+ * flag is added to these lists with the README's.)
  */
+const COMMANDS = ['doctor', 'gc', 'help', 'info', 'install', 'list', 'run', 'search', 'sync', 'trust', 'uninstall', 'untrust', 'use'];
+const TOPICS = ['config', 'recipes', 'warm'];
+const RUN_FLAG_HELP: Array<[string, string]> = [
+  ['-e, --env=<value>...', 'set KEY=VALUE, or pass KEY from your environment'],
+  ['-q, --quiet', 'no pull progress'],
+  ['-v, --volume=<value>...', 'also mount HOST:CONTAINER[:ro]'],
+  ['--dry-run', 'print the equivalent docker run command and exit'],
+  ['--image=<value>', "use this image instead of the recipe's (keeps the rest of the recipe)"],
+  ['--network=<option>', "override the recipe's network <options: none|bridge|host>"],
+  ['--[no-]path-mounts', 'mount the paths named in the arguments, as the path policy allows (--no-path-mounts: none, none refused)'],
+  ['--pull=<option>', 'when to pull the image (default: missing) <options: missing|always|never>'],
+  ['--[no-]tty', 'force a TTY on or off (default: when stdin and stdout are terminals)'],
+  ['--[no-]warm', 'keep the container running and run later calls in it'],
+];
+
+/** The entries of a help section (`COMMANDS`, `FLAGS`...): each name with its text, wrapped lines joined. */
+function section(help: string, title: string): Array<[string, string]> {
+  const body = help.split(/\n(?=[A-Z]+\n)/).find((part) => part.startsWith(`${title}\n`));
+  if (!body) return [];
+  const entries: Array<[string, string]> = [];
+  for (const line of body.split('\n').slice(1)) {
+    // An entry starts 2 spaces in (6 for a flag without a short name); its wrapped lines, further.
+    const entry = /^(?: {2}| {6})(\S.*?)(?: {2,}(.*))?$/.exec(line);
+    if (entry) entries.push([entry[1]!, entry[2] ?? '']);
+    else if (line.trim() && entries.length > 0) entries.at(-1)![1] += ` ${line.trim()}`;
+  }
+  return entries;
+}
 describe('berth --version and --help', () => {
   let sb: Sandbox;
   beforeAll(() => {
@@ -30,10 +60,8 @@ describe('berth --version and --help', () => {
     expect(help.code).toBe(0);
     const out = help.stdout.toString();
     expect(out).toContain('$ berth [COMMAND]');
-    const manifest = JSON.parse(readFileSync(path.join(REPO, 'oclif.manifest.json'), 'utf8')) as { commands: Record<string, unknown> };
-    const shown = new Set(Object.keys(manifest.commands).map((id) => id.split(':')[0]!));
-    expect(shown.size).toBeGreaterThan(10);
-    for (const name of shown) expect(out).toMatch(new RegExp(`^  ${name}\\s`, 'm'));
+    expect(section(out, 'COMMANDS').map(([name]) => name)).toEqual(COMMANDS);
+    expect(section(out, 'TOPICS').map(([name]) => name)).toEqual(TOPICS);
   });
 
   it('berth run --help shows each run flag with its description, and so do -h and help run', async () => {
@@ -41,10 +69,7 @@ describe('berth --version and --help', () => {
     expect(help.code).toBe(0);
     const out = help.stdout.toString();
     expect(out).toMatch(/\$ berth run TOOL/);
-    for (const [name, spec] of Object.entries(RUN_FLAGS)) {
-      expect(out).toContain(`--${'allowNo' in spec && spec.allowNo ? `[no-]${name}` : name}`);
-      expect(out.replace(/\s+/g, ' ')).toContain(spec.description.replace(/\s+/g, ' '));
-    }
+    expect(section(out, 'FLAGS')).toEqual(RUN_FLAG_HELP);
     expect((await berth(sb, ['run', '-h'])).stdout.toString()).toBe(out);
     expect((await berth(sb, ['help', 'run'])).stdout.toString()).toBe(out);
   });

@@ -15,12 +15,24 @@ interface Relay {
   port: number;
   /** Connections relayed so far. */
   connections: () => number;
+  /** The request lines (`POST /v1.41/images/create?... HTTP/1.1`) relayed so far, in order. */
+  requests: () => string[];
   close: () => Promise<void>;
 }
 
-/** Listens on a free loopback port and relays every connection (`event`: plain, or after TLS) to the engine's socket. */
-async function relay(server: Server, event: 'connection' | 'secureConnection'): Promise<Relay> {
+/** Changes to what passes through a relay: berth's requests, the engine's answers. */
+interface Rewrite {
+  requests?: (chunk: Buffer) => Buffer;
+  answers?: (chunk: Buffer) => Buffer;
+}
+
+/**
+ * Listens on a free loopback port and relays every connection (`event`: plain, or after TLS) to
+ * the engine's socket, rewritten on the way as `rewrite` says.
+ */
+async function relay(server: Server, event: 'connection' | 'secureConnection', rewrite: Rewrite = {}): Promise<Relay> {
   let count = 0;
+  const requests: string[] = [];
   // Every socket, so that closing the relay does not wait for half-open ones (a refused TLS client).
   const sockets = new Set<Socket>();
   const track = (s: Socket) => {
@@ -35,12 +47,23 @@ async function relay(server: Server, event: 'connection' | 'secureConnection'): 
     const engine = connect({ path: '/var/run/docker.sock', allowHalfOpen: true });
     track(client);
     track(engine);
-    client.pipe(engine).pipe(client);
+    // berth's requests are small: the lines that start one are read off what passes.
+    client.on('data', (chunk: Buffer) => {
+      for (const line of chunk.toString('latin1').split('\r\n')) if (/^[A-Z]+ \/\S* HTTP\/1\.[01]$/.test(line)) requests.push(line);
+    });
+    const pass = (from: Socket, to: Socket, change?: (chunk: Buffer) => Buffer) => {
+      if (!change) return void from.pipe(to);
+      from.on('data', (chunk: Buffer) => to.write(change(chunk)));
+      from.on('end', () => to.end());
+    };
+    pass(client, engine, rewrite.requests);
+    pass(engine, client, rewrite.answers);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
     port: (server.address() as { port: number }).port,
     connections: () => count,
+    requests: () => [...requests],
     close: () => {
       for (const s of sockets) s.destroy();
       return new Promise((resolve) => server.close(() => resolve()));
@@ -68,6 +91,51 @@ function certificates(dir: string, name: string): string {
   writeFileSync(path.join(client, 'key.pem'), readFileSync(path.join(d, 'client-key.pem')));
   return d;
 }
+
+/**
+ * Runs a warm call twice through a relay that rewrites as `rewrite` says, and checks that each ran
+ * fresh, the first saying why (`reason`), and that no warm container is left.
+ */
+async function runsFreshSayingWhy(tool: string, rewrite: Rewrite, reason: string): Promise<void> {
+  const sb = makeSandbox();
+  writeRecipe(sb, { name: tool, image: inject('fixtureImage') });
+  const through = await relay(createServer({ allowHalfOpen: true }), 'connection', rewrite);
+  const warmOf = () => execFileSync('docker', ['ps', '-aq', '--filter', 'label=berth.warm=true', '--filter', `label=berth.tool=${tool}`, '--filter', `volume=${sb.work}`], { encoding: 'utf8' }).trim();
+  try {
+    const env = { DOCKER_HOST: `tcp://127.0.0.1:${through.port}` };
+    const first = await berth(sb, ['run', '--warm', tool, 'sh', '-c', 'echo ran; exit 4'], { env });
+    expect([first.code, first.stdout.toString(), first.stderr]).toEqual([4, 'ran\n', `berth: ${tool}: not kept warm: ${reason}; it runs in a fresh container\n`]);
+    const second = await berth(sb, ['run', '--warm', tool, 'echo', 'again'], { env });
+    expect([second.code, second.stdout.toString(), second.stderr]).toEqual([0, 'again\n', '']);
+    // (Nor is a container it gave up on kept.)
+    expect(warmOf()).toBe('');
+  } finally {
+    await through.close();
+    // (One a broken berth made.)
+    const left = warmOf();
+    if (left) execFileSync('docker', ['rm', '-f', ...left.split('\n')]);
+  }
+}
+
+describe('warm, where a warm container cannot work', () => {
+  it('runs the tool fresh, saying why once, on an engine of an architecture berth has no warm server for', async () => {
+    // The engine as it would answer on s390x: its /version says so (the same length, so no
+    // length the answer gives changes).
+    const answers = (chunk: Buffer) => Buffer.from(chunk.toString('latin1').replaceAll('"Arch":"amd64"', '"Arch":"s390x"'), 'latin1');
+    await runsFreshSayingWhy('fx-arch', { answers }, "berth has no warm server for s390x's architecture");
+  });
+
+  it("runs the tool fresh, saying why once, on an engine whose containers cannot share berth's socket directory", async () => {
+    // As an engine in a VM would: the warm container's socket directory is not berth's (the
+    // create request's bind source is moved to a sibling directory of the same length, made here).
+    const requests = (chunk: Buffer) => {
+      const moved = chunk.toString('latin1').replaceAll('/berth/warm/sockets/', '/berth/warm/socketz/');
+      for (const [, dir] of moved.matchAll(/"Source":"([^"]*\/berth\/warm\/socketz\/[^"]*)"/g)) mkdirSync(dir!, { recursive: true, mode: 0o733 });
+      return Buffer.from(moved, 'latin1');
+    };
+    await runsFreshSayingWhy('fx-apart', { requests }, "the warm server's socket cannot be reached from here (an engine in a VM or on another machine?)");
+  });
+});
 
 describe('engine endpoints', () => {
   let sb: Sandbox;
@@ -102,9 +170,13 @@ describe('engine endpoints', () => {
     const before = tcp.connections();
     expect(await roundTrip(env)).toEqual([3, 'through the relay\n', 'to stderr\n']);
     expect(await roundTrip(env, ['--warm'])).toEqual([3, 'through the relay\n', 'to stderr\n']);
+    expect(tcp.connections()).toBeGreaterThan(before);
+    // The pull itself went through the relay, not only the runs before it.
+    const seen = tcp.requests().length;
     const pulled = await berth(sb, ['run', '--pull', 'always', '-q', '--image', `${inject('registry')}/berth-test/fixture:1`, 'fx', 'echo', 'pulled'], { env });
     expect([pulled.code, pulled.stdout.toString(), pulled.stderr]).toEqual([0, 'pulled\n', '']);
-    expect(tcp.connections()).toBeGreaterThan(before);
+    const fromImage = encodeURIComponent(`${inject('registry')}/berth-test/fixture`);
+    expect(tcp.requests().slice(seen).filter((line) => line.startsWith('POST ') && line.includes(`/images/create?fromImage=${fromImage}&`))).toHaveLength(1);
   });
 
   it('DOCKER_TLS_VERIFY with DOCKER_CERT_PATH: TLS with a client certificate', async () => {
@@ -136,6 +208,24 @@ describe('engine endpoints', () => {
     writeFileSync(path.join(meta, 'meta.json'), JSON.stringify({ Name: 'relayed', Endpoints: { docker: { Host: `tcp://127.0.0.1:${tcp.port}` } } }));
     const before = tcp.connections();
     expect(await roundTrip({ DOCKER_CONFIG: config, DOCKER_HOST: undefined })).toEqual([3, 'through the relay\n', 'to stderr\n']);
+    expect(tcp.connections()).toBeGreaterThan(before);
+  });
+
+  it('DOCKER_CONTEXT names the context over config.json\'s currentContext', async () => {
+    const config = path.join(sb.root, 'docker-config-env');
+    const context = (name: string, host: string) => {
+      const meta = path.join(config, 'contexts', 'meta', createHash('sha256').update(name).digest('hex'));
+      mkdirSync(meta, { recursive: true });
+      writeFileSync(path.join(meta, 'meta.json'), JSON.stringify({ Name: name, Endpoints: { docker: { Host: host } } }));
+    };
+    // currentContext names an engine that is not there (nothing listens on port 9).
+    context('nowhere', 'tcp://127.0.0.1:9');
+    context('relayed', `tcp://127.0.0.1:${tcp.port}`);
+    writeFileSync(path.join(config, 'config.json'), JSON.stringify({ currentContext: 'nowhere' }));
+    const dead = await berth(sb, ['run', 'fx', 'true'], { env: { DOCKER_CONFIG: config, DOCKER_HOST: undefined } });
+    expect([dead.code, dead.stderr]).toEqual([125, expect.stringContaining('cannot reach the Docker engine at tcp://127.0.0.1:9')]);
+    const before = tcp.connections();
+    expect(await roundTrip({ DOCKER_CONFIG: config, DOCKER_HOST: undefined, DOCKER_CONTEXT: 'relayed' })).toEqual([3, 'through the relay\n', 'to stderr\n']);
     expect(tcp.connections()).toBeGreaterThan(before);
   });
 });

@@ -2,7 +2,7 @@
 // registry: two projects pinning two versions of one tool through the same shim, digests equal to
 // what the registry serves, and a locked digest that holds after the tag moves.
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { parse } from 'yaml';
@@ -199,6 +199,58 @@ describe('project pins', () => {
     const removed = await b(['sync', '--check'], projectA());
     expect(removed.code).toBe(1);
     expect(removed.stderr).toBe(`${projectA()}/berth.lock:5: tools.pins-fixed: locked but not pinned in ${projectA()}/berth.yaml; run berth sync\n`);
+  });
+
+  it('sync --check fails when a pinned recipe\'s image changed since the lock', async () => {
+    const project = path.join(sb.root, 'project-image');
+    mkdirSync(project);
+    writeFileSync(path.join(project, 'berth.yaml'), 'tools:\n  pins: "2.0"\n');
+    expect((await b(['sync', '--quiet'], project)).code).toBe(0);
+    try {
+      writeRecipe(sb, { name: 'pins', image: `${repo}-elsewhere:{version}`, version: '3.0' });
+      const r = await b(['sync', '--check'], project, { DOCKER_HOST: 'unix:///nonexistent' });
+      expect([r.code, r.stdout.toString()]).toEqual([1, '']);
+      expect(r.stderr).toBe(`${project}/berth.lock:5: tools.pins.image: ${repo}:2.0, but pins 2.0 is now ${repo}-elsewhere:2.0; run berth sync\n`);
+    } finally {
+      writeRecipe(sb, { name: 'pins', image: `${repo}:{version}`, version: '3.0' });
+    }
+    expect((await b(['sync', '--check'], project)).code).toBe(0);
+  });
+
+  it('sync through a registry mirror locks the original reference, with the digest the mirror served', async () => {
+    // A docker.io recipe whose images the mirror (the test registry) serves under the same path.
+    const hub = `docker.io/berth-test/pins-${unique}`;
+    writeRecipe(sb, { name: 'pins-hub', image: `${hub}:{version}`, version: '3.0' });
+    const project = path.join(sb.root, 'project-mirror');
+    mkdirSync(project);
+    writeFileSync(path.join(project, 'berth.yaml'), 'tools:\n  pins-hub: "2.0"\n');
+    const mirror = { BERTH_REGISTRY_MIRROR: inject('registry') };
+    const r = await b(['sync', '--quiet'], project, mirror);
+    expect(r.code, r.stderr).toBe(0);
+    const lock = parse(readFileSync(path.join(project, 'berth.lock'), 'utf8'));
+    expect(lock).toEqual({ lockVersion: 1, tools: { 'pins-hub': { version: '2.0', image: `${hub}:2.0`, digest: served['2.0'] } } });
+    // Checked without a mirror or an engine; run through the mirror by the locked digest.
+    expect((await b(['sync', '--check'], project, { DOCKER_HOST: 'unix:///nonexistent' })).code).toBe(0);
+    const run = await b(['run', '--dry-run', 'pins-hub', 'true'], project, mirror);
+    expect(run.stdout.toString()).toContain(` ${repo}@${served['2.0']} `);
+  });
+
+  it('writes berth.lock atomically: a new file renamed over the old one, nothing left beside it', async () => {
+    const project = path.join(sb.root, 'project-atomic');
+    mkdirSync(project);
+    const lockFile = path.join(project, 'berth.lock');
+    writeFileSync(path.join(project, 'berth.yaml'), 'tools:\n  pins: "2.0"\n');
+    expect((await b(['sync', '--quiet'], project)).code).toBe(0);
+    const before = readFileSync(lockFile, 'utf8');
+    // A second name for the old file: a write in place would change what it reads too.
+    const old = path.join(sb.root, 'atomic-old.lock');
+    linkSync(lockFile, old);
+    expect((await b(['use', 'pins@3.0'], project)).code).toBe(0);
+    expect((await b(['sync', '--quiet'], project)).code).toBe(0);
+    expect(readFileSync(lockFile, 'utf8')).not.toBe(before);
+    expect(readFileSync(lockFile, 'utf8')).toContain('version: "3.0"');
+    expect(readFileSync(old, 'utf8')).toBe(before);
+    expect(readdirSync(project).sort()).toEqual(['berth.lock', 'berth.yaml']);
   });
 
   it('a broken berth.yaml or berth.lock stops runs inside that project only, with file:line and exit 1', async () => {

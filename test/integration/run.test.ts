@@ -1,11 +1,13 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { chownSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { buildImage } from '../harness/images.js';
-import { asUser, BERTH, berth, berthInTerminal, makeSandbox, ON_PODMAN, ON_ROOTLESS, OTHER_UID, writeRecipe, type Sandbox } from '../support/berth.js';
+import { buildImage, imageExists } from '../harness/images.js';
+import { removeRegistryImages } from '../harness/registry.js';
+import { startSlowProxy } from '../harness/slow-proxy.js';
+import { asUser, BERTH, berth, berthInTerminal, makeSandbox, ON_PODMAN, ON_ROOTLESS, OTHER_UID, writeRecipe, type Sandbox, type TerminalResult } from '../support/berth.js';
 
 /**
  * The semantics of `berth run` (issue 3), each checked against the real engine by running the
@@ -35,13 +37,14 @@ function managedContainers(work = sandboxWork): string[] {
       left.push(id!);
       continue;
     }
-    let top: string;
-    try {
-      top = docker('top', id!, '-o', 'pid,stat,args');
-    } catch {
-      continue; // gone meanwhile
+    const top = spawnSync('docker', ['top', id!, '-o', 'pid,stat,args'], { encoding: 'utf8' });
+    if (top.status !== 0) {
+      // Removed meanwhile (its idle time ended) is gone; any other answer (a warm container that
+      // exists but does not run) is left behind.
+      if (!/no such container/i.test(top.stderr)) left.push(`${id}: ${top.stderr.trim()}`);
+      continue;
     }
-    for (const p of top.split('\n').slice(1)) if (!/docker-init|\.berth-server|^\s*\d+\s+Z/.test(p)) left.push(`${id}: ${p.trim()}`);
+    for (const p of top.stdout.trim().split('\n').slice(1)) if (!/docker-init|\.berth-server|^\s*\d+\s+Z/.test(p)) left.push(`${id}: ${p.trim()}`);
   }
   return left;
 }
@@ -51,6 +54,21 @@ function stopWarmContainers(work: string): void {
   if (ids.length > 0) docker('rm', '-f', ...ids);
 }
 let sandboxWork = '';
+
+/** The user and group of the image that `user: image` is tested with: neither root nor the caller's. */
+const IMAGE_UID = 2345;
+const IMAGE_GID = 2346;
+let imageUserImage = '';
+beforeAll(async () => {
+  const fixture = inject('fixtureImage');
+  imageUserImage = `berth-test/imageuser:${fixture.split(':')[1]}-${IMAGE_UID}`;
+  if (!(await imageExists(imageUserImage))) await buildImage(imageUserImage, {}, `FROM ${fixture}\nUSER ${IMAGE_UID}:${IMAGE_GID}\n`);
+});
+
+/** A terminal run that ended by itself (terminal.py kills it at its timeout) with `code`. */
+function endedWith(r: TerminalResult, code: number): void {
+  expect([r.timedOut, r.code], r.output).toEqual([false, code]);
+}
 
 
 describe.each(MODES)('berth run ($name)', ({ flags, env }) => {
@@ -111,6 +129,8 @@ describe.each(MODES)('berth run ($name)', ({ flags, env }) => {
       writeRecipe(s, { name: 'fx-missing', image, entrypoint: ['/no/such/binary'] });
       writeRecipe(s, { name: 'fx-noexec', image, entrypoint: ['/usr/local'] });
       writeRecipe(s, { name: 'fx-net', image, network: 'bridge', notes: 'test' });
+      writeRecipe(s, { name: 'fx-tty-always', image, tty: 'always' });
+      writeRecipe(s, { name: 'fx-tty-never', image, tty: 'never' });
     }
   });
 
@@ -195,9 +215,11 @@ describe.each(MODES)('berth run ($name)', ({ flags, env }) => {
     });
 
     it('user: image runs as the image user', async () => {
-      writeRecipe(other, { name: 'fx-imageuser', image: inject('fixtureImage'), user: 'image' });
-      const r = await berth(other, ['run', ...flags, 'fx-imageuser', 'id', '-u']);
-      expect(r.stdout.toString()).toBe('0\n');
+      // An image user that is neither root nor berth's, so a berth that ran every tool as root, or
+      // as the caller, would show.
+      writeRecipe(other, { name: 'fx-imageuser', image: imageUserImage, user: 'image' });
+      const r = await berth(other, ['run', ...flags, 'fx-imageuser', 'sh', '-c', 'echo "$(id -u):$(id -g)"']);
+      expect([r.code, r.stdout.toString(), r.stderr]).toEqual([0, `${IMAGE_UID}:${IMAGE_GID}\n`, '']);
     });
   });
 
@@ -277,14 +299,18 @@ describe.each(MODES)('berth run ($name)', ({ flags, env }) => {
     });
 
     it("sets TERM for a TTY as docker does: the terminal's, else xterm", async () => {
-      const term = async (env: NodeJS.ProcessEnv) => (await berthInTerminal(sb, ['run', ...flags, 'fx', 'sh', '-c', 'echo "term=$TERM"'], { env })).output;
+      const term = async (env: NodeJS.ProcessEnv) => {
+        const r = await berthInTerminal(sb, ['run', ...flags, 'fx', 'sh', '-c', 'echo "term=$TERM"'], { env });
+        endedWith(r, 0);
+        return r.output;
+      };
       expect(await term({ TERM: 'screen-256color' })).toContain('term=screen-256color');
       expect(await term({ TERM: undefined })).toContain('term=xterm\r');
     });
 
     it('gives a TTY, in raw mode, when stdin and stdout are a terminal, and restores the terminal', async () => {
       const r = await berthInTerminal(sb, ['run', ...flags, 'fx', 'tty-info'], { rows: 33, cols: 101 });
-      expect(r.code).toBe(0);
+      endedWith(r, 0);
       expect(r.output).toContain('stdin=tty stdout=tty');
       expect(r.output).toContain('size=33 101');
       expect(r.restored).toBe(true);
@@ -292,6 +318,7 @@ describe.each(MODES)('berth run ($name)', ({ flags, env }) => {
       const typed = await berthInTerminal(sb, ['run', ...flags, 'fx', 'sh', '-c', 'echo go; read line; echo "read:$line"'], {
         steps: [{ wait: 'go', send: 'marker-xyz\r' }],
       });
+      endedWith(typed, 0);
       expect(typed.output.split('marker-xyz').length - 1).toBe(2);
       expect(typed.output).toContain('read:marker-xyz');
       expect(typed.restored).toBe(true);
@@ -299,10 +326,25 @@ describe.each(MODES)('berth run ($name)', ({ flags, env }) => {
 
     it('--no-tty and --tty override the choice', async () => {
       const off = await berthInTerminal(sb, ['run', ...flags, '--no-tty', 'fx', 'tty-info']);
+      endedWith(off, 0);
       expect(off.output).toContain('stdin=notty stdout=notty');
       expect(off.restored).toBe(true);
       const on = await run(['--tty', 'fx', 'tty-info'], { stdin: 'null' });
       expect(on.stdout.toString()).toContain('stdin=tty stdout=tty');
+    });
+
+    it("a recipe's tty: always gives a TTY over pipes, tty: never none on a terminal; --tty and --no-tty still win", async () => {
+      const always = await run(['fx-tty-always', 'tty-info'], { stdin: 'null' });
+      expect(always.code).toBe(0);
+      expect(always.stdout.toString()).toMatch(/^stdin=tty stdout=tty\r\n/);
+      const never = await berthInTerminal(sb, ['run', ...flags, 'fx-tty-never', 'tty-info']);
+      endedWith(never, 0);
+      expect(never.output).toContain('stdin=notty stdout=notty');
+      const off = await run(['--no-tty', 'fx-tty-always', 'tty-info'], { stdin: 'null' });
+      expect(off.stdout.toString()).toBe('stdin=notty stdout=notty\n');
+      const on = await berthInTerminal(sb, ['run', ...flags, '--tty', 'fx-tty-never', 'tty-info']);
+      endedWith(on, 0);
+      expect(on.output).toContain('stdin=tty stdout=tty');
     });
 
     it("follows the terminal's window size", async () => {
@@ -312,7 +354,7 @@ describe.each(MODES)('berth run ($name)', ({ flags, env }) => {
         steps: [{ wait: 'size=24 80', resize: [40, 132] }],
       });
       expect(r.output).toContain('size=40 132');
-      expect(r.code).toBe(0);
+      endedWith(r, 0);
     });
   });
 
@@ -413,6 +455,28 @@ describe.each(MODES)('berth run ($name)', ({ flags, env }) => {
       expect(managedContainers()).toEqual([]);
     });
 
+    it('kills only on a Ctrl-C within 3 seconds of the one before: one 3.5 s later reaches the tool again', async () => {
+      const t = runUntilReady(['fx', 'sh', '-c', 'trap "echo ignoring" INT; echo ready; while :; do sleep 0.1; done']);
+      await t.ready;
+      const ignored = async (n: number) => {
+        for (let i = 0; i < 100 && t.output().split('ignoring').length - 1 < n; i++) await new Promise((r) => setTimeout(r, 50));
+        expect(t.output().split('ignoring').length - 1).toBe(n);
+      };
+      t.kill('SIGINT');
+      await ignored(1);
+      // Past the window (measured from the first), a plain Ctrl-C again: the tool traps it.
+      await new Promise((r) => setTimeout(r, 3500));
+      t.kill('SIGINT');
+      await ignored(2);
+      // Within the window of that one (2.5 s on, well inside it): the tool is killed.
+      await new Promise((r) => setTimeout(r, 2500));
+      t.kill('SIGINT');
+      const r = await t.result;
+      expect(r.code).toBe(137);
+      expect(t.output()).toBe('ready\nignoring\nignoring\n');
+      expect(managedContainers()).toEqual([]);
+    });
+
     it('leaves an orphan when berth is SIGKILLed, which gc and the next run remove (warm: nothing is left)', async () => {
       for (const next of [['gc'], ['run', ...flags, 'fx', 'true']]) {
         const t = runUntilReady(['fx', 'no-trap']);
@@ -437,18 +501,62 @@ describe.each(MODES)('berth run ($name)', ({ flags, env }) => {
   });
 
   describe('environment', () => {
-    it('passes TERM, LANG, LC_*, TZ, the recipe env and -e; nothing else', async () => {
+    it('passes TERM, LANG, LC_*, TZ, COLORTERM, NO_COLOR, the recipe env and -e; nothing else', async () => {
       const r = await run(['-e', 'EXTRA=1', '-e', 'FROM_HOST', 'fx-env'], {
-        env: { TERM: 'xterm-test', LC_ALL: 'C', TZ: 'Europe/Paris', RECIPE_VAR: 'r', FROM_HOST: 'h', SECRET_TOKEN: 'nope' },
+        env: { TERM: 'xterm-test', LC_ALL: 'C', TZ: 'Europe/Paris', COLORTERM: 'truecolor', NO_COLOR: '1', RECIPE_VAR: 'r', FROM_HOST: 'h', SECRET_TOKEN: 'nope' },
       });
-      const lines = r.stdout.toString().split('\n');
-      expect(lines).toEqual(expect.arrayContaining(['TERM=xterm-test', 'LC_ALL=C', 'TZ=Europe/Paris', 'RECIPE_VAR=r', 'FROM_HOST=h', 'EXTRA=1', 'LANG=C.UTF-8']));
-      expect(r.stdout.toString()).not.toContain('SECRET_TOKEN');
-      expect(r.stdout.toString()).not.toContain(sb.config);
+      expect([r.code, r.stderr]).toEqual([0, '']);
+      // The whole environment (env-dump sorts it): the image's PATH, berth's HOME and USER, what
+      // the engine (HOSTNAME) and busybox's sh (PWD, SHLVL) add, and the passed variables.
+      const lines = r.stdout.toString().replace(/^HOSTNAME=[0-9a-f]{12}$/m, 'HOSTNAME=<id>').split('\n');
+      expect(lines).toEqual([
+        'COLORTERM=truecolor',
+        'EXTRA=1',
+        'FROM_HOST=h',
+        `HOME=${path.join(sb.cache, 'berth', 'home', 'fx-env')}`,
+        'HOSTNAME=<id>',
+        'LANG=C.UTF-8',
+        'LC_ALL=C',
+        'NO_COLOR=1',
+        'PATH=/usr/local/bin:/bin',
+        `PWD=${sb.work}`,
+        'RECIPE_VAR=r',
+        'SHLVL=1',
+        'TERM=xterm-test',
+        'TZ=Europe/Paris',
+        'USER=root',
+        '',
+      ]);
     });
   });
 
   describe('least privilege', () => {
+    it('is not privileged and has no log driver (the container as the engine holds it)', async () => {
+      // The tool waits for a file while the test inspects the container it runs in (warm: the
+      // warm container; its hostname is its id).
+      const go = path.join(sb.work, `go-${Date.now()}`);
+      let out = '';
+      const result = run(['fx', 'sh', '-c', 'hostname; while [ ! -e "$1" ]; do sleep 0.1; done', 'sh', go], {
+        onSpawn: (c) => c.stdout!.on('data', (d: Buffer) => (out += d.toString())),
+        stdout: new Writable({ write: (_d, _e, cb) => cb() }),
+      });
+      try {
+        for (let i = 0; i < 400 && !out.includes('\n'); i++) await new Promise((r) => setTimeout(r, 50));
+        const id = out.trim();
+        expect(id).toMatch(/^[0-9a-f]{12}$/);
+        const host = JSON.parse(docker('inspect', '--format', '{{json .HostConfig}}', id)) as Record<string, unknown>;
+        expect({ Privileged: host.Privileged, LogConfig: host.LogConfig, CapAdd: host.CapAdd ?? [], SecurityOpt: host.SecurityOpt }).toEqual({
+          Privileged: false,
+          LogConfig: { Type: 'none', Config: {} },
+          CapAdd: [],
+          SecurityOpt: ['no-new-privileges'],
+        });
+      } finally {
+        writeFileSync(go, '');
+      }
+      expect((await result).code).toBe(0);
+    });
+
     it('has no network unless the recipe asks, no new privileges, no extra capabilities', async () => {
       const probe = 'tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d " " | sort; grep -E "^(CapEff|NoNewPrivs|Seccomp):" /proc/self/status';
       const none = await run(['fx', 'sh', '-c', probe]);
@@ -577,18 +685,30 @@ describe.skipIf(ON_PODMAN)('images', () => {
     docker('rmi', ref);
     writeRecipe(sb, { name: 'spun', image: ref });
     const r = await berthInTerminal(sb, ['run', 'spun', 'echo', 'ok'], { cols: 200 });
+    endedWith(r, 0);
     expect(r.output).toMatch(/Pulling .*MB/);
     expect(r.output).toContain('ok');
   });
 
   it('pulls once when two processes need the same image at once, and both run', async () => {
-    const ref = uniqueRef('concurrent');
-    pushFixture(ref);
-    writeRecipe(sb, { name: 'twice', image: ref });
-    const [a, b] = await Promise.all([berth(sb, ['run', 'twice', 'echo', 'a']), berth(sb, ['run', 'twice', 'echo', 'b'])]);
-    expect(a.stdout.toString()).toBe('a\n');
-    expect(b.stdout.toString()).toBe('b\n');
-    expect((a.stderr + b.stderr).match(/pulling/g)).toHaveLength(1);
+    // Through a relay that holds each manifest and blob request for 3 s: the engine has the
+    // fixture's layers, so a direct pull ends before the second berth has even started, and two
+    // berths without the pull lock would pass as well. Here their pulls would overlap.
+    const proxy = await startSlowProxy(inject('registry'), 3000);
+    try {
+      const ref = uniqueRef('concurrent').replace(inject('registry'), proxy.host);
+      pushFixture(ref.replace(proxy.host, inject('registry')));
+      writeRecipe(sb, { name: 'twice', image: ref });
+      const [a, b] = await Promise.all([berth(sb, ['run', 'twice', 'echo', 'a']), berth(sb, ['run', 'twice', 'echo', 'b'])]);
+      expect([a.code, a.stdout.toString()]).toEqual([0, 'a\n']);
+      expect([b.code, b.stdout.toString()]).toEqual([0, 'b\n']);
+      expect(a.stderr + b.stderr).toBe(`berth: pulling ${ref}\n`);
+      // (The pull went through the relay: one manifest request.)
+      expect(proxy.requests().filter((r) => r.includes('/manifests/'))).toHaveLength(1);
+    } finally {
+      await proxy.stop();
+      await removeRegistryImages(proxy.host);
+    }
   });
 
   it('--pull never fails with 125 and says how to pull; a failed pull gives 125', async () => {
@@ -600,6 +720,26 @@ describe.skipIf(ON_PODMAN)('images', () => {
     const failed = await berth(sb, ['run', 'never', 'true']);
     expect(failed.code).toBe(125);
     expect(failed.stderr.trim().split('\n').at(-1)).toMatch(/pulling .* failed|manifest unknown|not found/i);
+  });
+
+  it('BERTH_REGISTRY_MIRROR wins over the registryMirror setting, and --pull over pullPolicy', async () => {
+    const own = makeSandbox();
+    const name = `berth-test/precedence-${process.pid}-${Date.now()}`;
+    const digest = pushFixture(`${inject('registry')}/${name}:1`);
+    writeRecipe(own, { name: 'prec', image: `docker.io/${name}:1`, digest });
+    // The setting names a mirror that is not there (nothing listens on port 9).
+    expect((await berth(own, ['config', 'set', 'registryMirror', '127.0.0.1:9'])).code).toBe(0);
+    const bySetting = await berth(own, ['run', 'prec', 'true']);
+    expect(bySetting.code).toBe(125);
+    expect(bySetting.stderr).toContain(`pulling 127.0.0.1:9/${name}:1@${digest}`);
+    // pullPolicy never would not pull; --pull missing does, from the mirror the variable names.
+    expect((await berth(own, ['config', 'set', 'pullPolicy', 'never'])).code).toBe(0);
+    const env = { BERTH_REGISTRY_MIRROR: inject('registry') };
+    const never = await berth(own, ['run', 'prec', 'true'], { env });
+    expect(never.code).toBe(125);
+    expect(never.stderr).toContain('the pull policy is "never"');
+    const flagged = await berth(own, ['run', '--pull', 'missing', 'prec', 'echo', 'both win'], { env });
+    expect([flagged.code, flagged.stdout.toString(), flagged.stderr]).toEqual([0, 'both win\n', `berth: pulling ${inject('registry')}/${name}:1@${digest}\n`]);
   });
 
   it('rewrites docker.io references to a registry mirror, keeping the digest', async () => {

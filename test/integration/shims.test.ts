@@ -2,7 +2,7 @@
 // with a PATH holding only the shim directory and the system's basic directories. The BUILT CLI
 // and dist/shim-entry.js run as child processes against the real engine.
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { asUser, berth, makeSandbox, OTHER_UID, REPO, writeRecipe, type Sandbox } from '../support/berth.js';
@@ -162,7 +162,7 @@ describe('shims', () => {
       steps: [],
       timeout: 40,
     };
-    const result = await new Promise<{ output: string; code: number; restored: boolean }>((resolve, reject) => {
+    const result = await new Promise<{ output: string; code: number | null; restored: boolean; timedOut: boolean }>((resolve, reject) => {
       const child = spawn('python3', [path.join(REPO, 'test/support/terminal.py'), JSON.stringify(spec)], { stdio: ['ignore', 'pipe', 'inherit'] });
       let out = '';
       child.stdout.on('data', (c: Buffer) => (out += c.toString()));
@@ -171,7 +171,7 @@ describe('shims', () => {
     });
     expect(result.output).toContain('stdin=tty stdout=tty');
     expect(result.output).toContain('size=30 90');
-    expect(result.code).toBe(0);
+    expect([result.timedOut, result.code]).toEqual([false, 0]);
     expect(result.restored).toBe(true);
   });
 
@@ -245,6 +245,24 @@ describe('shims', () => {
     expect(JSON.parse(json.stdout.toString())).toContainEqual({ name: 'fxv', version, path: path.join(shimDir, 'fxv') });
   });
 
+  it('a TOOL@VERSION shim runs its own version in a project that pins another', async () => {
+    const dir = path.join(sb.root, 'versioned-shims');
+    const [repo, version] = inject('fixtureImage').split(':') as [string, string];
+    writeRecipe(sb, { name: 'fxp', image: `${repo}:{version}`, version });
+    const install = await berth(sb, ['install', '--no-pull', `fxp@${version}`], { env: { BERTH_SHIM_DIR: dir } });
+    expect(install.code, install.stderr).toBe(0);
+    const project = path.join(sb.root, 'pins-another');
+    mkdirSync(project);
+    writeFileSync(path.join(project, 'berth.yaml'), 'tools:\n  fxp: "0.0-not-there"\n');
+    // berth run there follows the project's pin (no image has that tag)...
+    const pinned = await berth(sb, ['run', '--pull', 'never', 'fxp', 'true'], { cwd: project });
+    expect(pinned.code).toBe(125);
+    expect(pinned.stderr).toContain(`${repo}:0.0-not-there`);
+    // ...the shim runs the version baked into it.
+    const r = await shim(sb, dir, 'fxp', ['echo', 'baked'], { cwd: project });
+    expect([r.code, r.stdout, r.stderr]).toEqual([0, 'baked\n', '']);
+  });
+
   it('never overwrites or removes a file it did not write (exit 1), and removes its own', async () => {
     const foreign = path.join(shimDir, 'fxs-foreign');
     writeFileSync(foreign, '#!/bin/sh\necho not berth\n', { mode: 0o755 });
@@ -268,13 +286,22 @@ describe('shims', () => {
   });
 
   it('install refuses an unknown tool or an inexpressible version before writing anything', async () => {
-    const unknown = await berth(sb, ['install', 'fxs', 'no-such-tool'], { env: env() });
+    // A shim directory of its own, and tools no other test installs: whatever the order of the
+    // tests, a shim written before the refusal would show here.
+    const dir = path.join(sb.root, 'refused-shims');
+    writeRecipe(sb, { name: 'fxs-refused', image: inject('fixtureImage') });
+    const written = () => (existsSync(dir) ? readdirSync(dir) : []);
+    const unknown = await berth(sb, ['install', 'fxs-refused', 'no-such-tool'], { env: { BERTH_SHIM_DIR: dir } });
     expect(unknown.code).toBe(127);
     expect(unknown.stderr).toMatch(/no recipe for "no-such-tool"/);
-    const fixed = await berth(sb, ['install', 'fxs-two@9.9'], { env: env() });
+    expect(written()).toEqual([]);
+    const fixed = await berth(sb, ['install', 'fxs-refused', 'fxs-two@9.9'], { env: { BERTH_SHIM_DIR: dir } });
     expect(fixed.code).toBe(1);
     expect(fixed.stderr).toMatch(/has no \{version\}/);
-    expect(existsSync(path.join(shimDir, 'fxs-two'))).toBe(false);
+    expect(written()).toEqual([]);
+    // (The same install without the refused tool writes its shim there.)
+    const ok = await berth(sb, ['install', '--no-pull', 'fxs-refused'], { env: { BERTH_SHIM_DIR: dir } });
+    expect([ok.code, written()]).toEqual([0, ['fxs-refused']]);
   });
 });
 

@@ -42,7 +42,7 @@ function collector(): { stream: Writable; text: () => string; bytes: () => Buffe
 interface Ended {
   stdout: Buffer;
   stderr: string;
-  code: number | undefined;
+  code: number;
 }
 
 type Request = Partial<CallRequest> & { argv: string[] };
@@ -98,6 +98,8 @@ async function call(
   const code = await Promise.race([status, closed]);
   // After the exit frame the server waits for berth to close the connection, as warm.ts does.
   s.destroy();
+  // A connection that closed before its exit frame is a failed call, whatever a test checks after.
+  if (code === undefined) throw new Error(`the server closed the call ${JSON.stringify(request.argv)} without an exit frame; stdout: ${out.text()}`);
   return { stdout: out.bytes(), stderr: err.text(), code };
 }
 
@@ -130,8 +132,13 @@ function pidsIn(text: string): number[] {
   return pids;
 }
 
-async function until(check: () => boolean): Promise<void> {
-  for (let i = 0; i < 200 && !check(); i++) await sleep(25);
+/** Waits (10 s at most: arm64 runs under qemu) until `check()` holds; throws, saying `what`, when it does not. */
+async function until(what: string, check: () => boolean): Promise<void> {
+  for (let i = 0; i < 400; i++) {
+    if (check()) return;
+    await sleep(25);
+  }
+  if (!check()) throw new Error(`timed out waiting until ${what}`);
 }
 
 describe.each(BUILDS)('the warm server ($arch)', ({ arch, runner }) => {
@@ -148,7 +155,7 @@ describe.each(BUILDS)('the warm server ($arch)', ({ arch, runner }) => {
     servers.push(child);
     return { socket, child };
   };
-  const ready = (socket: string) => until(() => existsSync(socket));
+  const ready = (socket: string) => until(`the server listens on ${socket}`, () => existsSync(socket));
   afterAll(() => {
     for (const s of servers) s.kill('SIGKILL');
   });
@@ -166,7 +173,7 @@ describe.each(BUILDS)('the warm server ($arch)', ({ arch, runner }) => {
     expect(r.code).toBe(7);
     // The tool has the server's umask (the socket alone is made without one, for berth's uid).
     const umask = (await call(socket, { argv: ['sh', '-c', 'umask'] })) as Ended;
-    expect(umask.stdout.toString()).toBe('0077\n');
+    expect([umask.code, umask.stdout.toString()]).toEqual([0, '0077\n']);
     expect(statSync(socket).mode & 0o777).toBe(0o777);
     // Again on the same server (a call per connection), and 128+N for a signal.
     const killed = (await call(socket, { argv: ['sh', '-c', 'kill -9 $$'] })) as Ended;
@@ -225,6 +232,7 @@ describe.each(BUILDS)('the warm server ($arch)', ({ arch, runner }) => {
     ];
     const toTool = (await call(socket, { argv: family }, { signalWhenReady: ['SIGTERM', false] })) as Ended;
     expect(toTool.stdout.toString()).toBe('ready\nparent TERM\nend\n');
+    expect(toTool.code).toBe(0);
     const toGroup = (await call(socket, { argv: family }, { signalWhenReady: ['SIGTERM', true] })) as Ended;
     expect(toGroup.stdout.toString().split('\n').sort()).toEqual(['', 'child TERM', 'end', 'parent TERM', 'ready']);
     expect(toGroup.code).toBe(0);
@@ -256,17 +264,18 @@ describe.each(BUILDS)('the warm server ($arch)', ({ arch, runner }) => {
     const s = await started(socket, { argv: ['sh', '-c', 'sleep 600 & echo $!; echo $$; sleep 600'] });
     const out = collector();
     void exitStatus(s, out.stream, out.stream);
-    await until(() => pidsIn(out.text()).length === 2);
+    await until('the tool printed two pids', () => pidsIn(out.text()).length === 2);
     const pids = pidsIn(out.text());
     expect(pids.map(running)).toEqual([true, true]);
     s.destroy();
-    await until(() => !pids.some(running));
+    await until('the tool and its child are gone', () => !pids.some(running));
     expect(pids.map(running)).toEqual([false, false]);
 
     const left = (await call(socket, { argv: ['sh', '-c', 'sleep 600 > /dev/null & echo $!'] })) as Ended;
+    expect(left.code).toBe(0);
     const [leftover] = pidsIn(left.stdout.toString());
     expect(leftover).toBeGreaterThan(0);
-    await until(() => !running(leftover!));
+    await until('the process left behind is gone', () => !running(leftover!));
     expect(running(leftover!)).toBe(false);
   });
 
@@ -292,6 +301,7 @@ describe.each(BUILDS)('the warm server ($arch)', ({ arch, runner }) => {
     for (const tty of [false, true]) {
       const r = (await call(socket, { argv: ['ls', '/proc/self/fd'], tty, stdin: true }, { input: Buffer.alloc(0) })) as Ended;
       expect(r.stdout.toString().replace(/\r/g, '').split(/\s+/).filter(Boolean)).toEqual(['0', '1', '2', '3']);
+      expect(r.code).toBe(0);
     }
   });
 
@@ -302,7 +312,7 @@ describe.each(BUILDS)('the warm server ($arch)', ({ arch, runner }) => {
     const size = 20 * 1024 * 1024;
     const s = await started(socket, { argv: ['sh', '-c', `echo $$ > ${pidFile}; exec head -c ${size} /dev/zero`] });
     // berth reads nothing for a while: the tool must be blocked writing, not done.
-    await until(() => existsSync(pidFile) && readFileSync(pidFile, 'utf8').endsWith('\n'));
+    await until('the tool wrote its pid', () => existsSync(pidFile) && readFileSync(pidFile, 'utf8').endsWith('\n'));
     const [pid] = pidsIn(readFileSync(pidFile, 'utf8'));
     await sleep(500);
     expect(running(pid!)).toBe(true);

@@ -132,6 +132,18 @@ describe('warm containers', () => {
     expect(warmContainers(tool)).toEqual(ids);
   });
 
+  it('the warm setting wins over the recipe: false runs a warm: true recipe fresh; --warm over both', async () => {
+    const s = makeSandbox();
+    expect((await berth(s, ['config', 'set', 'warm', 'false'])).code).toBe(0);
+    const tool = recipe(s, 'setting-off', { warm: true });
+    const fresh = await berth(s, ['run', tool, 'echo', 'fresh']);
+    expect([fresh.code, fresh.stdout.toString()]).toEqual([0, 'fresh\n']);
+    expect(warmContainers(tool)).toEqual([]);
+    const flagged = await berth(s, ['run', '--warm', tool, 'echo', 'warm']);
+    expect([flagged.code, flagged.stdout.toString()]).toEqual([0, 'warm\n']);
+    expect(warmContainers(tool)).toHaveLength(1);
+  });
+
   it('berth warm ls lists them and berth warm stop removes them', async () => {
     const a = recipe(sb, 'ls-a');
     const b = recipe(sb, 'ls-b');
@@ -243,9 +255,24 @@ describe('warm containers', () => {
 
   it('keeps a long call alive past the idle time', async () => {
     const tool = recipe(sb, 'long');
-    const r = await run([tool, 'sh', '-c', 'sleep 5; echo done'], { env: { BERTH_WARM_IDLE: '2' } });
-    expect(r.stdout.toString()).toBe('done\n');
+    // The call says where it runs (a warm container's hostname is its id), and the test looks
+    // up, while it runs, that this is the tool's warm container: a call that fell back to a
+    // fresh container would pass the rest.
+    let out = '';
+    const result = run([tool, 'sh', '-c', 'hostname; sleep 5; echo done'], {
+      env: { BERTH_WARM_IDLE: '2' },
+      onSpawn: (c) => c.stdout!.on('data', (d: Buffer) => (out += d.toString())),
+      stdout: new Writable({ write: (_d, _e, cb) => cb() }),
+    });
+    await until('the call printed its hostname', () => out.includes('\n'), 30_000);
+    const during = warmContainers(tool);
+    // Its idle time is the call's 2 s, which the call outlives.
+    const idle = during.map((id) => docker('inspect', '--format', '{{index .Config.Labels "berth.idle-minutes"}}', id));
+    const r = await result;
     expect(r.code).toBe(0);
+    expect(out).toMatch(/^[0-9a-f]{12}\ndone\n$/);
+    expect(during.map((id) => id.slice(0, 12))).toEqual([out.slice(0, 12)]);
+    expect(idle).toEqual(['0.033']);
   });
 
   it('never runs a changed image in the old container: a retagged reference or --image gets a new one', async () => {

@@ -77,7 +77,8 @@ function pullHint(message: string, ref: ReturnType<typeof parseImageReference>):
   if (/dial tcp|no such host|connection refused|i\/o timeout|TLS handshake timeout|server misbehaving|network is unreachable|timeout exceeded|Client\.Timeout/i.test(message)) {
     return ` (the engine cannot reach ${ref.registry}: point berth at a mirror with berth config set registryMirror HOST:PORT, run another image with --image, or run what is cached with --pull never)`;
   }
-  if (/unauthorized|authentication required|denied|forbidden/i.test(message)) {
+  // (A registry with basic auth that got none or wrong ones: dockerd says "no basic auth credentials".)
+  if (/unauthorized|authentication required|no basic auth credentials|denied|forbidden/i.test(message)) {
     return ` (the registry refused: log in with docker login ${ref.registry}; berth uses ~/.docker/config.json as docker does)`;
   }
   const platform = /no matching manifest for (\S+)/.exec(message)?.[1];

@@ -33,6 +33,18 @@ describe('registry credentials, looked up as docker does', () => {
     }
   });
 
+  it('takes what a store that answers gives over the auths entry (another registry\'s helper is not asked)', async () => {
+    // The fake answers for helped.example only. (Helper before store: test/integration/credentials.test.ts.)
+    const env = dockerConfig({ credHelpers: { 'plain.example': 'fake' }, credsStore: 'fake', auths: { 'helped.example': { auth } } });
+    const saved = process.env.PATH;
+    process.env.PATH = env.PATH;
+    try {
+      expect(await registryAuth('helped.example', env)).toEqual({ serveraddress: 'helped.example', identitytoken: 'tok' });
+    } finally {
+      process.env.PATH = saved;
+    }
+  });
+
   it('falls back from a store that does not know the registry to auths, under Docker Hub\'s key', async () => {
     const env = dockerConfig({ credsStore: 'fake', auths: { 'https://index.docker.io/v1/': { auth } } });
     const saved = process.env.PATH;
