@@ -11,20 +11,28 @@ import { BERTH, berth, makeSandbox, REPO, type Sandbox } from '../support/berth.
  * command or flag that goes missing from the manifest or the table must show. (A new command or
  * flag is added to these lists with the README's.)
  */
-const COMMANDS = ['doctor', 'gc', 'help', 'info', 'install', 'list', 'run', 'search', 'sync', 'trust', 'uninstall', 'untrust', 'use'];
+const COMMANDS = [
+  'build', 'completions', 'doctor', 'gc', 'help', 'info', 'install', 'list', 'outdated', 'pull', 'run', 'search', 'sync', 'trust', 'uninstall', 'untrust',
+  'upgrade', 'use', 'which',
+];
 const TOPICS = ['config', 'recipes', 'warm'];
 const RUN_FLAG_HELP: Array<[string, string]> = [
   ['-e, --env=<value>...', 'set KEY=VALUE, or pass KEY from your environment'],
   ['-q, --quiet', 'no pull progress'],
   ['-v, --volume=<value>...', 'also mount HOST:CONTAINER[:ro]'],
-  ['--dry-run', 'print the equivalent docker run command and exit'],
+  ['--base=<value>', "build on this base image instead of the recipe's build.from (default: $BERTH_BASE_IMAGE)"],
+  ['--bin=<value>', "for a package (npm:NAME, apt:NAME): the command to run, when not the package's own"],
+  ['--dry-run', 'print the equivalent docker run command (podman run on Podman) and exit'],
+  ['--[no-]host-ca', "give a tool with network, and a build, the host's CA certificates (default: the hostCa setting, on)"],
   ['--image=<value>', "use this image instead of the recipe's (keeps the rest of the recipe)"],
   ['--network=<option>', "override the recipe's network <options: none|bridge|host>"],
   ['--[no-]path-mounts', 'mount the paths named in the arguments, as the path policy allows (--no-path-mounts: none, none refused)'],
+  ['--platform=<value>', "run the image's OS/ARCH variant, e.g. linux/amd64 (emulated where the engine can)"],
   ['--pull=<option>', 'when to pull the image (default: missing) <options: missing|always|never>'],
   ['--[no-]tty', 'force a TTY on or off (default: when stdin and stdout are terminals)'],
   ['--[no-]warm', 'keep the container running and run later calls in it'],
 ];
+
 
 /** The entries of a help section (`COMMANDS`, `FLAGS`...): each name with its text, wrapped lines joined. */
 function section(help: string, title: string): Array<[string, string]> {
