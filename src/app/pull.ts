@@ -1,11 +1,13 @@
 import { existsSync } from 'node:fs';
 import { BerthError, EngineError, UsageError } from '../platform/errors.js';
-import { registryMirror } from '../platform/settings.js';
+import { readSettings, registryMirror, toolPlatform } from '../platform/settings.js';
 import { parseImageReference } from '../core/image-reference.js';
 import { readManifest } from '../core/project/manifest.js';
 import { projectFiles } from '../core/project/pins.js';
 import { resolveTool, type ResolvedTool } from '../core/run/resolve.js';
+import { platformFlag } from '../core/run/run-flags.js';
 import { pullReporter } from '../ui/pull-progress.js';
+import { resolveOptions } from './resolve-options.js';
 import { ensureToolImage } from './tool-image.js';
 
 export interface PulledTool {
@@ -25,12 +27,18 @@ export interface PulledTool {
  * when the engine lacks it (a digest names one image for ever). Every tool is tried, so one run
  * names every one that fails; `done` hears each one that succeeded as it does.
  */
-export async function pullTools(specs: string[], cwd: string, options: { quiet?: boolean; done?: (tool: PulledTool) => void } = {}): Promise<PulledTool[]> {
+export async function pullTools(
+  specs: string[],
+  cwd: string,
+  options: { quiet?: boolean; base?: string; platform?: string; done?: (tool: PulledTool) => void } = {},
+): Promise<PulledTool[]> {
   const wanted = specs.length > 0 ? specs : pinnedTools(cwd);
+  const settings = readSettings();
+  const asked = platformFlag(options.platform, 'pull');
   // Every name resolved before the engine is asked: a typo or a broken berth.yaml pulls nothing.
   const tools: ResolvedTool[] = [];
-  for (const spec of wanted) tools.push(await resolveTool(spec, cwd));
-  const mirror = registryMirror();
+  for (const spec of wanted) tools.push(await resolveTool(spec, cwd, undefined, resolveOptions({ base: options.base }, settings)));
+  const mirror = registryMirror(process.env, settings);
   const onPull = pullReporter(process.stderr, options.quiet ?? false);
   const engine = (await import('../runtime/engine/client.js')).engineClient();
   const pulled: PulledTool[] = [];
@@ -39,7 +47,8 @@ export async function pullTools(specs: string[], cwd: string, options: { quiet?:
     for (const tool of tools) {
       const policy = parseImageReference(tool.image).digest ? 'missing' : 'always';
       try {
-        const got = await ensureToolImage(engine, tool, { policy, mirror, onPull });
+        const platform = asked ?? toolPlatform(tool.recipe.name, settings);
+        const got = await ensureToolImage(engine, tool, { policy, mirror, onPull, platform, quiet: options.quiet });
         const one: PulledTool = { name: tool.recipe.name, version: tool.version, reference: got.reference, state: got.fetched ? 'pulled' : 'cached' };
         pulled.push(one);
         options.done?.(one);

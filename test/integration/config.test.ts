@@ -26,7 +26,7 @@ describe('berth config', () => {
       return lines.map(([kv, source]) => `${kv!.padEnd(width)}  (${source})\n`).join('');
     };
     expect((await config('list')).stdout.toString()).toBe(
-      shown([[`shimDir=${sb.root}/.local/bin`, 'the default'], ['pullPolicy=missing', 'the default'], ['registryMirror=', 'not set'], ['warm=', 'not set'], ['warmIdleMinutes=10', 'the default'], ['safeDirectories=', 'not set'], ['toolPlatforms=', 'not set']]),
+      shown([[`shimDir=${sb.root}/.local/bin`, 'the default'], ['pullPolicy=missing', 'the default'], ['registryMirror=', 'not set'], ['warm=', 'not set'], ['warmIdleMinutes=10', 'the default'], ['safeDirectories=', 'not set'], ['hostCa=true', 'the default'], ['toolPlatforms=', 'not set']]),
     );
     const set = await config('set', 'pullPolicy', 'always');
     expect([set.code, set.stdout.toString()]).toEqual([0, 'pullPolicy=always\n']);
@@ -36,7 +36,7 @@ describe('berth config', () => {
     const get = await config('get', 'pullPolicy');
     expect([get.code, get.stdout.toString()]).toEqual([0, 'always\n']);
     expect((await config('list')).stdout.toString()).toBe(
-      shown([[`shimDir=${sb.root}/my-bin`, 'set'], ['pullPolicy=always', 'set'], ['registryMirror=mirror.example.com:5000', 'set'], ['warm=', 'not set'], ['warmIdleMinutes=10', 'the default'], ['safeDirectories=', 'not set'], ['toolPlatforms=', 'not set']]),
+      shown([[`shimDir=${sb.root}/my-bin`, 'set'], ['pullPolicy=always', 'set'], ['registryMirror=mirror.example.com:5000', 'set'], ['warm=', 'not set'], ['warmIdleMinutes=10', 'the default'], ['safeDirectories=', 'not set'], ['hostCa=true', 'the default'], ['toolPlatforms=', 'not set']]),
     );
     // A variable wins over the file; set empty, it turns the setting off.
     const byEnv = await berth(sb, ['config', 'get', 'registryMirror'], { env: { BERTH_REGISTRY_MIRROR: 'other.example.com' } });
@@ -61,7 +61,7 @@ describe('berth config', () => {
     for (const args of [['set', 'pullpolicy', 'always'], ['get', 'nope'], ['unset', 'nope']]) {
       const r = await config(...args);
       expect(r.code).toBe(1);
-      expect(r.stderr).toBe(`berth: unknown setting "${args[1]}"; valid settings: shimDir, pullPolicy, registryMirror, warm, warmIdleMinutes, safeDirectories, toolPlatforms\n`);
+      expect(r.stderr).toBe(`berth: unknown setting "${args[1]}"; valid settings: shimDir, pullPolicy, registryMirror, warm, warmIdleMinutes, safeDirectories, hostCa, toolPlatforms\n`);
     }
   });
 
@@ -91,7 +91,7 @@ describe('berth config', () => {
     expect(r.stdout.toString()).toMatch(/^registryMirror=ok\.example:1 +\(set\)$/m);
     expect(JSON.parse((await config('list', '--json')).stdout.toString())).toEqual({ registryMirror: 'ok.example:1' });
     expect(r.stderr).toBe(
-      `berth: ${file()}: pullPolicy: "sometimes" is not valid (valid values: missing, always, never); it is ignored\nberth: ${file()}: colour: not a setting (valid: shimDir, pullPolicy, registryMirror, warm, warmIdleMinutes, safeDirectories, toolPlatforms)\n`,
+      `berth: ${file()}: pullPolicy: "sometimes" is not valid (valid values: missing, always, never); it is ignored\nberth: ${file()}: colour: not a setting (valid: shimDir, pullPolicy, registryMirror, warm, warmIdleMinutes, safeDirectories, hostCa, toolPlatforms)\n`,
     );
     writeFileSync(file(), '{}');
   });

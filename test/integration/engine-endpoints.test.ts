@@ -125,7 +125,7 @@ describe('warm, where a warm container cannot work', () => {
     await runsFreshSayingWhy('fx-arch', { answers }, "berth has no warm server for s390x's architecture");
   });
 
-  it("runs the tool fresh, saying why once, on an engine whose containers cannot share berth's socket directory", async () => {
+  it("runs warm through exec, saying nothing, on an engine whose containers cannot share berth's socket directory (issue 14)", async () => {
     // As an engine in a VM would: the warm container's socket directory is not berth's (the
     // create request's bind source is moved to a sibling directory of the same length, made here).
     const requests = (chunk: Buffer) => {
@@ -133,7 +133,25 @@ describe('warm, where a warm container cannot work', () => {
       for (const [, dir] of moved.matchAll(/"Source":"([^"]*\/berth\/warm\/socketz\/[^"]*)"/g)) mkdirSync(dir!, { recursive: true, mode: 0o733 });
       return Buffer.from(moved, 'latin1');
     };
-    await runsFreshSayingWhy('fx-apart', { requests }, "the warm server's socket cannot be reached from here (an engine in a VM or on another machine?)");
+    const tool = 'fx-apart';
+    const sb = makeSandbox();
+    writeRecipe(sb, { name: tool, image: inject('fixtureImage') });
+    const through = await relay(createServer({ allowHalfOpen: true }), 'connection', { requests });
+    const warmOf = () => execFileSync('docker', ['ps', '-q', '--filter', 'label=berth.warm=true', '--filter', `label=berth.tool=${tool}`, '--filter', `volume=${sb.work}`], { encoding: 'utf8' }).trim();
+    try {
+      const env = { DOCKER_HOST: `tcp://127.0.0.1:${through.port}` };
+      const first = await berth(sb, ['run', '--warm', tool, 'sh', '-c', 'echo ran; exit 4'], { env });
+      expect([first.code, first.stdout.toString(), first.stderr]).toEqual([4, 'ran\n', '']);
+      const kept = warmOf();
+      expect(kept.split('\n').filter(Boolean)).toHaveLength(1);
+      // The next call in the same container (its hostname is the container's short id).
+      const second = await berth(sb, ['run', '--warm', tool, 'hostname'], { env });
+      expect([second.code, second.stdout.toString(), second.stderr]).toEqual([0, `${kept.slice(0, 12)}\n`, '']);
+    } finally {
+      await through.close();
+      const left = warmOf();
+      if (left) execFileSync('docker', ['rm', '-f', ...left.split('\n')]);
+    }
   });
 });
 

@@ -133,6 +133,27 @@ describe('which, pull and gc --dry-run', () => {
     expect([none.code, none.stderr]).toEqual([125, `berth: name the tools to pull (berth pull TOOL[@VERSION]...), or run it in a project to pull every tool its berth.yaml pins (no berth.yaml in ${sb.work} or above it)\n`]);
   });
 
+  it("pull builds a recipe that builds its image (on --base), once: a second pull finds it; a bad --platform is one line", async () => {
+    const built = `pullbuilt-${process.pid}`;
+    // A base that cannot be pulled, replaced by the fixture (as an air-gapped user does): no network.
+    writeRecipe(sb, { name: built, build: { from: `pull.invalid/base:1@sha256:${'0'.repeat(64)}`, run: ['echo built > /built'] } });
+    try {
+      const r = await b(['pull', '-q', '--base', inject('fixtureImage'), built]);
+      expect([r.code, r.stderr]).toEqual([0, '']);
+      const tag = /^pulled pullbuilt-\d+ 1 \((berth-build\/pullbuilt-\d+:[0-9a-f]+)\)\n$/.exec(r.stdout.toString())?.[1];
+      expect(tag, r.stdout.toString()).toBeDefined();
+      expect(docker('run', '--rm', tag!, 'cat', '/built')).toBe('built');
+      const again = await b(['pull', '--base', inject('fixtureImage'), built]);
+      expect([again.code, again.stdout.toString()]).toEqual([0, `${built} 1: already in the engine (${tag})\n`]);
+      const bad = await b(['pull', '--platform', 'amd64', built]);
+      expect(bad.code).toBe(125);
+      expect(bad.stderr).toMatch(/^berth[^\n]*--platform amd64: not a platform \(expected OS\/ARCH\[\/VARIANT\], e\.g\. linux\/amd64\)[^\n]*\n$/);
+    } finally {
+      const ids = docker('images', '-q', '--filter', `label=berth.build=${built}`).split('\n').filter(Boolean);
+      if (ids.length > 0) docker('rmi', '-f', ...ids);
+    }
+  });
+
   it('gc --dry-run: the container of a killed berth and stale warm files, with why; nothing removed; gc then removes them', async () => {
     const containers = () => docker('ps', '-aq', '--filter', `label=berth.tool=${tool}`).split('\n').filter(Boolean);
     const warm = path.join(sb.cache, 'berth', 'warm');

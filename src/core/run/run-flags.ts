@@ -104,7 +104,8 @@ export function runRequest(tool: string, args: string[], flags: ParsedRunFlags):
   };
 }
 
-function platformFlag(value: string | undefined): string | undefined {
-  if (value !== undefined && !PLATFORM_PATTERN.test(value)) throw new UsageError(`--platform ${value}: not a platform (expected OS/ARCH[/VARIANT], e.g. linux/amd64)`, 'run');
+/** A --platform value (of `command`'s), checked: OS/ARCH[/VARIANT]. */
+export function platformFlag(value: string | undefined, command = 'run'): string | undefined {
+  if (value !== undefined && !PLATFORM_PATTERN.test(value)) throw new UsageError(`--platform ${value}: not a platform (expected OS/ARCH[/VARIANT], e.g. linux/amd64)`, command);
   return value;
 }
