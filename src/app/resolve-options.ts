@@ -29,9 +29,14 @@ export async function lookUpPackage(spec: PackageSpec, options: { refresh?: bool
  */
 export function resolveOptions(request: { base?: string; hostCa?: boolean; bin?: string; pull?: PullPolicy }, settings: Settings = readSettings()): ResolveOptions {
   const hostCa = hostCaEnabled(request.hostCa, process.env, settings);
+  let bundled: boolean | undefined;
   return {
     base: baseImageOverride(request.base),
-    hostCa: hostCa && hostCaBundle() !== undefined,
+    // Read only by a build (it decides the build's CA step): a run of a pulled image never reads
+    // the host's bundle here (the plan reads it, for a tool with network).
+    get hostCa() {
+      return (bundled ??= hostCa && hostCaBundle() !== undefined);
+    },
     bin: request.bin,
     packageVersion: async (spec) => {
       const found = await lookUpPackage(spec, { refresh: request.pull === 'always', hostCa });

@@ -1,11 +1,11 @@
 import { hostCaEnabled, effectiveSetting, readSettings, registryMirror, toolPlatform, warmIdleSeconds, type Settings } from '../platform/settings.js';
-import { EngineError } from '../platform/errors.js';
+import { EngineError, UsageError } from '../platform/errors.js';
 import { warn } from '../platform/terminal-text.js';
 import { applyMirror } from '../core/image-reference.js';
 import type { RunIO } from '../runtime/container/run-container.js';
 import { engineStatus, type EngineClient, type ImageFacts } from '../runtime/engine-client.js';
 import { engineAddress, engineFailure } from '../runtime/http/endpoint.js';
-import { imagePlatformProblem, recipePlatformProblem } from '../core/platforms.js';
+import { buildPlatformProblem, imagePlatformProblem, recipePlatformProblem } from '../core/platforms.js';
 import type { RunEngine } from '../runtime/engine/mode.js';
 import { stdinIsDevNull } from '../runtime/stdio/streams.js';
 import type { PullPolicy } from '../platform/settings.js';
@@ -119,6 +119,7 @@ export async function runTool(request: RunRequest, io: RunIO, engine?: EngineCli
   const wanted = plan.platform ?? (kind.platform || undefined);
   const refusal = wanted && recipePlatformProblem(plan.tool, platforms, wanted, plan.platform !== undefined);
   if (refusal) throw new EngineError(refusal);
+  if (build && plan.platform) throw new UsageError(buildPlatformProblem(plan.tool, plan.platform), 'run');
   const client = engine ?? (await import('../runtime/engine/client.js')).engineClient();
   const { ensureImage, inspectImage } = await import('../runtime/registry/images.js');
   // The mirror is for pulling: an image the engine has under its own name runs as it is, with

@@ -1,4 +1,6 @@
 import { applyMirror } from '../core/image-reference.js';
+import { UsageError } from '../platform/errors.js';
+import { buildPlatformProblem } from '../core/platforms.js';
 import type { BuildPlan } from '../core/recipes/build.js';
 import type { Recipe } from '../core/recipes/schema.js';
 import type { EngineClient, ImageFacts } from '../runtime/engine-client.js';
@@ -39,6 +41,7 @@ export async function ensureToolImage(
   },
 ): Promise<EnsuredImage> {
   if (tool.build) {
+    if (options.platform) throw new UsageError(buildPlatformProblem(tool.recipe.name, options.platform), 'pull');
     const built = await inspectImage(engine, tool.image);
     if (built) return { reference: tool.image, facts: built, fetched: false };
     const { ensureBuildImage } = await import('./build.js');

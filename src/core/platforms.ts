@@ -75,3 +75,11 @@ export function recipePlatformProblem(tool: string, platforms: readonly string[]
     ? `${tool}: the recipe's image has no ${wanted} variant (it lists ${list})`
     : `${tool}: the recipe's image has no ${wanted} variant, which the engine runs (it lists ${list}); ${emulationHint(platforms[0]!)}`;
 }
+
+/**
+ * A platform asked for a tool whose recipe builds its image: berth builds for the engine's own
+ * platform only (the build's tag does not name one), so the run or pull stops before a build.
+ */
+export function buildPlatformProblem(tool: string, platform: string): string {
+  return `${tool} builds its image here, for the engine's own platform: --platform ${platform} (or the toolPlatforms setting) picks a variant of an image that is pulled; leave it out for ${tool}`;
+}

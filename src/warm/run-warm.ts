@@ -124,6 +124,10 @@ export function warmKey(plan: RunPlan, imageId: string, idleSeconds: number, tra
     image: imageId,
     mounts,
     user: plan.user ?? null,
+    // keep-id (rootless Podman, `user: host`) or the image's own user: never one container for both.
+    userns: plan.userns ?? null,
+    // Another platform's image is another image, but the reference asked for says it too.
+    platform: plan.platform ?? null,
     network: plan.network,
     idle: idleSeconds,
     // One cache's containers: their socket directories are in it (two HOMEs or XDG_CACHE_HOMEs
@@ -158,8 +162,9 @@ async function createWarm(engine: EngineClient, plan: RunPlan, image: ImageFacts
   let sockets: string;
   try {
     server = await serverFile(warmDirectory(), arch);
-    // plan.user is set only for `user: host`: berth's own uid:gid.
-    sockets = makeSocketDirectory(key, plan.user !== undefined);
+    // The container runs as berth's own uid for `user: host`: plan.user (berth's uid:gid), or
+    // rootless Podman's keep-id (the same uid, no user given).
+    sockets = makeSocketDirectory(key, plan.user !== undefined || plan.userns === 'keep-id');
   } catch (error) {
     return { kind: 'unavailable', reason: `berth's cache cannot hold the warm server and its socket (${messageOf(error)})` };
   }

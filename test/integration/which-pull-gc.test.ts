@@ -147,6 +147,12 @@ describe('which, pull and gc --dry-run', () => {
       expect([again.code, again.stdout.toString()]).toEqual([0, `${built} 1: already in the engine (${tag})\n`]);
       const bad = await b(['pull', '--platform', 'amd64', built]);
       expect(bad.code).toBe(125);
+      // berth builds for the engine's own platform only: another one is refused before any build.
+      for (const command of ['pull', 'run']) {
+        const other = await b([command, '--platform', 'linux/arm64', '--base', inject('fixtureImage'), built, ...(command === 'run' ? ['true'] : [])]);
+        expect(other.code).toBe(125);
+        expect(other.stderr).toContain(`${built} builds its image here, for the engine's own platform: --platform linux/arm64`);
+      }
       expect(bad.stderr).toMatch(/^berth[^\n]*--platform amd64: not a platform \(expected OS\/ARCH\[\/VARIANT\], e\.g\. linux\/amd64\)[^\n]*\n$/);
     } finally {
       const ids = docker('images', '-q', '--filter', `label=berth.build=${built}`).split('\n').filter(Boolean);

@@ -31,7 +31,7 @@ export interface ResolvedTool {
  */
 export async function resolveTool(spec: string, cwd: string, imageOverride?: string, options: ResolveOptions = {}): Promise<ResolvedTool> {
   if (isPackageSpec(spec)) return resolvePackage(spec, cwd, imageOverride, options);
-  const { base, hostCa } = options;
+  const { base } = options;
   const { name, version: asked } = parseToolSpec(spec);
   const dirs = recipeDirectories(cwd);
   const project = await loadProjectPins(cwd, dirs);
@@ -42,7 +42,7 @@ export async function resolveTool(spec: string, cwd: string, imageOverride?: str
   if (imageOverride) return { recipe, version, image: imageOverride, versionFrom, locked: false };
   if (recipe.build) {
     // A build's tag is the hash of all it is built from: the lock adds no pinning to it.
-    const build = buildPlan({ ...recipe, build: recipe.build }, { version, base, hostCa });
+    const build = buildPlan({ ...recipe, build: recipe.build }, { version, base, hostCa: options.hostCa });
     return { recipe, version, image: build.tag, versionFrom, locked: project?.lock?.entries.get(name)?.image === build.tag, build };
   }
   const image = pin && version === pin.version ? pin.image : imageForVersion(recipe, version);

@@ -46,10 +46,17 @@ export class DockerClient implements EngineClient {
       // libpod's wait (Podman 4.0 and later) answers the exit code alone. A run on Podman asks its
       // wait after the start, so nothing waits for the head.
       const path = `/v4.0.0/libpod/containers/${id}/wait?condition=stopped&condition=exited&interval=10ms`;
-      const exitCode = this.api.call<unknown>('POST', path, undefined, { timeoutMs: Infinity }).then((code) => {
-        if (typeof code !== 'number' || !Number.isInteger(code)) throw new Error(`Podman's wait for ${id} answered ${JSON.stringify(code)}, not an exit code`);
-        return code;
-      });
+      const exitCode = this.api.call<unknown>('POST', path, undefined, { timeoutMs: Infinity }).then(
+        (code) => {
+          if (typeof code !== 'number' || !Number.isInteger(code)) throw new Error(`Podman's wait for ${id} answered ${JSON.stringify(code)}, not an exit code`);
+          return code;
+        },
+        // A Podman before 4.0 has no such path: its Docker-compatible wait, then.
+        async (error: unknown) => {
+          if (engineStatus(error) !== 404) throw error;
+          return (await this.api.call<{ StatusCode: number }>('POST', `/containers/${id}/wait?condition=not-running`, undefined, { timeoutMs: Infinity })).StatusCode;
+        },
+      );
       return { exitCode };
     }
     // dockerd sends the response's head once the wait is in place (it flushes it at once), the
