@@ -39,13 +39,20 @@ describe('build progress', () => {
   });
 
   it('on a terminal: a spinner showing the current step, cleared at the end', async () => {
-    const err = stderr(60);
-    const progress = await buildReporter(err, false, { TERM: 'xterm' })('gifsicle', 'berth-build/gifsicle:abc');
-    progress.line('Step 2/2 : RUN apt-get install --no-install-recommends gifsicle and a long tail');
-    await new Promise((r) => setTimeout(r, 150));
-    progress.stop();
-    expect(err.text()).toContain('Building gifsicle: Step 2/2 : RUN apt-get install');
-    expect(err.text()).not.toContain('a long tail');
-    expect(err.text()).not.toContain('berth: ');
+    // ora animates only outside CI (its is-interactive check reads CI): as on a user's terminal.
+    const ci = process.env.CI;
+    delete process.env.CI;
+    try {
+      const err = stderr(60);
+      const progress = await buildReporter(err, false, { TERM: 'xterm' })('gifsicle', 'berth-build/gifsicle:abc');
+      progress.line('Step 2/2 : RUN apt-get install --no-install-recommends gifsicle and a long tail');
+      await new Promise((r) => setTimeout(r, 150));
+      progress.stop();
+      expect(err.text()).toContain('Building gifsicle: Step 2/2 : RUN apt-get install');
+      expect(err.text()).not.toContain('a long tail');
+      expect(err.text()).not.toContain('berth: ');
+    } finally {
+      if (ci !== undefined) process.env.CI = ci;
+    }
   });
 });
