@@ -1,4 +1,4 @@
-import { hostCaEnabled, effectiveSetting, readSettings, registryMirror, toolPlatform, warmIdleSeconds, type Settings } from '../platform/settings.js';
+import { hostCaEnabled, effectiveSetting, readSettings, registryMirror, toolPlatform, warmIdleSeconds, type PullPolicy, type Settings } from '../platform/settings.js';
 import { EngineError, UsageError } from '../platform/errors.js';
 import { warn } from '../platform/terminal-text.js';
 import { applyMirror } from '../core/image-reference.js';
@@ -8,7 +8,6 @@ import { engineAddress, engineFailure } from '../runtime/http/endpoint.js';
 import { buildPlatformProblem, imagePlatformProblem, recipePlatformProblem } from '../core/platforms.js';
 import type { RunEngine } from '../runtime/engine/mode.js';
 import { stdinIsDevNull } from '../runtime/stdio/streams.js';
-import type { PullPolicy } from '../platform/settings.js';
 import { makeCreatedFiles } from '../core/run/created-files.js';
 import { hostIdentity } from '../core/run/identity.js';
 import { hostCaBundle } from '../core/host-trust.js';
@@ -35,7 +34,6 @@ async function planToolRun(
   engine?: EngineClient,
 ): Promise<{ plan: RunPlan; warm: boolean; settings: Settings; unmirrored: string; kind: RunEngine; build?: BuildPlan; recipe: Recipe; platforms?: string[] }> {
   const { runEngine } = await import('../runtime/engine/mode.js');
-  const { engineAddress } = await import('../runtime/http/endpoint.js');
   const settings = readSettings();
   const resolved = await resolveTool(request.tool, process.cwd(), request.image, resolveOptions(request, settings));
   // Asked once the recipe is known to be good (kept per engine socket); with no engine, as for

@@ -20,7 +20,7 @@ The shim directory is BERTH_SHIM_DIR, else the shimDir setting (berth config set
 
   static override flags = {
     pull: Flags.boolean({ allowNo: true, default: true, description: 'pull the images now (--no-pull: at first use)' }),
-    quiet: Flags.boolean({ char: 'q', description: 'no pull progress' }),
+    quiet: Flags.boolean({ char: 'q', description: 'no pull or build progress' }),
     bin: Flags.string({ description: "for a package (npm:NAME, apt:NAME): the command to put on PATH, when not the package's own" }),
     'host-ca': Flags.boolean({ allowNo: true, description: "give builds the host's CA certificates (default: the hostCa setting, on)" }),
   };

@@ -11,7 +11,7 @@ export default class Sync extends BaseCommand {
   static override flags = {
     check: Flags.boolean({ description: 'exit 1 if berth.lock is missing, malformed or out of date; change nothing' }),
     update: Flags.boolean({ description: 'resolve every tag again, even for tools already locked', exclusive: ['check'] }),
-    quiet: Flags.boolean({ char: 'q', description: 'no pull progress' }),
+    quiet: Flags.boolean({ char: 'q', description: 'no pull or build progress' }),
   };
 
   async run(): Promise<void> {

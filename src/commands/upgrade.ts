@@ -17,7 +17,7 @@ Outside a project nothing is pinned, so nothing changes: the built-in recipes mo
   static override flags = {
     'dry-run': Flags.boolean({ description: 'print the changes, change nothing' }),
     pre: Flags.boolean({ description: 'count pre-releases (1.8.0-rc1) as newer versions' }),
-    quiet: Flags.boolean({ char: 'q', description: 'no pull progress' }),
+    quiet: Flags.boolean({ char: 'q', description: 'no pull or build progress' }),
   };
 
   async run(): Promise<void> {

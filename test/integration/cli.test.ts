@@ -18,7 +18,7 @@ const COMMANDS = [
 const TOPICS = ['config', 'recipes', 'warm'];
 const RUN_FLAG_HELP: Array<[string, string]> = [
   ['-e, --env=<value>...', 'set KEY=VALUE, or pass KEY from your environment'],
-  ['-q, --quiet', 'no pull progress'],
+  ['-q, --quiet', 'no pull or build progress'],
   ['-v, --volume=<value>...', 'also mount HOST:CONTAINER[:ro]'],
   ['--base=<value>', "build on this base image instead of the recipe's build.from (default: $BERTH_BASE_IMAGE)"],
   ['--bin=<value>', "for a package (npm:NAME, apt:NAME): the command to run, when not the package's own"],

@@ -30,7 +30,7 @@ export const RUN_FLAGS = {
   warm: { kind: 'boolean', allowNo: true, description: 'keep the container running and run later calls in it' },
   'host-ca': { kind: 'boolean', allowNo: true, description: "give a tool with network, and a build, the host's CA certificates (default: the hostCa setting, on)" },
   bin: { kind: 'option', description: "for a package (npm:NAME, apt:NAME): the command to run, when not the package's own" },
-  quiet: { kind: 'boolean', char: 'q', description: 'no pull progress' },
+  quiet: { kind: 'boolean', char: 'q', description: 'no pull or build progress' },
 } as const satisfies Record<string, FlagSpec>;
 
 export type RunFlagName = keyof typeof RUN_FLAGS;
